@@ -1,0 +1,212 @@
+"""The catalogue: every finding code, once. docs/findings.md, the JSON and the fix hints all come from here.
+
+A code is stable once published (CI scripts match on it): add codes, never rename them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    title: str
+    why: str   # what breaks in Milvus (Go) or pymilvus (grpcio/BoringSSL), and when
+    fix: str   # the exact remedy: openssl flag, yaml key, pymilvus argument
+
+
+def _c(code: str, title: str, why: str, fix: str) -> Code:
+    return Code(code, title, " ".join(why.split()), " ".join(fix.split()))
+
+
+CATALOGUE: dict[str, Code] = {c.code: c for c in (
+    # --- files -------------------------------------------------------------------------------------
+    _c("file.missing", "File does not exist or cannot be opened",
+       """Milvus exits a few seconds after start when tls.serverPemPath, tls.serverKeyPath or (mode 2)
+       tls.caPemPath cannot be read; the client then only sees "connection refused". pymilvus raises
+       FileNotFoundError while building the channel.""",
+       """Check the path as the process sees it (inside the container: the mount target, e.g. /milvus/tls/...),
+       and that the file is readable by the Milvus/pymilvus user."""),
+    _c("file.empty", "File is empty",
+       "An empty PEM loads as nothing: Milvus refuses to start; grpc fails the handshake with no certificate.",
+       "Regenerate or re-copy the file; `openssl x509 -in FILE -noout -text` must print a certificate."),
+    _c("file.too_large", "File is larger than any certificate or key could be",
+       """The doctor reads at most a bounded prefix; a huge or endless file (a device, a log, a pipe) is not
+       TLS material and Milvus cannot use it either.""",
+       "Point the setting at the PEM file itself."),
+    _c("file.not_pem", "File holds no PEM certificate or key",
+       "Go's tls.LoadX509KeyPair and grpc's PEM readers accept only PEM; anything else fails to load.",
+       "Convert or regenerate: `openssl x509 -in X -out X.pem` for certificates, `openssl pkey -in X -out X.key` for keys."),
+    _c("file.der", "DER (binary) where Milvus and pymilvus need PEM",
+       "Milvus (Go tls.LoadX509KeyPair, x509.CertPool.AppendCertsFromPEM) and grpc read only PEM text.",
+       """Convert: `openssl x509 -inform DER -in X.der -out X.pem` (certificate) or
+       `openssl pkey -inform DER -in X.der -out X.key` (key)."""),
+    _c("file.wrong_kind", "A key given where a certificate belongs, or the reverse",
+       """Usually swapped paths (tls.serverPemPath <-> tls.serverKeyPath, client_pem_path <-> client_key_path).
+       Milvus refuses to start; pymilvus fails the handshake.""",
+       "Swap the two paths: *.pem/*.crt is the certificate, *.key the private key."),
+    _c("file.unreadable", "File exists but cannot be read",
+       "A directory, a FIFO, a device or a file without read permission: Milvus and pymilvus cannot load it.",
+       "Point the setting at a regular, readable file (`ls -l PATH`; `chmod 0644` for certificates, `0600` for keys owned by the service user)."),
+    # --- keys --------------------------------------------------------------------------------------
+    _c("key.encrypted", "Private key is encrypted with a passphrase",
+       """Milvus (Go) has no passphrase setting and refuses to start with an encrypted tls.serverKeyPath;
+       pymilvus/grpc cannot use an encrypted client key either.""",
+       "Write an unencrypted copy and protect it with file permissions: `openssl pkey -in X.key -out X.key.plain` (enter the passphrase once), then `chmod 600`."),
+    _c("key.mismatch", "Private key does not belong to the certificate",
+       """Go's tls.X509KeyPair checks the pair: Milvus refuses to start ("private key does not match public key").
+       For the client pair, grpc cannot sign the handshake and the server drops it.""",
+       """Use the key the certificate was issued for. Compare: `openssl x509 -in X.pem -noout -pubkey` and
+       `openssl pkey -in X.key -pubout` must print the same key; otherwise reissue the certificate from this key."""),
+    _c("key.weak", "Key is too small",
+       """RSA below 2048 bits is weak; Go 1.24+ refuses RSA keys below 1024 bits in TLS and in certificate
+       verification, so such a cert fails with newer Milvus builds.""",
+       "Regenerate with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out X.key` (or EC P-256) and reissue."),
+    _c("key.unsupported", "Key type not usable by both Go and grpc",
+       """Milvus (Go) and pymilvus (grpcio/BoringSSL) must both accept the key in a handshake; some types
+       (e.g. Ed25519/Ed448, DSA) are not offered by grpc's BoringSSL client or by Go.""",
+       "Use RSA 2048/3072 or EC P-256/P-384: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out X.key`."),
+    _c("key.permissions", "Private key readable by group or others",
+       "Not a connection failure: anyone on the host who can read the key can impersonate the server or client.",
+       "`chmod 600 X.key` (owned by the user that runs Milvus or the client)."),
+    # --- validity ----------------------------------------------------------------------------------
+    _c("cert.expired", "Certificate has expired",
+       """grpc (pymilvus) rejects an expired server certificate or CA; Go (Milvus, mode 2) rejects an expired
+       client certificate or CA: "x509: certificate has expired or is not yet valid".""",
+       "Reissue with a new validity: `openssl x509 -req -days 3650 ...` (or `milvus-tls gen`); renew the CA before its children."),
+    _c("cert.not_yet_valid", "Certificate is not valid yet",
+       "Both sides check notBefore; a clock skew or a future-dated issue fails every handshake until then.",
+       "Fix the clock on the issuing host or reissue; check with `openssl x509 -noout -startdate -in X.pem`."),
+    _c("cert.expires_soon", "Certificate expires soon",
+       "Works now; every connection fails once it expires.",
+       "Plan the rotation: reissue from the same CA (`milvus-tls gen --from-ca ca.pem --ca-key ca.key`)."),
+    # --- chain -------------------------------------------------------------------------------------
+    _c("chain.untrusted", "No chain from the certificate to the trust file the peer uses",
+       """pymilvus trusts only server_pem_path (one-way) or ca_pem_path (mutual); Milvus trusts only
+       tls.caPemPath for client certs. A certificate not issued by (or identical to) a certificate in that file
+       fails: grpc "CERTIFICATE_VERIFY_FAILED"/"unable to get local issuer certificate", Go "unknown authority".""",
+       "Give the peer the CA that signed the certificate (`openssl verify -CAfile ca.pem X.pem` must say OK), or reissue the certificate from that CA."),
+    _c("chain.intermediate_missing", "An intermediate CA is needed but not sent",
+       """The trust file holds the root, the certificate was issued by an intermediate, and the certificate file
+       does not carry it. Neither grpc nor Go fetches missing intermediates.""",
+       "Append the intermediate to the certificate file: `cat leaf.pem intermediate.pem > server.pem` (leaf first)."),
+    _c("ca.not_ca", "A certificate that signs others is not a CA",
+       """An issuing certificate (an intermediate, or a trust-file root with basicConstraints present) without
+       CA:TRUE: Go and BoringSSL refuse to build a chain through it.""",
+       "Reissue the CA with `basicConstraints = critical, CA:TRUE` (openssl `-extensions v3_ca`)."),
+    _c("ca.key_cert_sign_missing", "CA key usage lacks keyCertSign",
+       "BoringSSL (pymilvus) refuses a chain whose issuer has a keyUsage extension without keyCertSign.",
+       "Reissue the CA with `keyUsage = critical, keyCertSign, cRLSign` (or without keyUsage)."),
+    _c("leaf.is_ca", "Leaf certificate is a CA",
+       "Go and grpc still accept it, but a server or client certificate with CA:TRUE can sign others: a risk, and stricter verifiers reject it.",
+       "Reissue the leaf with `basicConstraints = CA:FALSE` (the docs' `-extensions v3_req`)."),
+    # --- names -------------------------------------------------------------------------------------
+    _c("name.mismatch", "server_name is not in the server certificate",
+       """grpc checks the server_name (or the dialled host) against the SAN DNS/IP entries, and against the CN
+       only when there is no SAN at all: "Peer name X is not in peer certificate".""",
+       """Pass the name the certificate carries as pymilvus server_name, or reissue with it in the SAN:
+       `subjectAltName = DNS:NAME` (an IP target needs `IP:ADDR`) in the openssl.cnf [v3_req] section."""),
+    _c("name.cn_only", "Server certificate has no subjectAltName (CN only)",
+       """grpcio (pymilvus) still falls back to the CN, so it connects today; Go clients (1.15+) and most other
+       modern clients refuse it ("certificate relies on legacy Common Name field").""",
+       "Add `subjectAltName = @alt_names` with `[alt_names] DNS.1 = NAME` to [v3_req] and reissue."),
+    # --- usage -------------------------------------------------------------------------------------
+    _c("eku.client_auth_missing", "Client certificate not allowed for clientAuth",
+       """In tlsMode 2 Go verifies the client certificate for ExtKeyUsageClientAuth: a cert (or chain) with an
+       extendedKeyUsage that lacks clientAuth is refused ("incompatible key usage").""",
+       "Reissue the client cert with `extendedKeyUsage = clientAuth` (or with no extendedKeyUsage at all)."),
+    _c("eku.server_auth_missing", "Server certificate not allowed for serverAuth",
+       """grpc (BoringSSL) checks the server certificate's purpose: an extendedKeyUsage without serverAuth fails
+       ("unsupported certificate purpose").""",
+       "Reissue the server cert with `extendedKeyUsage = serverAuth` (or with no extendedKeyUsage at all)."),
+    _c("ku.digital_signature_missing", "keyUsage lacks digitalSignature",
+       """With modern key exchange the certificate key signs the handshake; BoringSSL (pymilvus) refuses a
+       server certificate whose keyUsage forbids it. Go ignores keyUsage on client certificates.""",
+       "Reissue with `keyUsage = digitalSignature, keyEncipherment` (the docs' v3_req has it)."),
+    # --- algorithms --------------------------------------------------------------------------------
+    _c("sig.weak", "Certificate signed with a broken hash (SHA-1/MD5)",
+       """Go 1.18+ rejects SHA-1-signed certificates (client certs in tlsMode 2: "insecure algorithm SHA1-RSA");
+       BoringSSL rejects MD5. A self-signed trust anchor's own signature is never checked.""",
+       "Reissue with SHA-256: `openssl x509 -req -sha256 ...`."),
+    # --- client parameters --------------------------------------------------------------------------
+    _c("client.cert_missing", "Mutual TLS without a client certificate",
+       """tlsMode 2 requires and verifies a client certificate; without one the server ends the handshake
+       ("client didn't provide a certificate") and pymilvus reports "illegal connection params or server unavailable".""",
+       "Pass client_pem_path, client_key_path and ca_pem_path to pymilvus (all three), and no server_pem_path."),
+    _c("client.params_conflict", "server_pem_path together with client certificates",
+       """pymilvus gives server_pem_path precedence: it builds a one-way channel and silently sends no client
+       certificate, so a tlsMode 2 server refuses it.""",
+       "For tlsMode 2 drop server_pem_path and pass client_pem_path, client_key_path and ca_pem_path."),
+    _c("client.params_incomplete", "Only some of the three mutual-TLS parameters",
+       """pymilvus builds a mutual channel only when client_pem_path, client_key_path and ca_pem_path are all
+       set; otherwise it falls back to the system roots and sends no client cert (ca_pem_path alone is ignored,
+       pymilvus#2785).""",
+       "Pass all three (mutual) or only server_pem_path (one-way)."),
+    _c("client.mode_mismatch", "Client parameters do not fit the server's tlsMode",
+       "One-way parameters against tlsMode 2, TLS parameters against tlsMode 0, or plain parameters against TLS.",
+       "Match the pymilvus call to common.security.tlsMode (see the printed MilvusClient call)."),
+    # --- deployment -------------------------------------------------------------------------------
+    _c("config.tls_mode_invalid", "common.security.tlsMode is not 0, 1 or 2",
+       "Milvus runs no TLS branch for any other value: the proxy serves plaintext.",
+       "Set `common.security.tlsMode: 1` (one-way) or `2` (mutual) in milvus.yaml."),
+    _c("config.tls_disabled", "TLS files configured but tlsMode is 0",
+       "With tlsMode 0 Milvus ignores tls.* and serves plaintext; TLS clients fail with WRONG_VERSION_NUMBER.",
+       "Set `common.security.tlsMode: 1` or `2`, or connect with http:// and no TLS arguments."),
+    _c("config.misnested", "TLS keys under a section Milvus never reads",
+       "Milvus reads `tls.*` at the top level and `common.security.tlsMode`; `common.tls.*` (operator samples) is ignored.",
+       "Move the keys: top-level `tls: {serverPemPath, serverKeyPath, caPemPath}` and `common: {security: {tlsMode: N}}`."),
+    _c("config.legacy_key", "Legacy common.security.tlsEnabled",
+       "Milvus 2.0/2.1 used tlsEnabled; current Milvus ignores it, so TLS stays off.",
+       "Replace with `common.security.tlsMode: 1` or `2`."),
+    _c("config.http_port_shared", "REST shares the gRPC port while TLS is on",
+       "Milvus 2.4+ refuses to start: \"share the same port, tls mode must be 0\" (milvus#46312).",
+       "Set `proxy.http.port` to its own port (e.g. 19121) or `proxy.http.enabled: false`."),
+    _c("config.path_not_mounted", "Configured path is not provided by any volume",
+       "The container sees no file at that path: Milvus exits at start.",
+       "Mount the host folder at the configured path (docs: `./tls:/milvus/tls`), or fix the path in milvus.yaml."),
+    _c("config.internal_sni_mismatch", "Internal TLS certificate lacks internaltls.sni",
+       "Milvus 2.5+ nodes verify each other against the one `internaltls.sni` name: a node cert without it breaks cluster traffic.",
+       "Reissue the node certificate with `subjectAltName = DNS:<internaltls.sni>`."),
+    # --- handshakes ------------------------------------------------------------------------------
+    _c("handshake.ok", "Handshake and one RPC succeeded", "", ""),
+    _c("handshake.failed", "Handshake failed for another reason",
+       "The raw reason from grpc or ssl is in the detail.",
+       "Read the detail; run with --verbose for grpc's own log lines."),
+    _c("handshake.disagreement", "Static verdict and real handshake disagree",
+       "The doctor's model and what grpc actually did differ: a bug in the doctor. Trust the handshake.",
+       "Report it with the JSON report attached."),
+    _c("net.refused", "Connection refused",
+       "Nothing listens there: Milvus is down, exited at start (bad TLS file), or the port is wrong.",
+       "Check the port (proxy.port, default 19530) and the Milvus log for a TLS load error."),
+    _c("net.timeout", "No answer within the timeout",
+       "A firewall drops packets, or the peer accepts and never speaks.",
+       "Check reachability (`nc -vz HOST PORT`) and raise --timeout if the network is slow."),
+    _c("net.unresolved", "Host name does not resolve",
+       "DNS has no address for the host in the URI.",
+       "Fix the URI host, or connect by IP and set server_name to the certificate's name."),
+    _c("tls.server_plaintext", "TLS client, plaintext server",
+       "The server answered in plaintext (tlsMode 0, or TLS not applied): WRONG_VERSION_NUMBER / NotSslRecordException.",
+       "Set `common.security.tlsMode: 1|2` and restart Milvus, or connect with http:// and no TLS arguments."),
+    _c("tls.client_plaintext", "Plaintext client, TLS server",
+       "The server speaks TLS but the client sent plaintext HTTP/2 (http:// URI or secure=False).",
+       "Use an https:// URI (or secure=True) with the TLS arguments for the server's mode."),
+    _c("tls.client_cert_required", "Server requires a client certificate, none was sent",
+       "tlsMode 2 server: \"client didn't provide a certificate\".",
+       "Pass client_pem_path, client_key_path and ca_pem_path (all three), and no server_pem_path."),
+    _c("tls.client_cert_rejected", "Server rejected the client certificate",
+       "tlsMode 2 server could not verify the client cert against tls.caPemPath, or its usage/algorithm is refused.",
+       "Issue the client cert from the CA in tls.caPemPath with `extendedKeyUsage = clientAuth` and SHA-256."),
+    _c("tls.server_cert_untrusted", "Client does not trust the server certificate",
+       "The server's chain does not lead to the client's root (server_pem_path or ca_pem_path), or it is expired.",
+       "Give pymilvus the CA that issued the server cert (ca_pem_path), or the server cert itself (server_pem_path)."),
+)}
+
+
+def describe(code: str) -> Code:
+    return CATALOGUE[code]
+
+
+# Codes that are risks rather than breakage unless a rule says otherwise for the case at hand.
+WARNING_BY_DEFAULT = frozenset({
+    "cert.expires_soon", "name.cn_only", "leaf.is_ca", "key.permissions", "key.weak",
+})

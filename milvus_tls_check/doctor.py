@@ -1,0 +1,115 @@
+"""The pipeline, in one direction: Request -> Material -> static checks -> handshakes -> Report.
+
+Nothing here prints or exits; the CLI renders the Report. grpc is imported only when handshakes run.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from .material import fingerprints, load_material
+from .model import CLIENT_ROLES, Finding, Handshake, Material, Report, Request, Role, Severity, CheckResult
+from .rules import Context, run_rules
+
+# Role order decides which role "owns" a path used twice (the docs pass server.pem as server_pem_path too).
+_ORDER = (Role.SERVER_CERT, Role.SERVER_KEY, Role.SERVER_CA, Role.CLIENT_CERT, Role.CLIENT_KEY,
+          Role.CLIENT_CA, Role.CLIENT_SERVER_PEM)
+_PARAM_ROLES = (("server_pem_path", Role.CLIENT_SERVER_PEM), ("client_pem_path", Role.CLIENT_CERT),
+                ("client_key_path", Role.CLIENT_KEY), ("ca_pem_path", Role.CLIENT_CA))
+
+# Codes a grpcio rehearsal server cannot reproduce because only Go (the real Milvus) enforces them, or because
+# they are risks rather than failures. A rehearsal that passes despite them is expected, not a disagreement.
+GO_ONLY = frozenset({"sig.weak", "key.weak", "key.unsupported", "config.http_port_shared"})
+
+
+def modes_to_evaluate(request: Request) -> tuple[int, ...]:
+    if request.modes:
+        return tuple(sorted(set(request.modes)))
+    has_client_pair = request.path(Role.CLIENT_CERT) and request.path(Role.CLIENT_KEY)
+    return (1, 2) if has_client_pair else (1,)
+
+
+def roles_in_play(request: Request, modes: tuple[int, ...]) -> dict[Role, str]:
+    """The files the evaluated modes really use, each path once (a file used by two roles is read once)."""
+    wanted: dict[Role, str] = {}
+    for role in (Role.SERVER_CERT, Role.SERVER_KEY) + ((Role.SERVER_CA,) if 2 in modes else ()):
+        if request.path(role):
+            wanted[role] = request.path(role)
+    for mode in modes:
+        params = request.client_params(mode)
+        for attr, role in _PARAM_ROLES:
+            path = getattr(params, attr)
+            if path and role not in wanted:
+                wanted[role] = path
+    out: dict[Role, str] = {}
+    seen: set[str] = set()
+    for role in _ORDER:
+        path = wanted.get(role)
+        if path and path not in seen:
+            out[role] = path
+            seen.add(path)
+    return out
+
+
+def static_checks(request: Request) -> tuple[tuple[int, ...], Material, tuple[CheckResult, ...]]:
+    modes = modes_to_evaluate(request)
+    in_play = roles_in_play(request, modes)
+    scoped = Request(**{**request.__dict__, "paths": in_play})
+    material = load_material(scoped)
+    ctx = Context(scoped, material, modes, request.judged_at())
+    return modes, material, run_rules(ctx)
+
+
+def blocking(findings, modes: tuple[int, ...], strict: bool) -> list[Finding]:
+    probe = Report("", modes, None, (), tuple(findings), strict=strict)
+    return list(probe.blocking())
+
+
+def _disagreements(findings, handshakes: tuple[Handshake, ...]) -> tuple[str, ...]:
+    out = []
+    for hs in handshakes:
+        if hs.target != "rehearsal" or hs.could_not_run or hs.client != "grpcio":
+            continue
+        errors = [f for f in blocking(findings, (hs.mode,), False)]
+        visible = [f for f in errors if f.code not in GO_ONLY and not f.code.startswith("config.")]
+        if hs.ok and visible:
+            out.append(f"mode {hs.mode}: the static checks say it fails ({', '.join(sorted({f.code for f in visible}))}) "
+                       "but the rehearsal handshake succeeded")
+        elif not hs.ok and not errors:
+            out.append(f"mode {hs.mode}: the static checks pass but the rehearsal handshake failed ({hs.code}: {hs.detail})")
+    return tuple(out)
+
+
+HandshakeRunner = Callable[[Request, tuple[int, ...], Material, tuple[Finding, ...]], tuple[Handshake, ...]]
+
+
+def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = None) -> Report:
+    modes, material, checks = static_checks(request)
+    if request.preflight:
+        from .rules import result
+        checks = (result("deployment", "deployment files configure TLS as intended", "deployment",
+                         request.preflight),) + checks
+    findings = tuple(f for c in checks for f in c.findings)
+    handshakes: tuple[Handshake, ...] = ()
+    if request.handshake:
+        runner = handshake_runner or _default_runner()
+        if runner is not None:
+            handshakes = runner(request, modes, material, findings)
+    disagreements = _disagreements(findings, handshakes)
+    failed = bool(blocking(findings, modes, request.strict)) or any(
+        not h.ok and not h.could_not_run for h in handshakes)
+    inputs = {role.value: path for role, path in roles_in_play(request, modes).items()}
+    if request.uri:
+        inputs["uri"] = request.uri
+    return Report(verdict="fail" if failed else "pass", modes=modes, server_name=request.server_name,
+                  checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements,
+                  inputs=inputs, fingerprints=fingerprints(material),
+                  judged_at=request.judged_at().strftime("%Y-%m-%dT%H:%M:%SZ"), strict=request.strict,
+                  notes=tuple(request.notes))
+
+
+def _default_runner() -> Optional[HandshakeRunner]:
+    try:
+        from .handshake import run_handshakes
+    except ImportError:  # the handshake package is optional at import time; grpc is loaded inside it
+        return None
+    return run_handshakes

@@ -1,0 +1,51 @@
+"""Text for people: one line per check, the fix under each failure, a one-line verdict. Colour only on a tty."""
+from __future__ import annotations
+
+from ..model import Report, Severity, Status
+from . import MODE_NAMES, summary_line
+
+_MARK = {Status.PASS: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.NOT_RUN: "SKIP"}
+_COLOUR = {"PASS": "32", "WARN": "33", "FAIL": "31", "SKIP": "90", "INFO": "36"}
+_SEV = {Severity.ERROR: "FAIL", Severity.WARNING: "WARN", Severity.INFO: "INFO"}
+
+
+def render(report: Report, *, colour: bool = False, verbose: bool = False) -> str:
+    def mark(word: str) -> str:
+        return f"\x1b[{_COLOUR[word]}m{word}\x1b[0m" if colour else word
+
+    modes = ", ".join(f"{m} ({MODE_NAMES.get(m, m)})" for m in report.modes) or "none"
+    lines = [f"milvus-tls doctor  modes: {modes}  server_name: {report.server_name or '(dialled host)'}  "
+             f"judged at: {report.judged_at}", ""]
+    for check in report.checks:
+        if check.status is Status.PASS and not verbose and not check.findings:
+            lines.append(f"  {mark('PASS')}  {check.title}")
+            continue
+        lines.append(f"  {mark(_MARK[check.status])}  {check.title}" + (f"  [{check.subject}]" if check.findings or
+                                                                          check.status is Status.NOT_RUN else ""))
+        if check.status is Status.NOT_RUN:
+            lines.append(f"        could not run: {check.reason}")
+        for f in check.findings:
+            lines.append(f"        {mark(_SEV[f.severity])} {f.code}: {f.message}")
+            if f.severity is not Severity.INFO:
+                lines.append(f"             fix: {f.fix}")
+    if report.handshakes:
+        lines += ["", "Handshakes"]
+        for h in report.handshakes:
+            word = "SKIP" if h.could_not_run else ("PASS" if h.ok else "FAIL")
+            version = f" {h.tls_version}" if h.tls_version else ""
+            lines.append(f"  {mark(word)}  mode {h.mode} {h.target} via {h.client}:{version} {h.code} "
+                         f"({h.seconds:.2f}s)")
+            if not h.ok and h.detail:
+                lines.append(f"        {h.detail}")
+                from ..codes import CATALOGUE
+                if not h.could_not_run and h.code in CATALOGUE and CATALOGUE[h.code].fix:
+                    lines.append(f"             fix: {CATALOGUE[h.code].fix}")
+            if h.peer:
+                for key, value in h.peer.items():
+                    lines.append(f"        {key}: {value}")
+    for d in report.disagreements:
+        lines.append(f"  {mark('FAIL')}  doctor model disagrees with the real handshake: {d}")
+    for note in report.notes:
+        lines.append(f"  note: {note}")
+    lines += ["", summary_line(report)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,184 @@
+"""chain.*, ca.*, leaf.is_ca: does each certificate lead to the trust file its peer will use.
+
+Two verifiers are modelled, because the two ends of a Milvus connection differ:
+- pymilvus (grpcio, BoringSSL) verifying the server: grpc sets X509_V_FLAG_PARTIAL_CHAIN, so any certificate in
+  the trust file is an anchor (the docs hand the server cert itself to the client as server_pem_path); every
+  issuer in the chain, the anchor included, must be a CA, and an issuer's keyUsage must allow keyCertSign.
+- Milvus (Go crypto/x509) verifying a client in tlsMode 2: roots are not checked for CA:TRUE or keyUsage,
+  intermediates must be CA:TRUE.
+
+cryptography.x509.verification cannot be shaped to either (its CA policy must require basicConstraints, and it
+enforces WebPKI key sizes), so the path is built here with cryptography's verify_directly_issued_by doing the
+signature work.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+
+from ..findings import finding
+from ..material import subject_of
+from ..model import Finding, Role, Severity
+from . import Context, not_run, result
+
+MAX_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Verifier:
+    name: str                  # who verifies, as the user knows them
+    anchors_must_be_ca: bool   # BoringSSL yes, Go no
+    checks_key_cert_sign: bool
+
+
+PYMILVUS = Verifier("pymilvus (grpc/BoringSSL)", anchors_must_be_ca=True, checks_key_cert_sign=True)
+MILVUS = Verifier("Milvus (Go)", anchors_must_be_ca=False, checks_key_cert_sign=False)
+
+
+def _der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+        return True
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+
+
+def basic_ca(cert: x509.Certificate) -> Optional[bool]:
+    """CA flag from basicConstraints; None when the extension is absent."""
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _key_cert_sign(cert: x509.Certificate) -> Optional[bool]:
+    try:
+        return cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _name(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string() or "(empty subject)"
+
+
+@dataclass(frozen=True)
+class Path:
+    certs: tuple[x509.Certificate, ...]   # leaf first, anchor last
+    anchored: bool
+
+
+def build_path(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate],
+               anchors: Sequence[x509.Certificate]) -> Path:
+    """Depth-first, anchors preferred (X509_V_FLAG_TRUSTED_FIRST), the longest dead end kept for the message."""
+    anchor_ders = {_der(a) for a in anchors}
+    best = Path((leaf,), False)
+
+    def walk(chain: tuple[x509.Certificate, ...]) -> Optional[Path]:
+        nonlocal best
+        current = chain[-1]
+        if _der(current) in anchor_ders:
+            return Path(chain, True)
+        if len(chain) > MAX_DEPTH:
+            return None
+        if len(chain) > len(best.certs):
+            best = Path(chain, False)
+        used = {_der(c) for c in chain}
+        for candidate in list(anchors) + list(intermediates):
+            if _der(candidate) in used and _der(candidate) not in anchor_ders:
+                continue
+            if _der(candidate) == _der(current) or not _issued_by(current, candidate):
+                continue
+            found = walk(chain + (candidate,))
+            if found:
+                return found
+        return None
+
+    return walk((leaf,)) or best
+
+
+def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, other_certs: Sequence[x509.Certificate],
+                mode: int) -> list[Finding]:
+    """Findings for one chain as one verifier will see it."""
+    subject = subject_of(leaf_role, chain_file.path)
+    leaf, sent = chain_file.certs[0], chain_file.certs[1:]
+    anchors = trust_file.certs
+    path = build_path(leaf, sent, anchors)
+    modes = (mode,)
+    if not path.anchored:
+        last = path.certs[-1]
+        elsewhere = [c for c in other_certs if _issued_by(last, c)]
+        if elsewhere and last.issuer != last.subject:
+            return [finding("chain.intermediate_missing", subject,
+                            f"{verifier.name} cannot link {_name(last)} to {trust_file.path}: its issuer "
+                            f"{_name(elsewhere[0])} is in the material but not sent in {chain_file.path}.",
+                            modes=modes)]
+        held = "; ".join(_name(a) for a in anchors[:3]) or "nothing"
+        return [finding("chain.untrusted", subject,
+                        f"{_name(leaf)} is issued by {leaf.issuer.rfc4514_string()}, but {verifier.name} trusts "
+                        f"{trust_file.path} which holds {held}.", modes=modes)]
+    out: list[Finding] = []
+    for position, issuer in enumerate(path.certs[1:], start=1):
+        is_anchor = position == len(path.certs) - 1
+        if is_anchor and not verifier.anchors_must_be_ca:
+            continue
+        ca_flag = basic_ca(issuer)
+        if ca_flag is not True:
+            where = trust_file.path if is_anchor else chain_file.path
+            state = "has CA:FALSE" if ca_flag is False else "has no basicConstraints"
+            out.append(finding("ca.not_ca", subject_of(leaf_role, where),
+                               f"{_name(issuer)} signs {_name(path.certs[position - 1])} but {state}; "
+                               f"{verifier.name} requires CA:TRUE of every issuer.", modes=modes))
+        if verifier.checks_key_cert_sign and _key_cert_sign(issuer) is False:
+            out.append(finding("ca.key_cert_sign_missing", subject_of(leaf_role, trust_file.path),
+                               f"{_name(issuer)} has a keyUsage without keyCertSign; {verifier.name} refuses it "
+                               "as an issuer.", modes=modes))
+    return out
+
+
+def _leaf_is_ca(role: Role, f) -> list[Finding]:
+    if basic_ca(f.certs[0]) is True:
+        return [finding("leaf.is_ca", subject_of(role, f.path), f"{_name(f.certs[0])} has CA:TRUE but is used as "
+                        f"the {role.setting} leaf.", severity=Severity.WARNING)]
+    return []
+
+
+def check_chains(ctx: Context):
+    everything = [c for f in ctx.material.files.values() for c in f.certs]
+    server = ctx.file(Role.SERVER_CERT)
+    client = ctx.file(Role.CLIENT_CERT)
+    if server is not None and server.certs:
+        yield result("chain.leaf", "server certificate is a leaf", subject_of(Role.SERVER_CERT, server.path),
+                     _leaf_is_ca(Role.SERVER_CERT, server))
+    for mode in ctx.modes:
+        params = ctx.client(mode)
+        root = ctx.trust_file(params.root_path)
+        title = f"mode {mode}: pymilvus trusts the server chain"
+        if params.root_path is None:
+            pass  # client.* rules explain what pymilvus does without a root of its own
+        elif server is None or not server.certs or root is None or not root.certs:
+            yield not_run("chain.server", title, subject_of(Role.SERVER_CERT, server.path if server else "-"),
+                          "needs the server certificate and the client's trust file parsed", mode=mode)
+        else:
+            yield result("chain.server", title, subject_of(Role.SERVER_CERT, server.path),
+                         judge_chain(Role.SERVER_CERT, server, root, PYMILVUS, everything, mode), mode=mode)
+        if mode != 2 or not params.sends_client_cert:
+            continue
+        ca = ctx.file(Role.SERVER_CA)
+        title = "mode 2: Milvus trusts the client chain"
+        if client is None or not client.certs or ca is None or not ca.certs:
+            yield not_run("chain.client", title, subject_of(Role.CLIENT_CERT, client.path if client else "-"),
+                          "needs the client certificate and tls.caPemPath parsed", mode=mode)
+            continue
+        findings = judge_chain(Role.CLIENT_CERT, client, ca, MILVUS, everything, mode) + _leaf_is_ca(Role.CLIENT_CERT, client)
+        yield result("chain.client", title, subject_of(Role.CLIENT_CERT, client.path), findings, mode=mode)

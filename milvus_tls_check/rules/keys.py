@@ -1,0 +1,112 @@
+"""key.*: does each key belong to its certificate, is it strong enough, is it protected."""
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+from ..findings import finding
+from ..material import subject_of
+from ..model import Role, Severity
+from . import Context, not_run, result
+
+PAIRS = ((Role.SERVER_CERT, Role.SERVER_KEY), (Role.CLIENT_CERT, Role.CLIENT_KEY))
+
+
+def _spki(public_key) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def check_key_pairs(ctx: Context):
+    for cert_role, key_role in PAIRS:
+        cert_file, key_file = ctx.file(cert_role), ctx.file(key_role)
+        if cert_file is None and key_file is None:
+            continue
+        title = f"{key_role.setting} belongs to {cert_role.setting}"
+        subject = f"{cert_role.value} + {key_role.value}"
+        if cert_file is None or key_file is None or not cert_file.certs or key_file.key is None:
+            missing = [r.setting for r, f in ((cert_role, cert_file), (key_role, key_file))
+                       if f is None or (not f.certs and f.key is None)]
+            yield not_run("keys.pair", title, subject, f"needs both files parsed; not usable: {', '.join(missing)}")
+            continue
+        findings = []
+        if _spki(cert_file.leaf.public_key()) != _spki(key_file.key.public_key()):
+            owner = _owner(ctx, key_file.key)
+            findings.append(finding("key.mismatch", subject_of(key_role, key_file.path),
+                                    f"{key_file.path} is not the key of {cert_file.path} "
+                                    f"(subject {cert_file.leaf.subject.rfc4514_string()}){owner}."))
+        yield result("keys.pair", title, subject, findings)
+
+
+def _owner(ctx: Context, key) -> str:
+    """Name the certificate the key does belong to, when it is among the loaded files (swapped keys)."""
+    spki = _spki(key.public_key())
+    for f in ctx.material.files.values():
+        for cert in f.certs:
+            if _spki(cert.public_key()) == spki:
+                return f"; it belongs to {f.path} ({cert.subject.rfc4514_string()})"
+    return ""
+
+
+def describe_key(public_key) -> str:
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return f"RSA {public_key.key_size}"
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return f"EC {public_key.curve.name}"
+    return type(public_key).__name__.replace("PublicKey", "").lstrip("_")
+
+
+def key_strength_finding(public_key, subject: str, what: str):
+    """RSA < 1024 fails Go 1.24+ outright; < 2048 is weak; Ed25519/Ed448/DSA are not offered by grpc's client."""
+    if isinstance(public_key, rsa.RSAPublicKey):
+        bits = public_key.key_size
+        if bits < 1024:
+            return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key; Go 1.24+ refuses RSA below "
+                           "1024 bits.", severity=Severity.ERROR)
+        if bits < 2048:
+            return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key (below 2048).")
+        return None
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        if public_key.curve.name not in ("secp256r1", "secp384r1", "secp521r1"):
+            return finding("key.unsupported", subject, f"{what} uses curve {public_key.curve.name}; Go's TLS "
+                           "accepts only P-256, P-384 and P-521.")
+        return None
+    if isinstance(public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey, dsa.DSAPublicKey)):
+        return finding("key.unsupported", subject, f"{what} has a {describe_key(public_key)} key, which grpc's "
+                       "BoringSSL client does not offer in its signature algorithms.")
+    return None
+
+
+def check_key_strength(ctx: Context):
+    seen = set()
+    for role, f in ctx.material.files.items():
+        if not f.certs:
+            continue
+        findings = []
+        for index, cert in enumerate(f.certs):
+            fp = cert.fingerprint(_sha256())
+            if fp in seen:
+                continue
+            seen.add(fp)
+            what = f"certificate #{index + 1} ({cert.subject.rfc4514_string()})"
+            hit = key_strength_finding(cert.public_key(), subject_of(role, f.path), what)
+            if hit:
+                findings.append(hit)
+        yield result("keys.strength", f"key types and sizes in {role.setting}", subject_of(role, f.path), findings)
+
+
+def _sha256():
+    from cryptography.hazmat.primitives import hashes
+    return hashes.SHA256()
+
+
+def check_key_permissions(ctx: Context):
+    for role in (Role.SERVER_KEY, Role.CLIENT_KEY):
+        f = ctx.file(role)
+        if f is None or f.mode_bits is None or f.key is None and not f.key_encrypted:
+            continue
+        findings = []
+        if f.mode_bits & 0o044:
+            findings.append(finding("key.permissions", subject_of(role, f.path),
+                                    f"{f.path} has mode {oct(f.mode_bits)[2:].zfill(4)}: readable by "
+                                    f"{'group and others' if f.mode_bits & 0o004 and f.mode_bits & 0o040 else 'group' if f.mode_bits & 0o040 else 'others'}."))
+        yield result("keys.permissions", f"{role.setting} is private to its owner", subject_of(role, f.path), findings)
