@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--verbose", action="store_true", help="show passing checks in full and grpc's log lines")
     d.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     d.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true")
+    from .gen import add_parser as add_gen_parser
+    add_gen_parser(sub)
     return parser
 
 
