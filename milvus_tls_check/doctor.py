@@ -29,7 +29,7 @@ def modes_to_evaluate(request: Request) -> tuple[int, ...]:
 
 
 def roles_in_play(request: Request, modes: tuple[int, ...]) -> dict[Role, str]:
-    """The files the evaluated modes really use, each path once (a file used by two roles is read once)."""
+    """The files the evaluated modes really use (a client file only mode 2 uses is not judged for mode 1)."""
     wanted: dict[Role, str] = {}
     for role in (Role.SERVER_CERT, Role.SERVER_KEY) + ((Role.SERVER_CA,) if 2 in modes else ()):
         if request.path(role):
@@ -40,21 +40,14 @@ def roles_in_play(request: Request, modes: tuple[int, ...]) -> dict[Role, str]:
             path = getattr(params, attr)
             if path and role not in wanted:
                 wanted[role] = path
-    out: dict[Role, str] = {}
-    seen: set[str] = set()
-    for role in _ORDER:
-        path = wanted.get(role)
-        if path and path not in seen:
-            out[role] = path
-            seen.add(path)
-    return out
+    return {role: wanted[role] for role in _ORDER if role in wanted}
 
 
 def static_checks(request: Request) -> tuple[tuple[int, ...], Material, tuple[CheckResult, ...]]:
     modes = modes_to_evaluate(request)
     in_play = roles_in_play(request, modes)
     scoped = Request(**{**request.__dict__, "paths": in_play})
-    material = load_material(scoped)
+    material = load_material(scoped)  # reads each distinct path once: the first role in _ORDER owns it
     ctx = Context(scoped, material, modes, request.judged_at())
     return modes, material, run_rules(ctx)
 

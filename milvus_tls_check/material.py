@@ -33,8 +33,10 @@ def subject_of(role: Role, path: str) -> str:
 def load_material(request: Request) -> Material:
     """Read every role the request names, once per distinct path and role."""
     files: dict[Role, LoadedFile] = {}
+    seen: set[str] = set()
     for role, path in request.paths.items():
-        if path:
+        if path and path not in seen:
+            seen.add(path)
             files[role] = load_file(role, path, request.key_password)
     return Material(files)
 

@@ -6,7 +6,7 @@ catalogue entry in codes.py.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Optional
 
 from ..model import CheckResult, ClientParams, Finding, LoadedFile, Material, Request, Role, Severity, Status
@@ -27,6 +27,23 @@ class Context:
 
     def trust_file(self, path: Optional[str]) -> Optional[LoadedFile]:
         return self.material.by_path(path) if path else None
+
+    def modes_for(self, loaded: LoadedFile) -> tuple[int, ...]:
+        """The evaluated modes that use this file; () when every evaluated mode does."""
+        using = []
+        for mode in self.modes:
+            params = self.client(mode)
+            server_side = [self.request.path(Role.SERVER_CERT), self.request.path(Role.SERVER_KEY)]
+            if mode == 2:
+                server_side.append(self.request.path(Role.SERVER_CA))
+            if loaded.path in server_side or loaded.path in params.as_kwargs().values():
+                using.append(mode)
+        return () if len(using) == len(self.modes) else tuple(using)
+
+    def scoped(self, findings: Iterable[Finding], loaded: LoadedFile) -> list[Finding]:
+        """Tag findings about a file with the modes that use it, so a mode-2-only file cannot fail mode 1."""
+        modes = self.modes_for(loaded)
+        return [f if f.modes or not modes else replace(f, modes=modes) for f in findings]
 
 
 Rule = Callable[[Context], Iterable[CheckResult]]

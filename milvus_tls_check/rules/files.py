@@ -8,4 +8,4 @@ from . import Context, result
 def check_files(ctx: Context):
     for role, loaded in ctx.material.files.items():
         yield result("files", f"{role.setting} is readable PEM of the right kind",
-                     subject_of(role, loaded.path), loaded.findings)
+                     subject_of(role, loaded.path), ctx.scoped(loaded.findings, loaded))

@@ -34,7 +34,7 @@ def check_key_pairs(ctx: Context):
             findings.append(finding("key.mismatch", subject_of(key_role, key_file.path),
                                     f"{key_file.path} is not the key of {cert_file.path} "
                                     f"(subject {cert_file.leaf.subject.rfc4514_string()}){owner}."))
-        yield result("keys.pair", title, subject, findings)
+        yield result("keys.pair", title, subject, ctx.scoped(findings, cert_file))
 
 
 def _owner(ctx: Context, key) -> str:
@@ -91,7 +91,8 @@ def check_key_strength(ctx: Context):
             hit = key_strength_finding(cert.public_key(), subject_of(role, f.path), what)
             if hit:
                 findings.append(hit)
-        yield result("keys.strength", f"key types and sizes in {role.setting}", subject_of(role, f.path), findings)
+        yield result("keys.strength", f"key types and sizes in {role.setting}", subject_of(role, f.path),
+                     ctx.scoped(findings, f))
 
 
 def _sha256():
@@ -109,4 +110,5 @@ def check_key_permissions(ctx: Context):
             findings.append(finding("key.permissions", subject_of(role, f.path),
                                     f"{f.path} has mode {oct(f.mode_bits)[2:].zfill(4)}: readable by "
                                     f"{'group and others' if f.mode_bits & 0o004 and f.mode_bits & 0o040 else 'group' if f.mode_bits & 0o040 else 'others'}."))
-        yield result("keys.permissions", f"{role.setting} is private to its owner", subject_of(role, f.path), findings)
+        yield result("keys.permissions", f"{role.setting} is private to its owner", subject_of(role, f.path),
+                     ctx.scoped(findings, f))

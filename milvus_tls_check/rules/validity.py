@@ -43,4 +43,4 @@ def check_validity(ctx: Context):
                 days = (end - ctx.at).days
                 findings.append(finding("cert.expires_soon", subject,
                                         f"{name} expires {_when(end)}, in {days} day{'s' if days != 1 else ''}."))
-        yield result("validity", f"validity of every certificate in {role.setting}", subject, findings)
+        yield result("validity", f"validity of every certificate in {role.setting}", subject, ctx.scoped(findings, f))
