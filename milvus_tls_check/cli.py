@@ -23,7 +23,7 @@ PATH_FLAGS = {Role.SERVER_CERT: "server_pem", Role.SERVER_KEY: "server_key", Rol
               Role.CLIENT_SERVER_PEM: "client_server_pem"}
 
 
-class UsageError(Exception):
+class UsageError(ValueError):
     pass
 
 
@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--verbose", action="store_true", help="show passing checks in full and grpc's log lines")
     d.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     d.add_argument("--no-colour", "--no-color", dest="no_colour", action="store_true")
+    d.add_argument("--fleet", help="YAML list of named targets, each with the options of one run")
+    d.add_argument("--workers", type=int, default=8, help="with --fleet: targets checked at once (8)")
     from .gen import add_parser as add_gen_parser
     add_gen_parser(sub)
     return parser
@@ -109,7 +111,7 @@ def request_from_args(args: argparse.Namespace) -> Request:
         if value:
             paths[role] = value
             explicit.add(role)
-    if not paths.get(Role.SERVER_CERT) and not uri:
+    if not paths.get(Role.SERVER_CERT) and not uri and not args.fleet:
         raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri")
     if server_name is None:
         server_name = _uri_host(uri) if uri else "localhost"
@@ -160,6 +162,8 @@ def _main(argv: list[str]) -> int:
     if args.command == "gen":
         from .gen import run_gen
         return run_gen(args)
+    if args.fleet:
+        return _fleet(parser, args)
     from .doctor import diagnose
     from .render import renderer
     request = request_from_args(args)
@@ -173,6 +177,23 @@ def _main(argv: list[str]) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _fleet(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .fleet import FleetError, load_fleet, progress_bar, render_fleet, run_fleet
+    try:
+        targets = load_fleet(args.fleet)
+    except FleetError as exc:
+        raise UsageError(str(exc))
+    show = progress_bar() if sys.stderr.isatty() else None
+    results = run_fleet(targets, lambda argv: request_from_args(parser.parse_args(["doctor", *argv])),
+                        workers=args.workers, progress=show)
+    text = render_fleet(results, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_PASS if all(r.passed for r in results) else EXIT_FAIL
 
 
 if __name__ == "__main__":
