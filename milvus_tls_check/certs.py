@@ -195,3 +195,54 @@ def good_set(names: Sequence[str] = ("localhost",), ips: Sequence[str] = ("127.0
                        eku=("server",), key_type=key_type, days=days)
     client = make_leaf(ca, client_cn, dns=(client_cn,), eku=("client",), key_type=key_type, days=days)
     return CertSet(ca, server, client)
+
+
+# --- used by `milvus-tls gen` ----------------------------------------------------------------------------
+
+# Key types offered by `milvus-tls gen`: each is accepted in a real handshake by both Go (Milvus) and
+# grpcio/BoringSSL (pymilvus); tests/test_gen_handshake.py proves the grpcio side for every one of them.
+GEN_KEY_TYPES = ("rsa2048", "rsa3072", "ec-p256")
+
+
+def leaf_key_usage(key) -> tuple[str, ...]:
+    """keyUsage for a TLS leaf: digitalSignature for every key, keyEncipherment only where it means something (RSA)."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return ("digital_signature", "key_encipherment")
+    return ("digital_signature",)
+
+
+def load_issuer(cert_pem: bytes, key_pem: bytes, password: Optional[bytes] = None) -> Issued:
+    """An existing CA (ca.pem + ca.key) as an Issued that make_leaf can sign with.
+
+    Raises ValueError with a one-line reason when the pair cannot issue certificates: not PEM, encrypted key
+    without password, key not belonging to the first certificate, first certificate not a CA.
+    The first certificate in cert_pem is the issuer; when it is not self-issued, the other non-self-issued
+    certificates in the file are kept as the chain a leaf should send.
+    """
+    try:
+        certs = x509.load_pem_x509_certificates(cert_pem)
+    except ValueError:
+        raise ValueError("holds no PEM certificate") from None
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=password)
+    except TypeError:
+        raise ValueError("the CA key is encrypted; write an unencrypted copy with "
+                         "`openssl pkey -in ca.key -out ca.plain.key` and pass that") from None
+    except ValueError:
+        raise ValueError("the CA key is not a PEM private key (or the passphrase is wrong)") from None
+    ca = certs[0]
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    if (key.public_key().public_bytes(serialization.Encoding.DER, spki)
+            != ca.public_key().public_bytes(serialization.Encoding.DER, spki)):
+        raise ValueError("the CA key does not belong to the first certificate of the CA file")
+    try:
+        bc = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
+        is_ca = bc.ca
+    except x509.ExtensionNotFound:
+        is_ca = False
+    if not is_ca:
+        raise ValueError(f"{ca.subject.rfc4514_string()} is not a CA certificate (no basicConstraints CA:TRUE)")
+    chain: tuple[x509.Certificate, ...] = ()
+    if ca.subject != ca.issuer:
+        chain = tuple(c for c in certs if c.subject != c.issuer)
+    return Issued(ca, key, chain=chain)
