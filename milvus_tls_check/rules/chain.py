@@ -124,9 +124,12 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
                             f"{_name(elsewhere[0])} is in the material but not sent in {chain_file.path}.",
                             modes=modes)]
         held = "; ".join(_name(a) for a in anchors[:3]) or "nothing"
+        same_name = [a for a in anchors if a.subject == last.issuer]
+        why = (f" {_name(same_name[0])} in {trust_file.path} has the issuer's name but another key, so the signature "
+               "does not verify (a CA regenerated with the same subject?)." if same_name else "")
         return [finding("chain.untrusted", subject,
                         f"{_name(leaf)} is issued by {leaf.issuer.rfc4514_string()}, but {verifier.name} trusts "
-                        f"{trust_file.path} which holds {held}.", modes=modes)]
+                        f"{trust_file.path} which holds {held}.{why}", modes=modes)]
     out: list[Finding] = []
     for position, issuer in enumerate(path.certs[1:], start=1):
         is_anchor = position == len(path.certs) - 1
