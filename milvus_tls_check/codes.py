@@ -199,6 +199,12 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
     _c("tls.server_cert_untrusted", "Client does not trust the server certificate",
        "The server's chain does not lead to the client's root (server_pem_path or ca_pem_path), or it is expired.",
        "Give pymilvus the CA that issued the server cert (ca_pem_path), or the server cert itself (server_pem_path)."),
+    _c("handshake.not_run", "Handshake could not be attempted",
+       """The rehearsal needs server material that loads: Go's tls.LoadX509KeyPair (and, in tlsMode 2, the CA
+       pool) must accept it, or Milvus would refuse to start. Or the real pymilvus client could not be started
+       (not installed in the interpreter used). The detail says which; the static findings say why.""",
+       """Fix the findings about the server files first (key.mismatch, key.encrypted, file.*); for --pymilvus
+       install pymilvus or set MILVUS_TLS_CHECK_PYMILVUS_PYTHON to the application's python."""),
 )}
 
 

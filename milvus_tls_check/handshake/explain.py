@@ -1,0 +1,218 @@
+"""grpc status details, grpc C-core log lines and `ssl` errors -> one stable code and the raw reason.
+
+The strings below were provoked on loopback with grpcio 1.85 (BoringSSL) against an in-process grpcio server and
+against a real Milvus 2.3.5 (Go) from PyPI; comments say which side produced what. Nothing here imports grpc.
+
+What the client sees is often not enough by itself: when a mode-2 server refuses the client certificate (or gets
+none) grpc only says "Socket closed" (grpcio server) or "Unwrap failed (TSI_DATA_CORRUPTED)" (Go server; the
+alert "SSLV3_ALERT_BAD_CERTIFICATE" appears only in grpc's log lines). So `classify` also takes what is known
+about the attempt: whether the client spoke TLS, whether it sent a certificate, whether the server asked for one
+(the rehearsal knows its own mode; a live target's CertificateRequest is seen by the ssl probe) and whether the
+server speaks TLS at all.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+MAX_DETAIL = 400
+
+
+@dataclass(frozen=True)
+class Explanation:
+    code: str
+    detail: str
+
+
+def _any(text: str, needles: Iterable[str]) -> bool:
+    low = text.lower()
+    return any(n.lower() in low for n in needles)
+
+
+# --- the strings, by what they mean ------------------------------------------------------------------------------
+UNRESOLVED = (
+    "Domain name not found",            # grpc c-ares/native resolver: "errors resolving H:P: [... Domain name not found]"
+    "hostname lookup error", "DNS resolution failed", "errors resolving",
+    "Name or service not known", "nodename nor servname", "Temporary failure in name resolution",
+    "No address associated with hostname",
+)
+REFUSED = (
+    "Connection refused",               # grpc: "Failed to connect to remote host: Connection refused"; ssl: ECONNREFUSED
+    "ECONNREFUSED",
+)
+TIMEOUT = (
+    "Deadline Exceeded",                # grpc DEADLINE_EXCEEDED on a silent peer
+    "timed out", "Timeout occurred", "DEADLINE_EXCEEDED",
+)
+# A TLS client read something that is not a TLS record: the server speaks plaintext (Milvus tlsMode 0).
+NOT_TLS = (
+    "WRONG_VERSION_NUMBER",             # grpc/BoringSSL: "...OPENSSL_internal:WRONG_VERSION_NUMBER"; ssl: "wrong version number"
+    "wrong version number",
+    "first record does not look like a TLS handshake",   # Go crypto/tls (either side reading non-TLS bytes)
+    "NotSslRecordException",            # Java/Netty clients
+    "PACKET_LENGTH_TOO_LONG", "packet length too long", "HTTP_REQUEST", "http request",
+    "RECORD_LAYER_FAILURE", "record layer failure",
+)
+NAME = (
+    "Hostname Verification Check failed",  # grpcio 1.8x: "Custom verification check failed with error: UNAUTHENTICATED: ..."
+    "is not in peer certificate",       # older grpc: "Peer name X is not in peer certificate"
+    "No match found for server name",   # grpc 1.8x C-core log line
+    "Hostname mismatch", "IP address mismatch", "certificate is not valid for",
+)
+UNTRUSTED = (
+    "CERTIFICATE_VERIFY_FAILED",        # grpc: "...CERTIFICATE_VERIFY_FAILED: unable to get local issuer certificate"
+    "certificate verify failed",        #       (or ": certificate has expired", ": self signed certificate ...")
+    "unable to get local issuer certificate", "self signed certificate", "self-signed certificate",
+    "unknown authority", "certificate has expired", "unsupported certificate purpose",
+)
+# Alerts a server sends about the client certificate (seen by the ssl probe, or in grpc's log lines).
+NO_CERT_ALERT = (
+    "CERTIFICATE_REQUIRED",             # TLS 1.3 alert 116: "TLSV13_ALERT_CERTIFICATE_REQUIRED" / "alert certificate required"
+    "alert certificate required",
+    "PEER_DID_NOT_RETURN_A_CERTIFICATE",  # grpcio server's own log line
+    "client didn't provide a certificate",  # Go server log (grpc.log.level INFO)
+)
+CERT_ALERT = (
+    "SSLV3_ALERT_BAD_CERTIFICATE",      # Go (Milvus 2.3.5) refuses the client cert, or got none; grpc logs this line
+    "alert bad certificate",
+    "ALERT_UNKNOWN_CA", "alert unknown ca",
+    "ALERT_UNSUPPORTED_CERTIFICATE", "alert unsupported certificate",
+    "ALERT_CERTIFICATE_EXPIRED", "alert certificate expired",
+    "ALERT_CERTIFICATE_UNKNOWN", "alert certificate unknown",
+    "ALERT_DECRYPT_ERROR", "ALERT_ACCESS_DENIED",
+    "incompatible key usage", "x509: certificate signed by unknown authority",
+)
+HANDSHAKE_ALERT = ("ALERT_HANDSHAKE_FAILURE", "alert handshake failure")
+# The peer hung up on an established (or nearly established) TLS session, without a reason the client can read.
+CLOSED = (
+    "Socket closed",                    # grpc, grpcio mode-2 server refusing the client, or a TLS server given plaintext
+    "Unwrap failed (TSI_DATA_CORRUPTED)",  # grpc client, Go mode-2 server's alert arriving after the client's Finished
+    "TSI_DATA_CORRUPTED", "Connection reset by peer", "Broken pipe", "EOF occurred", "end of stream",
+    "closed the connection", "Connection reset", "UNEXPECTED_EOF", "unexpected eof",
+)
+# The server hung up while the handshake was still going (grpcio 1.85: "Handshake read failed (Socket closed)"),
+# before a TLS 1.3 client sends its certificate: seen with an Ed25519 server key (no signature algorithm in common).
+MID_HANDSHAKE = ("Handshake read failed", "Handshake write failed")
+# Plain-language hints for raw reasons that map to handshake.failed.
+HINTS = (
+    ("KEY_USAGE_BIT_INCORRECT", "the server certificate's keyUsage forbids the signature the TLS handshake needs "
+                                "(digitalSignature): see ku.digital_signature_missing"),
+    ("Handshake read failed", "the server hung up during the handshake, before any certificate was judged: no "
+                              "signature algorithm, cipher or TLS version in common (e.g. an Ed25519 server key)"),
+    ("NO_COMMON_SIGNATURE_ALGORITHMS", "no signature algorithm in common (key type)"),
+    ("UNSUPPORTED_PROTOCOL", "no TLS version in common"),
+    ("ALERT_PROTOCOL_VERSION", "no TLS version in common"),
+    ("NO_SHARED_CIPHER", "no cipher suite in common"),
+)
+# A plaintext client got TLS bytes back (rare: most TLS servers just hang up).
+TLS_BYTES_TO_PLAIN = ("Trying to connect an http1.x server", "Bad Request")
+
+
+def trim(text: str, limit: int = MAX_DETAIL) -> str:
+    """Collapse whitespace, drop grpc's generic prefix and repeated ': OK' tail; keep the raw reason."""
+    text = " ".join(str(text).split())
+    text = text.replace("failed to connect to all addresses; last error: ", "")
+    text = re.sub(r"(: OK)+$", "", text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def classify(raw: str, *, tls: bool, sent_cert: bool = False, cert_requested: Optional[bool] = None,
+             server_speaks_tls: Optional[bool] = None, extra: str = "") -> Explanation:
+    """The stable code for one failed attempt.
+
+    raw: grpc's status details (or the ssl/socket error text); extra: more evidence (grpc log lines, the probe's
+    post-handshake alert), used only when raw alone is ambiguous.
+    """
+    reason = trim(raw)
+    both = f"{raw} | {extra}" if extra else raw
+
+    if _any(raw, UNRESOLVED):
+        return Explanation("net.unresolved", reason)
+    if _any(raw, REFUSED):
+        return Explanation("net.refused", reason)
+    if tls and _any(raw, NOT_TLS):
+        return Explanation("tls.server_plaintext", reason)
+    if not tls and _any(raw, NOT_TLS + TLS_BYTES_TO_PLAIN):
+        return Explanation("tls.client_plaintext", reason)
+    if tls and _any(raw, NAME):
+        return Explanation("name.mismatch", reason)
+    if tls and _any(raw, UNTRUSTED):
+        return Explanation("tls.server_cert_untrusted", reason)
+
+    if tls:
+        code = _client_cert_code(both, sent_cert=sent_cert, cert_requested=cert_requested)
+        if code:
+            why = ("the server asked for a client certificate and ended the connection; none was sent"
+                   if code == "tls.client_cert_required" else
+                   "the server asked for a client certificate and ended the connection after receiving it")
+            return Explanation(code, f"{why} (grpc: {reason})" + _evidence(extra))
+        if _any(raw, TIMEOUT):
+            return Explanation("net.timeout", reason)
+        return Explanation("handshake.failed", _hinted(raw, reason) + _evidence(extra))
+
+    # A plaintext client.
+    if server_speaks_tls and _any(raw, CLOSED + TIMEOUT):
+        return Explanation("tls.client_plaintext",
+                           f"the server speaks TLS and hung up on plaintext HTTP/2 (grpc: {reason})")
+    if _any(raw, TIMEOUT):
+        return Explanation("net.timeout", reason)
+    return Explanation("handshake.failed", reason + _evidence(extra))
+
+
+def _client_cert_code(text: str, *, sent_cert: bool, cert_requested: Optional[bool]) -> Optional[str]:
+    if _any(text, MID_HANDSHAKE):
+        return None   # hung up before the client had sent a certificate: not about the client certificate
+    if _any(text, NO_CERT_ALERT):
+        return "tls.client_cert_required"
+    if _any(text, CERT_ALERT):
+        return "tls.client_cert_rejected" if sent_cert else "tls.client_cert_required"
+    if cert_requested and _any(text, HANDSHAKE_ALERT + CLOSED):
+        return "tls.client_cert_rejected" if sent_cert else "tls.client_cert_required"
+    return None
+
+
+def _hinted(raw: str, reason: str) -> str:
+    for needle, hint in HINTS:
+        if needle.lower() in raw.lower():
+            return f"{hint} (grpc: {reason})"
+    return reason
+
+
+def _evidence(extra: str) -> str:
+    extra = trim(extra, 200) if extra else ""
+    return f"; also seen: {extra}" if extra else ""
+
+
+def classify_probe_error(exc: BaseException) -> Explanation:
+    """For the raw ssl probe: socket and ssl exceptions -> code (the probe is always the TLS side)."""
+    import socket
+    import ssl
+
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, socket.gaierror):
+        return Explanation("net.unresolved", trim(text))
+    if isinstance(exc, ConnectionRefusedError):
+        return Explanation("net.refused", trim(text))
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return Explanation("net.timeout", trim(text))
+    if isinstance(exc, ssl.SSLError):
+        return classify(text, tls=True)
+    return Explanation("handshake.failed", trim(text))
+
+
+def with_context(why: Explanation, *, server_name: Optional[str], names: Optional[str] = None,
+                 issuer: Optional[str] = None, trust: Optional[str] = None) -> Explanation:
+    """Say what grpc compared: grpc 1.8x's name error no longer carries the name, and its trust error no names."""
+    if why.code == "name.mismatch" and names:
+        return Explanation(why.code, f"server_name {server_name!r} is not among the certificate's names "
+                                     f"({names}); grpc: {why.detail}")
+    if why.code == "tls.server_cert_untrusted" and issuer:
+        root = trust or "grpc's default roots (no server_pem_path, no complete mutual parameters)"
+        return Explanation(why.code, f"grpc did not accept the server certificate (issued by {issuer}) with "
+                                     f"the trust root {root}; grpc: {why.detail}")
+    return why
+
+
+def leaf_names(sans: list[str], subject: str) -> str:
+    return ", ".join(sans) if sans else f"no SAN; subject {subject}"

@@ -1,0 +1,119 @@
+"""A real `pymilvus.MilvusClient` with the user's parameters, in a subprocess.
+
+pymilvus caches connections per URI inside one process, and importing it pulls grpc and protobuf into the doctor:
+so every attempt is a fresh interpreter. The interpreter is $MILVUS_TLS_CHECK_PYMILVUS_PYTHON (e.g. the
+application's venv) or the doctor's own. grpc's C-core log lines (GRPC_VERBOSITY=debug) are captured because
+pymilvus hides the reason behind "illegal connection params or server unavailable".
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from ..model import ClientParams
+
+PYTHON_ENV = "MILVUS_TLS_CHECK_PYMILVUS_PYTHON"
+STARTUP_ALLOWANCE = 20.0   # importing pymilvus (grpc, protobuf, pandas...) takes seconds on a cold disk
+_MARK = "@@MILVUS_TLS_RESULT@@"
+
+_SCRIPT = r"""
+import json, os, sys
+p = json.loads(sys.argv[1])
+out = {"ok": False, "missing": "", "error": "", "cause": "", "version": ""}
+try:
+    import pymilvus
+    out["pymilvus"] = getattr(pymilvus, "__version__", "")
+except Exception as e:
+    out["missing"] = f"{type(e).__name__}: {e}"
+else:
+    try:
+        client = pymilvus.MilvusClient(uri=p["uri"], timeout=p["timeout"], **p["kwargs"])
+        try:
+            out["version"] = str(client.get_server_version(timeout=p["timeout"]))
+        except Exception:
+            out["version"] = ""
+        out["ok"] = True
+        try:
+            client.close()
+        except Exception:
+            pass
+    except BaseException as e:
+        out["error"] = f"{type(e).__name__}: {e}"
+        cause, seen = e.__cause__ or e.__context__, []
+        while cause is not None and cause not in seen and len(seen) < 5:
+            seen.append(cause)
+            details = getattr(cause, "details", None)
+            text = details() if callable(details) else str(cause)
+            line = f"{type(cause).__name__}: {text}"
+            if line not in out["cause"]:
+                out["cause"] += line + " | "
+            cause = cause.__cause__ or cause.__context__
+sys.stdout.write("\n" + MARK + json.dumps(out) + "\n")
+sys.stdout.flush()
+os._exit(0)
+""".replace("MARK", repr(_MARK))
+
+_REASON_LINE = re.compile(
+    r"ssl|handshak|certificate|peer name|verif|tsi_|alert|wrong_version|connect|socket closed|reset|"
+    r"unwrap|decryption|hostname|resolv", re.I)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    could_not_run: bool
+    error: str          # the exception pymilvus raised
+    cause: str          # the grpc error under it
+    log_lines: tuple[str, ...]
+    version: str
+    seconds: float
+
+
+def reason_lines(stderr: str, limit: int = 6) -> tuple[str, ...]:
+    seen: list[str] = []
+    for line in stderr.splitlines():
+        if not _REASON_LINE.search(line):
+            continue
+        text = re.sub(r"^[EIWD]\d{4} [\d:.]+\s+\d+\s+\S+\]\s*", "", line.strip())
+        if text and text not in seen:
+            seen.append(text)
+    return tuple(seen[:limit])
+
+
+def python() -> str:
+    return os.environ.get(PYTHON_ENV) or sys.executable
+
+
+def run(uri: str, params: ClientParams, timeout: float) -> Outcome:
+    """MilvusClient(uri=uri, timeout=timeout, **params.as_kwargs()) then get_server_version(), in a subprocess."""
+    kwargs = params.as_kwargs()
+    env = dict(os.environ, GRPC_VERBOSITY="debug", PYTHONUNBUFFERED="1")
+    env.pop("GRPC_TRACE", None)
+    t0 = time.monotonic()
+    try:
+        cp = subprocess.run([python(), "-c", _SCRIPT, json.dumps({"uri": uri, "timeout": timeout, "kwargs": kwargs})],
+                            capture_output=True, text=True, timeout=timeout * 2 + STARTUP_ALLOWANCE, env=env,
+                            stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired as exc:
+        err = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        return Outcome(False, False, f"pymilvus did not return within {timeout * 2 + STARTUP_ALLOWANCE:g}s",
+                       "Deadline Exceeded", reason_lines(err), "", time.monotonic() - t0)
+    except OSError as exc:
+        return Outcome(False, True, f"cannot start {python()}: {exc}", "", (), "", time.monotonic() - t0)
+    seconds = time.monotonic() - t0
+    found = re.search(re.escape(_MARK) + r"(.*)", cp.stdout)
+    if not found:
+        return Outcome(False, True, f"the pymilvus subprocess exited {cp.returncode} without a result: "
+                       f"{(cp.stderr or cp.stdout)[-300:]}", "", reason_lines(cp.stderr), "", seconds)
+    res = json.loads(found.group(1))
+    if res.get("missing"):
+        return Outcome(False, True, f"pymilvus is not importable in {python()} ({res['missing']}); "
+                       f"pip install pymilvus there, or set {PYTHON_ENV} to the application's python",
+                       "", (), "", seconds)
+    return Outcome(bool(res["ok"]), False, res.get("error", ""), res.get("cause", "").rstrip(" |"),
+                   reason_lines(cp.stderr), res.get("version", ""), seconds)
