@@ -1,0 +1,282 @@
+"""docker-compose.yml: the Milvus service, its volume mounts (short and long syntax), secrets/configs, environment.
+
+Compose interpolates `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR:+alt}`, `$VAR` and
+`$$` with the shell environment over the project's `.env` file; relative host paths are relative to the compose
+file's folder. That is what this module reproduces, so a container path maps to the host file Docker would bind.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from .common import DeploymentError, Layer, Mount, load_yaml, read_text, resolve
+
+CONFIG_DIR = "/milvus/configs"
+CONFIG_FILES = ("milvus.yaml", "default.yaml", "user.yaml")   # the order Milvus layers them
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+# --- interpolation -------------------------------------------------------------------------------------------
+
+def read_env_file(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError:
+        return out
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[7:].lstrip()
+        name, sep, value = line.partition("=")
+        if not sep:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        out[name.strip()] = value
+    return out
+
+
+def interpolate(text: str, env: Mapping[str, str], where: str = "") -> str:
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c != "$":
+            out.append(c)
+            i += 1
+            continue
+        if text.startswith("$$", i):
+            out.append("$")
+            i += 2
+            continue
+        if text.startswith("${", i):
+            depth, j = 1, i + 2
+            while j < n and depth:
+                if text.startswith("${", j):
+                    depth, j = depth + 1, j + 2
+                    continue
+                if text[j] == "}":
+                    depth -= 1
+                j += 1
+            if depth:
+                raise DeploymentError(f"{where}: unterminated ${{...}} in {text!r}")
+            out.append(_expand(text[i + 2:j - 1], env, where))
+            i = j
+            continue
+        m = _NAME.match(text, i + 1)
+        if m:
+            out.append(env.get(m.group(0), ""))
+            i = m.end()
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _expand(body: str, env: Mapping[str, str], where: str) -> str:
+    m = _NAME.match(body)
+    if not m:
+        raise DeploymentError(f"{where}: invalid interpolation ${{{body}}}")
+    name, rest = m.group(0), body[m.end():]
+    value = env.get(name)
+    if not rest:
+        return value or ""
+    for op in (":-", ":?", ":+", "-", "?", "+"):
+        if rest.startswith(op):
+            word = rest[len(op):]
+            unset_or_empty = not value if op.startswith(":") else value is None
+            if op.endswith("-"):
+                return interpolate(word, env, where) if unset_or_empty else value
+            if op.endswith("?"):
+                if unset_or_empty:
+                    raise DeploymentError(f"{where}: required variable {name} is missing: "
+                                          f"{interpolate(word, env, where) or 'no message'}")
+                return value
+            return "" if unset_or_empty else interpolate(word, env, where)
+    raise DeploymentError(f"{where}: invalid interpolation ${{{body}}}")
+
+
+def _interpolate_tree(node: Any, env: Mapping[str, str], where: str) -> Any:
+    if isinstance(node, str):
+        return interpolate(node, env, where)
+    if isinstance(node, list):
+        return [_interpolate_tree(v, env, where) for v in node]
+    if isinstance(node, dict):
+        return {k: _interpolate_tree(v, env, where) for k, v in node.items()}
+    return node
+
+
+# --- the compose model -----------------------------------------------------------------------------------------
+
+@dataclass
+class ComposeView:
+    file: str
+    service: str
+    mounts: list[Mount] = field(default_factory=list)
+    env: Optional[Layer] = None
+    config_files: list[tuple[str, str]] = field(default_factory=list)   # (container path, host path) in Milvus order
+    grpc_port: Optional[str] = None       # host port published for 19530
+    notes: list[str] = field(default_factory=list)
+
+
+def _words(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+def _is_host_path(src: str) -> bool:
+    return src.startswith(("/", ".", "~"))
+
+
+def _host(src: str, base: Path) -> str:
+    p = Path(os.path.expanduser(src))
+    return str(p if p.is_absolute() else (base / p))
+
+
+def _mounts(name: str, svc: Mapping[str, Any], top: Mapping[str, Any], base: Path, label: str) -> list[Mount]:
+    mounts: list[Mount] = []
+    for entry in svc.get("volumes") or []:
+        if isinstance(entry, str):
+            parts = entry.split(":")
+            if len(parts) == 1:
+                mounts.append(Mount(parts[0], None, f"anonymous volume {parts[0]} of service {name}",
+                                    unreadable="an anonymous volume starts empty"))
+                continue
+            src, target = parts[0], parts[1]
+            kind = "bind" if _is_host_path(src) else "volume"
+            shown = f"volume {src}:{target} of service {name} ({label})"
+        elif isinstance(entry, Mapping):
+            kind = str(entry.get("type") or ("bind" if _is_host_path(str(entry.get("source", ""))) else "volume"))
+            src, target = str(entry.get("source") or ""), str(entry.get("target") or "")
+            shown = f"{kind} mount {src or '(none)'} -> {target} of service {name} ({label})"
+        else:
+            continue
+        if not target:
+            continue
+        if kind == "bind":
+            host = _host(src, base)
+            mounts.append(Mount(target, host, shown, is_file=Path(host).is_file()))
+        elif kind == "tmpfs":
+            mounts.append(Mount(target, None, shown, unreadable="a tmpfs mount starts empty"))
+        else:
+            mounts.append(Mount(target, None, shown,
+                                unreadable=f"named volume {src!r} lives inside Docker, not in a folder the doctor can read"))
+    for section, default_dir in (("secrets", "/run/secrets"), ("configs", "")):
+        defined = top.get(section) or {}
+        for entry in svc.get(section) or []:
+            src = entry if isinstance(entry, str) else (entry.get("source") if isinstance(entry, Mapping) else None)
+            if not src:
+                continue
+            target = (entry.get("target") if isinstance(entry, Mapping) else None) or src
+            if not str(target).startswith("/"):
+                target = f"{default_dir}/{target}"
+            spec = defined.get(src) if isinstance(defined, Mapping) else None
+            shown = f"{section[:-1]} {src} of service {name} ({label})"
+            if isinstance(spec, Mapping) and spec.get("file"):
+                mounts.append(Mount(str(target), _host(str(spec["file"]), base), shown + f" from {spec['file']}",
+                                    is_file=True))
+            else:
+                mounts.append(Mount(str(target), None, shown, is_file=True,
+                                    unreadable=f"{section[:-1]} {src} is not a file: source in this compose file"))
+    return mounts
+
+
+def _env(name: str, svc: Mapping[str, Any], base: Path, shell: Mapping[str, str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    files = svc.get("env_file") or []
+    for f in [files] if isinstance(files, (str, Mapping)) else files:
+        path = f.get("path") if isinstance(f, Mapping) else f
+        if path:
+            env.update(read_env_file(Path(_host(str(path), base))))
+    raw = svc.get("environment") or {}
+    items = raw.items() if isinstance(raw, Mapping) else (
+        (e.partition("=")[0], e.partition("=")[2] if "=" in e else None) for e in raw if isinstance(e, str))
+    for k, v in items:
+        if v is None:
+            if k in shell:
+                env[str(k)] = shell[k]
+            continue
+        env[str(k)] = "true" if v is True else "false" if v is False else str(v)
+    return env
+
+
+def _published(svc: Mapping[str, Any], container_port: int = 19530) -> Optional[str]:
+    for p in svc.get("ports") or []:
+        if isinstance(p, Mapping):
+            if str(p.get("target")) == str(container_port):
+                return str(p.get("published") or container_port)
+            continue
+        text = str(p).split("/")[0]
+        parts = text.split(":")
+        if parts[-1] == str(container_port):
+            return parts[-2] if len(parts) >= 2 and parts[-2] else str(container_port)
+    return None
+
+
+def _score(svc: Mapping[str, Any]) -> int:
+    words = _words(svc.get("entrypoint")) + _words(svc.get("command"))
+    score = 0
+    if any(w == "milvus" or w.endswith("/milvus") for w in words):
+        score += 4
+        if "run" in words and any(w in ("standalone", "proxy") for w in words):
+            score += 2
+    if "milvusdb/milvus" in str(svc.get("image") or ""):
+        score += 1
+    for v in svc.get("volumes") or []:
+        target = v.split(":")[1] if isinstance(v, str) and ":" in v else (v.get("target") if isinstance(v, Mapping) else "")
+        if str(target).startswith(CONFIG_DIR + "/"):
+            score += 3
+            break
+    return score
+
+
+def read_compose(path: str, service: Optional[str] = None, shell_env: Optional[Mapping[str, str]] = None) -> ComposeView:
+    text = read_text(path, "--compose")
+    base = Path(path).resolve().parent
+    shell = dict(os.environ if shell_env is None else shell_env)
+    env_for_interp = {**read_env_file(base / ".env"), **shell}
+    data = load_yaml(text, path)
+    if not isinstance(data, Mapping) or not isinstance(data.get("services"), Mapping):
+        raise DeploymentError(f"--compose {path}: no `services:` mapping; not a Compose file")
+    data = _interpolate_tree(data, env_for_interp, path)
+    services: Mapping[str, Any] = data["services"]
+    notes: list[str] = []
+    if service is not None:
+        if service not in services:
+            raise DeploymentError(f"--service {service}: not in {path} (services: {', '.join(services)})")
+        chosen = service
+    else:
+        scored = sorted(((_score(s or {}), i, n) for i, (n, s) in enumerate(services.items())),
+                        key=lambda t: (-t[0], t[1]))
+        if not scored or scored[0][0] == 0:
+            raise DeploymentError(f"--compose {path}: no service runs Milvus or mounts {CONFIG_DIR}/milvus.yaml "
+                                  f"(services: {', '.join(services)}); name it with --service")
+        chosen = scored[0][2]
+        others = [n for s, _, n in scored[1:] if s == scored[0][0]]
+        if others:
+            notes.append(f"Compose: several services look like Milvus ({', '.join([chosen] + others)}); "
+                         f"checked {chosen} (choose with --service)")
+    svc = services[chosen] or {}
+    label = Path(path).name
+    mounts = _mounts(chosen, svc, data, base, label)
+    env = _env(chosen, svc, base, shell)
+    view = ComposeView(path, chosen, mounts, grpc_port=_published(svc), notes=notes)
+    if env:
+        view.env = Layer(f"environment of service {chosen} ({label})", env, env=True)
+    for name in CONFIG_FILES:
+        r = resolve(mounts, f"{CONFIG_DIR}/{name}")
+        if r.host and Path(r.host).is_file():
+            view.config_files.append((r.container, r.host))
+    return view

@@ -1,0 +1,398 @@
+"""Kubernetes: Secrets, ConfigMaps, Deployments/StatefulSets/Pods, Milvus Operator CRs and Helm values files.
+
+Configured paths are resolved the way the pod sees them: through the pod's `volumes` and the Milvus container's
+`volumeMounts` (Secret and ConfigMap volumes with or without `items`, `subPath`, projected volumes) to the keys of
+the Secret. Secret contents are written into a private temporary folder (0700; keys 0600) so the doctor can read
+them; the folder is removed when the process exits. Key material is never printed.
+"""
+from __future__ import annotations
+
+import atexit
+import base64
+import binascii
+import os
+import posixpath
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional
+
+from .common import DeploymentError, Layer, Mount, load_yaml, load_yaml_all, read_text, resolve
+from .compose import CONFIG_DIR, CONFIG_FILES
+
+_WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
+_HELM_HINTS = ("extraConfigFiles", "cluster", "proxy", "standalone", "customConfigMap", "mixCoordinator")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A Secret or ConfigMap: key -> bytes."""
+
+    kind: str            # "Secret" | "ConfigMap"
+    name: str
+    data: Mapping[str, bytes]
+    origin: str          # file it came from
+    type: str = ""
+
+    def describe(self, key: str) -> str:
+        t = f", {self.type}" if self.type and self.type != "Opaque" else ""
+        return f"key {key} of {self.kind} {self.name} ({Path(self.origin).name}{t})"
+
+
+@dataclass
+class PodContext:
+    label: str
+    volumes: list[Mapping[str, Any]] = field(default_factory=list)
+    mounts: list[Mapping[str, Any]] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class K8sView:
+    files: list[str]
+    layers: list[Layer] = field(default_factory=list)
+    mounts: list[Mount] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    tempdir: Optional[str] = None
+    pod: str = ""
+
+
+# --- private folder for materialised Secret/ConfigMap contents ---------------------------------------------------
+
+_TEMPDIRS: list[str] = []
+
+
+def _cleanup() -> None:
+    while _TEMPDIRS:
+        shutil.rmtree(_TEMPDIRS.pop(), ignore_errors=True)
+
+
+atexit.register(_cleanup)
+
+
+class _Materialiser:
+    def __init__(self) -> None:
+        self.root: Optional[Path] = None
+        self.count = 0
+
+    def folder(self) -> Path:
+        if self.root is None:
+            self.root = Path(tempfile.mkdtemp(prefix="milvus-tls-k8s-"))   # mkdtemp: mode 0700
+            os.chmod(self.root, 0o700)
+            _TEMPDIRS.append(str(self.root))
+        self.count += 1
+        sub = self.root / f"v{self.count}"
+        sub.mkdir(mode=0o700)
+        return sub
+
+    @staticmethod
+    def write(path: Path, data: bytes, private: bool) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        mode = 0o600 if private else 0o644
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(path, mode)
+
+
+def _is_private(key: str, data: bytes) -> bool:
+    return key.endswith(".key") or b"PRIVATE KEY" in data
+
+
+# --- reading the documents ---------------------------------------------------------------------------------------
+
+def _documents(paths: Iterable[str]) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for p in paths:
+        for doc in load_yaml_all(read_text(p, "--k8s"), p):
+            if isinstance(doc, Mapping) and doc.get("kind") == "List" and isinstance(doc.get("items"), list):
+                out.extend((p, d) for d in doc["items"] if isinstance(d, Mapping))
+            elif isinstance(doc, Mapping):
+                out.append((p, doc))
+    return out
+
+
+def _secret(doc: Mapping[str, Any], origin: str, notes: list[str]) -> Source:
+    name = str((doc.get("metadata") or {}).get("name") or "(unnamed)")
+    data: dict[str, bytes] = {}
+    for k, v in (doc.get("data") or {}).items():
+        try:
+            data[str(k)] = base64.b64decode("".join(str(v or "").split()), validate=True)
+        except (binascii.Error, ValueError):
+            notes.append(f"Kubernetes: Secret {name} key {k} in {origin} is not valid base64 (data: needs base64; "
+                         "use stringData: for plain text); Kubernetes would reject it")
+    for k, v in (doc.get("stringData") or {}).items():
+        data[str(k)] = str(v if v is not None else "").encode()
+    return Source("Secret", name, data, origin, str(doc.get("type") or "Opaque"))
+
+
+def _configmap(doc: Mapping[str, Any], origin: str) -> Source:
+    name = str((doc.get("metadata") or {}).get("name") or "(unnamed)")
+    data = {str(k): str(v if v is not None else "").encode() for k, v in (doc.get("data") or {}).items()}
+    for k, v in (doc.get("binaryData") or {}).items():
+        try:
+            data[str(k)] = base64.b64decode(str(v))
+        except (binascii.Error, ValueError):
+            pass
+    return Source("ConfigMap", name, data, origin)
+
+
+def _is_helm_values(doc: Mapping[str, Any]) -> bool:
+    return "kind" not in doc and "apiVersion" not in doc and any(k in doc for k in _HELM_HINTS)
+
+
+def _container_score(c: Mapping[str, Any]) -> int:
+    words = [str(w) for w in (c.get("command") or []) + (c.get("args") or [])]
+    image = str(c.get("image") or "")
+    score = 0
+    if any(w == "milvus" or w.endswith("/milvus") for w in words):
+        score += 4
+        if any(w in ("proxy", "standalone") for w in words):
+            score += 2
+    if "milvus" in image and not any(x in image for x in ("operator", "attu", "config-tool", "birdwatcher")):
+        score += 1
+    return score
+
+
+def _env_list(items: Any, label: str, notes: list[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for e in items or []:
+        if not isinstance(e, Mapping) or not e.get("name"):
+            continue
+        if "value" in e:
+            v = e["value"]
+            env[str(e["name"])] = "true" if v is True else "false" if v is False else str(v if v is not None else "")
+        elif e.get("valueFrom"):
+            notes.append(f"Kubernetes: env {e['name']} of {label} comes from valueFrom; the doctor cannot see its value")
+    return env
+
+
+def _pod_from_workloads(docs: list[tuple[str, Any]], notes: list[str]) -> Optional[PodContext]:
+    best: Optional[tuple[int, PodContext]] = None
+    for origin, doc in docs:
+        kind = doc.get("kind")
+        if kind in _WORKLOADS:
+            spec = ((doc.get("spec") or {}).get("template") or {}).get("spec") or {}
+        elif kind == "Pod":
+            spec = doc.get("spec") or {}
+        else:
+            continue
+        name = (doc.get("metadata") or {}).get("name") or "(unnamed)"
+        for c in spec.get("containers") or []:
+            if not isinstance(c, Mapping):
+                continue
+            score = _container_score(c)
+            if score and (best is None or score > best[0]):
+                label = f"{kind} {name}, container {c.get('name')} ({Path(origin).name})"
+                pod = PodContext(label, list(spec.get("volumes") or []), list(c.get("volumeMounts") or []),
+                                 _env_list(c.get("env"), label, notes))
+                best = (score, pod)
+    return best[1] if best else None
+
+
+def _pod_from_cr(cr: Mapping[str, Any], origin: str, notes: list[str]) -> PodContext:
+    name = (cr.get("metadata") or {}).get("name") or "(unnamed)"
+    spec = cr.get("spec") or {}
+    comps = spec.get("components") or {}
+    label = f"Milvus {name} ({Path(origin).name})"
+    pod = PodContext(label, list(comps.get("volumes") or []), list(comps.get("volumeMounts") or []),
+                     _env_list(comps.get("env"), label, notes))
+    cluster = str(spec.get("mode") or "standalone").lower() == "cluster"
+    for part in ("proxy",) if cluster else ("standalone",):
+        sub = comps.get(part) or {}
+        pod.volumes += list(sub.get("volumes") or [])
+        pod.mounts += list(sub.get("volumeMounts") or [])
+        pod.env.update(_env_list(sub.get("env"), label, notes))
+    return pod
+
+
+def _pod_from_helm(values: Mapping[str, Any], origin: str, notes: list[str]) -> PodContext:
+    cluster = (values.get("cluster") or {}).get("enabled", True) is not False
+    part = "proxy" if cluster else "standalone"
+    sub = values.get(part) or {}
+    label = f"Helm values {Path(origin).name} ({part} pod)"
+    pod = PodContext(label, list(values.get("volumes") or []) + list(sub.get("volumes") or []),
+                     list(values.get("volumeMounts") or []) + list(sub.get("volumeMounts") or []),
+                     _env_list(sub.get("extraEnv"), label, notes))
+    return pod
+
+
+def _helm_secret(values: Mapping[str, Any], origin: str, notes: list[str]) -> Optional[Source]:
+    tls = ((values.get("proxy") or {}).get("tls") or {})
+    if not isinstance(tls, Mapping) or tls.get("enabled") is not True:
+        return None
+    name = str(tls.get("secretName") or "")
+    if not (tls.get("crt") and tls.get("key")):
+        return None
+    data = {}
+    for field_, key in (("crt", "tls.crt"), ("key", "tls.key")):
+        try:
+            data[key] = base64.b64decode("".join(str(tls[field_]).split()), validate=True)
+        except (binascii.Error, ValueError):
+            notes.append(f"Helm: proxy.tls.{field_} in {Path(origin).name} is not base64 (the chart expects "
+                         f"`base64 -w0` of the file)")
+    return Source("Secret", name or "(proxy.tls.secretName unset)", data, origin, "kubernetes.io/tls")
+
+
+# --- volumes -> mounts ------------------------------------------------------------------------------------------
+
+def _volume_sources(vol: Mapping[str, Any]) -> Optional[list[tuple[str, str, Optional[list], bool]]]:
+    """(kind, name, items, optional) per source of a volume; None when it is not a Secret/ConfigMap volume."""
+    if isinstance(vol.get("secret"), Mapping):
+        s = vol["secret"]
+        return [("Secret", str(s.get("secretName") or ""), s.get("items"), bool(s.get("optional")))]
+    if isinstance(vol.get("configMap"), Mapping):
+        s = vol["configMap"]
+        return [("ConfigMap", str(s.get("name") or ""), s.get("items"), bool(s.get("optional")))]
+    if isinstance(vol.get("projected"), Mapping):
+        out = []
+        for src in vol["projected"].get("sources") or []:
+            for kind, key in (("Secret", "secret"), ("ConfigMap", "configMap")):
+                if isinstance(src, Mapping) and isinstance(src.get(key), Mapping):
+                    s = src[key]
+                    out.append((kind, str(s.get("name") or ""), s.get("items"), bool(s.get("optional"))))
+        return out
+    return None
+
+
+def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: _Materialiser,
+            notes: list[str]) -> list[Mount]:
+    volumes = {str(v.get("name")): v for v in pod.volumes if isinstance(v, Mapping) and v.get("name")}
+    mounts: list[Mount] = []
+    for vm in pod.mounts:
+        if not isinstance(vm, Mapping) or not vm.get("mountPath"):
+            continue
+        target, vname, sub = str(vm["mountPath"]), str(vm.get("name") or ""), str(vm.get("subPath") or "")
+        vol = volumes.get(vname)
+        origin = f"volume {vname} at {target} of {pod.label}"
+        if vol is None:
+            mounts.append(Mount(target, None, origin, unreadable=f"volume {vname} is not defined in the pod's volumes"))
+            continue
+        srcs = _volume_sources(vol)
+        if srcs is None:
+            kind = next((k for k in vol if k != "name"), "unknown")
+            mounts.append(Mount(target, None, origin, unreadable=f"a {kind} volume; the doctor cannot read it"))
+            continue
+        entries: dict[str, str] = {}
+        files: dict[str, tuple[bytes, str]] = {}
+        unknown: list[str] = []
+        for kind, name, items, optional in srcs:
+            src = sources.get((kind, name))
+            if src is None:
+                if not optional:
+                    unknown.append(f"{kind} {name}")
+                continue
+            if items:
+                for it in items:
+                    if not isinstance(it, Mapping):
+                        continue
+                    key, path = str(it.get("key") or ""), str(it.get("path") or it.get("key") or "")
+                    if key in src.data:
+                        files[posixpath.normpath(path)] = (src.data[key], src.describe(key))
+                    else:
+                        notes.append(f"Kubernetes: {origin} lists key {key}, which {kind} {name} does not have "
+                                     "(the pod would not start)")
+            else:
+                for key, data in src.data.items():
+                    files[key] = (data, src.describe(key))
+        if unknown and not files:
+            mounts.append(Mount(target, None, origin, is_file=bool(sub),
+                                unreadable=f"{' and '.join(unknown)} is not in the --k8s files; add it "
+                                           f"(e.g. `kubectl get {unknown[0].split()[0].lower()} "
+                                           f"{unknown[0].split()[1]} -o yaml`)"))
+            continue
+        folder = mat.folder()
+        for rel, (data, desc) in files.items():
+            _Materialiser.write(folder / rel, data, _is_private(rel, data))
+            entries[rel] = desc
+        if sub:
+            sub = posixpath.normpath(sub)
+            if sub in entries:
+                mounts.append(Mount(target, str(folder / sub), f"{origin} (subPath {sub})", is_file=True,
+                                    entries={".": entries[sub]}))
+            else:
+                keys = ", ".join(sorted(entries)) or "no keys"
+                mounts.append(Mount(target, None, f"{origin} (subPath {sub})", is_file=True, entries={},
+                                    unreadable=f"subPath {sub} is not among {keys} of {origin}"))
+        else:
+            mounts.append(Mount(target, str(folder), origin, entries=entries))
+    return mounts
+
+
+# --- entry point ------------------------------------------------------------------------------------------------
+
+def read_k8s(paths: list[str]) -> K8sView:
+    view = K8sView(list(paths))
+    docs = _documents(paths)
+    if not docs:
+        raise DeploymentError(f"--k8s {', '.join(paths)}: no YAML documents")
+    sources: dict[tuple[str, str], Source] = {}
+    crs: list[tuple[str, Mapping[str, Any]]] = []
+    helm: list[tuple[str, Mapping[str, Any]]] = []
+    for origin, doc in docs:
+        kind = doc.get("kind")
+        if kind == "Secret":
+            s = _secret(doc, origin, view.notes)
+            sources[("Secret", s.name)] = s
+        elif kind == "ConfigMap":
+            s = _configmap(doc, origin)
+            sources[("ConfigMap", s.name)] = s
+        elif kind in ("Milvus", "MilvusCluster") and str(doc.get("apiVersion", "")).startswith("milvus.io/"):
+            crs.append((origin, doc))
+        elif _is_helm_values(doc):
+            helm.append((origin, doc))
+    for origin, values in helm:
+        s = _helm_secret(values, origin, view.notes)
+        if s is not None and ("Secret", s.name) not in sources:
+            sources[("Secret", s.name)] = s
+        tls = ((values.get("proxy") or {}).get("tls") or {})
+        name = str(tls.get("secretName") or "") if isinstance(tls, Mapping) else ""
+        if isinstance(tls, Mapping) and tls.get("enabled") is True and ("Secret", name) not in sources:
+            view.notes.append(f"Helm: proxy.tls.enabled in {Path(origin).name} without crt/key: the chart creates no "
+                              f"Secret, so {name or 'proxy.tls.secretName'} must exist already; add its manifest with "
+                              f"--k8s (kubectl get secret {name or 'NAME'} -o yaml)")
+
+    pod = _pod_from_workloads(docs, view.notes)
+    if pod is None and crs:
+        pod = _pod_from_cr(crs[0][1], crs[0][0], view.notes)
+    if pod is None and helm:
+        pod = _pod_from_helm(helm[0][1], helm[0][0], view.notes)
+    if pod is None:
+        raise DeploymentError(f"--k8s {', '.join(paths)}: no Milvus workload, Milvus custom resource or Helm values "
+                              "(found only: " + ", ".join(sorted({str(d.get('kind') or 'values?') for _, d in docs})) + ")")
+    view.pod = pod.label
+
+    # Config layers, lowest first: what the pod mounts at /milvus/configs, then Helm's/the Operator's user.yaml.
+    mat = _Materialiser()
+    view.mounts = _mounts(pod, sources, mat, view.notes)
+    view.tempdir = str(mat.root) if mat.root else None
+    for name in CONFIG_FILES:
+        r = resolve(view.mounts, f"{CONFIG_DIR}/{name}")
+        if r.host and Path(r.host).is_file():
+            text = Path(r.host).read_text(encoding="utf-8", errors="replace")
+            what = (r.mount.entries or {}).get(".") or r.mount.origin
+            data = load_yaml(text, f"{r.container} ({what})")
+            if isinstance(data, Mapping):
+                view.layers.append(Layer(f"{name} ({what})", data))
+    for origin, values in helm:
+        http = ((values.get("proxy") or {}).get("http") or {})
+        if isinstance(http, Mapping) and "enabled" in http:
+            view.layers.append(Layer(f"Helm values proxy.http.enabled ({Path(origin).name})",
+                                     {"proxy": {"http": {"enabled": http["enabled"]}}}))
+        extra = (values.get("extraConfigFiles") or {})
+        if isinstance(extra, Mapping) and extra.get("user.yaml"):
+            label = f"Helm values extraConfigFiles.user.yaml ({Path(origin).name})"
+            data = load_yaml(str(extra["user.yaml"]), label)
+            if isinstance(data, Mapping):
+                view.layers.append(Layer(label, data))
+            elif data is not None:
+                raise DeploymentError(f"{label}: not a YAML mapping")
+    for origin, cr in crs:
+        config = (cr.get("spec") or {}).get("config")
+        if isinstance(config, Mapping) and config:
+            name = (cr.get("metadata") or {}).get("name") or "(unnamed)"
+            view.layers.append(Layer(f"Milvus {name} spec.config ({Path(origin).name})", config))
+    if pod.env:
+        view.layers.append(Layer(f"env of {pod.label}", dict(pod.env), env=True))
+    return view
