@@ -87,6 +87,7 @@ def request_from_args(args: argparse.Namespace) -> Request:
     uri = args.uri
     preflight: tuple = ()
     notes: tuple = ()
+    client_exact = False
     if args.milvus_yaml or args.compose or args.k8s or args.pymilvus_args:
         from .deploy import read_deployment
         view = read_deployment(milvus_yaml=args.milvus_yaml, compose=args.compose, service=args.service,
@@ -95,10 +96,13 @@ def request_from_args(args: argparse.Namespace) -> Request:
         explicit |= set(view.client_explicit)
         if view.tls_mode in (1, 2) and not modes:
             modes = (view.tls_mode,)
-        server_name = server_name if server_name is not None else view.server_name
-        uri = uri or view.uri
+        # The application's URI names the host it dials (the name grpc checks); it is not made a live target:
+        # reading deployment files stays a pre-deploy check unless --uri asks for a live one.
+        server_name = server_name if server_name is not None else (view.server_name or
+                                                                   (_uri_host(view.uri) if view.uri else None))
         preflight = tuple(view.findings)
         notes = tuple(view.notes)
+        client_exact = view.client_exact
     if args.dir:
         folder = Path(args.dir)
         if not folder.is_dir():
@@ -112,7 +116,8 @@ def request_from_args(args: argparse.Namespace) -> Request:
             paths[role] = value
             explicit.add(role)
     if not paths.get(Role.SERVER_CERT) and not uri and not args.fleet:
-        raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri")
+        raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri"
+                         + "".join(f"\n  note: {n}" for n in notes))
     if server_name is None:
         server_name = _uri_host(uri) if uri else "localhost"
     password = None
@@ -123,7 +128,7 @@ def request_from_args(args: argparse.Namespace) -> Request:
     return Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
                    at=args.at, warn_days=args.warn_days, strict=args.strict, uri=uri, timeout=args.timeout,
                    handshake=not args.no_handshake, run_pymilvus=args.pymilvus, key_password=password,
-                   preflight=preflight, notes=notes)
+                   preflight=preflight, notes=notes, client_exact=client_exact, verbose=args.verbose)
 
 
 def _uri_host(uri: str) -> Optional[str]:

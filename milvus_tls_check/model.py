@@ -109,6 +109,8 @@ class Request:
     # Findings produced while reading deployment files (milvus.yaml, compose, k8s); they join the report.
     preflight: tuple["Finding", ...] = ()
     notes: tuple[str, ...] = ()               # e.g. the pymilvus call that fits the deployment
+    client_exact: bool = False                # client roles are exactly the application's pymilvus arguments
+    verbose: bool = False
 
     def judged_at(self) -> _dt.datetime:
         return self.at or _dt.datetime.now(_dt.timezone.utc)
@@ -118,6 +120,9 @@ class Request:
 
     def client_params(self, mode: int) -> ClientParams:
         """The pymilvus arguments for one mode: explicit client flags as given, defaults only for that mode."""
+        if self.client_exact:  # the application's own arguments (--pymilvus-args): no defaults fill them
+            return ClientParams(*(self.paths.get(r) for r in (Role.CLIENT_SERVER_PEM, Role.CLIENT_CERT,
+                                                              Role.CLIENT_KEY, Role.CLIENT_CA)), self.server_name)
         given = {r: self.paths.get(r) for r in CLIENT_ROLES if r in self.explicit}
         server_pem = given.get(Role.CLIENT_SERVER_PEM)
         ca = given.get(Role.CLIENT_CA)
@@ -229,11 +234,19 @@ class Handshake:
     client: str = "grpcio"   # "grpcio" (built as pymilvus builds it) | "pymilvus" (the real client) | "ssl-probe"
     could_not_run: bool = False
     peer: Optional[Mapping[str, Any]] = None   # what a raw probe saw: subjects, SANs, ALPN, client-cert demand
+    # True when this attempt cannot speak for Milvus: the rehearsal server is BoringSSL, which refuses some client
+    # certificates Go accepts (e.g. an intermediate whose keyUsage lacks keyCertSign). It never fails the verdict.
+    advisory: bool = False
+
+    @property
+    def counts(self) -> bool:
+        """Does this attempt decide the verdict?"""
+        return not self.could_not_run and not self.advisory
 
     def to_dict(self) -> dict:
         d = {"mode": self.mode, "target": self.target, "ok": self.ok, "code": self.code, "detail": self.detail,
              "tls_version": self.tls_version, "seconds": round(self.seconds, 3), "client": self.client,
-             "could_not_run": self.could_not_run}
+             "could_not_run": self.could_not_run, "advisory": self.advisory}
         if self.peer is not None:
             d["peer"] = dict(self.peer)
         return d
@@ -267,7 +280,7 @@ class Report:
                      if f.severity in levels and (not f.modes or set(f.modes) & wanted))
 
     def mode_verdict(self, mode: int) -> str:
-        bad_handshake = any(h.mode == mode and not h.ok and not h.could_not_run for h in self.handshakes)
+        bad_handshake = any(h.mode == mode and not h.ok and h.counts for h in self.handshakes)
         return "fail" if self.blocking(mode) or bad_handshake else "pass"
 
     def count(self, severity: Severity) -> int:

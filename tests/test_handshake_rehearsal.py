@@ -209,28 +209,19 @@ def server_eku_client_only(tmp):
     return ["--dir", str(_dir(tmp, base=base, server=server))]
 
 
-# Cases where grpcio 1.85 (the real handshake) and the static rules disagree today: the static rules are wrong.
-# strict xfail: once the rule is fixed the case passes and this marker must go.
-_NAMES_RULE = ("static names rule follows the old tsi_ssl_peer_matches_name; grpcio 1.8x's HostNameCertificateVerifier "
-               "falls back to the CN whenever the cert has no DNS SAN (IP/URI SANs do not count) and for IP names too")
-_CA_RULE = ("ca.not_ca flags a trust-file root; neither BoringSSL nor Go checks basicConstraints on a trust anchor")
-_EKU_RULE = ("eku.server_auth_missing in mode 1: pymilvus trusts server.pem itself (partial chain), and BoringSSL "
-             "does not purpose-check a trusted certificate")
-DISAGREEING = {
-    "ip_only_san_cn_localhost": (ip_only_san_cn_localhost, {1: "handshake.ok", 2: "handshake.ok"}, _NAMES_RULE),
-    "cn_127.0.0.1_no_san_server_name_127.0.0.1": (cn_ip_no_san_server_name_ip,
-                                                  {1: "handshake.ok", 2: "handshake.ok"}, _NAMES_RULE),
-    "uri_only_san_cn_localhost": (uri_only_san_cn_localhost, {1: "handshake.ok", 2: "handshake.ok"}, _NAMES_RULE),
-    "trust_root_ca_false": (trust_root_ca_false, {1: "handshake.ok", 2: "handshake.ok"}, _CA_RULE),
-    "trust_root_without_basic_constraints": (trust_root_without_basic_constraints,
-                                             {1: "handshake.ok", 2: "handshake.ok"}, _CA_RULE),
-    "server_eku_client_only": (server_eku_client_only, {1: "handshake.ok", 2: "tls.server_cert_untrusted"}, _EKU_RULE),
-}
-for _name, (_build, _expected, _why) in DISAGREEING.items():
-    CASES[_name] = (_build, _expected)
-
-PARAMS = [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=DISAGREEING[name][2]))
-          if name in DISAGREEING else name for name in CASES]
+# Cases where the static rules once disagreed with grpcio 1.85 and were corrected from these observations:
+# grpcio 1.8x's HostNameCertificateVerifier falls back to the CN whenever the cert has no DNS SAN (IP/URI SANs do
+# not count) and for IP names too; no verifier checks a trust anchor's basicConstraints; BoringSSL does not
+# purpose-check a leaf that is itself the anchor (the docs' server_pem_path = server.pem).
+CASES.update({
+    "ip_only_san_cn_localhost": (ip_only_san_cn_localhost, {1: "handshake.ok", 2: "handshake.ok"}),
+    "cn_127.0.0.1_no_san_server_name_127.0.0.1": (cn_ip_no_san_server_name_ip, {1: "handshake.ok", 2: "handshake.ok"}),
+    "uri_only_san_cn_localhost": (uri_only_san_cn_localhost, {1: "handshake.ok", 2: "handshake.ok"}),
+    "trust_root_ca_false": (trust_root_ca_false, {1: "handshake.ok", 2: "handshake.ok"}),
+    "trust_root_without_basic_constraints": (trust_root_without_basic_constraints, {1: "handshake.ok", 2: "handshake.ok"}),
+    "server_eku_client_only": (server_eku_client_only, {1: "handshake.ok", 2: "tls.server_cert_untrusted"}),
+})
+PARAMS = list(CASES)
 
 
 def _request(args: list[str]):
@@ -296,13 +287,3 @@ def test_doctor_import_does_not_load_grpc():
             "print('grpc' in sys.modules, 'pymilvus' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
-
-
-@pytest.mark.parametrize("name", list(DISAGREEING))
-def test_disagreeing_cases_handshake_side(name, tmp_path):
-    """What grpc really does in the cases above (the half of the disagreement this package owns)."""
-    build, expected, _ = DISAGREEING[name]
-    report = diagnose(_request(build(tmp_path)))
-    got = {h.mode: h.code for h in report.handshakes if h.client == "grpcio"}
-    assert got == expected
-    assert report.disagreements, "the report must say plainly that the model and the handshake disagree"

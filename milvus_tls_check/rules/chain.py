@@ -2,10 +2,11 @@
 
 Two verifiers are modelled, because the two ends of a Milvus connection differ:
 - pymilvus (grpcio, BoringSSL) verifying the server: grpc sets X509_V_FLAG_PARTIAL_CHAIN, so any certificate in
-  the trust file is an anchor (the docs hand the server cert itself to the client as server_pem_path); every
-  issuer in the chain, the anchor included, must be a CA, and an issuer's keyUsage must allow keyCertSign.
-- Milvus (Go crypto/x509) verifying a client in tlsMode 2: roots are not checked for CA:TRUE or keyUsage,
-  intermediates must be CA:TRUE.
+  the trust file is an anchor (the docs hand the server cert itself to the client as server_pem_path);
+  intermediates must be CAs whose keyUsage allows keyCertSign, and a leaf that had to be chained must allow
+  serverAuth.
+- Milvus (Go crypto/x509) verifying a client in tlsMode 2: intermediates must be CA:TRUE; keyUsage is ignored.
+Neither checks the trust anchor's own extensions (observed with real handshakes).
 
 cryptography.x509.verification cannot be shaped to either (its CA policy must require basicConstraints, and it
 enforces WebPKI key sizes), so the path is built here with cryptography's verify_directly_issued_by doing the
@@ -19,6 +20,7 @@ from typing import Optional, Sequence
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ..findings import finding
 from ..material import subject_of
@@ -30,13 +32,17 @@ MAX_DEPTH = 10
 
 @dataclass(frozen=True)
 class Verifier:
-    name: str                  # who verifies, as the user knows them
-    anchors_must_be_ca: bool   # BoringSSL yes, Go no
-    checks_key_cert_sign: bool
+    name: str                    # who verifies, as the user knows them
+    checks_key_cert_sign: bool   # BoringSSL checks an intermediate's keyUsage, Go ignores keyUsage
+    purpose: Optional[object] = None      # EKU checked here (the client cert's EKU is the usage rule's, mode 2)
+    purpose_code: str = ""
+    purpose_name: str = ""
 
 
-PYMILVUS = Verifier("pymilvus (grpc/BoringSSL)", anchors_must_be_ca=True, checks_key_cert_sign=True)
-MILVUS = Verifier("Milvus (Go)", anchors_must_be_ca=False, checks_key_cert_sign=False)
+PYMILVUS = Verifier("pymilvus (grpc/BoringSSL)", checks_key_cert_sign=True,
+                    purpose=ExtendedKeyUsageOID.SERVER_AUTH, purpose_code="eku.server_auth_missing",
+                    purpose_name="serverAuth")
+MILVUS = Verifier("Milvus (Go)", checks_key_cert_sign=False)
 
 
 def _der(cert: x509.Certificate) -> bytes:
@@ -131,21 +137,30 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
                         f"{_name(leaf)} is issued by {leaf.issuer.rfc4514_string()}, but {verifier.name} trusts "
                         f"{trust_file.path} which holds {held}.{why}", modes=modes)]
     out: list[Finding] = []
+    # Neither BoringSSL nor Go checks a trust anchor's basicConstraints (observed: a CA:FALSE root or one without
+    # basicConstraints still anchors the chain); the issuers between the leaf and the anchor must be CAs.
     for position, issuer in enumerate(path.certs[1:], start=1):
         is_anchor = position == len(path.certs) - 1
-        if is_anchor and not verifier.anchors_must_be_ca:
-            continue
         ca_flag = basic_ca(issuer)
-        if ca_flag is not True:
-            where = trust_file.path if is_anchor else chain_file.path
+        if ca_flag is not True and not is_anchor:
             state = "has CA:FALSE" if ca_flag is False else "has no basicConstraints"
-            out.append(finding("ca.not_ca", subject_of(leaf_role, where),
-                               f"{_name(issuer)} signs {_name(path.certs[position - 1])} but {state}; "
-                               f"{verifier.name} requires CA:TRUE of every issuer.", modes=modes))
+            out.append(finding("ca.not_ca", subject, f"intermediate {_name(issuer)} signs "
+                               f"{_name(path.certs[position - 1])} but {state}; {verifier.name} requires CA:TRUE "
+                               "of every intermediate.", modes=modes))
         if verifier.checks_key_cert_sign and _key_cert_sign(issuer) is False:
-            out.append(finding("ca.key_cert_sign_missing", subject_of(leaf_role, trust_file.path),
-                               f"{_name(issuer)} has a keyUsage without keyCertSign; {verifier.name} refuses it "
-                               "as an issuer.", modes=modes))
+            # Observed: BoringSSL applies this to the anchor too, whenever the anchor signs the leaf or an intermediate.
+            out.append(finding("ca.key_cert_sign_missing", subject,
+                               f"{'root' if is_anchor else 'intermediate'} {_name(issuer)} has a keyUsage without "
+                               f"keyCertSign; {verifier.name} refuses it as an issuer.", modes=modes))
+    if verifier.purpose is not None and len(path.certs) > 1:
+        # BoringSSL checks the purpose of a leaf it had to chain; a leaf that is itself the anchor (the docs'
+        # server_pem_path = server.pem) is trusted as it is.
+        from .usage import eku_allows
+        ok, names = eku_allows(leaf, verifier.purpose)
+        if not ok:
+            out.append(finding(verifier.purpose_code, subject, f"{_name(leaf)} has extendedKeyUsage "
+                               f"{', '.join(names)} without {verifier.purpose_name}; {verifier.name} refuses it "
+                               "(\"unsupported certificate purpose\").", modes=modes))
     return out
 
 

@@ -1,9 +1,12 @@
 """name.*: will grpc accept the server certificate for the name pymilvus checks.
 
-The matching follows grpc core (src/core/tsi/ssl_transport_security.cc, tsi_ssl_peer_matches_name): the name is
-server_name (grpc.ssl_target_name_override) or the dialled host; case-insensitive; trailing dots ignored; a
-wildcard only as the whole left-most label and never over a top-level domain; an IP name matches IP SANs only;
-the CN is consulted only when the certificate has no SAN entry at all and the name is not an IP.
+grpcio 1.8x checks the host with its HostNameCertificateVerifier (src/core/lib/security/credentials/tls/
+grpc_tls_certificate_verifier.cc), observed here against real handshakes: the name is server_name
+(grpc.ssl_target_name_override) or the dialled host; DNS SANs first (case-insensitive, trailing dot ignored,
+a wildcard only as the whole left-most label and never across labels); then IP SANs, exact match; then the
+subject CN, but only when the certificate has no DNS SAN (IP and URI SANs do not stop the CN fallback, and an IP
+name can match a CN). The older rule in KNOWLEDGE.md (any SAN blocks the CN, IP names never match the CN) is
+what grpc's legacy tsi_ssl_peer_matches_name did.
 """
 from __future__ import annotations
 
@@ -27,23 +30,20 @@ def _ip(name: str) -> Optional[ipaddress._BaseAddress]:
 
 
 def dns_entry_matches(entry: str, name: str) -> bool:
-    if not entry:
+    """grpc's VerifySubjectAlternativeName (tls_utils.cc)."""
+    if not entry or entry.startswith(".") or not name or name.startswith("."):
         return False
-    name, entry = name.rstrip("."), entry[:-1] if entry.endswith(".") else entry
-    if not entry:
+    entry = (entry if entry.endswith(".") else entry + ".").lower()
+    name = (name if name.endswith(".") else name + ".").lower()
+    if "*" not in entry:
+        return entry == name
+    if not entry.startswith("*.") or entry == "*.":
         return False
-    if entry.lower() == name.lower():
-        return True
-    if not entry.startswith("*") or len(entry) < 3 or entry[1] != ".":
+    suffix = entry[1:]                    # ".example.com."
+    if "*" in suffix or not name.endswith(suffix):
         return False
-    dot = name.find(".")
-    if dot == -1 or dot >= len(name) - 2:
-        return False
-    subdomain = name[dot + 1:]
-    inner = subdomain.find(".")
-    if inner == -1 or inner == len(subdomain) - 1:
-        return False  # "*.com" never matches
-    return subdomain.rstrip(".").lower() == entry[2:].lower()
+    label = name[: len(name) - len(suffix)]
+    return bool(label) and "." not in label   # the wildcard never spans labels
 
 
 def san_entries(cert: x509.Certificate) -> Optional[x509.SubjectAlternativeName]:
@@ -58,18 +58,17 @@ def common_names(cert: x509.Certificate) -> list[str]:
 
 
 def grpc_name_match(cert: x509.Certificate, name: str) -> tuple[bool, str]:
-    """(matches, how): how is 'san', 'cn' or a description of what was compared."""
+    """(matches, how): how is 'dns', 'ip', 'cn' or 'none'."""
     san = san_entries(cert)
     dns = san.get_values_for_type(x509.DNSName) if san else []
     ips = san.get_values_for_type(x509.IPAddress) if san else []
-    counted = len(dns) + len(ips) + (len(san.get_values_for_type(x509.RFC822Name))
-                                     + len(san.get_values_for_type(x509.UniformResourceIdentifier)) if san else 0)
-    as_ip = _ip(name)
-    if as_ip is not None:
-        return any(ip == as_ip for ip in ips), "san"
     if any(dns_entry_matches(entry, name) for entry in dns):
-        return True, "san"
-    if counted == 0 and any(dns_entry_matches(cn, name) for cn in common_names(cert)):
+        return True, "dns"
+    as_ip = _ip(name)
+    if as_ip is not None and any(ip == as_ip for ip in ips):
+        return True, "ip"
+    cns = common_names(cert)
+    if not dns and cns and dns_entry_matches(cns[0], name):
         return True, "cn"
     return False, "none"
 
@@ -102,12 +101,12 @@ def check_server_name(ctx: Context):
     findings = []
     if not ok:
         hint = ""
-        if _ip(name) is not None and common_names(leaf) and common_names(leaf)[0] == name:
-            hint = " An IP target never matches the CN; it needs an IP SAN."
+        if _ip(name) is not None:
+            hint = f" An IP target needs `IP:{name}` in the SAN (or server_name set to a DNS name the cert carries)."
         findings.append(finding("name.mismatch", subject, f"{name!r} is not among the certificate's names "
-                                f"({describe_names(leaf)}); grpc: \"Peer name {name} is not in peer certificate\".{hint}"))
-    if san_entries(leaf) is None:
-        findings.append(finding("name.cn_only", subject, f"{leaf.subject.rfc4514_string()} has no subjectAltName; "
-                                f"grpc{' accepts it through the CN' if how == 'cn' else ' would fall back to the CN'}, "
-                                "Go and most other clients do not."))
+                                f"({describe_names(leaf)}); grpc: \"Hostname Verification Check failed\".{hint}"))
+    if how == "cn" or (not ok and san_entries(leaf) is None):
+        findings.append(finding("name.cn_only", subject, f"{leaf.subject.rfc4514_string()} has no DNS name in a "
+                                f"subjectAltName; grpc{' accepts it through the CN' if how == 'cn' else ' falls back to the CN'}"
+                                ", Go and most other clients do not."))
     yield result("names", title, subject, findings)
