@@ -27,6 +27,8 @@ MODE_NAMES = {0: "plaintext", 1: "one-way TLS", 2: "mutual TLS"}
 def summary_line(report: Report) -> str:
     from ..model import Severity
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    failed_handshakes = sum(1 for h in report.handshakes if not h.ok and h.counts)
     per_mode = ", ".join(f"mode {m} ({MODE_NAMES.get(m, m)}): {report.mode_verdict(m)}" for m in report.modes)
+    handshakes = f", {failed_handshakes} failed handshake{'s' * (failed_handshakes != 1)}" if failed_handshakes else ""
     return (f"{report.verdict.upper()}: {errors} error{'s' * (errors != 1)}, {warnings} "
-            f"warning{'s' * (warnings != 1)}" + (f"; {per_mode}" if per_mode else ""))
+            f"warning{'s' * (warnings != 1)}{handshakes}" + (f"; {per_mode}" if per_mode else ""))

@@ -31,7 +31,7 @@ def render(report: Report, *, colour: bool = False, verbose: bool = False) -> st
     if report.handshakes:
         lines += ["", "Handshakes"]
         for h in report.handshakes:
-            word = "SKIP" if h.could_not_run else ("PASS" if h.ok else "FAIL")
+            word = "SKIP" if h.could_not_run else ("PASS" if h.ok else ("WARN" if h.advisory else "FAIL"))
             version = f" {h.tls_version}" if h.tls_version else ""
             lines.append(f"  {mark(word)}  mode {h.mode} {h.target} via {h.client}:{version} {h.code} "
                          f"({h.seconds:.2f}s)")
@@ -41,11 +41,28 @@ def render(report: Report, *, colour: bool = False, verbose: bool = False) -> st
                 if not h.could_not_run and h.code in CATALOGUE and CATALOGUE[h.code].fix:
                     lines.append(f"             fix: {CATALOGUE[h.code].fix}")
             if h.peer:
-                for key, value in h.peer.items():
-                    lines.append(f"        {key}: {value}")
+                lines += _peer_lines(h.peer)
     for d in report.disagreements:
         lines.append(f"  {mark('FAIL')}  doctor model disagrees with the real handshake: {d}")
     for note in report.notes:
         lines.append(f"  note: {note}")
     lines += ["", summary_line(report)]
     return "\n".join(lines) + "\n"
+
+
+def _peer_lines(peer) -> list[str]:
+    """What the raw probe saw, one fact a line and one certificate a line."""
+    out = []
+    for key, value in peer.items():
+        if key == "chain" and isinstance(value, list):
+            out.append(f"        chain presented ({len(value)}):")
+            for index, cert in enumerate(value):
+                if isinstance(cert, dict):
+                    sans = ", ".join(cert.get("sans") or []) or "no SAN"
+                    out.append(f"          #{index} {cert.get('subject', '?')}  [{sans}]  issuer {cert.get('issuer', '?')}"
+                               f"  until {cert.get('not_after', '?')}")
+                else:
+                    out.append(f"          #{index} {cert}")
+        elif value is not None:
+            out.append(f"        {key.replace('_', ' ')}: {value}")
+    return out
