@@ -103,3 +103,13 @@ def test_every_code_has_why_and_fix():
         assert code.title
         if code.code != "handshake.ok":
             assert code.why and code.fix, code.code
+
+
+def test_example_reports_are_current():
+    """reports/ shows users the output before they run anything; `python tools/make_reports.py` regenerates it."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from make_reports import mask_timing, render_examples
+
+    for filename, text in render_examples().items():
+        committed = (ROOT / "reports" / filename).read_text(encoding="utf-8")
+        assert mask_timing(committed) == mask_timing(text), f"reports/{filename} is stale: python tools/make_reports.py"
