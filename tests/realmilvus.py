@@ -314,6 +314,7 @@ def running_milvus(
     grpc_log_level: Optional[str] = "INFO",
     name: Optional[str] = None,
     clash_retries: int = 3,
+    keep_data: bool = False,
 ) -> Iterator[MilvusHandle]:
     """Run one Milvus standalone with the given TLS setting; yield a :class:`MilvusHandle`.
 
@@ -321,6 +322,9 @@ def running_milvus(
     (absolute paths; ``None`` keeps the template default, a relative name that does not exist).
     ``extra`` maps dotted milvus.yaml keys (that exist in the template) or template item names
     to values.  ``grpc_log_level`` sets ``grpc.log.level`` so Go's handshake errors are logged.
+
+    After the stop the data dir keeps ``logs/`` and ``configs/``; its ``data/`` (etcd WAL, rocksmq:
+    ~130 MB per server) is removed unless ``keep_data``.
 
     If the process exits during start the handle has ``started=False`` and ``exit_code`` set.
     A start that neither succeeds nor exits within ``start_timeout`` raises MilvusStartTimeout.
@@ -416,6 +420,8 @@ def running_milvus(
             server.server_proc = None  # we stop it ourselves; stop() then only closes fds
             _stop_process(proc)
             server.stop()
+            if not keep_data:
+                shutil.rmtree(data_dir / "data", ignore_errors=True)
         if not clash:
             return
         # port clash: another process took one of our ports between check and bind; retry.
