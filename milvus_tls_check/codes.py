@@ -106,6 +106,10 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        only when there is no SAN at all: "Peer name X is not in peer certificate".""",
        """Pass the name the certificate carries as pymilvus server_name, or reissue with it in the SAN:
        `subjectAltName = DNS:NAME` (an IP target needs `IP:ADDR`) in the openssl.cnf [v3_req] section."""),
+    _c("name.trailing_dot", "server_name ends in a dot",
+       """grpc sends the name as SNI; Milvus's Go TLS server refuses an SNI that ends in a dot (observed against
+       Milvus 2.3.5: "tls: unexpected message"), although grpc's own name check would accept it.""",
+       "Drop the trailing dot from pymilvus server_name (`server_name=\"milvus.example.com\"`)."),
     _c("name.cn_only", "Server certificate has no subjectAltName (CN only)",
        """grpcio (pymilvus) still falls back to the CN, so it connects today; Go clients (1.15+) and most other
        modern clients refuse it ("certificate relies on legacy Common Name field").""",

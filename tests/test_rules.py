@@ -89,6 +89,16 @@ def b_ed25519(tmp, g):
     return ["--dir", str(_write(tmp, replace(g, server=server)))]
 
 
+def b_ed25519_client(tmp, g):
+    client = make_leaf(g.ca, "milvus-client", key_type="ed25519", eku=("client",))
+    return ["--dir", str(_write(tmp, replace(g, client=client)))]
+
+
+def b_trailing_dot(tmp, g):
+    server = make_leaf(g.ca, "milvus.example.com", dns=("milvus.example.com",), eku=("server",))
+    return ["--dir", str(_write(tmp, replace(g, server=server))), "--server-name", "milvus.example.com."]
+
+
 def b_key_world_readable(tmp, g):
     d = _write(tmp, g)
     os.chmod(d / "server.key", 0o644)
@@ -230,6 +240,8 @@ CASES = [
     ("too-large", b_too_large, {"file.too_large": "error"}, set(), "fail"),
     ("rsa1024", b_weak_key, {"key.weak": "warning"}, {"key.mismatch"}, "pass"),
     ("ed25519", b_ed25519, {"key.unsupported": "error"}, {"key.weak"}, "fail"),
+    ("ed25519-client", b_ed25519_client, {}, {"key.unsupported", "key.weak"}, "pass"),
+    ("trailing-dot", b_trailing_dot, {"name.trailing_dot": "error"}, {"name.mismatch"}, "fail"),
     ("key-0644", b_key_world_readable, {"key.permissions": "warning"}, set(), "pass"),
     ("expired", b_expired, {"cert.expired": "error"}, {"cert.expires_soon"}, "fail"),
     ("not-yet-valid", b_not_yet_valid, {"cert.not_yet_valid": "error"}, {"cert.expired"}, "fail"),

@@ -55,13 +55,16 @@ def describe_key(public_key) -> str:
     return type(public_key).__name__.replace("PublicKey", "").lstrip("_")
 
 
-def key_strength_finding(public_key, subject: str, what: str):
-    """RSA < 1024 fails Go 1.24+ outright; < 2048 is weak; Ed25519/Ed448/DSA are not offered by grpc's client."""
+def key_strength_finding(public_key, subject: str, what: str, role: Role = Role.SERVER_CERT):
+    """RSA < 1024 cannot sign a TLS 1.3 handshake (and fails Go 1.24+); < 2048 is weak; the server's key must be one
+    grpc's client offers to verify (not Ed25519/Ed448/DSA). Observed: an Ed25519 *client* key works with Milvus
+    (pymilvus signs with it, Go verifies it), an Ed25519 server key does not."""
     if isinstance(public_key, rsa.RSAPublicKey):
         bits = public_key.key_size
         if bits < 1024:
-            return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key; Go 1.24+ refuses RSA below "
-                           "1024 bits.", severity=Severity.ERROR)
+            return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key: too small to sign a TLS 1.3 "
+                           "handshake (observed: NO_COMMON_SIGNATURE_ALGORITHMS), and Go 1.24+ refuses it outright.",
+                           severity=Severity.ERROR)
         if bits < 2048:
             return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key (below 2048).")
         return None
@@ -70,9 +73,11 @@ def key_strength_finding(public_key, subject: str, what: str):
             return finding("key.unsupported", subject, f"{what} uses curve {public_key.curve.name}; Go's TLS "
                            "accepts only P-256, P-384 and P-521.")
         return None
-    if isinstance(public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey, dsa.DSAPublicKey)):
+    if isinstance(public_key, dsa.DSAPublicKey) or (
+            role is Role.SERVER_CERT and isinstance(public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey))):
         return finding("key.unsupported", subject, f"{what} has a {describe_key(public_key)} key, which grpc's "
-                       "BoringSSL client does not offer in its signature algorithms.")
+                       "BoringSSL client does not accept from a server (Go: \"peer doesn't support any of the "
+                       "certificate's signature algorithms\").")
     return None
 
 
@@ -88,7 +93,8 @@ def check_key_strength(ctx: Context):
                 continue
             seen.add(fp)
             what = f"certificate #{index + 1} ({cert.subject.rfc4514_string()})"
-            hit = key_strength_finding(cert.public_key(), subject_of(role, f.path), what)
+            leaf_role = role if index == 0 and role in (Role.SERVER_CERT, Role.CLIENT_CERT) else Role.SERVER_CA
+            hit = key_strength_finding(cert.public_key(), subject_of(role, f.path), what, leaf_role)
             if hit:
                 findings.append(hit)
         yield result("keys.strength", f"key types and sizes in {role.setting}", subject_of(role, f.path),

@@ -105,6 +105,9 @@ def check_server_name(ctx: Context):
             hint = f" An IP target needs `IP:{name}` in the SAN (or server_name set to a DNS name the cert carries)."
         findings.append(finding("name.mismatch", subject, f"{name!r} is not among the certificate's names "
                                 f"({describe_names(leaf)}); grpc: \"Hostname Verification Check failed\".{hint}"))
+    if name.endswith(".") and _ip(name.rstrip(".")) is None:
+        findings.append(finding("name.trailing_dot", subject, f"server_name {name!r} ends in a dot; grpc sends it as "
+                                "SNI and Milvus's Go server ends the handshake (\"tls: unexpected message\")."))
     if how == "cn" or (not ok and san_entries(leaf) is None):
         findings.append(finding("name.cn_only", subject, f"{leaf.subject.rfc4514_string()} has no DNS name in a "
                                 f"subjectAltName; grpc{' accepts it through the CN' if how == 'cn' else ' falls back to the CN'}"
