@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Benchmark, side by side in one run (hyperfine), on the same material:
+#   1. static doctor (--no-handshake)            vs the openssl-CLI checklist (tools/openssl-checklist.sh)
+#   2. full doctor (static + both rehearsals)    vs the same checklist
+#   3. full doctor                               vs trying for real (embedded Milvus + pymilvus, tools/try_for_real.py)
+# plus peak memory (/usr/bin/time) and the fleet's static cost at 100, 1,000 and 5,000 sets.
+# usage: bash tools/bench.sh   (from the repository root, after the README's test set-up; writes reports/benchmarks.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine; }
+[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time; }
+SET=fixtures/docs-san
+chmod 600 $SET/*.key
+out=$(mktemp -d)
+DOCTOR="$PY -m milvus_tls_check doctor --dir $SET --output /dev/null"
+hyperfine -N --warmup 3 --runs ${RUNS:-30} --export-json "$out/quick.json" \
+  -n static-doctor "$DOCTOR --no-handshake" \
+  -n openssl-checklist "bash tools/openssl-checklist.sh $SET" \
+  -n full-doctor "$DOCTOR" >/dev/null
+hyperfine -N --warmup 1 --runs ${REAL_RUNS:-5} --export-json "$out/real.json" \
+  -n full-doctor "$DOCTOR" \
+  -n try-for-real "$PY tools/try_for_real.py $SET" >/dev/null
+for name in static full; do
+  flag=""; [ $name = static ] && flag="--no-handshake"
+  /usr/bin/time -f "%M" -o "$out/mem-$name" $DOCTOR $flag
+done
+/usr/bin/time -f "%M" -o "$out/mem-openssl" bash tools/openssl-checklist.sh $SET >/dev/null 2>&1
+$PY tools/bench_fleet.py "$out/fleet.json"
+$PY tools/bench_report.py "$out" > reports/benchmarks.md
+cat reports/benchmarks.md
