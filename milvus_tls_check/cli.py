@@ -8,6 +8,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -151,9 +152,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("milvus-tls: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # the one place an unexpected error turns into a message and exit 3
-        if debug:
-            raise
-        print(f"milvus-tls: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+        if debug:  # the traceback, then the same one-line message and status 3 (a re-raise would exit 1: "fail")
+            traceback.print_exc()
+        print(f"milvus-tls: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} (run with --debug for the traceback)",
               file=sys.stderr)
         return EXIT_INTERNAL
 

@@ -6,6 +6,7 @@ take more than MAX_BYTES.
 """
 from __future__ import annotations
 
+import bisect
 import errno
 import os
 import re
@@ -20,7 +21,11 @@ from .model import FileKind, Finding, LoadedFile, Material, Request, Role
 
 MAX_BYTES = 1 << 20  # a 100-certificate chain is ~150 KiB; anything past 1 MiB is not TLS material
 
-_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.S)
+# A PEM block is what `-----BEGIN (L)-----\r?\n(.*?)-----END \1-----` (re.S) finds, but that regex is quadratic on
+# hostile input (many BEGIN lines without END: a 1 MiB file took minutes). _pem_blocks finds the same blocks in
+# one pass over the BEGIN and END markers.
+_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n")
+_END = re.compile(rb"(?=-----END ([A-Z0-9 ]+)-----)")   # lookahead: markers may share their dashes
 _KEY_LABELS = {b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY", b"ENCRYPTED PRIVATE KEY",
                b"DSA PRIVATE KEY", b"OPENSSH PRIVATE KEY"}
 _CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
@@ -49,10 +54,36 @@ def load_file(role: Role, path: str, key_password: Optional[bytes] = None) -> Lo
     if not data.strip():
         return LoadedFile(role, path, mode_bits=mode_bits, findings=(
             finding("file.empty", subj, f"{path} is empty ({len(data)} bytes)."),))
-    blocks = [(m.group(1), m.group(0)) for m in _PEM_BLOCK.finditer(data.replace(b"\r\n", b"\n"))]
+    blocks = _pem_blocks(data.replace(b"\r\n", b"\n"))
     if blocks:
         return _from_pem(role, path, subj, blocks, mode_bits, key_password)
     return _from_binary(role, path, subj, data, mode_bits, key_password)
+
+
+def _pem_blocks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(label, whole block) for each PEM block, in file order; linear in len(data) (no regex backtracking).
+
+    Same blocks as re.finditer(rb"-----BEGIN (L)-----\\r?\\n.*?-----END \\1-----", re.S): a BEGIN line takes the
+    first END line of its label after it; the scan resumes after that END; a BEGIN without one is skipped.
+    """
+    ends: dict[bytes, list[int]] = {}
+    for m in _END.finditer(data):
+        ends.setdefault(m.group(1), []).append(m.start())
+    blocks: list[tuple[bytes, bytes]] = []
+    pos = 0
+    while True:
+        m = _BEGIN.search(data, pos)
+        if m is None:
+            return blocks
+        label = m.group(1)
+        positions = ends.get(label, ())
+        i = bisect.bisect_left(positions, m.end())
+        if i == len(positions):
+            pos = m.start() + 1
+            continue
+        stop = positions[i] + len(label) + 14    # len("-----END ") + len("-----")
+        blocks.append((label, data[m.start():stop]))
+        pos = stop
 
 
 def _read_bounded(path: str, subj: str, role: Role) -> tuple[bytes, Optional[int], Optional[Finding]]:
@@ -118,16 +149,18 @@ def _from_pem(role, path, subj, blocks, mode_bits, key_password) -> LoadedFile:
         labels = ", ".join(sorted({lb.decode() for lb, _ in blocks}))
         return LoadedFile(role, path, mode_bits=mode_bits, findings=(finding(
             "file.not_pem", subj, f"{path} has PEM blocks ({labels}) but no CERTIFICATE block."),))
-    certs, bad = [], 0
+    certs, bad, first_reason = [], 0, ""
     for block in cert_blocks:
-        try:
-            certs.append(x509.load_pem_x509_certificate(block.replace(b"TRUSTED CERTIFICATE", b"CERTIFICATE")))
-        except ValueError:
+        cert, reason = _load_cert(x509.load_pem_x509_certificate, block.replace(b"TRUSTED CERTIFICATE", b"CERTIFICATE"))
+        if cert is None:
             bad += 1
+            first_reason = first_reason or reason
+        else:
+            certs.append(cert)
     findings: list[Finding] = []
     if bad:
-        findings.append(finding("file.not_pem", subj,
-                                f"{bad} of {len(cert_blocks)} CERTIFICATE blocks in {path} do not parse as X.509."))
+        findings.append(finding("file.not_pem", subj, f"{bad} of {len(cert_blocks)} CERTIFICATE blocks in {path} "
+                                                      f"do not parse as X.509 (first: {first_reason})."))
     return LoadedFile(role, path, FileKind.CERTS, "pem", tuple(certs), mode_bits=mode_bits, findings=tuple(findings))
 
 
@@ -151,7 +184,10 @@ def _parse_key(role, path, subj, data, encoding, mode_bits, key_password, label=
                 "file.not_pem", subj, f"{path} has a private-key block that does not parse ({type(exc).__name__})."),))
     if encrypted:
         note = ""
-        if key_password is not None:
+        costly = _kdf_cost_problem(data, encoding) if key_password is not None else None
+        if costly:
+            note = f" The doctor did not try the given password: {costly}."
+        elif key_password is not None:
             try:
                 key = loader(data, password=key_password)
                 note = " The given password opens it, so the other checks use it."
@@ -165,27 +201,148 @@ def _parse_key(role, path, subj, data, encoding, mode_bits, key_password, label=
                       findings=tuple(findings))
 
 
+# A password is tried only on keys whose key derivation is bounded: a hostile EncryptedPrivateKeyInfo can ask for
+# 2^31 PBKDF2 iterations (minutes of CPU inside cryptography, which cannot be interrupted) or a huge scrypt.
+# OpenSSL writes 2048 iterations, OWASP asks for 600,000 for PBKDF2-SHA256; scrypt as `openssl -scrypt` uses 16 MiB.
+MAX_KDF_ITERATIONS = 2_000_000
+MAX_SCRYPT_BYTES = 256 << 20
+_OID_PBES2 = "1.2.840.113549.1.5.13"
+_OID_PBKDF2 = "1.2.840.113549.1.5.12"
+_OID_SCRYPT = "1.3.6.1.4.1.11591.4.11"
+
+
+def _der_item(buf: bytes, i: int) -> tuple[int, int, int]:
+    """(tag, start of contents, end of contents) of the DER item at i; IndexError/ValueError if malformed."""
+    tag = buf[i]
+    length = buf[i + 1]
+    i += 2
+    if length & 0x80:
+        n = length & 0x7F
+        if n == 0 or n > 4:
+            raise ValueError("unsupported DER length")
+        length = int.from_bytes(buf[i:i + n], "big")
+        i += n
+    if i + length > len(buf):
+        raise ValueError("DER item runs past the end")
+    return tag, i, i + length
+
+
+def _der_children(buf: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
+    out, i = [], start
+    while i < end and len(out) < 16:
+        item = _der_item(buf, i)
+        out.append(item)
+        i = item[2]
+    return out
+
+
+def _oid(buf: bytes, start: int, end: int) -> str:
+    raw = buf[start:end]
+    if not raw:
+        raise ValueError("empty OID")
+    parts, value = [raw[0] // 40, raw[0] % 40], 0
+    for b in raw[1:]:
+        value = (value << 7) | (b & 0x7F)
+        if not b & 0x80:
+            parts.append(value)
+            value = 0
+    return ".".join(map(str, parts))
+
+
+def _kdf_cost_problem(data: bytes, encoding: str) -> Optional[str]:
+    """Why trying a password on this encrypted key could take unbounded time, or None.
+
+    Reads the EncryptedPrivateKeyInfo's algorithm (PBES2 with PBKDF2 or scrypt; PKCS#5 v1 / PKCS#12 PBE with an
+    iteration count). Legacy `Proc-Type: 4,ENCRYPTED` PEM derives its key with one MD5 round: always bounded.
+    """
+    import binascii
+
+    der = data
+    if encoding == "pem":
+        lines = data.replace(b"\r\n", b"\n").split(b"\n")
+        if any(line.startswith(b"Proc-Type:") for line in lines):
+            return None
+        body = b"".join(line for line in lines if line and not line.startswith(b"-----") and b":" not in line)
+        try:
+            der = binascii.a2b_base64(body)
+        except (binascii.Error, ValueError):
+            return None
+    try:
+        _, s, e = _der_item(der, 0)
+        alg = _der_children(der, s, e)[0]                       # AlgorithmIdentifier
+        alg_oid_item, params = _der_children(der, alg[1], alg[2])[:2]
+        alg_oid = _oid(der, alg_oid_item[1], alg_oid_item[2])
+        if alg_oid == _OID_PBES2:
+            kdf = _der_children(der, params[1], params[2])[0]   # keyDerivationFunc AlgorithmIdentifier
+            kdf_oid_item, kdf_params = _der_children(der, kdf[1], kdf[2])[:2]
+            kdf_oid = _oid(der, kdf_oid_item[1], kdf_oid_item[2])
+            fields = _der_children(der, kdf_params[1], kdf_params[2])
+            ints = [int.from_bytes(der[a:b], "big") for tag, a, b in fields if tag == 0x02]
+            if kdf_oid == _OID_PBKDF2 and ints and ints[0] > MAX_KDF_ITERATIONS:
+                return f"its PBKDF2 asks for {ints[0]} iterations (more than {MAX_KDF_ITERATIONS})"
+            if kdf_oid == _OID_SCRYPT and len(ints) >= 3 and 128 * ints[0] * ints[1] * ints[2] > MAX_SCRYPT_BYTES:
+                return f"its scrypt parameters (N={ints[0]}, r={ints[1]}, p={ints[2]}) ask for more than " \
+                       f"{MAX_SCRYPT_BYTES >> 20} MiB of work memory"
+            return None
+        fields = _der_children(der, params[1], params[2])       # PBEParameter: salt, iterations
+        ints = [int.from_bytes(der[a:b], "big") for tag, a, b in fields if tag == 0x02]
+        if ints and ints[0] > MAX_KDF_ITERATIONS:
+            return f"its key derivation asks for {ints[0]} iterations (more than {MAX_KDF_ITERATIONS})"
+    except (IndexError, ValueError):
+        return None   # not the structure we know: cryptography refuses it quickly on its own
+    return None
+
+
+def _load_cert(load, blob: bytes):
+    """(certificate, "") or (None, why). cryptography parses some parts only when asked (extensions, the public
+    key, names, validity) and raises more than ValueError (InvalidVersion, UnsupportedAlgorithm): a certificate is
+    kept only when every part the rules read parses, so a damaged one is a finding here, not a crash in a rule."""
+    try:
+        cert = load(blob)
+    except Exception as exc:  # noqa: BLE001
+        return None, f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
+    return _whole_cert(cert)
+
+
+def _whole_cert(cert):
+    try:
+        cert.public_key()
+        cert.extensions
+        cert.subject.rfc4514_string()
+        cert.issuer.rfc4514_string()
+        cert.not_valid_before_utc
+        cert.not_valid_after_utc
+        cert.serial_number
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a finding
+        return None, f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
+    return cert, ""
+
+
 def _from_binary(role, path, subj, data, mode_bits, key_password) -> LoadedFile:
     try:
-        cert = x509.load_der_x509_certificate(data)
-    except ValueError:
-        cert = None
+        cert, cert_reason = _whole_cert(x509.load_der_x509_certificate(data))
+    except Exception:  # noqa: BLE001 - not a DER certificate at all
+        cert, cert_reason = None, ""
     if cert is not None:
         kind_note = "" if not role.expects_key else " It is also a certificate, not a key (paths swapped?)."
         code = "file.der" if not role.expects_key else "file.wrong_kind"
         return LoadedFile(role, path, FileKind.CERTS, "der", (cert,), mode_bits=mode_bits, findings=(finding(
             code, subj, f"{path} is a DER (binary) certificate; {role.setting} needs PEM.{kind_note}"),))
-    for password in (None, key_password):
-        try:
-            serialization.load_der_private_key(data, password=password, unsafe_skip_rsa_key_validation=True)
-        except TypeError:
-            continue
-        except Exception:
-            break
+    try:
+        serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
+        is_key = True
+    except TypeError:   # an encrypted PKCS#8 key: still a key, whatever the password (_parse_key tries it)
+        is_key = True
+    except Exception:
+        is_key = False
+    if is_key:
         if not role.expects_key:
             return LoadedFile(role, path, FileKind.KEY, "der", mode_bits=mode_bits, findings=(finding(
                 "file.wrong_kind", subj, f"{path} is a DER private key, but {role.setting} needs a PEM certificate."),))
         return _parse_key(role, path, subj, data, "der", mode_bits, key_password)
+    if cert_reason:
+        return LoadedFile(role, path, mode_bits=mode_bits, findings=(finding(
+            "file.not_pem", subj, f"{path} looks like a DER certificate but does not parse ({cert_reason})."),))
     hint = " It looks like PKCS#12 (.p12/.pfx): extract with `openssl pkcs12 -in X.p12 -nokeys -out X.pem` " \
            "and `-nocerts -nodes -out X.key`." if data[:1] == b"\x30" else ""
     return LoadedFile(role, path, mode_bits=mode_bits, findings=(finding(

@@ -124,10 +124,14 @@ def live(request: Request, modes: tuple[int, ...]) -> tuple[Handshake, ...]:
 
 def _explain(raw: str, *, tls: bool, sent_cert: bool, seen, extra: str = "") -> explain.Explanation:
     hint = seen.after_handshake or ""
+    if not hint and tls and not seen.speaks_tls and seen.code != "handshake.ok" and seen.detail:
+        hint = f"{seen.code}: {seen.detail}"      # what the raw probe ran into, when it got no TLS answer
     if extra and hint:
         extra = f"{extra} | probe: {hint}"
     elif hint and seen.cert_requested:
         extra = f"probe without a client certificate: {hint}"
+    elif hint and not seen.speaks_tls:
+        extra = f"probe: {hint}"
     return explain.classify(raw, tls=tls, sent_cert=sent_cert, cert_requested=seen.demands_client_cert,
                             server_speaks_tls=seen.speaks_tls, extra=extra)
 
@@ -164,6 +168,8 @@ def _from_probe(mode: int, uri: str, target: Target, seen) -> Handshake:
         return Handshake(mode, uri, False, code, seen.detail, seconds=seen.seconds, client="ssl-probe", peer=peer)
     if target.secure:
         detail = f"the server speaks {seen.tls_version} (ALPN {seen.alpn or 'none'})"
+        if seen.alpn != "h2":
+            detail += "; it did not agree to HTTP/2 (ALPN h2), which grpc requires: not a gRPC endpoint"
         if seen.demands_client_cert:
             detail += "; it requires a client certificate (Milvus tlsMode 2)"
         elif seen.cert_requested is False:

@@ -76,6 +76,13 @@ def credential_bytes(params: ClientParams) -> tuple[Optional[bytes], Optional[by
         root = read_like_pymilvus(params.ca_pem_path)
         key = read_like_pymilvus(params.client_key_path)
         chain = read_like_pymilvus(params.client_pem_path)
+        for path, data in ((params.client_key_path, key), (params.client_pem_path, chain)):
+            if data == b"":
+                # grpc's C-core aborts the whole process here (SIGABRT, "Check failed: private_key != nullptr"),
+                # it does not raise: never hand it an empty key or chain.
+                raise ParamsError(f"{path!r} is empty: grpc aborts the process (\"Check failed: private_key != "
+                                  "nullptr\") on an empty client key or certificate chain, so pymilvus, which "
+                                  "passes the file's bytes to grpc as they are, would crash rather than raise")
         return root, key, chain
     return None, None, None
 

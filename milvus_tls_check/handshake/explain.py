@@ -104,6 +104,10 @@ HINTS = (
     ("UNSUPPORTED_PROTOCOL", "no TLS version in common"),
     ("ALERT_PROTOCOL_VERSION", "no TLS version in common"),
     ("NO_SHARED_CIPHER", "no cipher suite in common"),
+    # grpc's client demands HTTP/2 by ALPN; a plain TLS server (a web server, a TLS proxy not passing h2) has none
+    ("missing selected ALPN", "the server finished the TLS handshake but did not agree to HTTP/2 (ALPN h2), which "
+                              "grpc requires: this is not a gRPC endpoint (a web server, or a TLS proxy or load "
+                              "balancer in front of Milvus that does not pass HTTP/2 through?)"),
 )
 # A plaintext client got TLS bytes back (rare: most TLS servers just hang up).
 TLS_BYTES_TO_PLAIN = ("Trying to connect an http1.x server", "Bad Request")
@@ -149,6 +153,12 @@ def classify(raw: str, *, tls: bool, sent_cert: bool = False, cert_requested: Op
             return Explanation(code, f"{why} (grpc: {reason})" + _evidence(extra))
         if _any(raw, TIMEOUT):
             return Explanation("net.timeout", reason)
+        if server_speaks_tls is None and _any(raw, MID_HANDSHAKE + CLOSED):
+            # The raw probe got no TLS byte either: the peer hung up on the ClientHello itself, so the
+            # "no algorithm in common" reading of "Handshake read failed" does not apply.
+            return Explanation("handshake.failed", "the server ended the connection right after the ClientHello "
+                               "without sending any TLS bytes: not a TLS server, or a proxy or firewall refusing "
+                               f"the connection (grpc: {reason})" + _evidence(extra))
         return Explanation("handshake.failed", _hinted(raw, reason) + _evidence(extra))
 
     # A plaintext client.

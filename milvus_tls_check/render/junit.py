@@ -1,6 +1,7 @@
 """JUnit XML: one testcase per check and per handshake, so CI systems list them."""
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree as ET
 
 from ..model import Report, Severity, Status
@@ -42,4 +43,7 @@ def render(report: Report, **_) -> str:
     suite.set("errors", "0")
     suite.set("skipped", str(skipped))
     ET.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    # XML 1.0 cannot carry control characters (a damaged certificate's name can hold them): write them as \xNN
+    text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", lambda m: f"\\x{ord(m.group()):02x}",
+                  ET.tostring(suite, encoding="unicode"))
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"

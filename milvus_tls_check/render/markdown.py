@@ -1,6 +1,8 @@
 """Markdown for CI summaries (GitHub step summary, merge-request notes)."""
 from __future__ import annotations
 
+import re
+
 from ..model import Report, Status
 from . import MODE_NAMES, summary_line
 
@@ -32,4 +34,5 @@ def render(report: Report, **_) -> str:
     for d in report.disagreements:
         out += ["", f"> **Doctor model disagrees with the real handshake:** {_cell(d)}"]
     out += ["", f"**{summary_line(report)}**", ""]
-    return "\n".join(out)
+    # Names and paths come from untrusted files: control characters are shown as \xNN, never passed through.
+    return re.sub("[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", "\n".join(out))

@@ -1,6 +1,8 @@
 """Text for people: one line per check, the fix under each failure, a one-line verdict. Colour only on a tty."""
 from __future__ import annotations
 
+import re
+
 from ..model import Report, Severity, Status
 from . import MODE_NAMES, summary_line
 
@@ -47,7 +49,9 @@ def render(report: Report, *, colour: bool = False, verbose: bool = False) -> st
     for note in report.notes:
         lines.append(f"  note: {note}")
     lines += ["", summary_line(report)]
-    return "\n".join(lines) + "\n"
+    # Names and paths come from untrusted files: no control character reaches the terminal except our colours.
+    keep = r"\x1b\[(?:3[0-9]|90|0)m" if colour else r"(?!)"
+    return re.sub(rf"(?!{keep})[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", "\n".join(lines)) + "\n"
 
 
 def _peer_lines(peer) -> list[str]:
