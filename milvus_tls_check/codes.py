@@ -45,6 +45,11 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        """Usually swapped paths (tls.serverPemPath <-> tls.serverKeyPath, client_pem_path <-> client_key_path).
        Milvus refuses to start; pymilvus fails the handshake.""",
        "Swap the two paths: *.pem/*.crt is the certificate, *.key the private key."),
+    _c("file.key_in_cert", "Certificate file also holds a private key",
+       """Milvus (Go tls.X509KeyPair) and grpc skip the key block, so it loads; but the docs give server.pem to
+       every client as server_pem_path, which hands them the server's private key.""",
+       "Keep only CERTIFICATE blocks in the .pem: `openssl x509 -in combined.pem -out server.pem` (one cert) or "
+       "`sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' combined.pem > server.pem` (a chain)."),
     _c("file.unreadable", "File exists but cannot be read",
        "A directory, a FIFO, a device or a file without read permission: Milvus and pymilvus cannot load it.",
        "Point the setting at a regular, readable file (`ls -l PATH`; `chmod 0644` for certificates, `0600` for keys owned by the service user)."),
@@ -218,5 +223,5 @@ def describe(code: str) -> Code:
 
 # Codes that are risks rather than breakage unless a rule says otherwise for the case at hand.
 WARNING_BY_DEFAULT = frozenset({
-    "cert.expires_soon", "name.cn_only", "leaf.is_ca", "key.permissions", "key.weak",
+    "cert.expires_soon", "name.cn_only", "leaf.is_ca", "key.permissions", "key.weak", "file.key_in_cert",
 })

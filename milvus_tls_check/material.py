@@ -161,6 +161,10 @@ def _from_pem(role, path, subj, blocks, mode_bits, key_password) -> LoadedFile:
     if bad:
         findings.append(finding("file.not_pem", subj, f"{bad} of {len(cert_blocks)} CERTIFICATE blocks in {path} "
                                                       f"do not parse as X.509 (first: {first_reason})."))
+    if key_blocks:
+        # Go and grpc skip the key block, so this loads; but the docs hand server.pem to every client.
+        findings.append(finding("file.key_in_cert", subj, f"{path} also holds a private key ({len(key_blocks)} "
+                                "block(s)); whoever receives this certificate file receives the key."))
     return LoadedFile(role, path, FileKind.CERTS, "pem", tuple(certs), mode_bits=mode_bits, findings=tuple(findings))
 
 

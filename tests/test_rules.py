@@ -79,6 +79,12 @@ def b_too_large(tmp, g):
     return ["--dir", str(d)]
 
 
+def b_key_in_cert(tmp, g):
+    d = _write(tmp, g)
+    (d / "server.pem").write_bytes(g.server.cert_pem() + g.server.key_pem())
+    return ["--dir", str(d)]
+
+
 def b_weak_key(tmp, g):
     server = make_leaf(g.ca, key_type="rsa1024", eku=("server",))
     return ["--dir", str(_write(tmp, replace(g, server=server)))]
@@ -238,6 +244,7 @@ CASES = [
     ("empty", b_empty, {"file.empty": "error"}, set(), "fail"),
     ("not-pem", b_not_pem, {"file.not_pem": "error"}, set(), "fail"),
     ("too-large", b_too_large, {"file.too_large": "error"}, set(), "fail"),
+    ("key-in-cert", b_key_in_cert, {"file.key_in_cert": "warning"}, {"file.wrong_kind", "key.mismatch"}, "pass"),
     ("rsa1024", b_weak_key, {"key.weak": "warning"}, {"key.mismatch"}, "pass"),
     ("ed25519", b_ed25519, {"key.unsupported": "error"}, {"key.weak"}, "fail"),
     ("ed25519-client", b_ed25519_client, {}, {"key.unsupported", "key.weak"}, "pass"),
