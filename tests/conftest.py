@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Optional
 
@@ -38,3 +39,16 @@ def shared_good() -> CertSet:
 def good_dir(tmp_path: Path, shared_good: CertSet) -> Path:
     shared_good.write(tmp_path / "good")
     return tmp_path / "good"
+
+
+DEPLOY_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "deploy"
+
+
+@pytest.fixture
+def docs(tmp_path, shared_good, monkeypatch) -> Path:
+    """A copy of the docs' Compose layout: docker-compose.yml, milvus.yaml, tls/{server.pem,server.key,ca.pem,...}."""
+    d = tmp_path / "milvus"
+    shutil.copytree(DEPLOY_FIXTURES / "compose", d)
+    shared_good.write(d / "tls")
+    monkeypatch.delenv("DOCKER_VOLUME_DIRECTORY", raising=False)
+    return d

@@ -16,16 +16,9 @@ from milvus_tls_check.deploy.common import resolve
 from milvus_tls_check.deploy.compose import interpolate, read_compose
 from milvus_tls_check.model import Role
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "deploy"
+from tests.conftest import DEPLOY_FIXTURES as FIX
 
 
-@pytest.fixture
-def docs(tmp_path, shared_good, monkeypatch) -> Path:
-    d = tmp_path / "milvus"
-    shutil.copytree(FIX / "compose", d)
-    shared_good.write(d / "tls")
-    monkeypatch.delenv("DOCKER_VOLUME_DIRECTORY", raising=False)
-    return d
 
 
 def doctor(args: list[str], capsys) -> tuple[int, dict, str]:

@@ -2,7 +2,6 @@
 on the correct file (fixtures/deploy/compose: the docs' docker-compose.yml and a Milvus 2.5 milvus.yaml)."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,9 @@ from milvus_tls_check.deploy.common import Layer, MilvusConfig, norm_key
 from milvus_tls_check.deploy.milvus_yaml import misnested, tls_mode
 from milvus_tls_check.model import Role, Severity
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "deploy"
+from tests.conftest import DEPLOY_FIXTURES as FIX
 
 
-@pytest.fixture
-def docs(tmp_path, shared_good, monkeypatch) -> Path:
-    """A copy of the docs' layout: docker-compose.yml, milvus.yaml, tls/{server.pem,server.key,ca.pem,...}."""
-    d = tmp_path / "milvus"
-    shutil.copytree(FIX / "compose", d)
-    shared_good.write(d / "tls")
-    monkeypatch.delenv("DOCKER_VOLUME_DIRECTORY", raising=False)
-    return d
 
 
 def variant(d: Path, name: str, old: str, new: str) -> Path:

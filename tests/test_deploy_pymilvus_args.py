@@ -3,7 +3,6 @@ MilvusClient call, and that credentials in the arguments are never repeated."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,15 @@ from milvus_tls_check.deploy import DeploymentError, read_deployment
 from milvus_tls_check.deploy.pymilvus_args import parse_args
 from milvus_tls_check.model import Role, Severity
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "deploy"
+from tests.conftest import DEPLOY_FIXTURES as FIX
 ARGS = FIX / "pymilvus"
 
 
 @pytest.fixture
-def docs(tmp_path, shared_good, monkeypatch) -> Path:
+def docs(docs, monkeypatch) -> Path:
     """The docs' layout; the application runs next to it, so its relative tls/... paths resolve."""
-    d = tmp_path / "milvus"
-    shutil.copytree(FIX / "compose", d)
-    shared_good.write(d / "tls")
-    monkeypatch.delenv("DOCKER_VOLUME_DIRECTORY", raising=False)
-    monkeypatch.chdir(d)
-    return d
+    monkeypatch.chdir(docs)
+    return docs
 
 
 def with_mode(d: Path, mode: str) -> str:

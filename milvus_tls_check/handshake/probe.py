@@ -122,16 +122,13 @@ def _describe_first_bytes(data: bytes) -> str:
 def _cert_summary(der: bytes) -> dict[str, Any]:
     from cryptography import x509
 
+    from ..rules.names import san_strings
+
     try:
         cert = x509.load_der_x509_certificate(der)
     except ValueError as exc:
         return {"error": f"unparseable certificate: {exc}"}
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        sans = [f"DNS:{n}" for n in san.get_values_for_type(x509.DNSName)]
-        sans += [f"IP:{i}" for i in san.get_values_for_type(x509.IPAddress)]
-    except x509.ExtensionNotFound:
-        sans = []
+    sans = san_strings(cert)
     not_after = cert.not_valid_after_utc
     return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(), "sans": sans,
             "not_before": cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -26,6 +26,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ..model import ClientParams, Handshake, Request, Role
+from ..rules.names import san_strings
 from . import explain
 from .client import METHOD_PREFIX, ParamsError, attempt, grpc_module, read_like_pymilvus
 
@@ -112,13 +113,7 @@ def load_server_files(request: Request, mode: int) -> ServerFiles:
 
 
 def _names(cert) -> str:
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        sans = [f"DNS:{n}" for n in san.get_values_for_type(x509.DNSName)]
-        sans += [f"IP:{i}" for i in san.get_values_for_type(x509.IPAddress)]
-    except x509.ExtensionNotFound:
-        sans = []
-    return explain.leaf_names(sans, cert.subject.rfc4514_string())
+    return explain.leaf_names(san_strings(cert), cert.subject.rfc4514_string())
 
 
 def _handler(grpc, seen: Seen):

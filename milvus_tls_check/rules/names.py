@@ -73,13 +73,17 @@ def grpc_name_match(cert: x509.Certificate, name: str) -> tuple[bool, str]:
     return False, "none"
 
 
-def describe_names(cert: x509.Certificate) -> str:
+def san_strings(cert: x509.Certificate) -> list[str]:
+    """The SAN's DNS and IP entries as openssl prints them ("DNS:localhost", "IP:127.0.0.1")."""
     san = san_entries(cert)
-    parts = []
-    if san:
-        parts += [f"DNS:{d}" for d in san.get_values_for_type(x509.DNSName)]
-        parts += [f"IP:{i}" for i in san.get_values_for_type(x509.IPAddress)]
-    parts += [f"CN={cn}" for cn in common_names(cert)] if not parts else []
+    if san is None:
+        return []
+    return ([f"DNS:{d}" for d in san.get_values_for_type(x509.DNSName)]
+            + [f"IP:{i}" for i in san.get_values_for_type(x509.IPAddress)])
+
+
+def describe_names(cert: x509.Certificate) -> str:
+    parts = san_strings(cert) or [f"CN={cn}" for cn in common_names(cert)]
     return ", ".join(parts) or "no names at all"
 
 
