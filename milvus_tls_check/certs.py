@@ -199,11 +199,6 @@ def good_set(names: Sequence[str] = ("localhost",), ips: Sequence[str] = ("127.0
 
 # --- used by `milvus-tls gen` ----------------------------------------------------------------------------
 
-# Key types offered by `milvus-tls gen`: each is accepted in a real handshake by both Go (Milvus) and
-# grpcio/BoringSSL (pymilvus); tests/test_gen_handshake.py proves the grpcio side for every one of them.
-GEN_KEY_TYPES = ("rsa2048", "rsa3072", "ec-p256")
-
-
 def leaf_key_usage(key) -> tuple[str, ...]:
     """keyUsage for a TLS leaf: digitalSignature for every key, keyEncipherment only where it means something (RSA)."""
     if isinstance(key, rsa.RSAPrivateKey):

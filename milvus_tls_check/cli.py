@@ -9,7 +9,6 @@ import datetime as dt
 import os
 import sys
 import traceback
-from pathlib import Path
 from typing import Optional, Sequence
 
 from .model import CLIENT_ROLES, Request, Role
@@ -105,12 +104,12 @@ def request_from_args(args: argparse.Namespace) -> Request:
         notes = tuple(view.notes)
         client_exact = view.client_exact
     if args.dir:
-        folder = Path(args.dir)
-        if not folder.is_dir():
+        if not os.path.isdir(args.dir):
             raise UsageError(f"--dir {args.dir}: not a directory")
         for role, name in DIR_NAMES.items():
-            if (folder / name).exists() or role in (Role.SERVER_CERT, Role.SERVER_KEY):
-                paths[role] = str(folder / name)
+            path = os.path.join(args.dir, name)
+            if os.path.lexists(path) or role in (Role.SERVER_CERT, Role.SERVER_KEY):
+                paths[role] = path
     for role, attr in PATH_FLAGS.items():
         value = getattr(args, attr)
         if value:
@@ -179,7 +178,8 @@ def _main(argv: list[str]) -> int:
     kwargs = {"colour": use_colour, "verbose": args.verbose} if args.format == "text" else {}
     text = renderer(args.format)(report, **kwargs)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
     else:
         sys.stdout.write(text)
     return EXIT_PASS if report.passed else EXIT_FAIL
@@ -196,7 +196,8 @@ def _fleet(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                         workers=args.workers, progress=show)
     text = render_fleet(results, args.format)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
     else:
         sys.stdout.write(text)
     return EXIT_PASS if all(r.passed for r in results) else EXIT_FAIL

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from milvus_tls_check import certs, cli
-from milvus_tls_check.certs import GEN_KEY_TYPES
+from milvus_tls_check.gen import GEN_KEY_TYPES
 from milvus_tls_check.doctor import diagnose
 from milvus_tls_check.model import Request, Role
 

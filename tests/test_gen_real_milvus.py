@@ -22,7 +22,7 @@ except ImportError:  # tests/ not importable as a package from this rootdir
     from tests.realmilvus import grpc_reason_lines, milvus_tls_log_lines, pymilvus_connect, running_milvus
 
 from milvus_tls_check import cli  # noqa: E402
-from milvus_tls_check.certs import GEN_KEY_TYPES  # noqa: E402
+from milvus_tls_check.gen import GEN_KEY_TYPES  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
