@@ -23,7 +23,10 @@ DOCTOR="$PY -m milvus_tls_check doctor --dir $SET --output /dev/null"
 hyperfine -N --warmup 3 --runs ${RUNS:-30} --export-json "$out/quick.json" \
   -n static-doctor "$DOCTOR --no-handshake" \
   -n openssl-checklist "bash tools/openssl-checklist.sh $SET" \
-  -n full-doctor "$DOCTOR" >/dev/null
+  -n full-doctor "$DOCTOR" \
+  -n python-start "$PY -c pass" \
+  -n import-cryptography-x509 "$PY -c 'import cryptography.x509'" \
+  -n import-grpc "$PY -c 'import grpc'" >/dev/null
 hyperfine -N --warmup 1 --runs ${REAL_RUNS:-5} --export-json "$out/real.json" \
   -n full-doctor "$DOCTOR" \
   -n try-for-real "$REAL_PY tools/try_for_real.py $SET" >/dev/null
