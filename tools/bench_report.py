@@ -57,7 +57,8 @@ def main(folder: str) -> str:
         "`python -X importtime`, the largest of these are the frozen-dataclass model (~20 ms with the dataclasses "
         "module it pulls in: generating each class's methods is paid at every start) and argparse (~10 ms); the full doctor "
         "adds grpc (imported in a thread while the static checks run) and two rehearsal servers (~10 ms each). "
-        "Where a target is not met, that floor is the cause: the openssl checklist is 14 small C processes.",
+        "Where a target is not met, the cause is that floor plus the model and argparse imports above: the openssl "
+        "checklist is 14 small C processes that each start in a few ms.",
         "", "Peak memory (max RSS): "
         f"static doctor {mem['static']:.0f} MiB, full doctor {mem['full']:.0f} MiB, openssl checklist "
         f"(largest single openssl process) {mem['openssl']:.0f} MiB.", "",
