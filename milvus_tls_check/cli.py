@@ -107,6 +107,8 @@ def request_from_args(args: argparse.Namespace) -> Request:
         if not os.path.isdir(args.dir):
             raise UsageError(f"--dir {args.dir}: not a directory")
         for role, name in DIR_NAMES.items():
+            if client_exact and role in CLIENT_ROLES:
+                continue  # the application's own pymilvus arguments decide the client side
             path = os.path.join(args.dir, name)
             if os.path.lexists(path) or role in (Role.SERVER_CERT, Role.SERVER_KEY):
                 paths[role] = path

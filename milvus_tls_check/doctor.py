@@ -96,7 +96,7 @@ HandshakeRunner = Callable[[Request, tuple[int, ...], Material, tuple[Finding, .
 
 def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = None) -> Report:
     if request.handshake and handshake_runner is None:
-        _preload_grpc()  # grpc's import (~70 ms) overlaps the static checks
+        _preload_grpc(request.verbose)  # grpc's import (~70 ms) overlaps the static checks
     modes, material, checks = static_checks(request)
     if request.preflight:
         from .rules import result
@@ -120,12 +120,14 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   notes=tuple(request.notes))
 
 
-def _preload_grpc() -> None:
+def _preload_grpc(verbose: bool) -> None:
     import threading
+
+    from .handshake.client import grpc_module  # grpc itself is imported in the thread
 
     def work() -> None:
         try:
-            import grpc  # noqa: F401
+            grpc_module(quiet=not verbose)
         except ImportError:
             pass
     threading.Thread(target=work, name="milvus-tls-import-grpc", daemon=True).start()

@@ -33,12 +33,14 @@ MAX_FILE = 1 << 20   # as material.MAX_BYTES: nothing bigger is TLS material
 TRANSPORT_FAILURES = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "CANCELLED", "INTERNAL")
 
 
-def grpc_module():
+def grpc_module(quiet: bool = True):
     """Import grpc quietly: the doctor explains failures itself, grpc's C-core log lines are noise on stderr.
 
-    GRPC_VERBOSITY is read when grpc initialises; a value the user set wins (GRPC_VERBOSITY=debug shows them).
+    GRPC_VERBOSITY is read when grpc initialises (the first import decides); a value the user set wins
+    (GRPC_VERBOSITY=debug shows them), and --verbose (quiet=False) leaves grpc's own default (errors) on.
     """
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    if quiet:
+        os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     import grpc  # noqa: PLC0415
 
     return grpc
