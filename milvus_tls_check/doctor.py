@@ -108,6 +108,13 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
         runner = handshake_runner or _default_runner()
         if runner is not None:
             handshakes = runner(request, modes, material, findings)
+    notes = tuple(request.notes)
+    if request.uri and not request.modes and len(modes) > 1:
+        modes, handshakes, note = _modes_the_server_runs(modes, handshakes)
+        if note:
+            notes += (note,)
+            checks = tuple(c for c in checks if c.mode is None or c.mode in modes)
+            findings = tuple(f for c in checks for f in c.findings)
     handshakes, disagreements = _reconcile(findings, handshakes)
     failed = bool(blocking(findings, modes, request.strict)) or any(not h.ok and h.counts for h in handshakes)
     inputs = {role.value: path for role, path in roles_in_play(request, modes).items()}
@@ -117,7 +124,28 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements,
                   inputs=inputs, fingerprints=fingerprints(material),
                   judged_at=request.judged_at().strftime("%Y-%m-%dT%H:%M:%SZ"), strict=request.strict,
-                  notes=tuple(request.notes))
+                  notes=notes)
+
+
+def _modes_the_server_runs(modes: tuple[int, ...], handshakes: tuple[Handshake, ...]):
+    """With a live target and no --tls-mode, judge the mode the server actually runs, as the probe saw it:
+    a server that requires a client certificate is tlsMode 2, one that asks for none is tlsMode 1."""
+    peer = next((h.peer for h in handshakes if h.client == "ssl-probe" and h.peer), None)
+    if not peer or not peer.get("speaks_tls"):
+        return modes, handshakes, ""
+    if peer.get("client_cert_required"):
+        server_mode = 2
+    elif peer.get("client_cert_requested") is False:
+        server_mode = 1
+    else:
+        return modes, handshakes, ""
+    if server_mode not in modes:
+        return modes, handshakes, ""
+    kept = tuple(h for h in handshakes if h.mode == server_mode or h.client == "ssl-probe")
+    kept = tuple(replace(h, mode=server_mode) if h.client == "ssl-probe" else h for h in kept)
+    return (server_mode,), kept, (f"the server {'requires' if server_mode == 2 else 'asks for no'} client "
+                                  f"certificate: it runs tlsMode {server_mode}, so only mode {server_mode} "
+                                  "was judged (pass --tls-mode to choose)")
 
 
 def _preload_grpc(verbose: bool) -> None:

@@ -113,3 +113,17 @@ def test_example_reports_are_current():
     for filename, text in render_examples().items():
         committed = (ROOT / "reports" / filename).read_text(encoding="utf-8")
         assert mask_timing(committed) == mask_timing(text), f"reports/{filename} is stale: python tools/make_reports.py"
+
+
+def test_pymilvus_args_decide_the_client_side(capsys, tmp_path, shared_good):
+    """--dir fills the server side; the application's own arguments are the client side, with no defaults added."""
+    shared_good.write(tmp_path)
+    args = json.dumps({"uri": "https://localhost:19530", "server_pem_path": str(tmp_path / "server.pem")})
+    status, out, _ = run_cli(["doctor", "--dir", str(tmp_path), "--pymilvus-args", args, "--no-handshake",
+                              "--format", "json"], capsys)
+    report = json.loads(out)
+    assert status == 0 and report["modes"] == [1] and report["findings"] == []
+    status, out, _ = run_cli(["doctor", "--dir", str(tmp_path), "--pymilvus-args", args, "--tls-mode", "2",
+                              "--no-handshake", "--format", "json"], capsys)
+    report = json.loads(out)
+    assert status == 1 and "client.cert_missing" in {f["code"] for f in report["findings"]}

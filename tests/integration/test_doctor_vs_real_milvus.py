@@ -103,3 +103,12 @@ def test_probe_says_what_the_server_demands(servers, capsys):
     assert probe["peer"]["client_cert_required"] is True
     assert probe["peer"]["chain"][0]["sans"] == ["DNS:localhost"]
     assert probe["tls_version"] == "TLSv1.3"
+
+
+@pytest.mark.parametrize("mode", [1, 2])
+def test_without_tls_mode_the_live_server_decides(servers, mode, capsys):
+    """--dir with client material and no --tls-mode: judge the mode the server runs, not both."""
+    status, report = _doctor(["--dir", str(GOOD), "--uri", servers[mode].uri_tls, "--server-name", "localhost"],
+                             capsys)
+    assert status == 0 and report["modes"] == [mode], report["handshakes"]
+    assert any(f"runs tlsMode {mode}" in n for n in report["notes"])
