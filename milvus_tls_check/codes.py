@@ -85,6 +85,11 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
     _c("cert.expires_soon", "Certificate expires soon",
        "Works now; every connection fails once it expires.",
        "Plan the rotation: reissue from the same CA (`milvus-tls gen --from-ca ca.pem --ca-key ca.key`)."),
+    _c("cert.serial_invalid", "Serial number is zero or negative",
+       """RFC 5280 forbids it. Go 1.23+ refuses such certificates in verification (Milvus builds on Go 1.23+ reject a
+       client certificate like this in tlsMode 2; the embedded Milvus 2.3, Go 1.20, still accepts it), and
+       cryptography announces it will stop parsing them.""",
+       "Reissue with a positive random serial (openssl does this by default: `-CAcreateserial` or `-set_serial 0x$(openssl rand -hex 16)`)."),
     # --- chain -------------------------------------------------------------------------------------
     _c("chain.untrusted", "No chain from the certificate to the trust file the peer uses",
        """pymilvus trusts only server_pem_path (one-way) or ca_pem_path (mutual); Milvus trusts only
@@ -224,4 +229,5 @@ def describe(code: str) -> Code:
 # Codes that are risks rather than breakage unless a rule says otherwise for the case at hand.
 WARNING_BY_DEFAULT = frozenset({
     "cert.expires_soon", "name.cn_only", "leaf.is_ca", "key.permissions", "key.weak", "file.key_in_cert",
+    "cert.serial_invalid",
 })

@@ -7,10 +7,12 @@ take more than MAX_BYTES.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import errno
 import os
 import re
 import stat
+import warnings
 from typing import Mapping, Optional
 
 from cryptography import x509
@@ -302,10 +304,24 @@ def _load_cert(load, blob: bytes):
     key, names, validity) and raises more than ValueError (InvalidVersion, UnsupportedAlgorithm): a certificate is
     kept only when every part the rules read parses, so a damaged one is a finding here, not a crash in a rule."""
     try:
-        cert = load(blob)
+        with quiet_parsing():
+            cert = load(blob)
     except Exception as exc:  # noqa: BLE001
         return None, f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
     return _whole_cert(cert)
+
+
+@contextlib.contextmanager
+def quiet_parsing():
+    """cryptography warns (on stderr) about non-positive serials; the report says it instead (cert.serial_invalid)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def serial_number(cert) -> int:
+    with quiet_parsing():
+        return cert.serial_number
 
 
 def _whole_cert(cert):
@@ -316,7 +332,7 @@ def _whole_cert(cert):
         cert.issuer.rfc4514_string()
         cert.not_valid_before_utc
         cert.not_valid_after_utc
-        cert.serial_number
+        serial_number(cert)
     except Exception as exc:  # noqa: BLE001 - any parse failure is a finding
         return None, f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
     return cert, ""
@@ -324,7 +340,8 @@ def _whole_cert(cert):
 
 def _from_binary(role, path, subj, data, mode_bits, key_password) -> LoadedFile:
     try:
-        cert, cert_reason = _whole_cert(x509.load_der_x509_certificate(data))
+        with quiet_parsing():
+            cert, cert_reason = _whole_cert(x509.load_der_x509_certificate(data))
     except Exception:  # noqa: BLE001 - not a DER certificate at all
         cert, cert_reason = None, ""
     if cert is not None:

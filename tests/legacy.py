@@ -11,7 +11,7 @@ from milvus_tls_check.certs import Issued, new_key
 
 
 def openssl_leaf(issuer: Issued, cn: str, *, digest: str = "sha1", eku: str = "clientAuth",
-                 san: str = "DNS:localhost") -> Issued:
+                 san: str = "DNS:localhost", serial: int | None = None) -> Issued:
     key = new_key("rsa2048")
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
@@ -21,8 +21,9 @@ def openssl_leaf(issuer: Issued, cn: str, *, digest: str = "sha1", eku: str = "c
         (t / "ext.cnf").write_text(f"basicConstraints = CA:FALSE\nextendedKeyUsage = {eku}\nsubjectAltName = {san}\n")
         subprocess.run(["openssl", "req", "-new", "-key", t / "leaf.key", "-subj", f"/CN={cn}", "-out", t / "leaf.csr"],
                        check=True, capture_output=True)
+        serial_args = ["-set_serial", str(serial)] if serial is not None else ["-CAcreateserial"]
         subprocess.run(["openssl", "x509", "-req", "-in", t / "leaf.csr", "-CA", t / "ca.pem", "-CAkey", t / "ca.key",
-                        "-CAcreateserial", f"-{digest}", "-days", "365", "-extfile", t / "ext.cnf",
+                        *serial_args, f"-{digest}", "-days", "365", "-extfile", t / "ext.cnf",
                         "-out", t / "leaf.pem"], check=True, capture_output=True)
         cert = x509.load_pem_x509_certificate((t / "leaf.pem").read_bytes())
     return Issued(cert, key, chain=issuer.chain)

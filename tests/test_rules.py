@@ -121,6 +121,12 @@ def b_not_yet_valid(tmp, g):
     return ["--dir", str(_write(tmp, replace(g, client=client)))]
 
 
+def b_serial_negative(tmp, g):
+    # cryptography refuses to sign such a serial; the real openssl CLI does not
+    server = openssl_leaf(g.ca, "localhost", digest="sha256", eku="serverAuth", serial=-42)
+    return ["--dir", str(_write(tmp, replace(g, server=server)))]
+
+
 def b_expires_soon(tmp, g):
     server = make_leaf(g.ca, not_before=NOW - dt.timedelta(days=10), days=20)
     return ["--dir", str(_write(tmp, replace(g, server=server)))]
@@ -252,6 +258,7 @@ CASES = [
     ("key-0644", b_key_world_readable, {"key.permissions": "warning"}, set(), "pass"),
     ("expired", b_expired, {"cert.expired": "error"}, {"cert.expires_soon"}, "fail"),
     ("not-yet-valid", b_not_yet_valid, {"cert.not_yet_valid": "error"}, {"cert.expired"}, "fail"),
+    ("serial-negative", b_serial_negative, {"cert.serial_invalid": "warning"}, {"cert.expired"}, "pass"),
     ("expires-soon", b_expires_soon, {"cert.expires_soon": "warning"}, {"cert.expired"}, "pass"),
     ("client-other-ca", b_client_other_ca, {"chain.untrusted": "error"}, {"chain.intermediate_missing"}, "fail"),
     ("server-other-ca", b_server_other_ca, {"chain.untrusted": "error"}, set(), "fail"),

@@ -122,10 +122,12 @@ def _describe_first_bytes(data: bytes) -> str:
 def _cert_summary(der: bytes) -> dict[str, Any]:
     from cryptography import x509
 
+    from ..material import quiet_parsing
     from ..rules.names import san_strings
 
     try:
-        cert = x509.load_der_x509_certificate(der)
+        with quiet_parsing():
+            cert = x509.load_der_x509_certificate(der)
     except ValueError as exc:
         return {"error": f"unparseable certificate: {exc}"}
     sans = san_strings(cert)

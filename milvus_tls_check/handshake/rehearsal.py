@@ -25,6 +25,7 @@ from typing import Iterator, Optional
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from ..material import quiet_parsing
 from ..model import ClientParams, Handshake, Request, Role
 from ..rules.names import san_strings
 from . import explain
@@ -64,7 +65,8 @@ class ServerFiles:
 
 def _pem_certs(data: bytes) -> list:
     try:
-        return x509.load_pem_x509_certificates(data)
+        with quiet_parsing():
+            return x509.load_pem_x509_certificates(data)
     except ValueError:
         return []
 

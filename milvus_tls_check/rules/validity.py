@@ -6,7 +6,7 @@ import datetime as dt
 from cryptography.hazmat.primitives import hashes
 
 from ..findings import finding
-from ..material import subject_of
+from ..material import serial_number, subject_of
 from ..model import Severity
 from . import Context, result
 
@@ -33,6 +33,9 @@ def check_validity(ctx: Context):
             name = cert.subject.rfc4514_string() or "(empty subject)"
             start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
             sev = Severity.WARNING if bundle else None
+            if serial_number(cert) <= 0:
+                findings.append(finding("cert.serial_invalid", subject, f"{name} has serial number "
+                                        f"{serial_number(cert)}; Go 1.23+ refuses it."))
             if ctx.at > end:
                 findings.append(finding("cert.expired", subject, f"{name} expired {_when(end)} "
                                         f"(judged at {_when(ctx.at)}).", severity=sev))
