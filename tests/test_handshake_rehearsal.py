@@ -3,6 +3,7 @@ client built as pymilvus builds it). Every server is started and stopped inside 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from pathlib import Path
 from typing import Callable
@@ -287,3 +288,25 @@ def test_doctor_import_does_not_load_grpc():
             "print('grpc' in sys.modules, 'pymilvus' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_a_model_bug_is_reported_plainly(tmp_path):
+    """If the static model and a real handshake ever disagree, every format says so (here forced: the handshake
+    really runs, but on material whose server cert lacks the name the static checks were given)."""
+    from xml.etree import ElementTree as ET
+
+    from milvus_tls_check.handshake import run_handshakes
+    from milvus_tls_check.render import renderer
+
+    good = _request(["--dir", str(_dir(tmp_path / "good")), "--tls-mode", "1"])
+    other = _request(["--dir", str(_dir(tmp_path / "other")), "--tls-mode", "1", "--server-name", "nope.example"])
+
+    def runner(request, modes, material, findings):
+        return run_handshakes(other, modes, material, findings)
+
+    report = diagnose(good, handshake_runner=runner)
+    assert report.verdict == "fail" and not report.findings
+    assert report.disagreements and "static checks pass but the rehearsal handshake failed" in report.disagreements[0]
+    assert "disagrees with the real handshake" in renderer("text")(report)
+    assert "handshake.disagreement" in {f.get("message") for f in ET.fromstring(renderer("junit")(report)).iter("failure")}
+    assert json.loads(renderer("json")(report))["disagreements"] == list(report.disagreements)
