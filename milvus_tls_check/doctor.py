@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Callable, Optional
 
 from .material import fingerprints, load_material
-from .model import CLIENT_ROLES, Finding, Handshake, Material, Report, Request, Role, Severity, CheckResult
+from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role
 from .rules import Context, run_rules
 
 # Role order decides which role "owns" a path used twice (the docs pass server.pem as server_pem_path too).
@@ -51,7 +51,7 @@ def roles_in_play(request: Request, modes: tuple[int, ...]) -> dict[Role, str]:
 def static_checks(request: Request) -> tuple[tuple[int, ...], Material, tuple[CheckResult, ...]]:
     modes = modes_to_evaluate(request)
     in_play = roles_in_play(request, modes)
-    scoped = Request(**{**request.__dict__, "paths": in_play})
+    scoped = replace(request, paths=in_play)
     material = load_material(scoped)  # reads each distinct path once: the first role in _ORDER owns it
     ctx = Context(scoped, material, modes, request.judged_at())
     return modes, material, run_rules(ctx)

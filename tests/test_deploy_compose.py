@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,6 @@ from milvus_tls_check.deploy.common import resolve
 from milvus_tls_check.deploy.compose import interpolate, read_compose
 from milvus_tls_check.model import Role
 
-from tests.conftest import DEPLOY_FIXTURES as FIX
 
 
 

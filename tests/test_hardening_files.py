@@ -18,7 +18,6 @@ import os
 import random
 import re
 import socket
-import stat
 import subprocess
 import sys
 import threading
