@@ -127,3 +127,17 @@ def test_pymilvus_args_decide_the_client_side(capsys, tmp_path, shared_good):
                               "--no-handshake", "--format", "json"], capsys)
     report = json.loads(out)
     assert status == 1 and "client.cert_missing" in {f["code"] for f in report["findings"]}
+
+
+def test_json_reports_follow_the_published_schema(tmp_path, shared_good, capsys):
+    """docs/report-v1.schema.json is the contract: the example reports and a live-format report validate."""
+    import jsonschema
+
+    schema = json.loads((ROOT / "docs" / "report-v1.schema.json").read_text())
+    for name in ("good.json", "broken.json"):
+        jsonschema.validate(json.loads((ROOT / "reports" / name).read_text()), schema)
+    shared_good.write(tmp_path)
+    _, out, _ = run_cli(["doctor", "--dir", str(tmp_path), "--format", "json", "--server-name", "x.example"], capsys)
+    jsonschema.validate(json.loads(out), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**json.loads(out), "verdict": "maybe"}, schema)
