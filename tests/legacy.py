@@ -8,6 +8,7 @@ from pathlib import Path
 from cryptography import x509
 
 from milvus_tls_check.certs import Issued, new_key
+from milvus_tls_check.material import quiet_parsing
 
 
 def openssl_leaf(issuer: Issued, cn: str, *, digest: str = "sha1", eku: str = "clientAuth",
@@ -25,7 +26,8 @@ def openssl_leaf(issuer: Issued, cn: str, *, digest: str = "sha1", eku: str = "c
         subprocess.run(["openssl", "x509", "-req", "-in", t / "leaf.csr", "-CA", t / "ca.pem", "-CAkey", t / "ca.key",
                         *serial_args, f"-{digest}", "-days", "365", "-extfile", t / "ext.cnf",
                         "-out", t / "leaf.pem"], check=True, capture_output=True)
-        cert = x509.load_pem_x509_certificate((t / "leaf.pem").read_bytes())
+        with quiet_parsing():  # a negative serial on purpose: cryptography warns about it
+            cert = x509.load_pem_x509_certificate((t / "leaf.pem").read_bytes())
     return Issued(cert, key, chain=issuer.chain)
 
 
