@@ -107,6 +107,11 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
     _c("ca.key_cert_sign_missing", "CA key usage lacks keyCertSign",
        "BoringSSL (pymilvus) refuses a chain whose issuer has a keyUsage extension without keyCertSign.",
        "Reissue the CA with `keyUsage = critical, keyCertSign, cRLSign` (or without keyUsage)."),
+    _c("ca.path_length_exceeded", "More intermediates than a CA's pathLenConstraint allows",
+       """A CA with `pathlen:N` may have at most N intermediates below it. Go enforces it on every CA, the root
+       included (Milvus, tlsMode 2: "x509: too many intermediates for path length constraint", observed);
+       BoringSSL (pymilvus) enforces it on intermediates but not on the trust anchor.""",
+       "Reissue the CA with a larger (or no) path length: `basicConstraints = critical, CA:TRUE, pathlen:1`, or issue the leaf directly from it."),
     _c("leaf.is_ca", "Leaf certificate is a CA",
        "Go and grpc still accept it, but a server or client certificate with CA:TRUE can sign others: a risk, and stricter verifiers reject it.",
        "Reissue the leaf with `basicConstraints = CA:FALSE` (the docs' `-extensions v3_req`)."),

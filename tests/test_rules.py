@@ -168,6 +168,21 @@ def b_intermediate_not_ca(tmp, g):
     return ["--dir", str(_write(tmp, replace(g, server=server))), "--tls-mode", "2"]
 
 
+def b_client_pathlen_root(tmp, g):
+    root = make_ca("root pathlen 0", path_length=0)
+    inter = make_ca("issuing CA", issuer=root)
+    return ["--dir", str(_write(tmp, CertSet(root, make_leaf(root), make_leaf(inter, "c", eku=("client",))))),
+            "--tls-mode", "2"]
+
+
+def b_server_pathlen_root(tmp, g):
+    # BoringSSL (pymilvus) does not apply the anchor's pathlen: observed, this connects
+    root = make_ca("root pathlen 0", path_length=0)
+    inter = make_ca("issuing CA", issuer=root)
+    return ["--dir", str(_write(tmp, CertSet(root, make_leaf(inter), make_leaf(root, "c", eku=("client",))))),
+            "--tls-mode", "2"]
+
+
 def b_leaf_is_ca(tmp, g):
     server = make_leaf(g.ca, ca=True, eku=("server",))
     return ["--dir", str(_write(tmp, replace(g, server=server)))]
@@ -265,6 +280,8 @@ CASES = [
     ("intermediate-missing", b_intermediate_missing, {"chain.intermediate_missing": "error"}, {"chain.untrusted"}, "fail"),
     ("intermediate-sent", b_intermediate_sent, {}, {"chain.intermediate_missing", "chain.untrusted", "ca.not_ca"}, "pass"),
     ("intermediate-not-ca", b_intermediate_not_ca, {"ca.not_ca": "error"}, set(), "fail"),
+    ("client-pathlen-root", b_client_pathlen_root, {"ca.path_length_exceeded": "error"}, set(), "fail"),
+    ("server-pathlen-root", b_server_pathlen_root, {}, {"ca.path_length_exceeded"}, "pass"),
     ("leaf-is-ca", b_leaf_is_ca, {"leaf.is_ca": "warning"}, set(), "pass"),
     ("name-mismatch", b_name_mismatch, {"name.mismatch": "error"}, {"name.cn_only"}, "fail"),
     ("cn-only", b_cn_only, {"name.cn_only": "warning"}, {"name.mismatch"}, "pass"),

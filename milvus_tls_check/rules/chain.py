@@ -33,7 +33,8 @@ MAX_DEPTH = 10
 @dataclass(frozen=True)
 class Verifier:
     name: str                    # who verifies, as the user knows them
-    checks_key_cert_sign: bool   # BoringSSL checks an intermediate's keyUsage, Go ignores keyUsage
+    checks_key_cert_sign: bool   # BoringSSL checks an issuer's keyUsage, Go ignores keyUsage
+    anchor_path_length: bool = False   # Go applies pathLenConstraint to the root too; BoringSSL does not
     purpose: Optional[object] = None      # EKU checked here (the client cert's EKU is the usage rule's, mode 2)
     purpose_code: str = ""
     purpose_name: str = ""
@@ -42,7 +43,7 @@ class Verifier:
 PYMILVUS = Verifier("pymilvus (grpc/BoringSSL)", checks_key_cert_sign=True,
                     purpose=ExtendedKeyUsageOID.SERVER_AUTH, purpose_code="eku.server_auth_missing",
                     purpose_name="serverAuth")
-MILVUS = Verifier("Milvus (Go)", checks_key_cert_sign=False)
+MILVUS = Verifier("Milvus (Go)", checks_key_cert_sign=False, anchor_path_length=True)
 
 
 def _der(cert: x509.Certificate) -> bytes:
@@ -65,6 +66,14 @@ def basic_ca(cert: x509.Certificate) -> Optional[bool]:
         return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except x509.ExtensionNotFound:
         return None
+
+
+def _path_length(cert: x509.Certificate) -> Optional[int]:
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        return None
+    return constraints.path_length if constraints.ca else None
 
 
 def _key_cert_sign(cert: x509.Certificate) -> Optional[bool]:
@@ -147,6 +156,12 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
             out.append(finding("ca.not_ca", subject, f"intermediate {_name(issuer)} signs "
                                f"{_name(path.certs[position - 1])} but {state}; {verifier.name} requires CA:TRUE "
                                "of every intermediate.", modes=modes))
+        limit = _path_length(issuer)
+        below = position - 1   # intermediates between this issuer and the leaf
+        if limit is not None and below > limit and (not is_anchor or verifier.anchor_path_length):
+            out.append(finding("ca.path_length_exceeded", subject, f"{_name(issuer)} allows {limit} intermediate"
+                               f"{'s' * (limit != 1)} below it (pathlen:{limit}) and the chain has {below}; "
+                               f"{verifier.name} refuses it.", modes=modes))
         if verifier.checks_key_cert_sign and _key_cert_sign(issuer) is False:
             # Observed: BoringSSL applies this to the anchor too, whenever the anchor signs the leaf or an intermediate.
             out.append(finding("ca.key_cert_sign_missing", subject,

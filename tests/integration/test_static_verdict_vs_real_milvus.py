@@ -18,7 +18,7 @@ pytest.importorskip("pymilvus")
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from milvus_tls_check.certs import good_set, docs_like_leaf, make_ca, make_leaf  # noqa: E402
+from milvus_tls_check.certs import CertSet, docs_like_leaf, good_set, make_ca, make_leaf  # noqa: E402
 from milvus_tls_check.cli import build_parser, request_from_args  # noqa: E402
 from milvus_tls_check.doctor import diagnose  # noqa: E402
 from tests.legacy import openssl_leaf  # noqa: E402
@@ -86,7 +86,23 @@ CLIENT_VARIANTS = {
     "no-san": lambda b: make_leaf(b.ca, "milvus-client", dns=(), eku=("client",)),
     "expired": lambda b: make_leaf(b.ca, "milvus-client", eku=("client",),
                                    not_before=NOW - dt.timedelta(days=60), days=30),
+    "intermediate-sent": lambda b: make_leaf(make_ca("issuing CA", issuer=b.ca), "milvus-client", eku=("client",)),
+    "intermediate-not-sent": lambda b: replace(
+        make_leaf(make_ca("issuing CA", issuer=b.ca), "milvus-client", eku=("client",)), chain=()),
 }
+
+
+def test_mode2_client_under_pathlen0_root(tmp_path):
+    """Go applies the root's pathLenConstraint (BoringSSL, the rehearsal server, does not)."""
+    root = make_ca("root pathlen 0", path_length=0)
+    inter = make_ca("issuing CA", issuer=root)
+    files = CertSet(root, make_leaf(root), make_leaf(inter, "milvus-client", eku=("client",))).write(tmp_path / "set")
+    doctor_ok, codes = _verdict(["--dir", str(tmp_path / "set"), "--server-name", "localhost"], 2)
+    with running_milvus(tmp_path / "m", 2, files["server.pem"], files["server.key"], files["ca.pem"]) as m:
+        real = pymilvus_connect(m.uri_tls, timeout=15, client_pem_path=str(files["client.pem"]),
+                                client_key_path=str(files["client.key"]), ca_pem_path=str(files["ca.pem"]),
+                                server_name="localhost")
+    assert not real.ok and not doctor_ok and "ca.path_length_exceeded" in codes
 
 
 @pytest.fixture(scope="module")
