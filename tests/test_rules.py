@@ -36,6 +36,14 @@ def b_key_mismatch(tmp, g):
     return ["--dir", str(d)]
 
 
+def b_chain_wrong_order(tmp, g):
+    inter = make_ca("issuing CA", issuer=g.ca)
+    server = make_leaf(inter, eku=("server",))
+    d = _write(tmp, replace(g, server=server))
+    (d / "server.pem").write_bytes(inter.cert_pem() + server.cert_pem())
+    return ["--dir", str(d), "--tls-mode", "1"]
+
+
 def b_swapped_paths(tmp, g):
     d = _write(tmp, g)
     return ["--dir", str(d), "--server-pem", str(d / "server.key"), "--server-key", str(d / "server.pem")]
@@ -222,6 +230,17 @@ def b_client_sha1(tmp, g):
     return ["--dir", str(_write(tmp, replace(g, client=client)))]
 
 
+def b_server_md5(tmp, g):
+    server = openssl_leaf(g.ca, "localhost", digest="md5", eku="serverAuth")
+    return ["--dir", str(_write(tmp, replace(g, server=server))), "--tls-mode", "2"]
+
+
+def b_server_sha1(tmp, g):
+    # observed against real Milvus + pymilvus: a SHA-1 server certificate still connects (BoringSSL accepts it)
+    server = openssl_leaf(g.ca, "localhost", digest="sha1", eku="serverAuth")
+    return ["--dir", str(_write(tmp, replace(g, server=server))), "--tls-mode", "2"]
+
+
 def b_sha1_root_only(tmp, g):
     root = openssl_root("sha1 root", digest="sha1")  # a self-signed anchor's own signature is never checked
     server = make_leaf(root, eku=("server",))
@@ -258,6 +277,7 @@ CASES = [
     # id, builder, codes that must appear (with severity), codes that must not, verdict
     ("good", b_good, {}, {"*"}, "pass"),
     ("key-mismatch", b_key_mismatch, {"key.mismatch": "error"}, set(), "fail"),
+    ("chain-wrong-order", b_chain_wrong_order, {"key.mismatch": "error"}, set(), "fail"),
     ("swapped-paths", b_swapped_paths, {"file.wrong_kind": "error"}, {"key.mismatch"}, "fail"),
     ("encrypted-key", b_encrypted_key, {"key.encrypted": "error"}, {"key.mismatch"}, "fail"),
     ("der-cert", b_der_cert, {"file.der": "error"}, {"file.not_pem"}, "fail"),
@@ -290,6 +310,8 @@ CASES = [
     ("server-eku-client", b_server_eku_client_only, {"eku.server_auth_missing": "error"}, set(), "fail"),
     ("server-ku-no-sig", b_server_ku_no_signature, {"ku.digital_signature_missing": "error"}, set(), "fail"),
     ("client-sha1", b_client_sha1, {"sig.weak": "error"}, set(), "fail"),
+    ("server-md5", b_server_md5, {"sig.weak": "error"}, {"chain.untrusted"}, "fail"),
+    ("server-sha1", b_server_sha1, {"sig.weak": "warning"}, {"chain.untrusted"}, "pass"),
     ("sha1-root-only", b_sha1_root_only, {}, {"sig.weak"}, "pass"),
     ("mode2-no-client", b_mode2_without_client, {"client.cert_missing": "error"}, set(), "fail"),
     ("params-conflict", b_params_conflict, {"client.params_conflict": "error", "client.cert_missing": "error"}, set(), "fail"),
@@ -366,6 +388,12 @@ def test_ip_names_follow_grpc_hostname_verifier(tmp_path, shared_good, capsys):
 def test_grpc_wildcard_rules(entry, name, matches):
     from milvus_tls_check.rules.names import dns_entry_matches
     assert dns_entry_matches(entry, name) is matches
+
+
+def test_chain_in_wrong_order_says_put_the_leaf_first(tmp_path, shared_good, capsys):
+    status, report = doctor_json(b_chain_wrong_order(tmp_path, shared_good), capsys)
+    message = next(f["message"] for f in report["findings"] if f["code"] == "key.mismatch")
+    assert "put the leaf first" in message and status == 1
 
 
 def test_key_mismatch_names_the_owner(tmp_path, shared_good, capsys):

@@ -31,6 +31,9 @@ def check_key_pairs(ctx: Context):
         findings = []
         if _spki(cert_file.leaf.public_key()) != _spki(key_file.key.public_key()):
             owner = _owner(ctx, key_file.key)
+            if any(_spki(c.public_key()) == _spki(key_file.key.public_key()) for c in cert_file.certs[1:]):
+                owner += (f"; it matches a later certificate in {cert_file.path}: Go takes the first certificate as "
+                          "the leaf, so put the leaf first and its issuers after it")
             findings.append(finding("key.mismatch", subject_of(key_role, key_file.path),
                                     f"{key_file.path} is not the key of {cert_file.path} "
                                     f"(subject {cert_file.leaf.subject.rfc4514_string()}){owner}."))
