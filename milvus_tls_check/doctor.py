@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Callable, Optional
 
 from .material import fingerprints, load_material
-from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role
+from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role, blocking_findings
 from .rules import Context, run_rules
 
 # Role order decides which role "owns" a path used twice (the docs pass server.pem as server_pem_path too).
@@ -58,9 +58,6 @@ def static_checks(request: Request) -> tuple[tuple[int, ...], Material, tuple[Ch
     return modes, material, run_rules(ctx)
 
 
-def blocking(findings, modes: tuple[int, ...], strict: bool) -> list[Finding]:
-    probe = Report("", modes, None, (), tuple(findings), strict=strict)
-    return list(probe.blocking())
 
 
 def _reconcile(findings, handshakes: tuple[Handshake, ...]) -> tuple[tuple[Handshake, ...], tuple[str, ...]]:
@@ -76,7 +73,7 @@ def _reconcile(findings, handshakes: tuple[Handshake, ...]) -> tuple[tuple[Hands
         if hs.target != "rehearsal" or hs.could_not_run or hs.client != "grpcio":
             out_handshakes.append(hs)
             continue
-        errors = blocking(findings, (hs.mode,), False)
+        errors = blocking_findings(findings, (hs.mode,), False)
         visible = [f for f in errors if f.code not in GO_ONLY and not f.code.startswith("config.")]
         if not hs.ok and not errors and hs.mode == 2 and hs.code in SERVER_SIDE_REJECTIONS:
             hs = replace(hs, advisory=True, detail=hs.detail + " (the rehearsal server is grpcio/BoringSSL, which "
@@ -117,7 +114,7 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
             checks = tuple(c for c in checks if c.mode is None or c.mode in modes)
             findings = tuple(f for c in checks for f in c.findings)
     handshakes, disagreements = _reconcile(findings, handshakes)
-    failed = bool(blocking(findings, modes, request.strict)) or any(not h.ok and h.counts for h in handshakes)
+    failed = bool(blocking_findings(findings, modes, request.strict)) or any(not h.ok and h.counts for h in handshakes)
     inputs = {role.value: path for role, path in roles_in_play(request, modes).items()}
     if request.uri:
         inputs["uri"] = request.uri

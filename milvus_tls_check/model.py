@@ -252,6 +252,13 @@ class Handshake:
         return d
 
 
+def blocking_findings(findings, modes, strict: bool) -> tuple[Finding, ...]:
+    """Errors (and with --strict warnings) that break one of `modes`; a finding without modes breaks every mode."""
+    levels = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    wanted = set(modes)
+    return tuple(f for f in findings if f.severity in levels and (not f.modes or set(f.modes) & wanted))
+
+
 @dataclass(frozen=True)
 class Report:
     verdict: str                      # "pass" | "fail"
@@ -274,10 +281,7 @@ class Report:
 
     def blocking(self, mode: Optional[int] = None) -> tuple[Finding, ...]:
         """Findings that fail the verdict (for one mode, or for any evaluated mode)."""
-        levels = {Severity.ERROR, Severity.WARNING} if self.strict else {Severity.ERROR}
-        wanted = {mode} if mode is not None else set(self.modes)
-        return tuple(f for f in self.findings
-                     if f.severity in levels and (not f.modes or set(f.modes) & wanted))
+        return blocking_findings(self.findings, (mode,) if mode is not None else self.modes, self.strict)
 
     def mode_verdict(self, mode: int) -> str:
         bad_handshake = any(h.mode == mode and not h.ok and h.counts for h in self.handshakes)

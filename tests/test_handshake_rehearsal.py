@@ -109,7 +109,7 @@ def docs_procedure_set(tmp):
     return ["--dir", str(_dir(tmp, base=base))]
 
 
-def server_chain_without_intermediate(tmp):
+def _server_via_intermediate(tmp, *, send_intermediate: bool):
     root = make_ca("root CA")
     inter = make_ca("intermediate CA", issuer=root)
     server = make_leaf(inter, "localhost", dns=("localhost",))
@@ -117,22 +117,17 @@ def server_chain_without_intermediate(tmp):
     out = tmp / "tls"
     out.mkdir()
     (out / "ca.pem").write_bytes(root.cert_pem())
-    server.write(out / "server.pem", out / "server.key", with_chain=False)   # the intermediate is not sent
+    server.write(out / "server.pem", out / "server.key", with_chain=send_intermediate)
     client.write(out / "client.pem", out / "client.key")
     return ["--dir", str(out)]
+
+
+def server_chain_without_intermediate(tmp):
+    return _server_via_intermediate(tmp, send_intermediate=False)
 
 
 def server_chain_with_intermediate(tmp):
-    root = make_ca("root CA")
-    inter = make_ca("intermediate CA", issuer=root)
-    server = make_leaf(inter, "localhost", dns=("localhost",))
-    client = make_leaf(root, "milvus-client", dns=("milvus-client",), eku=("client",))
-    out = tmp / "tls"
-    out.mkdir()
-    (out / "ca.pem").write_bytes(root.cert_pem())
-    server.write(out / "server.pem", out / "server.key", with_chain=True)
-    client.write(out / "client.pem", out / "client.key")
-    return ["--dir", str(out)]
+    return _server_via_intermediate(tmp, send_intermediate=True)
 
 
 CASES: dict[str, Case] = {
