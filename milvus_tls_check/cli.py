@@ -11,6 +11,7 @@ import sys
 import traceback
 from typing import Optional, Sequence
 
+from .facts.pymilvus import uri_host
 from .model import CLIENT_ROLES, Request, Role
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -99,7 +100,7 @@ def request_from_args(args: argparse.Namespace) -> Request:
         # The application's URI names the host it dials (the name grpc checks); it is not made a live target:
         # reading deployment files stays a pre-deploy check unless --uri asks for a live one.
         server_name = server_name if server_name is not None else (view.server_name or
-                                                                   (_uri_host(view.uri) if view.uri else None))
+                                                                   (uri_host(view.uri) if view.uri else None))
         preflight = tuple(view.findings)
         notes = tuple(view.notes)
         client_exact = view.client_exact
@@ -121,7 +122,7 @@ def request_from_args(args: argparse.Namespace) -> Request:
         raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri"
                          + "".join(f"\n  note: {n}" for n in notes))
     if server_name is None:
-        server_name = _uri_host(uri) if uri else "localhost"
+        server_name = uri_host(uri) if uri else "localhost"
     password = None
     if args.key_password_env:
         if args.key_password_env not in os.environ:
@@ -131,14 +132,6 @@ def request_from_args(args: argparse.Namespace) -> Request:
                    at=args.at, warn_days=args.warn_days, strict=args.strict, uri=uri, timeout=args.timeout,
                    handshake=not args.no_handshake, run_pymilvus=args.pymilvus, key_password=password,
                    preflight=preflight, notes=notes, client_exact=client_exact, verbose=args.verbose)
-
-
-def _uri_host(uri: str) -> Optional[str]:
-    from urllib.parse import urlsplit
-    try:
-        return urlsplit(uri if "://" in uri else f"tcp://{uri}").hostname
-    except ValueError:
-        return None
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -9,6 +9,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from .facts.pymilvus import ClientParams
+
 SCHEMA_ID = "milvus-tls-check/report/v1"
 
 
@@ -49,45 +51,6 @@ ROLE_SETTINGS = {
 }
 
 CLIENT_ROLES = (Role.CLIENT_SERVER_PEM, Role.CLIENT_CERT, Role.CLIENT_KEY, Role.CLIENT_CA)
-
-
-@dataclass(frozen=True)
-class ClientParams:
-    """The TLS keyword arguments pymilvus receives, as paths (None = not passed)."""
-
-    server_pem_path: Optional[str] = None
-    client_pem_path: Optional[str] = None
-    client_key_path: Optional[str] = None
-    ca_pem_path: Optional[str] = None
-    server_name: Optional[str] = None
-
-    @property
-    def trust(self) -> str:
-        """What pymilvus (grpc_handler._setup_grpc_channel) actually does with these arguments.
-
-        "server_pem": one-way, the server_pem_path file is the root of trust, no client cert is sent.
-        "mutual": all three of client cert, key and ca are set; the client cert is sent.
-        "system_roots": anything else; grpc's default roots, no client cert.
-        """
-        if self.server_pem_path:
-            return "server_pem"
-        if self.client_pem_path and self.client_key_path and self.ca_pem_path:
-            return "mutual"
-        return "system_roots"
-
-    @property
-    def root_path(self) -> Optional[str]:
-        return {"server_pem": self.server_pem_path, "mutual": self.ca_pem_path}.get(self.trust)
-
-    @property
-    def sends_client_cert(self) -> bool:
-        return self.trust == "mutual"
-
-    def as_kwargs(self) -> dict[str, str]:
-        return {k: v for k, v in (
-            ("server_pem_path", self.server_pem_path), ("client_pem_path", self.client_pem_path),
-            ("client_key_path", self.client_key_path), ("ca_pem_path", self.ca_pem_path),
-            ("server_name", self.server_name)) if v}
 
 
 @dataclass(frozen=True)

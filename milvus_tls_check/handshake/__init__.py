@@ -14,46 +14,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
+from ..facts.pymilvus import DEFAULT_PORT, HTTPS_PORT, BadUri, Target, parse_uri  # noqa: F401 (re-exported)
 from ..model import Finding, Handshake, Material, Request
 from . import explain
-
-DEFAULT_PORT = 19530
-HTTPS_PORT = 443
-
-
-@dataclass(frozen=True)
-class Target:
-    uri: str
-    host: str
-    port: int
-    secure: bool
-
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"   # as pymilvus joins them (ConnectionConfig.from_uri)
-
-
-class BadUri(ValueError):
-    pass
-
-
-def parse_uri(uri: str) -> Target:
-    """pymilvus 3.x ConnectionConfig.from_uri: http/https/tcp; host defaults to localhost; port 443 for https
-    without one, else 19530; https:// alone turns TLS on."""
-    try:
-        parts = urlsplit(uri)
-        port = parts.port
-    except ValueError as exc:
-        raise BadUri(f"pymilvus rejects the URI {uri!r}: {exc}")
-    if parts.scheme.lower() not in ("http", "https", "tcp"):
-        raise BadUri(f"pymilvus rejects the URI {uri!r}: it must start with http://, https:// or tcp:// "
-                     "(unix: sockets and .db files are not TLS)")
-    host = parts.hostname or "localhost"
-    secure = parts.scheme == "https"
-    return Target(uri, host, port or (HTTPS_PORT if secure else DEFAULT_PORT), secure)
-
 
 def run_handshakes(request: Request, modes: tuple[int, ...], material: Material,
                    findings: tuple[Finding, ...]) -> tuple[Handshake, ...]:
