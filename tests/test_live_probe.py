@@ -224,8 +224,11 @@ def test_uri_parsed_as_pymilvus(uri, host, port, secure):
     assert (t.host, t.port, t.secure) == (host, port, secure)
 
 
-def test_bad_uri_is_a_failed_handshake(capsys, tls):
+@pytest.mark.parametrize("uri", ["grpc://127.0.0.1:1", "127.0.0.1:19530"])
+def test_bad_uri_is_a_usage_error(capsys, tls, uri):
     with pytest.raises(BadUri):
         parse_uri("grpc://x:1")
-    rc, report = doctor(capsys, "--uri", "grpc://127.0.0.1:1", *one_way(tls))
-    assert rc == EXIT_FAIL and codes(report) == ["handshake.failed"]
+    status = main(["doctor", "--uri", uri, *one_way(tls), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert status == 2 and not out
+    assert "use https://" in err and "traceback" not in err.lower()

@@ -1,0 +1,108 @@
+"""The command line: argv -> Options -> Request, run the pipeline, render, exit status. Thin on purpose.
+
+Exit status: 0 pass, 1 fail, 2 usage error, 3 internal error (--debug shows the traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from typing import Optional, Sequence
+
+from ..errors import UsageError
+from ..request import Options, build_request
+from .parser import build_parser, options_from_args
+
+__all__ = ["EXIT_FAIL", "EXIT_INTERNAL", "EXIT_PASS", "EXIT_USAGE", "UsageError", "build_parser", "main",
+           "request_from_args"]
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def request_from_args(args: argparse.Namespace):
+    """The Request one `milvus-tls doctor ...` command line asks for."""
+    return build_request(options_from_args(args))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        return _main(argv)
+    except UsageError as exc:
+        print(f"milvus-tls: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("milvus-tls: interrupted", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as exc:  # the one place an unexpected error turns into a message and exit 3
+        if debug:  # the traceback, then the same one-line message and status 3 (a re-raise would exit 1: "fail")
+            traceback.print_exc()
+        print(f"milvus-tls: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+              "(run with --debug for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _main(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0)
+    if args.command == "gen":
+        from ..gen import run_gen
+        return run_gen(args)
+    _check_output(args.output)
+    if args.fleet:
+        return _fleet(parser, args)
+    from ..doctor import diagnose
+    from ..render import renderer
+    request = request_from_args(args)
+    report = diagnose(request)
+    use_colour = args.format == "text" and not args.output and sys.stdout.isatty() and not args.no_colour \
+        and "NO_COLOR" not in os.environ
+    kwargs = {"colour": use_colour, "verbose": args.verbose} if args.format == "text" else {}
+    _write(renderer(args.format)(report, **kwargs), args.output)
+    return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _check_output(output: Optional[str]) -> None:
+    """Refuse an output path that cannot be written before any work is done."""
+    if not output:
+        return
+    if os.path.isdir(output):
+        raise UsageError(f"--output {output}: is a directory; give a file path")
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise UsageError(f"--output {output}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(output) and not os.access(output, os.W_OK)):
+        raise UsageError(f"--output {output}: not writable")
+
+
+def _write(text: str, output: Optional[str]) -> None:
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UsageError(f"--output {output}: cannot write: {exc.strerror or exc}")
+    else:
+        sys.stdout.write(text)
+
+
+def _fleet(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from ..fleet import FleetError, load_fleet, progress_bar, render_fleet, run_fleet
+    try:
+        targets = load_fleet(args.fleet)
+    except FleetError as exc:
+        raise UsageError(str(exc))
+    show = progress_bar() if sys.stderr.isatty() else None
+    results = run_fleet(targets, lambda argv: request_from_args(parser.parse_args(["doctor", *argv])),
+                        workers=args.workers, progress=show)
+    _write(render_fleet(results, args.format), args.output)
+    return EXIT_PASS if all(r.passed for r in results) else EXIT_FAIL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

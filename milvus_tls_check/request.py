@@ -1,0 +1,125 @@
+"""Options -> Request: the `--dir` file names, the deployment merge and the defaults, in one place.
+
+The CLI only maps argparse to `Options`, and the fleet only maps its YAML to `Options`; both then call
+`build_request`. Nothing here prints or exits; unusable input raises UsageError.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, fields
+from typing import Mapping, Optional
+
+from .errors import UsageError
+from .facts.pymilvus import BadUri, parse_uri, uri_host
+from .model import CLIENT_ROLES, Request, Role
+
+# --dir takes the docs' file names.
+DIR_NAMES = {Role.SERVER_CERT: "server.pem", Role.SERVER_KEY: "server.key", Role.SERVER_CA: "ca.pem",
+             Role.CLIENT_CERT: "client.pem", Role.CLIENT_KEY: "client.key"}
+
+# Options field -> the role its path plays.
+PATH_OPTIONS = {"server_pem": Role.SERVER_CERT, "server_key": Role.SERVER_KEY, "ca_pem": Role.SERVER_CA,
+                "client_pem": Role.CLIENT_CERT, "client_key": Role.CLIENT_KEY, "client_ca_pem": Role.CLIENT_CA,
+                "client_server_pem": Role.CLIENT_SERVER_PEM}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for, as plain values (one run of `milvus-tls doctor`)."""
+
+    dir: Optional[str] = None
+    tls_mode: Optional[int] = None
+    server_pem: Optional[str] = None
+    server_key: Optional[str] = None
+    ca_pem: Optional[str] = None
+    client_pem: Optional[str] = None
+    client_key: Optional[str] = None
+    client_ca_pem: Optional[str] = None
+    client_server_pem: Optional[str] = None
+    server_name: Optional[str] = None
+    warn_days: int = 30
+    at: Optional[dt.datetime] = None
+    strict: bool = False
+    uri: Optional[str] = None
+    timeout: float = 5.0
+    no_handshake: bool = False
+    pymilvus: bool = False
+    milvus_yaml: tuple[str, ...] = ()
+    compose: Optional[str] = None
+    service: Optional[str] = None
+    k8s: tuple[str, ...] = ()
+    pymilvus_args: Optional[str] = None
+    key_password_env: Optional[str] = None
+    verbose: bool = False
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+def build_request(options: Options, environ: Optional[Mapping[str, str]] = None) -> Request:
+    environ = os.environ if environ is None else environ
+    paths: dict[Role, str] = {}
+    explicit: set[Role] = set()
+    modes: tuple[int, ...] = (options.tls_mode,) if options.tls_mode else ()
+    server_name: Optional[str] = options.server_name
+    preflight: tuple = ()
+    notes: tuple = ()
+    client_exact = False
+    if options.milvus_yaml or options.compose or options.k8s or options.pymilvus_args:
+        from .deploy import read_deployment
+        view = read_deployment(milvus_yaml=options.milvus_yaml, compose=options.compose, service=options.service,
+                               k8s=options.k8s, pymilvus_args=options.pymilvus_args)
+        paths.update(view.paths)
+        explicit |= set(view.client_explicit)
+        if view.tls_mode in (1, 2) and not modes:
+            modes = (view.tls_mode,)
+        # The application's URI names the host it dials (the name grpc checks); it is not made a live target:
+        # reading deployment files stays a pre-deploy check unless --uri asks for a live one.
+        if server_name is None:
+            server_name = view.server_name or uri_host(view.uri)
+        preflight = tuple(view.findings)
+        notes = tuple(view.notes)
+        client_exact = view.client_exact
+    if options.dir:
+        if not os.path.isdir(options.dir):
+            raise UsageError(f"--dir {options.dir}: not a directory")
+        for role, name in DIR_NAMES.items():
+            if client_exact and role in CLIENT_ROLES:
+                continue  # the application's own pymilvus arguments decide the client side
+            path = os.path.join(options.dir, name)
+            if os.path.lexists(path) or role in (Role.SERVER_CERT, Role.SERVER_KEY):
+                paths[role] = path
+    for attr, role in PATH_OPTIONS.items():
+        value = getattr(options, attr)
+        if value:
+            paths[role] = value
+            explicit.add(role)
+    if options.uri:
+        _check_uri(options.uri)
+    if not paths.get(Role.SERVER_CERT) and not options.uri:
+        raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri"
+                         + "".join(f"\n  note: {n}" for n in notes))
+    if server_name is None:
+        server_name = uri_host(options.uri) if options.uri else "localhost"
+    password = None
+    if options.key_password_env:
+        if options.key_password_env not in environ:
+            raise UsageError(f"--key-password-env {options.key_password_env}: that variable is not set")
+        password = environ[options.key_password_env].encode()
+    return Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
+                   at=options.at, warn_days=options.warn_days, strict=options.strict, uri=options.uri,
+                   timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
+                   key_password=password, preflight=preflight, notes=notes, client_exact=client_exact,
+                   verbose=options.verbose)
+
+
+def _check_uri(uri: str) -> None:
+    if "://" not in uri:
+        raise UsageError(f"--uri {uri}: no scheme; use https://HOST:PORT for a TLS server or http://HOST:PORT for "
+                         "a plaintext one")
+    try:
+        parse_uri(uri)
+    except BadUri as exc:
+        raise UsageError(f"--uri: {exc}; use https:// (TLS) or http:// (plaintext)")
