@@ -1,34 +1,43 @@
-"""Renderers: each is a function Report -> str, all reading the same Report."""
+"""Renderers: one module per output format, each declaring one `RENDERER` (see base.Renderer) that renders a
+Report and a fleet of FleetResults. All read the same Report; control characters go through render.sanitize.
+
+Adding a format: a module here with a RENDERER, and its name in _FORMAT_MODULES below.
+"""
 from __future__ import annotations
 
 from typing import Callable
 
-from ..model import Report
+from . import json as _json, junit as _junit, markdown as _markdown, text as _text
+from .base import MODE_NAMES, PLAIN, Renderer, RenderOptions, summary_line
+
+_FORMAT_MODULES = (_text, _json, _junit, _markdown)
+
+RENDERERS: dict[str, Renderer] = {m.RENDERER.name: m.RENDERER for m in _FORMAT_MODULES}
+
+
+def formats() -> tuple[str, ...]:
+    """The --format choices, in the order the CLI lists them."""
+    return tuple(RENDERERS)
+
+
+def get(fmt: str) -> Renderer:
+    try:
+        return RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}") from None
 
 
 def renderer(fmt: str) -> Callable[..., str]:
-    if fmt == "text":
-        from .text import render
-    elif fmt == "json":
-        from .json import render
-    elif fmt == "junit":
-        from .junit import render
-    elif fmt == "markdown":
-        from .markdown import render
-    else:
-        raise ValueError(f"unknown format {fmt!r}")
+    """Deprecated: the pre-registry API, `renderer(fmt)(report, colour=..., verbose=...)`. Use
+    `get(fmt).render_report(report, RenderOptions(...))`."""
+    chosen = get(fmt)
+
+    def render(report, **options) -> str:
+        return chosen.render_report(report, RenderOptions(**options))
     return render
 
 
-FORMATS = ("text", "json", "junit", "markdown")
-MODE_NAMES = {0: "plaintext", 1: "one-way TLS", 2: "mutual TLS"}
+FORMATS = formats()
 
-
-def summary_line(report: Report) -> str:
-    from ..model import Severity
-    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
-    failed_handshakes = sum(1 for h in report.handshakes if not h.ok and h.counts)
-    per_mode = ", ".join(f"mode {m} ({MODE_NAMES.get(m, m)}): {report.mode_verdict(m)}" for m in report.modes)
-    handshakes = f", {failed_handshakes} failed handshake{'s' * (failed_handshakes != 1)}" if failed_handshakes else ""
-    return (f"{report.verdict.upper()}: {errors} error{'s' * (errors != 1)}, {warnings} "
-            f"warning{'s' * (warnings != 1)}{handshakes}" + (f"; {per_mode}" if per_mode else ""))
+__all__ = ["FORMATS", "MODE_NAMES", "PLAIN", "RENDERERS", "Renderer", "RenderOptions", "formats", "get", "renderer",
+           "summary_line"]

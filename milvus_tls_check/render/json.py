@@ -1,10 +1,16 @@
-"""JSON: the published, versioned contract (schema milvus-tls-check/report/v1). Add keys, never rename them."""
+"""JSON: the published, versioned contract (schema milvus-tls-check/report/v1). Add keys, never rename them.
+A fleet is milvus-tls-check/fleet/v1: the verdict, and each target's report (or why it could not run).
+json.dumps escapes every control character itself, so no sanitizer is needed here."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Sequence
 
 from ..codes import CATALOGUE
+from ..fleet_result import FleetResult
 from ..model import Report
+from .base import PLAIN, RenderOptions, fleet_failed
 
 
 def to_dict(report: Report) -> dict:
@@ -31,5 +37,29 @@ def to_dict(report: Report) -> dict:
     }
 
 
-def render(report: Report, **_) -> str:
+def fleet_to_dict(results: Sequence[FleetResult]) -> dict:
+    return {"schema": "milvus-tls-check/fleet/v1", "verdict": "fail" if fleet_failed(results) else "pass",
+            "targets": [{"name": r.name, "verdict": "pass" if r.passed else "fail", "error": r.error or None,
+                         "report": to_dict(r.report) if r.report else None} for r in results]}
+
+
+def render(report: Report, options: RenderOptions = PLAIN) -> str:
     return json.dumps(to_dict(report), indent=2, sort_keys=False) + "\n"
+
+
+def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
+    return json.dumps(fleet_to_dict(results), indent=2) + "\n"
+
+
+@dataclass(frozen=True)
+class JsonRenderer:
+    name: str = "json"
+
+    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
+        return render(report, options)
+
+    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
+        return render_fleet(results, options)
+
+
+RENDERER = JsonRenderer()

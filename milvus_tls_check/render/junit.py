@@ -1,14 +1,21 @@
-"""JUnit XML: one testcase per check and per handshake, so CI systems list them."""
+"""JUnit XML: one testcase per check and per handshake, so CI systems list them; a fleet is one testsuite per
+target inside <testsuites>."""
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from typing import Sequence
 from xml.etree import ElementTree as ET
 
+from ..fleet_result import FleetResult
 from ..model import Report, Severity, Status
+from .base import PLAIN, RenderOptions
+from .sanitize import for_xml
+
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def render(report: Report, **_) -> str:
-    suite = ET.Element("testsuite", name="milvus-tls doctor")
+def testsuite(report: Report, name: str = "milvus-tls doctor") -> ET.Element:
+    suite = ET.Element("testsuite", name=name)
     failures = skipped = 0
     for c in report.checks:
         case = ET.SubElement(suite, "testcase", classname=f"milvus-tls.{c.check}", name=f"{c.title} [{c.subject}]")
@@ -42,8 +49,40 @@ def render(report: Report, **_) -> str:
     suite.set("failures", str(failures))
     suite.set("errors", "0")
     suite.set("skipped", str(skipped))
-    ET.indent(suite)
-    # XML 1.0 cannot carry control characters (a damaged certificate's name can hold them): write them as \xNN
-    text = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", lambda m: f"\\x{ord(m.group()):02x}",
-                  ET.tostring(suite, encoding="unicode"))
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"
+    return suite
+
+
+def _document(root: ET.Element) -> str:
+    ET.indent(root)
+    # XML 1.0 cannot carry control characters (a damaged certificate's name can hold them): written as \xNN
+    return _DECLARATION + for_xml(ET.tostring(root, encoding="unicode")) + "\n"
+
+
+def render(report: Report, options: RenderOptions = PLAIN) -> str:
+    return _document(testsuite(report))
+
+
+def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
+    root = ET.Element("testsuites", name="milvus-tls doctor fleet")
+    for r in results:
+        if r.report is None:
+            suite = ET.SubElement(root, "testsuite", name=r.name, tests="1", failures="0", errors="1")
+            case = ET.SubElement(suite, "testcase", classname="milvus-tls.fleet", name="options")
+            ET.SubElement(case, "error", message=r.error)
+        else:
+            root.append(testsuite(r.report, name=r.name))
+    return _document(root)
+
+
+@dataclass(frozen=True)
+class JunitRenderer:
+    name: str = "junit"
+
+    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
+        return render(report, options)
+
+    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
+        return render_fleet(results, options)
+
+
+RENDERER = JunitRenderer()

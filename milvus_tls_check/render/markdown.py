@@ -1,10 +1,13 @@
 """Markdown for CI summaries (GitHub step summary, merge-request notes)."""
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from typing import Sequence
 
+from ..fleet_result import FleetResult
 from ..model import Report, Status
-from . import MODE_NAMES, summary_line
+from .base import MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_summary, summary_line
+from .sanitize import for_terminal
 
 _ICON = {Status.PASS: "✅ pass", Status.WARN: "⚠️ warn", Status.FAIL: "❌ fail", Status.NOT_RUN: "⏭️ not run"}
 
@@ -13,8 +16,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(report: Report, **_) -> str:
-    out = [f"## milvus-tls doctor: {report.verdict.upper()}", "",
+def render(report: Report, options: RenderOptions = PLAIN, *, heading: str = "milvus-tls doctor") -> str:
+    out = [f"## {heading}: {report.verdict.upper()}", "",
            f"Modes: {', '.join(f'{m} ({MODE_NAMES.get(m, m)})' for m in report.modes)} · "
            f"server_name: `{report.server_name or '(dialled host)'}` · judged at {report.judged_at}", "",
            "| status | check | subject |", "|---|---|---|"]
@@ -35,4 +38,24 @@ def render(report: Report, **_) -> str:
         out += ["", f"> **Doctor model disagrees with the real handshake:** {_cell(d)}"]
     out += ["", f"**{summary_line(report)}**", ""]
     # Names and paths come from untrusted files: control characters are shown as \xNN, never passed through.
-    return re.sub("[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", "\n".join(out))
+    return for_terminal("\n".join(out))
+
+
+def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
+    """One section per target, headed by its name; a target that could not run shows why."""
+    parts = [could_not_run(r) if r.report is None else render(r.report, options, heading=r.name) for r in results]
+    return for_terminal("\n".join(parts) + "\n**" + fleet_summary(results) + "**\n")
+
+
+@dataclass(frozen=True)
+class MarkdownRenderer:
+    name: str = "markdown"
+
+    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
+        return render(report, options)
+
+    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
+        return render_fleet(results, options)
+
+
+RENDERER = MarkdownRenderer()

@@ -1,17 +1,22 @@
 """Text for people: one line per check, the fix under each failure, a one-line verdict. Colour only on a tty."""
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from typing import Sequence
 
+from ..fleet_result import FleetResult
 from ..model import Report, Severity, Status
-from . import MODE_NAMES, summary_line
+from .base import MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_header, fleet_summary, summary_line
+from .sanitize import for_terminal
 
 _MARK = {Status.PASS: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.NOT_RUN: "SKIP"}
 _COLOUR = {"PASS": "32", "WARN": "33", "FAIL": "31", "SKIP": "90", "INFO": "36"}
 _SEV = {Severity.ERROR: "FAIL", Severity.WARNING: "WARN", Severity.INFO: "INFO"}
 
 
-def render(report: Report, *, colour: bool = False, verbose: bool = False) -> str:
+def render(report: Report, options: RenderOptions = PLAIN) -> str:
+    colour, verbose = options.colour, options.verbose
+
     def mark(word: str) -> str:
         return f"\x1b[{_COLOUR[word]}m{word}\x1b[0m" if colour else word
 
@@ -50,8 +55,13 @@ def render(report: Report, *, colour: bool = False, verbose: bool = False) -> st
         lines.append(f"  note: {note}")
     lines += ["", summary_line(report)]
     # Names and paths come from untrusted files: no control character reaches the terminal except our colours.
-    keep = r"\x1b\[(?:3[0-9]|90|0)m" if colour else r"(?!)"
-    return re.sub(rf"(?!{keep})[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", "\n".join(lines)) + "\n"
+    return for_terminal("\n".join(lines), keep_colour=colour) + "\n"
+
+
+def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
+    parts = [could_not_run(r) if r.report is None else f"{fleet_header(r)}\n{render(r.report, options)}"
+             for r in results]
+    return for_terminal("\n".join(parts) + "\n" + fleet_summary(results) + "\n", keep_colour=options.colour)
 
 
 def _peer_lines(peer) -> list[str]:
@@ -70,3 +80,17 @@ def _peer_lines(peer) -> list[str]:
         elif value is not None:
             out.append(f"        {key.replace('_', ' ')}: {value}")
     return out
+
+
+@dataclass(frozen=True)
+class TextRenderer:
+    name: str = "text"
+
+    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
+        return render(report, options)
+
+    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
+        return render_fleet(results, options)
+
+
+RENDERER = TextRenderer()
