@@ -7,7 +7,6 @@ refuses a client that sends no certificate. Rotation: a server re-issued with --
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,14 @@ import pytest
 pytest.importorskip("milvus")
 pytest.importorskip("pymilvus")
 
-try:
-    from tests.realmilvus import grpc_reason_lines, milvus_tls_log_lines, pymilvus_connect, running_milvus
-except ImportError:  # tests/ not importable as a package from this rootdir
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.realmilvus import grpc_reason_lines, milvus_tls_log_lines, pymilvus_connect, running_milvus
-
 from milvus_tls_check import cli  # noqa: E402
 from milvus_tls_check.gen import GEN_KEY_TYPES  # noqa: E402
+from milvus_tls_check.lab.realmilvus import (  # noqa: E402
+    grpc_reason_lines,
+    milvus_tls_log_lines,
+    pymilvus_connect,
+    running_milvus,
+)
 
 pytestmark = pytest.mark.integration
 

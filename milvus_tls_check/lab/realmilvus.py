@@ -3,7 +3,7 @@ pymilvus client against it in a subprocess.
 
 Used by the integration tests and by ``tools/observe_real.py``::
 
-    from tests.realmilvus import running_milvus, pymilvus_connect
+    from milvus_tls_check.lab.realmilvus import running_milvus, pymilvus_connect
 
     with running_milvus(tmp_path, tls_mode=1, server_pem=..., server_key=...) as m:
         if m.started:

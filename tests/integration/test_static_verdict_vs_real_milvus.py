@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 from milvus_tls_check.certs import CertSet, docs_like_leaf, good_set, make_ca, make_leaf  # noqa: E402
 from milvus_tls_check.cli import build_parser, request_from_args  # noqa: E402
 from milvus_tls_check.doctor import diagnose  # noqa: E402
+from milvus_tls_check.lab.realmilvus import pymilvus_connect, running_milvus  # noqa: E402
 from tests.legacy import openssl_leaf  # noqa: E402
-from tests.realmilvus import pymilvus_connect, running_milvus  # noqa: E402
 
 pytestmark = pytest.mark.integration
 NOW = dt.datetime.now(dt.timezone.utc)

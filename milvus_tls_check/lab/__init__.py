@@ -1,0 +1,9 @@
+"""The lab: observation infrastructure shipped with the package, never imported by the doctor itself.
+
+realmilvus  start PyPI's embedded Milvus on loopback and run a real pymilvus client against it (integration
+            tests, tools/observe_real.py, tools/try_for_real.py)
+material    certificate material for the observations (the docs' openssl procedure, every variant's builder)
+cases       the observation cases: servers (tlsMode and files) and the pymilvus clients tried against each
+rehearsal   the same client against a grpcio (BoringSSL) server set up like Milvus' proxy
+evidence    raw output -> recorded evidence (pymilvus' cause, Go's logged reason, start failures, versions)
+"""
