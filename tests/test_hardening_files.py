@@ -779,7 +779,13 @@ def test_key_password_env(tmp_path, monkeypatch, fmt):
     assert "cannot load encrypted keys" in enc[0]["message"] and "password opens it" in enc[0]["message"]
     pair = [c for c in report["checks"] if c["check"] == "keys.pair" and "server" in c["subject"]]
     assert pair and pair[0]["status"] == "pass"
-    assert "spki-sha256:" in json.dumps(report["fingerprints"]) or report["fingerprints"]
+    # the decrypted key is fingerprinted by its public half (never its bytes), and it is the certificate's key
+    import hashlib
+    spki = SET.server.key.public_key().public_bytes(serialization.Encoding.DER,
+                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
+    cert_der = SET.server.cert.public_bytes(serialization.Encoding.DER)
+    assert report["fingerprints"]["server_key"] == "spki-sha256:" + hashlib.sha256(spki).hexdigest()
+    assert report["fingerprints"]["server_pem"] == "sha256:" + hashlib.sha256(cert_der).hexdigest()
 
     # the right password, another key: key.mismatch is found through the encryption
     d = _encrypted_dir(tmp_path / "other", SET.client.key, fmt)
