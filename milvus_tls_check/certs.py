@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from .facts.x509 import basic_ca, same_public_key, subject_key_identifier
+
 KEY_TYPES = ("rsa1024", "rsa2048", "rsa3072", "rsa4096", "ec-p256", "ec-p384", "ed25519")
 EKU_OIDS = {"server": ExtendedKeyUsageOID.SERVER_AUTH, "client": ExtendedKeyUsageOID.CLIENT_AUTH,
             "code": ExtendedKeyUsageOID.CODE_SIGNING}
@@ -134,10 +136,7 @@ def make_ca(cn: str = "milvus-tls-check test CA", *, issuer: Optional[Issued] = 
 
 
 def _ski(cert: x509.Certificate):
-    try:
-        return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    except x509.ExtensionNotFound:
-        return None
+    return subject_key_identifier(cert)
 
 
 def make_leaf(issuer: Issued, cn: str = "localhost", *, dns: Sequence[str] = ("localhost",),
@@ -226,16 +225,9 @@ def load_issuer(cert_pem: bytes, key_pem: bytes, password: Optional[bytes] = Non
     except ValueError:
         raise ValueError("the CA key is not a PEM private key (or the passphrase is wrong)") from None
     ca = certs[0]
-    spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    if (key.public_key().public_bytes(serialization.Encoding.DER, spki)
-            != ca.public_key().public_bytes(serialization.Encoding.DER, spki)):
+    if not same_public_key(key, ca):
         raise ValueError("the CA key does not belong to the first certificate of the CA file")
-    try:
-        bc = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
-        is_ca = bc.ca
-    except x509.ExtensionNotFound:
-        is_ca = False
-    if not is_ca:
+    if basic_ca(ca) is not True:
         raise ValueError(f"{ca.subject.rfc4514_string()} is not a CA certificate (no basicConstraints CA:TRUE)")
     chain: tuple[x509.Certificate, ...] = ()
     if ca.subject != ca.issuer:

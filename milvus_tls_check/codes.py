@@ -1,10 +1,47 @@
-"""The catalogue: every finding code, once. docs/findings.md, the JSON and the fix hints all come from here.
+"""The catalogue: every finding code, once, with all of its metadata (title, why, fix, default severity, family,
+which implementation enforces it). docs/findings.md, `milvus-tls codes`, the JSON and the fix hints all come
+from here.
 
 A code is stable once published (CI scripts match on it): add codes, never rename them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from .model import Severity
+
+
+class Enforcer(str, enum.Enum):
+    """Which implementation refuses the material (or reports the outcome) a code names."""
+
+    GO_SERVER = "go_server"              # Milvus: Go crypto/tls + crypto/x509 (start-up, client-cert verification)
+    CLIENT_TLS = "client_tls"            # the client's TLS stack: grpcio/BoringSSL for pymilvus
+    GO_CLIENT = "go_client"              # Go clients of the same server (Go SDK, milvus-backup, milvus-cdc)
+    PYMILVUS_PARAMS = "pymilvus_params"  # pymilvus's own parameter handling, before any TLS
+    DEPLOYMENT = "deployment"            # Milvus's configuration loading and the container/cluster layout
+    OBSERVED = "observed"                # a handshake or network outcome the doctor saw, not a static rule
+    ADVISORY = "advisory"                # nothing refuses it: a risk the doctor points out
+
+    @property
+    def label(self) -> str:
+        return _ENFORCER_LABELS[self]
+
+
+_ENFORCER_LABELS = {
+    Enforcer.GO_SERVER: "Milvus (Go crypto/tls)",
+    Enforcer.CLIENT_TLS: "the client's TLS stack (grpcio/BoringSSL for pymilvus)",
+    Enforcer.GO_CLIENT: "Go clients (Go SDK, milvus-backup, milvus-cdc)",
+    Enforcer.PYMILVUS_PARAMS: "pymilvus's parameter handling",
+    Enforcer.DEPLOYMENT: "Milvus's configuration and the deployment layout",
+    Enforcer.OBSERVED: "observed in a handshake",
+    Enforcer.ADVISORY: "nothing (a risk, not a failure)",
+}
+
+GO, CLIENT, BOTH = (Enforcer.GO_SERVER,), (Enforcer.CLIENT_TLS,), (Enforcer.GO_SERVER, Enforcer.CLIENT_TLS)
+ADVISORY, PARAMS, DEPLOY, SEEN = ((Enforcer.ADVISORY,), (Enforcer.PYMILVUS_PARAMS,), (Enforcer.DEPLOYMENT,),
+                                  (Enforcer.OBSERVED,))
 
 
 @dataclass(frozen=True)
@@ -13,14 +50,27 @@ class Code:
     title: str
     why: str   # what breaks in Milvus (Go) or pymilvus (grpcio/BoringSSL), and when
     fix: str   # the exact remedy: openssl flag, yaml key, pymilvus argument
+    severity: Optional[Severity] = Severity.ERROR   # default severity; None: a result, never a finding
+    family: str = "Other"                            # the docs section ("Files", "Chain", ...)
+    enforced_by: tuple[Enforcer, ...] = BOTH
+    # Only Go (the real Milvus) enforces it, or enforces it in cases BoringSSL does not: a grpcio rehearsal that
+    # passes despite it is expected, not a disagreement.
+    go_only: bool = False
 
 
-def _c(code: str, title: str, why: str, fix: str) -> Code:
-    return Code(code, title, " ".join(why.split()), " ".join(fix.split()))
+def _c(code: str, title: str, why: str, fix: str, *, severity: Optional[Severity] = Severity.ERROR,
+       by: tuple[Enforcer, ...] = BOTH, go_only: bool = False) -> Code:
+    return Code(code, title, " ".join(why.split()), " ".join(fix.split()), severity, "Other", by, go_only)
 
 
-CATALOGUE: dict[str, Code] = {c.code: c for c in (
-    # --- files -------------------------------------------------------------------------------------
+def _family(name: str, *codes: Code) -> tuple[Code, ...]:
+    return tuple(replace(c, family=name) for c in codes)
+
+
+W = Severity.WARNING
+
+_CODES: tuple[Code, ...] = (
+    *_family("Files",
     _c("file.missing", "File does not exist or cannot be opened",
        """Milvus exits a few seconds after start when tls.serverPemPath, tls.serverKeyPath or (mode 2)
        tls.caPemPath cannot be read; the client then only sees "connection refused". pymilvus raises
@@ -49,11 +99,13 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        """Milvus (Go tls.X509KeyPair) and grpc skip the key block, so it loads; but the docs give server.pem to
        every client as server_pem_path, which hands them the server's private key.""",
        "Keep only CERTIFICATE blocks in the .pem: `openssl x509 -in combined.pem -out server.pem` (one cert) or "
-       "`sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' combined.pem > server.pem` (a chain)."),
+       "`sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' combined.pem > server.pem` (a chain).",
+       severity=W, by=ADVISORY),
     _c("file.unreadable", "File exists but cannot be read",
        "A directory, a FIFO, a device or a file without read permission: Milvus and pymilvus cannot load it.",
        "Point the setting at a regular, readable file (`ls -l PATH`; `chmod 0644` for certificates, `0600` for keys owned by the service user)."),
-    # --- keys --------------------------------------------------------------------------------------
+    ),
+    *_family("Keys",
     _c("key.encrypted", "Private key is encrypted with a passphrase",
        """Milvus (Go) has no passphrase setting and refuses to start with an encrypted tls.serverKeyPath;
        pymilvus/grpc cannot use an encrypted client key either.""",
@@ -66,15 +118,19 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
     _c("key.weak", "Key is too small",
        """RSA below 2048 bits is weak; Go 1.24+ refuses RSA keys below 1024 bits in TLS and in certificate
        verification, so such a cert fails with newer Milvus builds.""",
-       "Regenerate with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out X.key` (or EC P-256) and reissue."),
+       "Regenerate with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out X.key` (or EC P-256) and reissue.",
+       severity=W, go_only=True),
     _c("key.unsupported", "Key type not usable by both Go and grpc",
        """Milvus (Go) and pymilvus (grpcio/BoringSSL) must both accept the key in a handshake; some types
        (e.g. Ed25519/Ed448, DSA) are not offered by grpc's BoringSSL client or by Go.""",
-       "Use RSA 2048/3072 or EC P-256/P-384: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out X.key`."),
+       "Use RSA 2048/3072 or EC P-256/P-384: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out X.key`.",
+       go_only=True),
     _c("key.permissions", "Private key readable by group or others",
        "Not a connection failure: anyone on the host who can read the key can impersonate the server or client.",
-       "`chmod 600 X.key` (owned by the user that runs Milvus or the client)."),
-    # --- validity ----------------------------------------------------------------------------------
+       "`chmod 600 X.key` (owned by the user that runs Milvus or the client).",
+       severity=W, by=ADVISORY),
+    ),
+    *_family("Validity",
     _c("cert.expired", "Certificate has expired",
        """grpc (pymilvus) rejects an expired server certificate or CA; Go (Milvus, mode 2) rejects an expired
        client certificate or CA: "x509: certificate has expired or is not yet valid".""",
@@ -84,13 +140,16 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "Fix the clock on the issuing host or reissue; check with `openssl x509 -noout -startdate -in X.pem`."),
     _c("cert.expires_soon", "Certificate expires soon",
        "Works now; every connection fails once it expires.",
-       "Plan the rotation: reissue from the same CA (`milvus-tls gen --from-ca ca.pem --ca-key ca.key`)."),
+       "Plan the rotation: reissue from the same CA (`milvus-tls gen --from-ca ca.pem --ca-key ca.key`).",
+       severity=W, by=ADVISORY),
     _c("cert.serial_invalid", "Serial number is zero or negative",
        """RFC 5280 forbids it. Go 1.23+ refuses such certificates in verification (Milvus builds on Go 1.23+ reject a
        client certificate like this in tlsMode 2; the embedded Milvus 2.3, Go 1.20, still accepts it), and
        cryptography announces it will stop parsing them.""",
-       "Reissue with a positive random serial (openssl does this by default: `-CAcreateserial` or `-set_serial 0x$(openssl rand -hex 16)`)."),
-    # --- chain -------------------------------------------------------------------------------------
+       "Reissue with a positive random serial (openssl does this by default: `-CAcreateserial` or `-set_serial 0x$(openssl rand -hex 16)`).",
+       severity=W, by=GO),
+    ),
+    *_family("Chain",
     _c("chain.untrusted", "No chain from the certificate to the trust file the peer uses",
        """pymilvus trusts only server_pem_path (one-way) or ca_pem_path (mutual); Milvus trusts only
        tls.caPemPath for client certs. A certificate not issued by (or identical to) a certificate in that file
@@ -106,133 +165,182 @@ CATALOGUE: dict[str, Code] = {c.code: c for c in (
        "Reissue the CA with `basicConstraints = critical, CA:TRUE` (openssl `-extensions v3_ca`)."),
     _c("ca.key_cert_sign_missing", "CA key usage lacks keyCertSign",
        "BoringSSL (pymilvus) refuses a chain whose issuer has a keyUsage extension without keyCertSign.",
-       "Reissue the CA with `keyUsage = critical, keyCertSign, cRLSign` (or without keyUsage)."),
+       "Reissue the CA with `keyUsage = critical, keyCertSign, cRLSign` (or without keyUsage).",
+       by=CLIENT),
     _c("ca.path_length_exceeded", "More intermediates than a CA's pathLenConstraint allows",
        """A CA with `pathlen:N` may have at most N intermediates below it. Go enforces it on every CA, the root
        included (Milvus, tlsMode 2: "x509: too many intermediates for path length constraint", observed);
        BoringSSL (pymilvus) enforces it on intermediates but not on the trust anchor.""",
-       "Reissue the CA with a larger (or no) path length: `basicConstraints = critical, CA:TRUE, pathlen:1`, or issue the leaf directly from it."),
+       "Reissue the CA with a larger (or no) path length: `basicConstraints = critical, CA:TRUE, pathlen:1`, or issue the leaf directly from it.",
+       go_only=True),
     _c("leaf.is_ca", "Leaf certificate is a CA",
        "Go and grpc still accept it, but a server or client certificate with CA:TRUE can sign others: a risk, and stricter verifiers reject it.",
-       "Reissue the leaf with `basicConstraints = CA:FALSE` (the docs' `-extensions v3_req`)."),
-    # --- names -------------------------------------------------------------------------------------
+       "Reissue the leaf with `basicConstraints = CA:FALSE` (the docs' `-extensions v3_req`).",
+       severity=W, by=ADVISORY),
+    ),
+    *_family("Names",
     _c("name.mismatch", "server_name is not in the server certificate",
        """grpc checks the server_name (or the dialled host) against the SAN DNS/IP entries, and against the CN
        only when there is no SAN at all: "Peer name X is not in peer certificate".""",
        """Pass the name the certificate carries as pymilvus server_name, or reissue with it in the SAN:
-       `subjectAltName = DNS:NAME` (an IP target needs `IP:ADDR`) in the openssl.cnf [v3_req] section."""),
+       `subjectAltName = DNS:NAME` (an IP target needs `IP:ADDR`) in the openssl.cnf [v3_req] section.""",
+       by=CLIENT),
     _c("name.trailing_dot", "server_name ends in a dot",
        """grpc sends the name as SNI; Milvus's Go TLS server refuses an SNI that ends in a dot (observed against
        Milvus 2.3.5: "tls: unexpected message"), although grpc's own name check would accept it.""",
-       "Drop the trailing dot from pymilvus server_name (`server_name=\"milvus.example.com\"`)."),
+       "Drop the trailing dot from pymilvus server_name (`server_name=\"milvus.example.com\"`).",
+       by=GO, go_only=True),
     _c("name.cn_only", "Server certificate has no subjectAltName (CN only)",
        """grpcio (pymilvus) still falls back to the CN, so it connects today; Go clients (1.15+) and most other
        modern clients refuse it ("certificate relies on legacy Common Name field").""",
-       "Add `subjectAltName = @alt_names` with `[alt_names] DNS.1 = NAME` to [v3_req] and reissue."),
-    # --- usage -------------------------------------------------------------------------------------
+       "Add `subjectAltName = @alt_names` with `[alt_names] DNS.1 = NAME` to [v3_req] and reissue.",
+       severity=W, by=(Enforcer.GO_CLIENT,)),
+    ),
+    *_family("Usage",
     _c("eku.client_auth_missing", "Client certificate not allowed for clientAuth",
        """In tlsMode 2 Go verifies the client certificate for ExtKeyUsageClientAuth: a cert (or chain) with an
        extendedKeyUsage that lacks clientAuth is refused ("incompatible key usage").""",
-       "Reissue the client cert with `extendedKeyUsage = clientAuth` (or with no extendedKeyUsage at all)."),
+       "Reissue the client cert with `extendedKeyUsage = clientAuth` (or with no extendedKeyUsage at all).",
+       by=GO),
     _c("eku.server_auth_missing", "Server certificate not allowed for serverAuth",
        """grpc (BoringSSL) checks the server certificate's purpose: an extendedKeyUsage without serverAuth fails
        ("unsupported certificate purpose").""",
-       "Reissue the server cert with `extendedKeyUsage = serverAuth` (or with no extendedKeyUsage at all)."),
+       "Reissue the server cert with `extendedKeyUsage = serverAuth` (or with no extendedKeyUsage at all).",
+       by=CLIENT),
     _c("ku.digital_signature_missing", "keyUsage lacks digitalSignature",
        """With modern key exchange the certificate key signs the handshake; BoringSSL (pymilvus) refuses a
        server certificate whose keyUsage forbids it. Go ignores keyUsage on client certificates.""",
-       "Reissue with `keyUsage = digitalSignature, keyEncipherment` (the docs' v3_req has it)."),
-    # --- algorithms --------------------------------------------------------------------------------
+       "Reissue with `keyUsage = digitalSignature, keyEncipherment` (the docs' v3_req has it).",
+       by=CLIENT),
+    ),
+    *_family("Algorithms",
     _c("sig.weak", "Certificate signed with a broken hash (SHA-1/MD5)",
        """Go 1.18+ rejects SHA-1-signed certificates (client certs in tlsMode 2: "insecure algorithm SHA1-RSA");
        BoringSSL rejects MD5. A self-signed trust anchor's own signature is never checked.""",
-       "Reissue with SHA-256: `openssl x509 -req -sha256 ...`."),
-    # --- client parameters --------------------------------------------------------------------------
+       "Reissue with SHA-256: `openssl x509 -req -sha256 ...`.",
+       go_only=True),
+    ),
+    *_family("Client parameters",
     _c("client.cert_missing", "Mutual TLS without a client certificate",
        """tlsMode 2 requires and verifies a client certificate; without one the server ends the handshake
        ("client didn't provide a certificate") and pymilvus reports "illegal connection params or server unavailable".""",
-       "Pass client_pem_path, client_key_path and ca_pem_path to pymilvus (all three), and no server_pem_path."),
+       "Pass client_pem_path, client_key_path and ca_pem_path to pymilvus (all three), and no server_pem_path.",
+       by=PARAMS),
     _c("client.params_conflict", "server_pem_path together with client certificates",
        """pymilvus gives server_pem_path precedence: it builds a one-way channel and silently sends no client
        certificate, so a tlsMode 2 server refuses it.""",
-       "For tlsMode 2 drop server_pem_path and pass client_pem_path, client_key_path and ca_pem_path."),
+       "For tlsMode 2 drop server_pem_path and pass client_pem_path, client_key_path and ca_pem_path.",
+       by=PARAMS),
     _c("client.params_incomplete", "Only some of the three mutual-TLS parameters",
        """pymilvus builds a mutual channel only when client_pem_path, client_key_path and ca_pem_path are all
        set; otherwise it falls back to the system roots and sends no client cert (ca_pem_path alone is ignored,
        pymilvus#2785).""",
-       "Pass all three (mutual) or only server_pem_path (one-way)."),
+       "Pass all three (mutual) or only server_pem_path (one-way).",
+       by=PARAMS),
     _c("client.mode_mismatch", "Client parameters do not fit the server's tlsMode",
        "One-way parameters against tlsMode 2, TLS parameters against tlsMode 0, or plain parameters against TLS.",
-       "Match the pymilvus call to common.security.tlsMode (see the printed MilvusClient call)."),
-    # --- deployment -------------------------------------------------------------------------------
+       "Match the pymilvus call to common.security.tlsMode (see the printed MilvusClient call).",
+       by=PARAMS),
+    ),
+    *_family("Deployment files",
     _c("config.tls_mode_invalid", "common.security.tlsMode is not 0, 1 or 2",
        "Milvus runs no TLS branch for any other value: the proxy serves plaintext.",
-       "Set `common.security.tlsMode: 1` (one-way) or `2` (mutual) in milvus.yaml."),
+       "Set `common.security.tlsMode: 1` (one-way) or `2` (mutual) in milvus.yaml.",
+       by=DEPLOY),
     _c("config.tls_disabled", "TLS files configured but tlsMode is 0",
        "With tlsMode 0 Milvus ignores tls.* and serves plaintext; TLS clients fail with WRONG_VERSION_NUMBER.",
-       "Set `common.security.tlsMode: 1` or `2`, or connect with http:// and no TLS arguments."),
+       "Set `common.security.tlsMode: 1` or `2`, or connect with http:// and no TLS arguments.",
+       by=DEPLOY),
     _c("config.misnested", "TLS keys under a section Milvus never reads",
        "Milvus reads `tls.*` at the top level and `common.security.tlsMode`; `common.tls.*` (operator samples) is ignored.",
-       "Move the keys: top-level `tls: {serverPemPath, serverKeyPath, caPemPath}` and `common: {security: {tlsMode: N}}`."),
+       "Move the keys: top-level `tls: {serverPemPath, serverKeyPath, caPemPath}` and `common: {security: {tlsMode: N}}`.",
+       by=DEPLOY),
     _c("config.legacy_key", "Legacy common.security.tlsEnabled",
        "Milvus 2.0/2.1 used tlsEnabled; current Milvus ignores it, so TLS stays off.",
-       "Replace with `common.security.tlsMode: 1` or `2`."),
+       "Replace with `common.security.tlsMode: 1` or `2`.",
+       by=DEPLOY),
     _c("config.http_port_shared", "REST shares the gRPC port while TLS is on",
        "Milvus 2.4+ refuses to start: \"share the same port, tls mode must be 0\" (milvus#46312).",
-       "Set `proxy.http.port` to its own port (e.g. 19121) or `proxy.http.enabled: false`."),
+       "Set `proxy.http.port` to its own port (e.g. 19121) or `proxy.http.enabled: false`.",
+       by=DEPLOY, go_only=True),
     _c("config.path_not_mounted", "Configured path is not provided by any volume",
        "The container sees no file at that path: Milvus exits at start.",
-       "Mount the host folder at the configured path (docs: `./tls:/milvus/tls`), or fix the path in milvus.yaml."),
+       "Mount the host folder at the configured path (docs: `./tls:/milvus/tls`), or fix the path in milvus.yaml.",
+       by=DEPLOY),
     _c("config.internal_sni_mismatch", "Internal TLS certificate lacks internaltls.sni",
        "Milvus 2.5+ nodes verify each other against the one `internaltls.sni` name: a node cert without it breaks cluster traffic.",
-       "Reissue the node certificate with `subjectAltName = DNS:<internaltls.sni>`."),
-    # --- handshakes ------------------------------------------------------------------------------
-    _c("handshake.ok", "Handshake and one RPC succeeded", "", ""),
+       "Reissue the node certificate with `subjectAltName = DNS:<internaltls.sni>`.",
+       by=DEPLOY),
+    ),
+    *_family("Handshakes",
+    _c("handshake.ok", "Handshake and one RPC succeeded", "", "",
+       severity=None, by=SEEN),
     _c("handshake.failed", "Handshake failed for another reason",
        "The raw reason from grpc or ssl is in the detail.",
-       "Read the detail; run with --verbose for grpc's own log lines."),
+       "Read the detail; run with --verbose for grpc's own log lines.",
+       by=SEEN),
     _c("handshake.disagreement", "Static verdict and real handshake disagree",
        "The doctor's model and what grpc actually did differ: a bug in the doctor. Trust the handshake.",
-       "Report it with the JSON report attached."),
+       "Report it with the JSON report attached.",
+       by=SEEN),
     _c("net.refused", "Connection refused",
        "Nothing listens there: Milvus is down, exited at start (bad TLS file), or the port is wrong.",
-       "Check the port (proxy.port, default 19530) and the Milvus log for a TLS load error."),
+       "Check the port (proxy.port, default 19530) and the Milvus log for a TLS load error.",
+       by=SEEN),
     _c("net.timeout", "No answer within the timeout",
        "A firewall drops packets, or the peer accepts and never speaks.",
-       "Check reachability (`nc -vz HOST PORT`) and raise --timeout if the network is slow."),
+       "Check reachability (`nc -vz HOST PORT`) and raise --timeout if the network is slow.",
+       by=SEEN),
     _c("net.unresolved", "Host name does not resolve",
        "DNS has no address for the host in the URI.",
-       "Fix the URI host, or connect by IP and set server_name to the certificate's name."),
+       "Fix the URI host, or connect by IP and set server_name to the certificate's name.",
+       by=SEEN),
     _c("tls.server_plaintext", "TLS client, plaintext server",
        "The server answered in plaintext (tlsMode 0, or TLS not applied): WRONG_VERSION_NUMBER / NotSslRecordException.",
-       "Set `common.security.tlsMode: 1|2` and restart Milvus, or connect with http:// and no TLS arguments."),
+       "Set `common.security.tlsMode: 1|2` and restart Milvus, or connect with http:// and no TLS arguments.",
+       by=SEEN),
     _c("tls.client_plaintext", "Plaintext client, TLS server",
        "The server speaks TLS but the client sent plaintext HTTP/2 (http:// URI or secure=False).",
-       "Use an https:// URI (or secure=True) with the TLS arguments for the server's mode."),
+       "Use an https:// URI (or secure=True) with the TLS arguments for the server's mode.",
+       by=SEEN),
     _c("tls.client_cert_required", "Server requires a client certificate, none was sent",
        "tlsMode 2 server: \"client didn't provide a certificate\".",
-       "Pass client_pem_path, client_key_path and ca_pem_path (all three), and no server_pem_path."),
+       "Pass client_pem_path, client_key_path and ca_pem_path (all three), and no server_pem_path.",
+       by=SEEN),
     _c("tls.client_cert_rejected", "Server rejected the client certificate",
        "tlsMode 2 server could not verify the client cert against tls.caPemPath, or its usage/algorithm is refused.",
-       "Issue the client cert from the CA in tls.caPemPath with `extendedKeyUsage = clientAuth` and SHA-256."),
+       "Issue the client cert from the CA in tls.caPemPath with `extendedKeyUsage = clientAuth` and SHA-256.",
+       by=SEEN),
     _c("tls.server_cert_untrusted", "Client does not trust the server certificate",
        "The server's chain does not lead to the client's root (server_pem_path or ca_pem_path), or it is expired.",
-       "Give pymilvus the CA that issued the server cert (ca_pem_path), or the server cert itself (server_pem_path)."),
+       "Give pymilvus the CA that issued the server cert (ca_pem_path), or the server cert itself (server_pem_path).",
+       by=SEEN),
     _c("handshake.not_run", "Handshake could not be attempted",
        """The rehearsal needs server material that loads: Go's tls.LoadX509KeyPair (and, in tlsMode 2, the CA
        pool) must accept it, or Milvus would refuse to start. Or the real pymilvus client could not be started
        (not installed in the interpreter used). The detail says which; the static findings say why.""",
        """Fix the findings about the server files first (key.mismatch, key.encrypted, file.*); for --pymilvus
-       install pymilvus or set MILVUS_TLS_CHECK_PYMILVUS_PYTHON to the application's python."""),
-)}
+       install pymilvus or set MILVUS_TLS_CHECK_PYMILVUS_PYTHON to the application's python.""",
+       by=SEEN),
+    ),
+)
+
+CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}
 
 
 def describe(code: str) -> Code:
     return CATALOGUE[code]
 
 
-# Codes that are risks rather than breakage unless a rule says otherwise for the case at hand.
-WARNING_BY_DEFAULT = frozenset({
-    "cert.expires_soon", "name.cn_only", "leaf.is_ca", "key.permissions", "key.weak", "file.key_in_cert",
-    "cert.serial_invalid",
-})
+def default_severity(code: str) -> Optional[Severity]:
+    return CATALOGUE[code].severity
+
+
+def go_only_codes() -> frozenset[str]:
+    """Codes a grpcio rehearsal cannot reproduce: only Go (the real Milvus) enforces them, in some cases."""
+    return frozenset(c.code for c in CATALOGUE.values() if c.go_only)
+
+
+def families() -> tuple[str, ...]:
+    """Family names in catalogue order."""
+    return tuple(dict.fromkeys(c.family for c in CATALOGUE.values()))

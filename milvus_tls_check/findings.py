@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .codes import CATALOGUE, WARNING_BY_DEFAULT
+from .codes import CATALOGUE
 from .model import Finding, Severity
 
 
@@ -11,5 +11,5 @@ def finding(code: str, subject: str, message: str, *, severity: Optional[Severit
             fix: Optional[str] = None, modes: tuple[int, ...] = ()) -> Finding:
     entry = CATALOGUE[code]  # KeyError here is a doctor bug: every code must be catalogued
     if severity is None:
-        severity = Severity.WARNING if code in WARNING_BY_DEFAULT else Severity.ERROR
+        severity = entry.severity or Severity.ERROR
     return Finding(code, severity, subject, message, fix or entry.fix, tuple(modes))

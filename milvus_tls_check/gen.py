@@ -303,23 +303,15 @@ def _client_host(plan: Plan) -> tuple[str, Optional[str]]:
 
 
 def _key_text(key) -> str:
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-    if isinstance(key, rsa.RSAPrivateKey):
-        return f"RSA {key.key_size}"
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return f"EC {key.curve.name}"
-    return type(key).__name__
+    from .facts.x509 import describe_key
+    return describe_key(key.public_key())
 
 
 def _san_text(cert) -> str:
-    from cryptography import x509
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
+    from .facts.x509 import san_entries, san_strings
+    if san_entries(cert) is None:
         return "no SAN"
-    parts = [f"DNS:{n}" for n in san.get_values_for_type(x509.DNSName)]
-    parts += [f"IP:{i}" for i in san.get_values_for_type(x509.IPAddress)]
-    return "SAN " + " ".join(parts)
+    return "SAN " + " ".join(san_strings(cert))
 
 
 def _describe(issued, role: str) -> str:

@@ -7,21 +7,21 @@ take more than MAX_BYTES.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import errno
-import os
 import re
-import stat
-import warnings
 from typing import Mapping, Optional
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from .facts.fileio import MAX_BYTES, Problem, ReadResult, read_bounded
+from .facts.x509 import fingerprint, quiet_parsing, serial_number, spki_fingerprint
 from .findings import finding
 from .model import FileKind, Finding, LoadedFile, Material, Request, Role
 
-MAX_BYTES = 1 << 20  # a 100-certificate chain is ~150 KiB; anything past 1 MiB is not TLS material
+# Re-exported for modules that import them from here today (handshake/*, tests): quiet_parsing, serial_number
+# (facts.x509) and MAX_BYTES (facts.fileio). New code imports them from facts.
+__all__ = ["MAX_BYTES", "fingerprints", "load_file", "load_material", "loaded_file", "material_of", "quiet_parsing",
+           "serial_number", "subject_of"]
 
 # A PEM block is what `-----BEGIN (L)-----\r?\n(.*?)-----END \1-----` (re.S) finds, but that regex is quadratic on
 # hostile input (many BEGIN lines without END: a 1 MiB file took minutes). _pem_blocks finds the same blocks in
@@ -89,44 +89,34 @@ def _pem_blocks(data: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def _read_bounded(path: str, subj: str, role: Role) -> tuple[bytes, Optional[int], Optional[Finding]]:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        dangling = os.path.islink(path)
-        what = "is a symbolic link to a file that does not exist" if dangling else "does not exist"
-        return b"", None, finding("file.missing", subj, f"{path} {what} (set by {role.setting}).")
-    except OSError as exc:
-        reason = "is a symbolic link loop" if exc.errno == errno.ELOOP else (exc.strerror or str(exc))
-        return b"", None, finding("file.unreadable", subj, f"{path} cannot be opened: {reason}.")
-    mode_bits = stat.S_IMODE(st.st_mode)
-    if stat.S_ISDIR(st.st_mode):
-        return b"", mode_bits, finding("file.unreadable", subj, f"{path} is a directory, not a file.")
-    if stat.S_ISFIFO(st.st_mode) or stat.S_ISSOCK(st.st_mode):
-        kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket"
-        return b"", mode_bits, finding("file.unreadable", subj, f"{path} is a {kind}; the doctor does not read from it.")
-    if stat.S_ISREG(st.st_mode) and st.st_size > MAX_BYTES:
-        return b"", mode_bits, finding("file.too_large", subj,
-                                       f"{path} is {st.st_size} bytes; TLS material is at most {MAX_BYTES} bytes here.")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        return b"", mode_bits, finding("file.unreadable", subj, f"{path} cannot be read: {exc.strerror or exc}.")
-    try:
-        chunks, total = [], 0
-        while total <= MAX_BYTES:
-            chunk = os.read(fd, min(65536, MAX_BYTES + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    except OSError as exc:
-        return b"", mode_bits, finding("file.unreadable", subj, f"{path} cannot be read: {exc.strerror or exc}.")
-    finally:
-        os.close(fd)
-    if total > MAX_BYTES:
-        return b"", mode_bits, finding("file.too_large", subj,
-                                       f"{path} gives more than {MAX_BYTES} bytes (an endless device or a huge file).")
-    return b"".join(chunks), mode_bits, None
+    """The bounded read (facts.fileio), its problem said as a file.* finding."""
+    read = read_bounded(path, MAX_BYTES)
+    if read.problem is None:
+        return read.data, read.mode_bits, None
+    return b"", read.mode_bits, _read_problem(read, subj, role)
+
+
+def _read_problem(read: ReadResult, subj: str, role: Role) -> Finding:
+    path, kind = read.path, read.problem
+    if kind is Problem.MISSING:
+        return finding("file.missing", subj, f"{path} does not exist (set by {role.setting}).")
+    if kind is Problem.DANGLING_LINK:
+        return finding("file.missing", subj, f"{path} is a symbolic link to a file that does not exist "
+                                             f"(set by {role.setting}).")
+    if kind in (Problem.LINK_LOOP, Problem.UNOPENABLE):
+        return finding("file.unreadable", subj, f"{path} cannot be opened: {read.reason}.")
+    if kind is Problem.DIRECTORY:
+        return finding("file.unreadable", subj, f"{path} is a directory, not a file.")
+    if kind in (Problem.FIFO, Problem.SOCKET):
+        what = "FIFO" if kind is Problem.FIFO else "socket"
+        return finding("file.unreadable", subj, f"{path} is a {what}; the doctor does not read from it.")
+    if kind is Problem.TOO_LARGE:
+        return finding("file.too_large", subj,
+                       f"{path} is {read.size} bytes; TLS material is at most {read.limit} bytes here.")
+    if kind is Problem.ENDLESS:
+        return finding("file.too_large", subj,
+                       f"{path} gives more than {read.limit} bytes (an endless device or a huge file).")
+    return finding("file.unreadable", subj, f"{path} cannot be read: {read.reason}.")
 
 
 def _from_pem(role, path, subj, blocks, mode_bits, key_password) -> LoadedFile:
@@ -311,19 +301,6 @@ def _load_cert(load, blob: bytes):
     return _whole_cert(cert)
 
 
-@contextlib.contextmanager
-def quiet_parsing():
-    """cryptography warns (on stderr) about non-positive serials; the report says it instead (cert.serial_invalid)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
-
-
-def serial_number(cert) -> int:
-    with quiet_parsing():
-        return cert.serial_number
-
-
 def _whole_cert(cert):
     try:
         cert.public_key()
@@ -372,16 +349,29 @@ def _from_binary(role, path, subj, data, mode_bits, key_password) -> LoadedFile:
 
 def fingerprints(material: Material) -> Mapping[str, str]:
     """SHA-256 fingerprints by role: what a report may show instead of any key bytes."""
-    from cryptography.hazmat.primitives import hashes
-
     out: dict[str, str] = {}
     for role, f in material.files.items():
         if f.certs:
-            out[role.value] = "sha256:" + f.certs[0].fingerprint(hashes.SHA256()).hex()
+            out[role.value] = "sha256:" + fingerprint(f.certs[0]).hex()
         elif f.key is not None:
-            spki = f.key.public_key().public_bytes(serialization.Encoding.DER,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
-            digest = hashes.Hash(hashes.SHA256())
-            digest.update(spki)
-            out[role.value] = "spki-sha256:" + digest.finalize().hex()
+            out[role.value] = "spki-sha256:" + spki_fingerprint(f.key.public_key()).hex()
     return out
+
+
+def loaded_file(role: Role, path: str, certs=(), key=None, *, mode_bits: Optional[int] = None) -> LoadedFile:
+    """A LoadedFile from objects already parsed (certificates in file order, or a private key): no file is read.
+    For callers that hold cryptography objects (tests, the certificate factory) and want the rules' view."""
+    if key is not None:
+        return LoadedFile(role, path, FileKind.KEY, "pem", key=key, mode_bits=mode_bits)
+    return LoadedFile(role, path, FileKind.CERTS, "pem", tuple(certs), mode_bits=mode_bits)
+
+
+def material_of(*files: LoadedFile) -> Material:
+    """Material from LoadedFiles, first file per path wins (as load_material reads each path once)."""
+    out: dict[Role, LoadedFile] = {}
+    paths: set[str] = set()
+    for f in files:
+        if f.path not in paths:
+            paths.add(f.path)
+            out[f.role] = f
+    return Material(out)

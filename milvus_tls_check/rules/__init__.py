@@ -75,17 +75,33 @@ class RuleSpec:
     codes: frozenset
     check: Rule
 
+    @property
+    def module(self) -> str:
+        return self.check.__module__.rsplit(".", 1)[-1]
+
+
+class UndeclaredCode(AssertionError):
+    """A rule emitted a code it did not declare with @rule: a doctor bug."""
+
 
 _REGISTRY: list[RuleSpec] = []
 
+# Report order of the rule modules: deployment (config) rules first, then the material families. Within a module,
+# rules run in definition (registration) order. A module not listed here runs after these, in import order.
+MODULE_ORDER = ("config", "files", "keys", "validity", "chain", "names", "usage", "algorithms", "client")
+
 
 def rule(rule_id: str, *, codes: Iterable[str]) -> Callable[[Rule], Rule]:
-    """Register a rule. Import order of the rule modules (registered_rules) is report order."""
+    """Register a rule with the exact finding codes it may emit (run_rules refuses any other)."""
+    codes = frozenset(codes)
+
     def register(fn: Rule) -> Rule:
-        unknown = [c for c in codes if c not in _catalogue()]
+        unknown = sorted(c for c in codes if c not in _catalogue())
         if unknown:
             raise KeyError(f"rule {rule_id} declares uncatalogued codes {unknown}")
-        _REGISTRY.append(RuleSpec(rule_id, frozenset(codes), fn))
+        if any(spec.id == rule_id for spec in _REGISTRY):
+            raise ValueError(f"rule id {rule_id} registered twice")
+        _REGISTRY.append(RuleSpec(rule_id, codes, fn))
         return fn
     return register
 
@@ -96,26 +112,47 @@ def _catalogue():
 
 
 def registered_rules() -> tuple[RuleSpec, ...]:
+    """Every registered rule, in report order (MODULE_ORDER, then definition order within a module)."""
     from . import algorithms, chain, client, files, keys, names, usage, validity  # noqa: F401 (they register)
     try:
         from . import config  # noqa: F401
     except ImportError:
         pass
-    return tuple(_REGISTRY)
+    rank = {name: i for i, name in enumerate(MODULE_ORDER)}
+    indexed = list(enumerate(_REGISTRY))
+    indexed.sort(key=lambda item: (rank.get(item[1].module, len(MODULE_ORDER)), item[0]))
+    return tuple(spec for _, spec in indexed)
+
+
+def _legacy() -> tuple[Rule, ...]:
+    # Transitional: rule functions not yet decorated with @rule (rules/client.py until its owner registers it).
+    from . import client
+    return (client.check_client_params,)
 
 
 def all_rules() -> tuple[Rule, ...]:
-    # Transitional: the legacy list until every rule module registers itself with @rule.
-    from . import algorithms, chain, client, files, keys, names, usage, validity
-    legacy = (files.check_files, keys.check_key_pairs, keys.check_key_strength, keys.check_key_permissions,
-              validity.check_validity, chain.check_chains, names.check_server_name, usage.check_usage,
-              algorithms.check_signatures, client.check_client_params)
+    """Registered rules in report order, then legacy functions not registered yet."""
     registered = tuple(spec.check for spec in registered_rules())
-    return tuple(r for r in registered if r not in legacy) + legacy
+    return registered + tuple(r for r in _legacy() if r not in registered)
+
+
+def check_declared(spec: RuleSpec, results: Iterable[CheckResult]) -> None:
+    """Raise UndeclaredCode when a result holds a finding whose code the rule did not declare."""
+    for res in results:
+        stray = sorted({f.code for f in res.findings} - spec.codes)
+        if stray:
+            raise UndeclaredCode(f"rule {spec.id} emitted undeclared code(s) {stray} in check {res.check}")
 
 
 def run_rules(ctx: Context) -> tuple[CheckResult, ...]:
+    specs = registered_rules()
+    registered = {spec.check for spec in specs}
     out: list[CheckResult] = []
-    for check in all_rules():
-        out.extend(check(ctx))
+    for spec in specs:
+        results = tuple(spec.check(ctx))
+        check_declared(spec, results)
+        out.extend(results)
+    for legacy in _legacy():
+        if legacy not in registered:
+            out.extend(legacy(ctx))
     return tuple(out)

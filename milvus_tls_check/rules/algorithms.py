@@ -1,24 +1,16 @@
 """sig.*: signature hashes each verifier still accepts. A self-signed anchor's own signature is never checked."""
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import hashes
-
+from ..facts.x509 import is_self_issued, signature_hash_name
 from ..findings import finding
 from ..material import subject_of
 from ..model import Role, Severity
-from . import Context, result
+from . import Context, result, rule
 
 BROKEN = {"md5": "MD5", "sha1": "SHA-1"}
 
 
-def _hash_name(cert) -> str:
-    try:
-        algorithm = cert.signature_hash_algorithm
-    except Exception:  # unsupported algorithm OIDs
-        return ""
-    return algorithm.name if isinstance(algorithm, hashes.HashAlgorithm) else ""
-
-
+@rule("algorithms", codes=("sig.weak",))
 def check_signatures(ctx: Context):
     # (role, who verifies it, does SHA-1 break it)
     plan = [(Role.SERVER_CERT, "pymilvus (BoringSSL)", False)]
@@ -30,9 +22,9 @@ def check_signatures(ctx: Context):
             continue
         findings = []
         for cert in f.certs:
-            if cert.issuer == cert.subject:
+            if is_self_issued(cert):
                 continue
-            name = _hash_name(cert)
+            name = signature_hash_name(cert)
             if name not in BROKEN:
                 continue
             fatal = name == "md5" or sha1_fatal

@@ -19,13 +19,13 @@ from typing import Optional, Sequence
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from ..facts.x509 import SERVER_AUTH, basic_ca, der, eku_allows, key_cert_sign, path_length, readable_name
 from ..findings import finding
 from ..material import subject_of
 from ..model import Finding, Role, Severity
-from . import Context, not_run, result
+from . import Context, not_run, result, rule
+
 
 MAX_DEPTH = 10
 
@@ -41,13 +41,9 @@ class Verifier:
 
 
 PYMILVUS = Verifier("pymilvus (grpc/BoringSSL)", checks_key_cert_sign=True,
-                    purpose=ExtendedKeyUsageOID.SERVER_AUTH, purpose_code="eku.server_auth_missing",
+                    purpose=SERVER_AUTH, purpose_code="eku.server_auth_missing",
                     purpose_name="serverAuth")
 MILVUS = Verifier("Milvus (Go)", checks_key_cert_sign=False, anchor_path_length=True)
-
-
-def _der(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.DER)
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -66,33 +62,6 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
 
 
-def basic_ca(cert: x509.Certificate) -> Optional[bool]:
-    """CA flag from basicConstraints; None when the extension is absent."""
-    try:
-        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        return None
-
-
-def _path_length(cert: x509.Certificate) -> Optional[int]:
-    try:
-        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-    except x509.ExtensionNotFound:
-        return None
-    return constraints.path_length if constraints.ca else None
-
-
-def _key_cert_sign(cert: x509.Certificate) -> Optional[bool]:
-    try:
-        return cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
-    except x509.ExtensionNotFound:
-        return None
-
-
-def _name(cert: x509.Certificate) -> str:
-    return cert.subject.rfc4514_string() or "(empty subject)"
-
-
 @dataclass(frozen=True)
 class Path:
     certs: tuple[x509.Certificate, ...]   # leaf first, anchor last
@@ -102,23 +71,23 @@ class Path:
 def build_path(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate],
                anchors: Sequence[x509.Certificate]) -> Path:
     """Depth-first, anchors preferred (X509_V_FLAG_TRUSTED_FIRST), the longest dead end kept for the message."""
-    anchor_ders = {_der(a) for a in anchors}
+    anchor_ders = {der(a) for a in anchors}
     best = Path((leaf,), False)
 
     def walk(chain: tuple[x509.Certificate, ...]) -> Optional[Path]:
         nonlocal best
         current = chain[-1]
-        if _der(current) in anchor_ders:
+        if der(current) in anchor_ders:
             return Path(chain, True)
         if len(chain) > MAX_DEPTH:
             return None
         if len(chain) > len(best.certs):
             best = Path(chain, False)
-        used = {_der(c) for c in chain}
+        used = {der(c) for c in chain}
         for candidate in list(anchors) + list(intermediates):
-            if _der(candidate) in used and _der(candidate) not in anchor_ders:
+            if der(candidate) in used and der(candidate) not in anchor_ders:
                 continue
-            if _der(candidate) == _der(current) or not _issued_by(current, candidate):
+            if der(candidate) == der(current) or not _issued_by(current, candidate):
                 continue
             found = walk(chain + (candidate,))
             if found:
@@ -141,15 +110,15 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
         elsewhere = [c for c in other_certs if _issued_by(last, c)]
         if elsewhere and last.issuer != last.subject:
             return [finding("chain.intermediate_missing", subject,
-                            f"{verifier.name} cannot link {_name(last)} to {trust_file.path}: its issuer "
-                            f"{_name(elsewhere[0])} is in the material but not sent in {chain_file.path}.",
+                            f"{verifier.name} cannot link {readable_name(last)} to {trust_file.path}: its issuer "
+                            f"{readable_name(elsewhere[0])} is in the material but not sent in {chain_file.path}.",
                             modes=modes)]
-        held = "; ".join(_name(a) for a in anchors[:3]) or "nothing"
+        held = "; ".join(readable_name(a) for a in anchors[:3]) or "nothing"
         same_name = [a for a in anchors if a.subject == last.issuer]
-        why = (f" {_name(same_name[0])} in {trust_file.path} has the issuer's name but another key, so the signature "
+        why = (f" {readable_name(same_name[0])} in {trust_file.path} has the issuer's name but another key, so the signature "
                "does not verify (a CA regenerated with the same subject?)." if same_name else "")
         return [finding("chain.untrusted", subject,
-                        f"{_name(leaf)} is issued by {leaf.issuer.rfc4514_string()}, but {verifier.name} trusts "
+                        f"{readable_name(leaf)} is issued by {leaf.issuer.rfc4514_string()}, but {verifier.name} trusts "
                         f"{trust_file.path} which holds {held}.{why}", modes=modes)]
     out: list[Finding] = []
     # Neither BoringSSL nor Go checks a trust anchor's basicConstraints (observed: a CA:FALSE root or one without
@@ -159,27 +128,26 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
         ca_flag = basic_ca(issuer)
         if ca_flag is not True and not is_anchor:
             state = "has CA:FALSE" if ca_flag is False else "has no basicConstraints"
-            out.append(finding("ca.not_ca", subject, f"intermediate {_name(issuer)} signs "
-                               f"{_name(path.certs[position - 1])} but {state}; {verifier.name} requires CA:TRUE "
+            out.append(finding("ca.not_ca", subject, f"intermediate {readable_name(issuer)} signs "
+                               f"{readable_name(path.certs[position - 1])} but {state}; {verifier.name} requires CA:TRUE "
                                "of every intermediate.", modes=modes))
-        limit = _path_length(issuer)
+        limit = path_length(issuer)
         below = position - 1   # intermediates between this issuer and the leaf
         if limit is not None and below > limit and (not is_anchor or verifier.anchor_path_length):
-            out.append(finding("ca.path_length_exceeded", subject, f"{_name(issuer)} allows {limit} intermediate"
+            out.append(finding("ca.path_length_exceeded", subject, f"{readable_name(issuer)} allows {limit} intermediate"
                                f"{'s' * (limit != 1)} below it (pathlen:{limit}) and the chain has {below}; "
                                f"{verifier.name} refuses it.", modes=modes))
-        if verifier.checks_key_cert_sign and _key_cert_sign(issuer) is False:
+        if verifier.checks_key_cert_sign and key_cert_sign(issuer) is False:
             # Observed: BoringSSL applies this to the anchor too, whenever the anchor signs the leaf or an intermediate.
             out.append(finding("ca.key_cert_sign_missing", subject,
-                               f"{'root' if is_anchor else 'intermediate'} {_name(issuer)} has a keyUsage without "
+                               f"{'root' if is_anchor else 'intermediate'} {readable_name(issuer)} has a keyUsage without "
                                f"keyCertSign; {verifier.name} refuses it as an issuer.", modes=modes))
     if verifier.purpose is not None and len(path.certs) > 1:
         # BoringSSL checks the purpose of a leaf it had to chain; a leaf that is itself the anchor (the docs'
         # server_pem_path = server.pem) is trusted as it is.
-        from .usage import eku_allows
         ok, names = eku_allows(leaf, verifier.purpose)
         if not ok:
-            out.append(finding(verifier.purpose_code, subject, f"{_name(leaf)} has extendedKeyUsage "
+            out.append(finding(verifier.purpose_code, subject, f"{readable_name(leaf)} has extendedKeyUsage "
                                f"{', '.join(names)} without {verifier.purpose_name}; {verifier.name} refuses it "
                                "(\"unsupported certificate purpose\").", modes=modes))
     return out
@@ -187,11 +155,13 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
 
 def _leaf_is_ca(role: Role, f) -> list[Finding]:
     if basic_ca(f.certs[0]) is True:
-        return [finding("leaf.is_ca", subject_of(role, f.path), f"{_name(f.certs[0])} has CA:TRUE but is used as "
+        return [finding("leaf.is_ca", subject_of(role, f.path), f"{readable_name(f.certs[0])} has CA:TRUE but is used as "
                         f"the {role.setting} leaf.", severity=Severity.WARNING)]
     return []
 
 
+@rule("chain", codes=("chain.untrusted", "chain.intermediate_missing", "ca.not_ca", "ca.path_length_exceeded",
+                     "ca.key_cert_sign_missing", "leaf.is_ca", "eku.server_auth_missing"))
 def check_chains(ctx: Context):
     everything = [c for f in ctx.material.files.values() for c in f.certs]
     server = ctx.file(Role.SERVER_CERT)

@@ -1,10 +1,18 @@
-"""files.*: can each role's file be read, and is it what the role needs."""
+"""files.*: can each role's file be read, and is it what the role needs.
+
+The findings are material's (material.load_file): this rule reports them, one check per file.
+"""
 from __future__ import annotations
 
 from ..material import subject_of
-from . import Context, result
+from . import Context, result, rule
+
+# Every code material.load_file may put on a LoadedFile.
+MATERIAL_CODES = ("file.missing", "file.empty", "file.too_large", "file.not_pem", "file.der", "file.wrong_kind",
+                  "file.key_in_cert", "file.unreadable", "key.encrypted")
 
 
+@rule("files", codes=MATERIAL_CODES)
 def check_files(ctx: Context):
     for role, loaded in ctx.material.files.items():
         yield result("files", f"{role.setting} is readable PEM of the right kind",

@@ -1,21 +1,16 @@
 """key.*: does each key belong to its certificate, is it strong enough, is it protected."""
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-
+from ..facts.x509 import GO_TLS_CURVES, describe_key, ec_curve, fingerprint, key_type, rsa_bits, spki
 from ..findings import finding
 from ..material import subject_of
 from ..model import Role, Severity
-from . import Context, not_run, result
+from . import Context, not_run, result, rule
 
 PAIRS = ((Role.SERVER_CERT, Role.SERVER_KEY), (Role.CLIENT_CERT, Role.CLIENT_KEY))
 
 
-def _spki(public_key) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
+@rule("keys.pair", codes=("key.mismatch",))
 def check_key_pairs(ctx: Context):
     for cert_role, key_role in PAIRS:
         cert_file, key_file = ctx.file(cert_role), ctx.file(key_role)
@@ -29,9 +24,9 @@ def check_key_pairs(ctx: Context):
             yield not_run("keys.pair", title, subject, f"needs both files parsed; not usable: {', '.join(missing)}")
             continue
         findings = []
-        if _spki(cert_file.leaf.public_key()) != _spki(key_file.key.public_key()):
+        if spki(cert_file.leaf.public_key()) != spki(key_file.key.public_key()):
             owner = _owner(ctx, key_file.key)
-            if any(_spki(c.public_key()) == _spki(key_file.key.public_key()) for c in cert_file.certs[1:]):
+            if any(spki(c.public_key()) == spki(key_file.key.public_key()) for c in cert_file.certs[1:]):
                 owner += (f"; it matches a later certificate in {cert_file.path}: Go takes the first certificate as "
                           "the leaf, so put the leaf first and its issuers after it")
             findings.append(finding("key.mismatch", subject_of(key_role, key_file.path),
@@ -42,28 +37,21 @@ def check_key_pairs(ctx: Context):
 
 def _owner(ctx: Context, key) -> str:
     """Name the certificate the key does belong to, when it is among the loaded files (swapped keys)."""
-    spki = _spki(key.public_key())
+    wanted = spki(key.public_key())
     for f in ctx.material.files.values():
         for cert in f.certs:
-            if _spki(cert.public_key()) == spki:
+            if spki(cert.public_key()) == wanted:
                 return f"; it belongs to {f.path} ({cert.subject.rfc4514_string()})"
     return ""
-
-
-def describe_key(public_key) -> str:
-    if isinstance(public_key, rsa.RSAPublicKey):
-        return f"RSA {public_key.key_size}"
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        return f"EC {public_key.curve.name}"
-    return type(public_key).__name__.replace("PublicKey", "").lstrip("_")
 
 
 def key_strength_finding(public_key, subject: str, what: str, role: Role = Role.SERVER_CERT):
     """RSA < 1024 cannot sign a TLS 1.3 handshake (and fails Go 1.24+); < 2048 is weak; the server's key must be one
     grpc's client offers to verify (not Ed25519/Ed448/DSA). Observed: an Ed25519 *client* key works with Milvus
     (pymilvus signs with it, Go verifies it), an Ed25519 server key does not."""
-    if isinstance(public_key, rsa.RSAPublicKey):
-        bits = public_key.key_size
+    kind = key_type(public_key)
+    if kind == "rsa":
+        bits = rsa_bits(public_key)
         if bits < 1024:
             return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key: too small to sign a TLS 1.3 "
                            "handshake (observed: NO_COMMON_SIGNATURE_ALGORITHMS), and Go 1.24+ refuses it outright.",
@@ -71,19 +59,20 @@ def key_strength_finding(public_key, subject: str, what: str, role: Role = Role.
         if bits < 2048:
             return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key (below 2048).")
         return None
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        if public_key.curve.name not in ("secp256r1", "secp384r1", "secp521r1"):
-            return finding("key.unsupported", subject, f"{what} uses curve {public_key.curve.name}; Go's TLS "
+    if kind == "ec":
+        curve = ec_curve(public_key)
+        if curve not in GO_TLS_CURVES:
+            return finding("key.unsupported", subject, f"{what} uses curve {curve}; Go's TLS "
                            "accepts only P-256, P-384 and P-521.")
         return None
-    if isinstance(public_key, dsa.DSAPublicKey) or (
-            role is Role.SERVER_CERT and isinstance(public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey))):
+    if kind == "dsa" or (role is Role.SERVER_CERT and kind in ("ed25519", "ed448")):
         return finding("key.unsupported", subject, f"{what} has a {describe_key(public_key)} key, which grpc's "
                        "BoringSSL client does not accept from a server (Go: \"peer doesn't support any of the "
                        "certificate's signature algorithms\").")
     return None
 
 
+@rule("keys.strength", codes=("key.weak", "key.unsupported"))
 def check_key_strength(ctx: Context):
     seen = set()
     for role, f in ctx.material.files.items():
@@ -91,7 +80,7 @@ def check_key_strength(ctx: Context):
             continue
         findings = []
         for index, cert in enumerate(f.certs):
-            fp = cert.fingerprint(_sha256())
+            fp = fingerprint(cert)
             if fp in seen:
                 continue
             seen.add(fp)
@@ -104,11 +93,7 @@ def check_key_strength(ctx: Context):
                      ctx.scoped(findings, f))
 
 
-def _sha256():
-    from cryptography.hazmat.primitives import hashes
-    return hashes.SHA256()
-
-
+@rule("keys.permissions", codes=("key.permissions",))
 def check_key_permissions(ctx: Context):
     for role in (Role.SERVER_KEY, Role.CLIENT_KEY):
         f = ctx.file(role)

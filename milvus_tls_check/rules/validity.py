@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cryptography.hazmat.primitives import hashes
-
+from ..facts.x509 import fingerprint, readable_name, serial_number
 from ..findings import finding
-from ..material import serial_number, subject_of
+from ..material import subject_of
 from ..model import Severity
-from . import Context, result
+from . import Context, result, rule
 
 
 def _when(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
+@rule("validity", codes=("cert.serial_invalid", "cert.expired", "cert.not_yet_valid", "cert.expires_soon"))
 def check_validity(ctx: Context):
     seen: set[bytes] = set()
     soon = ctx.at + dt.timedelta(days=ctx.request.warn_days)
@@ -26,11 +26,11 @@ def check_validity(ctx: Context):
         bundle = len(f.certs) > 1 and role.value.endswith("ca_pem")
         findings = []
         for cert in f.certs:
-            fp = cert.fingerprint(hashes.SHA256())
+            fp = fingerprint(cert)
             if fp in seen:
                 continue
             seen.add(fp)
-            name = cert.subject.rfc4514_string() or "(empty subject)"
+            name = readable_name(cert)
             start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
             sev = Severity.WARNING if bundle else None
             if serial_number(cert) <= 0:

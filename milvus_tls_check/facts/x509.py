@@ -1,0 +1,276 @@
+"""X.509 facts, written once: extension getters, names, key descriptions, and the name-matching rules.
+
+Pure functions over `cryptography` objects (stdlib + cryptography only). Every stage that looks inside a
+certificate (material, rules, deploy, handshake) asks here instead of re-reading extensions itself. Nothing here
+builds findings or knows about roles, requests or reports.
+"""
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import warnings
+from typing import Iterator, Optional, Union
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+
+ANY_EKU = ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE
+SERVER_AUTH = ExtendedKeyUsageOID.SERVER_AUTH
+CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH
+
+# Curves Go's crypto/tls and crypto/x509 can load (P-224 parses in crypto/x509 but TLS cannot use it).
+GO_TLS_CURVES = ("secp256r1", "secp384r1", "secp521r1")
+
+
+# --- parsing ---------------------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def quiet_parsing() -> Iterator[None]:
+    """cryptography warns (on stderr) about non-positive serials; the report says it instead (cert.serial_invalid)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def serial_number(cert: x509.Certificate) -> int:
+    with quiet_parsing():
+        return cert.serial_number
+
+
+# --- extensions --------------------------------------------------------------------------------------------------
+
+def _extension(cert: x509.Certificate, cls):
+    try:
+        return cert.extensions.get_extension_for_class(cls).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def basic_constraints(cert: x509.Certificate) -> Optional[x509.BasicConstraints]:
+    return _extension(cert, x509.BasicConstraints)
+
+
+def basic_ca(cert: x509.Certificate) -> Optional[bool]:
+    """CA flag from basicConstraints; None when the extension is absent."""
+    bc = basic_constraints(cert)
+    return None if bc is None else bc.ca
+
+
+def path_length(cert: x509.Certificate) -> Optional[int]:
+    """pathLenConstraint of a CA; None when absent, unlimited, or the certificate is not a CA."""
+    bc = basic_constraints(cert)
+    return bc.path_length if bc is not None and bc.ca else None
+
+
+def key_usage(cert: x509.Certificate) -> Optional[x509.KeyUsage]:
+    return _extension(cert, x509.KeyUsage)
+
+
+def key_cert_sign(cert: x509.Certificate) -> Optional[bool]:
+    """keyUsage keyCertSign; None when there is no keyUsage extension."""
+    ku = key_usage(cert)
+    return None if ku is None else ku.key_cert_sign
+
+
+def digital_signature(cert: x509.Certificate) -> Optional[bool]:
+    """keyUsage digitalSignature; None when there is no keyUsage extension."""
+    ku = key_usage(cert)
+    return None if ku is None else ku.digital_signature
+
+
+def extended_key_usages(cert: x509.Certificate) -> Optional[list[x509.ObjectIdentifier]]:
+    """The extendedKeyUsage OIDs; None when the extension is absent (which allows every purpose)."""
+    eku = _extension(cert, x509.ExtendedKeyUsage)
+    return None if eku is None else list(eku)
+
+
+def eku_name(oid: x509.ObjectIdentifier) -> str:
+    return getattr(oid, "_name", None) or oid.dotted_string
+
+
+def eku_allows(cert: x509.Certificate, purpose: x509.ObjectIdentifier) -> tuple[bool, list[str]]:
+    """(allowed, listed names). No extendedKeyUsage allows everything, and anyExtendedKeyUsage allows every
+    purpose, as in Go (crypto/x509 checkChainForKeyUsage) and BoringSSL."""
+    usages = extended_key_usages(cert)
+    if usages is None:
+        return True, []
+    return (purpose in usages or ANY_EKU in usages), [eku_name(u) for u in usages]
+
+
+def subject_key_identifier(cert: x509.Certificate) -> Optional[x509.SubjectKeyIdentifier]:
+    return _extension(cert, x509.SubjectKeyIdentifier)
+
+
+# --- names -------------------------------------------------------------------------------------------------------
+
+def san_entries(cert: x509.Certificate) -> Optional[x509.SubjectAlternativeName]:
+    return _extension(cert, x509.SubjectAlternativeName)
+
+
+def dns_sans(cert: x509.Certificate) -> list[str]:
+    san = san_entries(cert)
+    return san.get_values_for_type(x509.DNSName) if san is not None else []
+
+
+def ip_sans(cert: x509.Certificate) -> list[IPAddress]:
+    san = san_entries(cert)
+    return san.get_values_for_type(x509.IPAddress) if san is not None else []
+
+
+def san_strings(cert: x509.Certificate) -> list[str]:
+    """The SAN's DNS and IP entries as openssl prints them ("DNS:localhost", "IP:127.0.0.1")."""
+    if san_entries(cert) is None:
+        return []
+    return [f"DNS:{d}" for d in dns_sans(cert)] + [f"IP:{i}" for i in ip_sans(cert)]
+
+
+def common_names(cert: x509.Certificate) -> list[str]:
+    return [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+
+
+def describe_names(cert: x509.Certificate) -> str:
+    """The names a client can match: SAN entries, else the CN(s)."""
+    parts = san_strings(cert) or [f"CN={cn}" for cn in common_names(cert)]
+    return ", ".join(parts) or "no names at all"
+
+
+def readable_name(cert: x509.Certificate) -> str:
+    """The subject as one RFC 4514 string, for messages."""
+    return cert.subject.rfc4514_string() or "(empty subject)"
+
+
+def is_self_issued(cert: x509.Certificate) -> bool:
+    return cert.issuer == cert.subject
+
+
+def as_ip(name: str) -> Optional[IPAddress]:
+    """The name as an IP address ([v6] brackets allowed), or None for a host name."""
+    try:
+        return ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return None
+
+
+def dns_entry_matches(entry: str, name: str) -> bool:
+    """One SAN DNS entry (or CN) against a host name: grpc's VerifySubjectAlternativeName (tls_utils.cc).
+
+    Case-insensitive, a trailing dot ignored, a wildcard only as the whole left-most label and never spanning
+    labels. Go's matchHostnames agrees on every entry a CA issues (it is also what Milvus's internal TLS uses for
+    internaltls.sni)."""
+    if not entry or entry.startswith(".") or not name or name.startswith("."):
+        return False
+    entry = (entry if entry.endswith(".") else entry + ".").lower()
+    name = (name if name.endswith(".") else name + ".").lower()
+    if "*" not in entry:
+        return entry == name
+    if not entry.startswith("*.") or entry == "*.":
+        return False
+    suffix = entry[1:]                    # ".example.com."
+    if "*" in suffix or not name.endswith(suffix):
+        return False
+    label = name[: len(name) - len(suffix)]
+    return bool(label) and "." not in label   # the wildcard never spans labels
+
+
+def grpc_name_match(cert: x509.Certificate, name: str) -> tuple[bool, str]:
+    """grpcio 1.8x's HostNameCertificateVerifier: (matches, how), how is 'dns', 'ip', 'cn' or 'none'.
+
+    DNS SANs first; then IP SANs, exact; then the first CN, but only when the certificate has no DNS SAN (IP and
+    URI SANs do not stop the CN fallback, and an IP name can match a CN)."""
+    dns = dns_sans(cert)
+    if any(dns_entry_matches(entry, name) for entry in dns):
+        return True, "dns"
+    ip = as_ip(name)
+    if ip is not None and any(entry == ip for entry in ip_sans(cert)):
+        return True, "ip"
+    cns = common_names(cert)
+    if not dns and cns and dns_entry_matches(cns[0], name):
+        return True, "cn"
+    return False, "none"
+
+
+def go_name_match(cert: x509.Certificate, name: str) -> bool:
+    """Go's VerifyHostname (1.15+): SANs only, never the CN; an IP name needs an IP SAN."""
+    ip = as_ip(name)
+    if ip is not None:
+        return any(entry == ip for entry in ip_sans(cert))
+    return any(dns_entry_matches(entry, name) for entry in dns_sans(cert))
+
+
+# --- keys --------------------------------------------------------------------------------------------------------
+
+def spki(public_key) -> bytes:
+    """DER SubjectPublicKeyInfo: what proves a key belongs to a certificate (as Go's tls.X509KeyPair compares)."""
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def same_public_key(a, b) -> bool:
+    """Do two keys/certificates carry the same public key? Accepts certificates, public keys or private keys."""
+    return spki(_public(a)) == spki(_public(b))
+
+
+def _public(obj):
+    if isinstance(obj, x509.Certificate):
+        return obj.public_key()
+    if hasattr(obj, "public_bytes"):
+        return obj
+    return obj.public_key()
+
+
+def key_type(public_key) -> str:
+    """'rsa', 'ec', 'ed25519', 'ed448', 'dsa' or the class name for anything else."""
+    for kind, cls in (("rsa", rsa.RSAPublicKey), ("ec", ec.EllipticCurvePublicKey),
+                      ("ed25519", ed25519.Ed25519PublicKey), ("ed448", ed448.Ed448PublicKey),
+                      ("dsa", dsa.DSAPublicKey)):
+        if isinstance(public_key, cls):
+            return kind
+    return type(public_key).__name__
+
+
+def rsa_bits(public_key) -> Optional[int]:
+    return public_key.key_size if isinstance(public_key, rsa.RSAPublicKey) else None
+
+
+def ec_curve(public_key) -> Optional[str]:
+    """The curve's name as cryptography spells it ('secp256r1', 'secp256k1', ...), None for non-EC keys."""
+    return public_key.curve.name if isinstance(public_key, ec.EllipticCurvePublicKey) else None
+
+
+def describe_key(public_key) -> str:
+    """'RSA 2048', 'EC secp256r1', 'Ed25519', ..."""
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return f"RSA {public_key.key_size}"
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return f"EC {public_key.curve.name}"
+    return type(public_key).__name__.replace("PublicKey", "").lstrip("_")
+
+
+# --- identity ----------------------------------------------------------------------------------------------------
+
+def der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def fingerprint(cert: x509.Certificate) -> bytes:
+    """SHA-256 over the DER certificate."""
+    return cert.fingerprint(hashes.SHA256())
+
+
+def spki_fingerprint(public_key) -> bytes:
+    """SHA-256 over the SubjectPublicKeyInfo: a key's identity without its secret."""
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(spki(public_key))
+    return digest.finalize()
+
+
+def signature_hash_name(cert: x509.Certificate) -> str:
+    """'sha256', 'sha1', 'md5', ...; '' for Ed25519/Ed448 and algorithms cryptography does not know."""
+    try:
+        algorithm = cert.signature_hash_algorithm
+    except Exception:  # noqa: BLE001 - unsupported algorithm OIDs
+        return ""
+    return algorithm.name if isinstance(algorithm, hashes.HashAlgorithm) else ""
