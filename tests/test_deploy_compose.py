@@ -4,19 +4,46 @@ The end-to-end tests run `milvus-tls doctor --milvus-yaml milvus.yaml --compose 
 a copy of the docs' layout with generated certificates in ./tls."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
 import json
 import shutil
 
 import pytest
 
 from milvus_tls_check import cli
-from milvus_tls_check.deploy import DeploymentError, read_deployment
+from milvus_tls_check.deploy import (DeploymentError, SecretFolder, container_paths, deployment_notes,
+                                     deployment_paths, read_deployment_facts)
+from milvus_tls_check.facts.deployment import DeploymentFacts
+from milvus_tls_check.rules.config import judge_deployment
 from milvus_tls_check.deploy.common import resolve
 from milvus_tls_check.deploy.compose import interpolate, read_compose
 from milvus_tls_check.model import Role
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What the doctor takes from the deployment files: the facts, the paths per role, the deployment rules'
+    findings (config.* and the application's client.*) and the report notes."""
 
+    facts: DeploymentFacts
+    paths: Mapping[Role, str]
+    findings: tuple
+    notes: tuple
+    tls_mode: Optional[int]
+    client_explicit: frozenset
+    server_name: Optional[str]
+    container_paths: Mapping[Role, str]
+
+
+def deployment(secrets: Optional[SecretFolder] = None, **kw) -> Seen:
+    facts = read_deployment_facts(secrets=secrets, **kw)
+    dp = deployment_paths(facts)
+    checks = judge_deployment(facts)
+    notes = deployment_notes(facts) + tuple(c.reason for c in checks if c.reason)
+    return Seen(facts, dp.paths, tuple(f for c in checks for f in c.findings), notes, dp.tls_mode,
+                dp.client_explicit, dp.server_name, container_paths(facts))
 
 
 def doctor(args: list[str], capsys) -> tuple[int, dict, str]:
@@ -79,8 +106,8 @@ def test_ca_not_mounted_only_matters_in_mode_2(docs):
     (docs / "m1.yaml").write_text(text)
     (docs / "m2.yaml").write_text(text.replace("    tlsMode: 1", "    tlsMode: 2"))
     compose = str(docs / "docker-compose.yml")
-    assert read_deployment(milvus_yaml=[str(docs / "m1.yaml")], compose=compose, environ={}).findings == ()
-    found = read_deployment(milvus_yaml=[str(docs / "m2.yaml")], compose=compose, environ={}).findings
+    assert deployment(milvus_yaml=[str(docs / "m1.yaml")], compose=compose, environ={}).findings == ()
+    found = deployment(milvus_yaml=[str(docs / "m2.yaml")], compose=compose, environ={}).findings
     assert [(f.code, f.subject, f.modes) for f in found] == [("config.path_not_mounted", "/etc/ca.pem", (2,))]
 
 
@@ -88,7 +115,7 @@ def test_service_without_milvus_yaml_runs_the_image_config_with_tls_off(docs, ca
     compose = docs / "docker-compose.yml"
     text = compose.read_text().replace("      - ${DOCKER_VOLUME_DIRECTORY:-.}/milvus.yaml:/milvus/configs/milvus.yaml\n", "")
     compose.write_text(text)
-    view = read_deployment(compose=str(compose), environ={})
+    view = deployment(compose=str(compose), environ={})
     assert view.tls_mode == 0
     assert any("image's built-in configs/milvus.yaml" in n for n in view.notes)
 
@@ -97,7 +124,7 @@ def test_compose_environment_overrides_the_yaml(docs):
     compose = docs / "docker-compose.yml"
     compose.write_text(compose.read_text().replace("      MINIO_ADDRESS: minio:9000\n",
                                                    "      MINIO_ADDRESS: minio:9000\n      COMMON_SECURITY_TLSMODE: 2\n"))
-    view = read_deployment(compose=str(compose), environ={})
+    view = deployment(compose=str(compose), environ={})
     assert view.tls_mode == 2
     assert any("environment of service standalone" in n for n in view.notes)
 
@@ -121,9 +148,9 @@ def test_volume_directory_from_dot_env_and_shell(docs, tmp_path):
     shutil.copytree(docs / "tls", elsewhere / "tls")
     shutil.copy(docs / "milvus.yaml", elsewhere / "milvus.yaml")
     (docs / ".env").write_text(f"# compose project settings\nDOCKER_VOLUME_DIRECTORY='{elsewhere}'\n")
-    view = read_deployment(compose=str(docs / "docker-compose.yml"), environ={})
+    view = deployment(compose=str(docs / "docker-compose.yml"), environ={})
     assert view.paths[Role.SERVER_CERT] == str(elsewhere / "tls" / "server.pem")
-    view = read_deployment(compose=str(docs / "docker-compose.yml"), environ={"DOCKER_VOLUME_DIRECTORY": str(docs)})
+    view = deployment(compose=str(docs / "docker-compose.yml"), environ={"DOCKER_VOLUME_DIRECTORY": str(docs)})
     assert view.paths[Role.SERVER_CERT] == str(docs / "tls" / "server.pem")      # the shell wins over .env
 
 
@@ -165,7 +192,7 @@ volumes:
     assert resolve(cv.mounts, "/milvus/tls/server.pem").host == str(project / "certs" / "server.pem")
     assert resolve(cv.mounts, "/run/secrets/milvus_key").host == str(project / "certs" / "server.key")
     assert resolve(cv.mounts, "/var/lib/milvus/x").mount.unreadable.startswith("named volume")
-    view = read_deployment(compose=str(project / "compose.yaml"), environ={})
+    view = deployment(compose=str(project / "compose.yaml"), environ={})
     assert view.findings == () and view.tls_mode == 1
     assert view.paths[Role.SERVER_KEY] == str(project / "certs" / "server.key")
 

@@ -2,6 +2,9 @@
 Operator CR (and its sample's `common.tls` trap), plain manifests; materialised Secret files and their cleanup."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
 import base64
 import json
 import stat
@@ -11,11 +14,37 @@ import pytest
 import yaml
 
 from milvus_tls_check import cli
-from milvus_tls_check.deploy import DeploymentError, read_deployment
-from milvus_tls_check.deploy import k8s as k8s_mod
+from milvus_tls_check.deploy import (DeploymentError, SecretFolder, container_paths, deployment_notes,
+                                     deployment_paths, read_deployment_facts)
+from milvus_tls_check.facts.deployment import DeploymentFacts
+from milvus_tls_check.rules.config import judge_deployment
 from milvus_tls_check.model import Role, Severity
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "deploy" / "k8s"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the doctor takes from the deployment files: the facts, the paths per role, the deployment rules'
+    findings (config.* and the application's client.*) and the report notes."""
+
+    facts: DeploymentFacts
+    paths: Mapping[Role, str]
+    findings: tuple
+    notes: tuple
+    tls_mode: Optional[int]
+    client_explicit: frozenset
+    server_name: Optional[str]
+    container_paths: Mapping[Role, str]
+
+
+def deployment(secrets: Optional[SecretFolder] = None, **kw) -> Seen:
+    facts = read_deployment_facts(secrets=secrets, **kw)
+    dp = deployment_paths(facts)
+    checks = judge_deployment(facts)
+    notes = deployment_notes(facts) + tuple(c.reason for c in checks if c.reason)
+    return Seen(facts, dp.paths, tuple(f for c in checks for f in c.findings), notes, dp.tls_mode,
+                dp.client_explicit, dp.server_name, container_paths(facts))
 
 
 def secret(name: str, data: dict[str, bytes], typ: str = "Opaque", string: bool = False) -> dict:
@@ -44,6 +73,13 @@ def codes(view) -> set[str]:
 
 
 @pytest.fixture
+def secrets():
+    """The private folder Secret contents are materialised into; removed when the test ends."""
+    with SecretFolder() as folder:
+        yield folder
+
+
+@pytest.fixture
 def operator_secret(tmp_path, shared_good) -> str:
     return write(tmp_path / "certs-secret.yaml", secret("certs", {
         "server.pem": shared_good.server.cert_pem(), "server.key": shared_good.server.key_pem(),
@@ -52,8 +88,8 @@ def operator_secret(tmp_path, shared_good) -> str:
 
 # --- Milvus Operator ----------------------------------------------------------------------------------------------
 
-def test_operator_sample_trap_common_tls(tmp_path):
-    view = read_deployment(k8s=[str(FIX / "operator-tls-sample.yaml")])
+def test_operator_sample_trap_common_tls(tmp_path, secrets):
+    view = deployment(secrets, k8s=[str(FIX / "operator-tls-sample.yaml")])
     mis = [f for f in view.findings if f.code == "config.misnested"]
     assert {f.message.split(":")[0] for f in mis} == {
         "common.tls.serverPemPath", "common.tls.serverKeyPath", "common.tls.caPemPath"}
@@ -76,18 +112,18 @@ def test_operator_cr_with_tls_at_top_level_passes(operator_secret, capsys):
     assert "PRIVATE KEY" not in text and "BEGIN CERTIFICATE" not in text
 
 
-def test_materialised_secrets_are_private_and_removed(operator_secret):
-    view = read_deployment(k8s=[str(FIX / "operator-tls.yaml"), operator_secret])
+def test_materialised_secrets_are_private_and_removed(operator_secret, secrets):
+    view = deployment(secrets, k8s=[str(FIX / "operator-tls.yaml"), operator_secret])
     assert view.findings == ()
-    root = Path(view.tempdir)
+    root = Path(view.facts.secret_dir)
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
     key, cert = Path(view.paths[Role.SERVER_KEY]), Path(view.paths[Role.SERVER_CERT])
     assert str(key).startswith(str(root)) and key.name == "server.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
     assert cert.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
-    assert all(str(view.tempdir) not in n for n in view.notes)            # notes name Secrets, not temp files
-    k8s_mod._cleanup()
+    assert all(str(root) not in n for n in view.notes)            # notes name Secrets, not temp files
+    secrets.close()                                                # the caller owns the folder's lifetime
     assert not root.exists()
 
 
@@ -117,40 +153,40 @@ def test_helm_values_with_the_tls_secret_pass(helm_secret, capsys):
     assert "key tls.crt of Secret milvus-tls (milvus-tls.yaml, kubernetes.io/tls)" in notes
 
 
-def test_helm_values_without_the_secret_say_what_is_missing():
-    view = read_deployment(k8s=[str(FIX / "helm-values-tls.yaml")])
+def test_helm_values_without_the_secret_say_what_is_missing(secrets):
+    view = deployment(secrets, k8s=[str(FIX / "helm-values-tls.yaml")])
     assert Role.SERVER_CERT not in view.paths
     notes = "\n".join(view.notes)
     assert "milvus-tls must exist already" in notes
     assert "Secret milvus-tls is not in the --k8s files" in notes
 
 
-def test_helm_inline_crt_and_key_make_the_secret(tmp_path, shared_good):
+def test_helm_inline_crt_and_key_make_the_secret(tmp_path, shared_good, secrets):
     values = yaml.safe_load((FIX / "helm-values-tls.yaml").read_text())
     values["proxy"]["tls"].update(crt=base64.b64encode(shared_good.server.cert_pem()).decode(),
                                   key=base64.b64encode(shared_good.server.key_pem()).decode())
-    view = read_deployment(k8s=[write(tmp_path / "values.yaml", values)])
+    view = deployment(secrets, k8s=[write(tmp_path / "values.yaml", values)])
     assert view.findings == ()
     assert Path(view.paths[Role.SERVER_CERT]).name == "tls.crt"
 
 
-def test_helm_mode_2_has_no_ca_in_a_tls_secret(tmp_path, helm_secret):
+def test_helm_mode_2_has_no_ca_in_a_tls_secret(tmp_path, helm_secret, secrets):
     values = yaml.safe_load((FIX / "helm-values-tls.yaml").read_text())
     values["extraConfigFiles"]["user.yaml"] = values["extraConfigFiles"]["user.yaml"].replace(
         "tlsMode: 1", "tlsMode: 2").replace("serverKeyPath: /etc/milvus/certs/tls.key",
                                             "serverKeyPath: /etc/milvus/certs/tls.key\n  caPemPath: /etc/milvus/certs/ca.crt")
-    view = read_deployment(k8s=[write(tmp_path / "values.yaml", values), helm_secret])
+    view = deployment(secrets, k8s=[write(tmp_path / "values.yaml", values), helm_secret])
     [f] = [f for f in view.findings if f.code == "config.path_not_mounted"]
     assert f.subject == "/etc/milvus/certs/ca.crt" and f.modes == (2,)
     assert "provides tls.crt, tls.key, not ca.crt" in f.message
 
 
-def test_helm_values_http_port_shared_both_ways(tmp_path, helm_secret):
+def test_helm_values_http_port_shared_both_ways(tmp_path, helm_secret, secrets):
     values = yaml.safe_load((FIX / "helm-values-tls.yaml").read_text())
-    assert "config.http_port_shared" not in codes(read_deployment(k8s=[str(FIX / "helm-values-tls.yaml"), helm_secret]))
+    assert "config.http_port_shared" not in codes(deployment(secrets, k8s=[str(FIX / "helm-values-tls.yaml"), helm_secret]))
     values["extraConfigFiles"]["user.yaml"] = values["extraConfigFiles"]["user.yaml"].replace(
         "proxy:\n  http:\n    port: 8080\n", "")
-    view = read_deployment(k8s=[write(tmp_path / "values.yaml", values), helm_secret])
+    view = deployment(secrets, k8s=[write(tmp_path / "values.yaml", values), helm_secret])
     [f] = [f for f in view.findings if f.code == "config.http_port_shared"]
     assert "Helm values proxy.http.enabled" in f.message
 
@@ -176,16 +212,16 @@ def test_manifests_with_items_and_configmap_subpath_pass_mutual(tmp_path, shared
     assert "key user.yaml of ConfigMap milvus-config" in notes
 
 
-def test_secret_without_a_listed_key(tmp_path, shared_good):
+def test_secret_without_a_listed_key(tmp_path, shared_good, secrets):
     partial = write(tmp_path / "partial.yaml", secret("milvus-certs", {
         "tls.crt": shared_good.server.cert_pem(), "tls.key": shared_good.server.key_pem()}, "kubernetes.io/tls"))
-    view = read_deployment(k8s=[str(FIX / "standalone-manifests.yaml"), partial])
+    view = deployment(secrets, k8s=[str(FIX / "standalone-manifests.yaml"), partial])
     [f] = [f for f in view.findings if f.code == "config.path_not_mounted"]
     assert f.subject == "/milvus/tls/ca.pem" and "not ca.pem" in f.message
     assert any("lists key ca.crt" in n for n in view.notes)
 
 
-def test_string_data_subpath_list_kind_and_env(tmp_path, shared_good):
+def test_string_data_subpath_list_kind_and_env(tmp_path, shared_good, secrets):
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "milvus"},
            "spec": {"containers": [
                {"name": "attu", "image": "zilliz/attu:v2.5"},
@@ -199,23 +235,23 @@ def test_string_data_subpath_list_kind_and_env(tmp_path, shared_good):
                "volumes": [{"name": "pem", "projected": {"sources": [{"secret": {"name": "tls-files"}}]}}]}}
     listing = {"apiVersion": "v1", "kind": "List", "items": [pod, secret("tls-files", {
         "server.pem": shared_good.server.cert_pem(), "server.key": shared_good.server.key_pem()}, string=True)]}
-    view = read_deployment(k8s=[write(tmp_path / "pod.yaml", listing)])
+    view = deployment(secrets, k8s=[write(tmp_path / "pod.yaml", listing)])
     assert view.tls_mode == 1 and view.findings == ()
     assert Path(view.paths[Role.SERVER_KEY]).read_bytes() == shared_good.server.key_pem()
     assert any("checked Pod milvus, container milvus" in n for n in view.notes)
 
 
-def test_bad_base64_is_noted(tmp_path, shared_good):
+def test_bad_base64_is_noted(tmp_path, shared_good, secrets):
     bad = secret("certs", {"server.pem": shared_good.server.cert_pem()})
     bad["data"]["server.key"] = "not base64!!"
-    view = read_deployment(k8s=[str(FIX / "operator-tls.yaml"), write(tmp_path / "s.yaml", bad)])
+    view = deployment(secrets, k8s=[str(FIX / "operator-tls.yaml"), write(tmp_path / "s.yaml", bad)])
     assert any("key server.key" in n and "not valid base64" in n for n in view.notes)
     assert [f.subject for f in view.findings if f.code == "config.path_not_mounted"] == ["/certs/server.key"]
 
 
-def test_k8s_usage_errors(tmp_path):
+def test_k8s_usage_errors(tmp_path, secrets):
     with pytest.raises(DeploymentError, match="no Milvus workload"):
-        read_deployment(k8s=[write(tmp_path / "only-secret.yaml", secret("x", {"a": b"b"}))])
+        deployment(secrets, k8s=[write(tmp_path / "only-secret.yaml", secret("x", {"a": b"b"}))])
     (tmp_path / "broken.yaml").write_text("kind: Secret\n  data: [\n")
     with pytest.raises(DeploymentError, match="not valid YAML"):
-        read_deployment(k8s=[str(tmp_path / "broken.yaml")])
+        deployment(secrets, k8s=[str(tmp_path / "broken.yaml")])

@@ -2,19 +2,44 @@
 on the correct file (fixtures/deploy/compose: the docs' docker-compose.yml and a Milvus 2.5 milvus.yaml)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping, Optional
 
 import pytest
 
-from milvus_tls_check.deploy import DeploymentError, read_deployment
-from milvus_tls_check.deploy.analyse import _dns_match
-from milvus_tls_check.deploy.common import Layer, MilvusConfig, norm_key
-from milvus_tls_check.deploy.milvus_yaml import misnested, tls_mode
+from milvus_tls_check.deploy import (DeploymentError, SecretFolder, container_paths, deployment_notes,
+                                     deployment_paths, read_deployment_facts)
+from milvus_tls_check.facts.deployment import (DeploymentFacts, Layer, MilvusConfig, dns_entry_matches, misnested, norm_key,
+                                               tls_mode)
+from milvus_tls_check.rules.config import judge_deployment
 from milvus_tls_check.model import Role, Severity
 
 from tests.conftest import DEPLOY_FIXTURES as FIX
 
 
+@dataclass(frozen=True)
+class Seen:
+    """What the doctor takes from the deployment files: the facts, the paths per role, the deployment rules'
+    findings (config.* and the application's client.*) and the report notes."""
+
+    facts: DeploymentFacts
+    paths: Mapping[Role, str]
+    findings: tuple
+    notes: tuple
+    tls_mode: Optional[int]
+    client_explicit: frozenset
+    server_name: Optional[str]
+    container_paths: Mapping[Role, str]
+
+
+def deployment(secrets: Optional[SecretFolder] = None, **kw) -> Seen:
+    facts = read_deployment_facts(secrets=secrets, **kw)
+    dp = deployment_paths(facts)
+    checks = judge_deployment(facts)
+    notes = deployment_notes(facts) + tuple(c.reason for c in checks if c.reason)
+    return Seen(facts, dp.paths, tuple(f for c in checks for f in c.findings), notes, dp.tls_mode,
+                dp.client_explicit, dp.server_name, container_paths(facts))
 
 
 def variant(d: Path, name: str, old: str, new: str) -> Path:
@@ -25,7 +50,7 @@ def variant(d: Path, name: str, old: str, new: str) -> Path:
 
 
 def view_of(d: Path, yaml_file: Path | None = None, **kw):
-    return read_deployment(milvus_yaml=[str(yaml_file or d / "milvus.yaml")], compose=str(d / "docker-compose.yml"),
+    return deployment(milvus_yaml=[str(yaml_file or d / "milvus.yaml")], compose=str(d / "docker-compose.yml"),
                            environ={}, **kw)
 
 
@@ -225,10 +250,10 @@ def test_internal_paths_not_mounted_are_a_warning(docs):
 
 
 def test_go_style_wildcard_matching():
-    assert _dns_match("*.milvus.svc", "proxy.milvus.svc")
-    assert not _dns_match("*.milvus.svc", "a.proxy.milvus.svc")
-    assert not _dns_match("*.milvus.svc", "milvus.svc")
-    assert _dns_match("Localhost.", "localhost")
+    assert dns_entry_matches("*.milvus.svc", "proxy.milvus.svc")
+    assert not dns_entry_matches("*.milvus.svc", "a.proxy.milvus.svc")
+    assert not dns_entry_matches("*.milvus.svc", "milvus.svc")
+    assert dns_entry_matches("Localhost.", "localhost")
 
 
 # --- layering -----------------------------------------------------------------------------------------------------
@@ -236,7 +261,7 @@ def test_go_style_wildcard_matching():
 def test_later_files_override_and_flat_dotted_keys_count(docs, tmp_path):
     user = tmp_path / "user.yaml"
     user.write_text("common.security.tlsMode: 2\nproxy.http.enabled: false\n")
-    view = read_deployment(milvus_yaml=[str(docs / "milvus.yaml"), str(user)],
+    view = deployment(milvus_yaml=[str(docs / "milvus.yaml"), str(user)],
                            compose=str(docs / "docker-compose.yml"), environ={})
     assert view.tls_mode == 2
     layers = next(n for n in view.notes if n.startswith("Milvus configuration layers"))
@@ -257,7 +282,7 @@ def test_without_mounts_paths_are_host_paths_from_the_milvus_working_dir(tmp_pat
     shared_good.write(root / "configs" / "cert")
     (root / "configs" / "milvus.yaml").write_text((FIX / "compose" / "milvus.yaml").read_text().replace(
         "/milvus/tls/", "configs/cert/"))
-    view = read_deployment(milvus_yaml=[str(root / "configs" / "milvus.yaml")], environ={})
+    view = deployment(milvus_yaml=[str(root / "configs" / "milvus.yaml")], environ={})
     assert view.paths[Role.SERVER_CERT] == str(root / "configs" / "cert" / "server.pem")
     assert view.findings == ()
     assert any("read as host paths" in n for n in view.notes)
@@ -267,9 +292,9 @@ def test_unreadable_yaml_is_a_usage_error(tmp_path):
     bad = tmp_path / "milvus.yaml"
     bad.write_text("common:\n  security:\n    tlsMode: 1\n   bad: [\n")
     with pytest.raises(DeploymentError, match="not valid YAML.*line"):
-        read_deployment(milvus_yaml=[str(bad)])
+        deployment(milvus_yaml=[str(bad)])
     with pytest.raises(DeploymentError, match="no such file"):
-        read_deployment(milvus_yaml=[str(tmp_path / "missing.yaml")])
+        deployment(milvus_yaml=[str(tmp_path / "missing.yaml")])
     (tmp_path / "list.yaml").write_text("- a\n- b\n")
     with pytest.raises(DeploymentError, match="mapping"):
-        read_deployment(milvus_yaml=[str(tmp_path / "list.yaml")])
+        deployment(milvus_yaml=[str(tmp_path / "list.yaml")])

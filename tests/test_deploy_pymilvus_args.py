@@ -2,18 +2,48 @@
 MilvusClient call, and that credentials in the arguments are never repeated."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
 import json
 from pathlib import Path
 
 import pytest
 
 from milvus_tls_check import cli
-from milvus_tls_check.deploy import DeploymentError, read_deployment
+from milvus_tls_check.deploy import (DeploymentError, SecretFolder, container_paths, deployment_notes,
+                                     deployment_paths, read_deployment_facts)
+from milvus_tls_check.facts.deployment import DeploymentFacts
+from milvus_tls_check.rules.config import judge_deployment
 from milvus_tls_check.deploy.pymilvus_args import parse_args
 from milvus_tls_check.model import Role, Severity
 
 from tests.conftest import DEPLOY_FIXTURES as FIX
 ARGS = FIX / "pymilvus"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the doctor takes from the deployment files: the facts, the paths per role, the deployment rules'
+    findings (config.* and the application's client.*) and the report notes."""
+
+    facts: DeploymentFacts
+    paths: Mapping[Role, str]
+    findings: tuple
+    notes: tuple
+    tls_mode: Optional[int]
+    client_explicit: frozenset
+    server_name: Optional[str]
+    container_paths: Mapping[Role, str]
+
+
+def deployment(secrets: Optional[SecretFolder] = None, **kw) -> Seen:
+    facts = read_deployment_facts(secrets=secrets, **kw)
+    dp = deployment_paths(facts)
+    checks = judge_deployment(facts)
+    notes = deployment_notes(facts) + tuple(c.reason for c in checks if c.reason)
+    return Seen(facts, dp.paths, tuple(f for c in checks for f in c.findings), notes, dp.tls_mode,
+                dp.client_explicit, dp.server_name, container_paths(facts))
 
 
 @pytest.fixture
@@ -30,7 +60,7 @@ def with_mode(d: Path, mode: str) -> str:
 
 
 def view(d: Path, mode: str, args: str):
-    return read_deployment(milvus_yaml=[with_mode(d, mode)], compose=str(d / "docker-compose.yml"),
+    return deployment(milvus_yaml=[with_mode(d, mode)], compose=str(d / "docker-compose.yml"),
                            pymilvus_args=args, environ={})
 
 
@@ -70,7 +100,7 @@ def test_view_carries_the_client_side(docs):
     v = view(docs, "2", str(ARGS / "mutual.json"))
     assert v.client_explicit == frozenset({Role.CLIENT_CERT, Role.CLIENT_KEY, Role.CLIENT_CA})
     assert v.paths[Role.CLIENT_CERT] == "tls/client.pem"
-    assert v.server_name == "localhost" and v.uri == "https://localhost:19530"
+    assert v.server_name == "localhost" and v.facts.client.effective_uri() == "https://localhost:19530"
     assert v.findings == ()
 
 
@@ -147,19 +177,19 @@ def test_call_note_per_mode(docs):
     one = view(docs, "1", str(ARGS / "one-way.json")).notes
     assert ('pymilvus call for tlsMode 1 (one-way), with the paths the application sees: MilvusClient('
             'uri="https://localhost:19530", server_pem_path="tls/server.pem", server_name="localhost")') in one
-    two = read_deployment(milvus_yaml=[with_mode(docs, "2")], compose=str(docs / "docker-compose.yml"), environ={}).notes
+    two = deployment(milvus_yaml=[with_mode(docs, "2")], compose=str(docs / "docker-compose.yml"), environ={}).notes
     call = next(n for n in two if n.startswith("pymilvus call for tlsMode 2"))
     assert f'client_pem_path="{docs / "tls" / "client.pem"}"' in call
     assert f'client_key_path="{docs / "tls" / "client.key"}"' in call
     assert f'ca_pem_path="{docs / "tls" / "ca.pem"}"' in call and "server_pem_path" not in call
-    zero = read_deployment(milvus_yaml=[with_mode(docs, "0")], compose=str(docs / "docker-compose.yml"), environ={}).notes
+    zero = deployment(milvus_yaml=[with_mode(docs, "0")], compose=str(docs / "docker-compose.yml"), environ={}).notes
     assert any('MilvusClient(uri="http://localhost:19530")' in n for n in zero)
 
 
 def test_published_port_goes_into_the_call(docs):
     compose = docs / "docker-compose.yml"
     compose.write_text(compose.read_text().replace('"19530:19530"', '"29530:19530"'))
-    v = read_deployment(compose=str(compose), environ={})
+    v = deployment(compose=str(compose), environ={})
     assert any('uri="https://localhost:29530"' in n for n in v.notes)
 
 

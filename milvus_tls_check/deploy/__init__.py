@@ -1,44 +1,24 @@
 """Deployment readers: milvus.yaml layers, Docker Compose, Kubernetes and the application's pymilvus arguments
-become the same thing the command-line flags make: host paths per role, the configured tlsMode, and the findings
-about the configuration itself (config.*, client.*).
+become facts (milvus_tls_check.facts.deployment.DeploymentFacts). They return no findings and parse no
+certificates: the config.* and client.* rules judge the facts in the one rule pass.
 
-    view = read_deployment(milvus_yaml=[...], compose=..., service=..., k8s=[...], pymilvus_args=...)
-    view.paths            {Role: host path the doctor can read}
-    view.client_explicit  roles the pymilvus arguments set
-    view.tls_mode         the configured common.security.tlsMode (raw integer; may be invalid), None if unknown
-    view.server_name, view.uri, view.findings, view.notes
+    with SecretFolder() as secrets:                       # Secret contents live there for the run
+        facts = read_deployment_facts(milvus_yaml=[...], compose=..., service=..., k8s=[...],
+                                      pymilvus_args=..., secrets=secrets)
+        paths, client_explicit, client_exact, tls_mode, server_name = deployment_paths(facts)
+        ... run the doctor with Context(deployment=facts) ...
+        notes = deployment_notes(facts, server_cert=<loaded server leaf or None>)
 
 Nothing here prints, exits or touches the network.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
-
-from ..model import Finding, Role
 from .common import DeploymentError
+from .derive import DeploymentPaths, client_call, client_call_notes, container_paths, deployment_notes, deployment_paths
+from .k8s import SecretFolder
+from .legacy import DeploymentView, read_deployment
+from .read import read_deployment_facts
 
-__all__ = ["DeploymentError", "DeploymentView", "read_deployment"]
-
-
-@dataclass(frozen=True)
-class DeploymentView:
-    paths: Mapping[Role, str] = field(default_factory=dict)
-    client_explicit: frozenset = frozenset()
-    tls_mode: Optional[int] = None
-    server_name: Optional[str] = None
-    uri: Optional[str] = None
-    findings: tuple[Finding, ...] = ()
-    notes: tuple[str, ...] = ()
-    container_paths: Mapping[Role, str] = field(default_factory=dict)   # what Milvus is configured with
-    tempdir: Optional[str] = None       # private folder holding materialised Secret contents (removed at exit)
-    client_exact: bool = False          # the client roles are exactly the application's arguments (no defaults)
-
-
-def read_deployment(*, milvus_yaml: Sequence[str] = (), compose: Optional[str] = None, service: Optional[str] = None,
-                    k8s: Sequence[str] = (), pymilvus_args: Optional[str] = None,
-                    environ: Optional[Mapping[str, str]] = None) -> DeploymentView:
-    """Read every deployment file given; raise DeploymentError only for files that cannot be used at all."""
-    from .analyse import analyse
-    return analyse(milvus_yaml=list(milvus_yaml or ()), compose=compose, service=service, k8s=list(k8s or ()),
-                   pymilvus_args=pymilvus_args, environ=environ)
+__all__ = ["DeploymentError", "DeploymentPaths", "DeploymentView", "SecretFolder", "client_call",
+           "client_call_notes", "container_paths", "deployment_notes", "deployment_paths", "read_deployment",
+           "read_deployment_facts"]

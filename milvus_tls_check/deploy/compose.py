@@ -126,6 +126,7 @@ class ComposeView:
     config_files: list[tuple[str, str]] = field(default_factory=list)   # (container path, host path) in Milvus order
     grpc_port: Optional[str] = None       # host port published for 19530
     notes: list[str] = field(default_factory=list)
+    image: Optional[str] = None           # the service's `image:` as written (after interpolation)
 
 
 def _words(value: Any) -> list[str]:
@@ -272,7 +273,9 @@ def read_compose(path: str, service: Optional[str] = None, shell_env: Optional[M
     label = Path(path).name
     mounts = _mounts(chosen, svc, data, base, label)
     env = _env(chosen, svc, base, shell)
-    view = ComposeView(path, chosen, mounts, grpc_port=_published(svc), notes=notes)
+    image = svc.get("image")
+    view = ComposeView(path, chosen, mounts, grpc_port=_published(svc), notes=notes,
+                       image=str(image) if isinstance(image, (str, int, float)) and str(image).strip() else None)
     if env:
         view.env = Layer(f"environment of service {chosen} ({label})", env, env=True)
     for name in CONFIG_FILES:

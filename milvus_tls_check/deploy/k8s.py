@@ -2,12 +2,12 @@
 
 Configured paths are resolved the way the pod sees them: through the pod's `volumes` and the Milvus container's
 `volumeMounts` (Secret and ConfigMap volumes with or without `items`, `subPath`, projected volumes) to the keys of
-the Secret. Secret contents are written into a private temporary folder (0700; keys 0600) so the doctor can read
-them; the folder is removed when the process exits. Key material is never printed.
+the Secret. Secret contents are written into a private temporary folder (SecretFolder: 0700; keys 0600) so the
+doctor can read them; the caller owns the folder and removes it (close()) when its run is over. Key material is
+never printed.
 """
 from __future__ import annotations
 
-import atexit
 import base64
 import binascii
 import os
@@ -46,6 +46,8 @@ class PodContext:
     volumes: list[Mapping[str, Any]] = field(default_factory=list)
     mounts: list[Mapping[str, Any]] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    image: Optional[str] = None          # the Milvus image as written (container image, CR image, Helm image.all)
+    image_source: str = ""
 
 
 @dataclass
@@ -56,31 +58,32 @@ class K8sView:
     notes: list[str] = field(default_factory=list)
     tempdir: Optional[str] = None
     pod: str = ""
+    image: Optional[str] = None
+    image_source: str = ""
 
 
 # --- private folder for materialised Secret/ConfigMap contents ---------------------------------------------------
 
-_TEMPDIRS: list[str] = []
+class SecretFolder:
+    """A private temporary folder (0700; key files 0600) holding Secret and ConfigMap contents for one run.
 
+    The caller owns its lifetime: `with SecretFolder() as secrets: ...`, or keep it and call close() when the run
+    (static checks and handshakes) is over. Nothing is created until a Secret volume is materialised.
+    """
 
-def _cleanup() -> None:
-    while _TEMPDIRS:
-        shutil.rmtree(_TEMPDIRS.pop(), ignore_errors=True)
-
-
-atexit.register(_cleanup)
-
-
-class _Materialiser:
     def __init__(self) -> None:
         self.root: Optional[Path] = None
         self.count = 0
 
+    @property
+    def path(self) -> Optional[str]:
+        return str(self.root) if self.root is not None else None
+
     def folder(self) -> Path:
+        """A new private sub-folder for one volume."""
         if self.root is None:
             self.root = Path(tempfile.mkdtemp(prefix="milvus-tls-k8s-"))   # mkdtemp: mode 0700
             os.chmod(self.root, 0o700)
-            _TEMPDIRS.append(str(self.root))
         self.count += 1
         sub = self.root / f"v{self.count}"
         sub.mkdir(mode=0o700)
@@ -94,6 +97,17 @@ class _Materialiser:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(path, mode)
+
+    def close(self) -> None:
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+
+    def __enter__(self) -> "SecretFolder":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _is_private(key: str, data: bytes) -> bool:
@@ -186,7 +200,8 @@ def _pod_from_workloads(docs: list[tuple[str, Any]], notes: list[str]) -> Option
             if score and (best is None or score > best[0]):
                 label = f"{kind} {name}, container {c.get('name')} ({Path(origin).name})"
                 pod = PodContext(label, list(spec.get("volumes") or []), list(c.get("volumeMounts") or []),
-                                 _env_list(c.get("env"), label, notes))
+                                 _env_list(c.get("env"), label, notes),
+                                 image=str(c["image"]) if c.get("image") else None, image_source=f"image of {label}")
                 best = (score, pod)
     return best[1] if best else None
 
@@ -197,7 +212,9 @@ def _pod_from_cr(cr: Mapping[str, Any], origin: str, notes: list[str]) -> PodCon
     comps = spec.get("components") or {}
     label = f"Milvus {name} ({Path(origin).name})"
     pod = PodContext(label, list(comps.get("volumes") or []), list(comps.get("volumeMounts") or []),
-                     _env_list(comps.get("env"), label, notes))
+                     _env_list(comps.get("env"), label, notes),
+                     image=str(comps["image"]) if comps.get("image") else None,
+                     image_source=f"spec.components.image of {label}")
     cluster = str(spec.get("mode") or "standalone").lower() == "cluster"
     for part in ("proxy",) if cluster else ("standalone",):
         sub = comps.get(part) or {}
@@ -215,6 +232,10 @@ def _pod_from_helm(values: Mapping[str, Any], origin: str, notes: list[str]) -> 
     pod = PodContext(label, list(values.get("volumes") or []) + list(sub.get("volumes") or []),
                      list(values.get("volumeMounts") or []) + list(sub.get("volumeMounts") or []),
                      _env_list(sub.get("extraEnv"), label, notes))
+    image = (values.get("image") or {}).get("all") if isinstance(values.get("image"), Mapping) else None
+    if isinstance(image, Mapping) and image.get("tag"):
+        repo = str(image.get("repository") or "milvusdb/milvus")
+        pod.image, pod.image_source = f"{repo}:{image['tag']}", f"image.all of {label}"
     return pod
 
 
@@ -256,7 +277,7 @@ def _volume_sources(vol: Mapping[str, Any]) -> Optional[list[tuple[str, str, Opt
     return None
 
 
-def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: _Materialiser,
+def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: SecretFolder,
             notes: list[str]) -> list[Mount]:
     volumes = {str(v.get("name")): v for v in pod.volumes if isinstance(v, Mapping) and v.get("name")}
     mounts: list[Mount] = []
@@ -304,7 +325,7 @@ def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: _Ma
             continue
         folder = mat.folder()
         for rel, (data, desc) in files.items():
-            _Materialiser.write(folder / rel, data, _is_private(rel, data))
+            SecretFolder.write(folder / rel, data, _is_private(rel, data))
             entries[rel] = desc
         if sub:
             sub = posixpath.normpath(sub)
@@ -322,7 +343,8 @@ def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: _Ma
 
 # --- entry point ------------------------------------------------------------------------------------------------
 
-def read_k8s(paths: list[str]) -> K8sView:
+def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
+    """Read the manifests; Secret and ConfigMap contents the pod mounts are written into `secrets`."""
     view = K8sView(list(paths))
     docs = _documents(paths)
     if not docs:
@@ -362,11 +384,11 @@ def read_k8s(paths: list[str]) -> K8sView:
         raise DeploymentError(f"--k8s {', '.join(paths)}: no Milvus workload, Milvus custom resource or Helm values "
                               "(found only: " + ", ".join(sorted({str(d.get('kind') or 'values?') for _, d in docs})) + ")")
     view.pod = pod.label
+    view.image, view.image_source = pod.image, pod.image_source
 
     # Config layers, lowest first: what the pod mounts at /milvus/configs, then Helm's/the Operator's user.yaml.
-    mat = _Materialiser()
-    view.mounts = _mounts(pod, sources, mat, view.notes)
-    view.tempdir = str(mat.root) if mat.root else None
+    view.mounts = _mounts(pod, sources, secrets, view.notes)
+    view.tempdir = secrets.path
     for name in CONFIG_FILES:
         r = resolve(view.mounts, f"{CONFIG_DIR}/{name}")
         if r.host and Path(r.host).is_file():

@@ -1,0 +1,455 @@
+"""What the deployment readers found, as frozen facts: the layered Milvus settings (and where each came from), the
+mounts, the container path per TLS setting and the host file it resolves to (or why not), the configured tlsMode,
+the application's own pymilvus arguments, the Compose/Kubernetes origin and the Milvus image tag.
+
+Readers (milvus_tls_check.deploy) build a DeploymentFacts; rules (rules/config.py, rules/client.py) judge it. Nothing
+here reads files, parses certificates, prints or produces findings: these are pure values and pure functions.
+
+Milvus reads configs/milvus.yaml, then default.yaml, then user.yaml (later wins), then environment variables. Keys
+are matched the way Milvus matches them (config.formatKey: case-insensitive, '.', '_', '/' ignored), so nested keys
+and dotted flat keys (`common.security.tlsMode: 1`) both count.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional
+from urllib.parse import urlsplit
+
+from .pymilvus import MUTUAL_KEYWORDS, TLS_KEYWORDS, trust_of
+
+# What the official image's configs/milvus.yaml ships (and Milvus's paramtable defaults).
+DEFAULTS = {
+    "common.security.tlsMode": "0",
+    "tls.serverPemPath": "configs/cert/server.pem",
+    "tls.serverKeyPath": "configs/cert/server.key",
+    "tls.caPemPath": "configs/cert/ca.pem",
+    "common.security.internaltlsEnabled": "false",
+    "internaltls.serverPemPath": "configs/cert/server.pem",
+    "internaltls.serverKeyPath": "configs/cert/server.key",
+    "internaltls.caPemPath": "configs/cert/ca.pem",
+    "internaltls.sni": "",
+    "proxy.port": "19530",
+    "proxy.http.enabled": "true",     # 2.4+: the REST server is on by default
+    "proxy.http.port": "",            # empty: REST shares the gRPC port
+}
+
+TLS_PATH_KEYS = ("tls.serverPemPath", "tls.serverKeyPath", "tls.caPemPath")
+INTERNAL_PATH_KEYS = ("internaltls.serverPemPath", "internaltls.serverKeyPath", "internaltls.caPemPath")
+KNOWN_TLS_KEYS = TLS_PATH_KEYS + INTERNAL_PATH_KEYS + (
+    "internaltls.sni", "common.security.tlsMode", "common.security.internaltlsEnabled")
+LEGACY_KEY = "common.security.tlsEnabled"
+IMAGE_CERT_DIR = "/milvus/configs/cert/"    # the Milvus image's sample certificates (CA key public)
+MILVUS_WORKDIR = "/milvus"
+
+# the last segment of a TLS key -> where Milvus reads it
+_LEAVES = {"serverpempath": "serverPemPath", "serverkeypath": "serverKeyPath", "capempath": "caPemPath",
+           "tlsmode": "tlsMode", "sni": "sni", "internaltlsenabled": "internaltlsEnabled"}
+_INT = re.compile(r"^[+-]?\d+$")
+_TRUE = {"1", "t", "true"}
+_FALSE = {"0", "f", "false"}
+
+
+# --- Milvus settings -----------------------------------------------------------------------------------------
+
+def norm_key(key: str) -> str:
+    """Milvus's config.formatKey: lower case, '.', '_' and '/' removed. yaml keys and env names meet here."""
+    return key.lower().replace("/", "").replace("_", "").replace(".", "")
+
+
+_KNOWN_NORM = {norm_key(k): k for k in KNOWN_TLS_KEYS}
+
+
+def as_text(value: Any) -> str:
+    """How Milvus sees a yaml scalar: everything is a string in its paramtable."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_bool(text: str) -> Optional[bool]:
+    """Go's strconv.ParseBool (what paramtable's GetAsBool uses); None when it would fail."""
+    t = text.strip().lower()
+    return True if t in _TRUE else False if t in _FALSE else None
+
+
+def flatten(data: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
+    """Nested mapping -> dotted keys. Dotted flat keys (`common.security.tlsMode: 1`) come out the same way."""
+    if not isinstance(data, Mapping):
+        return
+    for k, v in data.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, Mapping) and v:
+            yield from flatten(v, key)
+        else:
+            yield key, v
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of Milvus settings: a yaml file, an Operator CR's spec.config, Helm's user.yaml, a container's env."""
+
+    label: str                       # where it came from, for messages ("milvus.yaml", "env of service standalone")
+    data: Mapping[str, Any]          # nested mapping as written (env: flat NAME -> value)
+    env: bool = False                # True: flat environment variables (highest precedence in Milvus)
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str        # as written, dotted (e.g. "common.tls.serverPemPath" or "COMMON_SECURITY_TLSMODE")
+    value: Any
+    source: str     # the layer's label
+    env: bool = False
+
+
+@dataclass(frozen=True)
+class MilvusConfig:
+    """The layered configuration: later layers override earlier ones, environment variables override files."""
+
+    layers: tuple[Layer, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(self.layers))
+
+    def settings(self) -> list[Setting]:
+        """Every key from every layer, in precedence order (lowest first)."""
+        out: list[Setting] = []
+        for layer in self.ordered_layers():
+            if layer.env:
+                out.extend(Setting(k, v, layer.label, True) for k, v in layer.data.items())
+            else:
+                out.extend(Setting(k, v, layer.label) for k, v in flatten(layer.data))
+        return out
+
+    def ordered_layers(self) -> tuple[Layer, ...]:
+        return tuple(l for l in self.layers if not l.env) + tuple(l for l in self.layers if l.env)
+
+    def get(self, key: str) -> Optional[Setting]:
+        wanted = norm_key(key)
+        found = None
+        for s in self.settings():
+            if norm_key(s.key) == wanted:
+                found = s
+        return found
+
+    def text(self, key: str, default: str = "") -> str:
+        s = self.get(key)
+        return as_text(s.value) if s is not None else default
+
+    @property
+    def empty(self) -> bool:
+        return not self.layers
+
+
+@dataclass(frozen=True)
+class Effective:
+    """One setting as Milvus will see it: value (text), and where it came from (None: the default)."""
+
+    key: str
+    text: str
+    setting: Optional[Setting]
+
+    @property
+    def source(self) -> str:
+        return self.setting.source if self.setting else "Milvus's default"
+
+    @property
+    def written_as(self) -> str:
+        return self.setting.key if self.setting else self.key
+
+
+def effective(config: MilvusConfig, key: str) -> Effective:
+    s = config.get(key)
+    return Effective(key, as_text(s.value) if s is not None else DEFAULTS.get(key, ""), s)
+
+
+@dataclass(frozen=True)
+class TlsMode:
+    """common.security.tlsMode as configured: the raw setting and the integer Milvus parses (None: not one)."""
+
+    raw: Effective
+    value: Optional[int]
+
+    @property
+    def valid(self) -> bool:
+        return self.value in (0, 1, 2)
+
+
+def tls_mode(config: MilvusConfig) -> TlsMode:
+    eff = effective(config, "common.security.tlsMode")
+    return TlsMode(eff, int(eff.text) if _INT.match(eff.text) else None)
+
+
+def misnested(config: MilvusConfig) -> list[tuple[Setting, str]]:
+    """Settings that look like TLS keys but sit where Milvus never reads them, with the key it does read."""
+    out = []
+    for s in config.settings():
+        if s.env:
+            continue
+        norm = norm_key(s.key)
+        if norm in _KNOWN_NORM or norm == norm_key(LEGACY_KEY):
+            continue
+        leaf = norm_key(s.key.split(".")[-1])
+        if leaf not in _LEAVES:
+            continue
+        name = _LEAVES[leaf]
+        if name == "tlsMode":
+            proper = "common.security.tlsMode"
+        elif name == "internaltlsEnabled":
+            proper = "common.security.internaltlsEnabled"
+        elif name == "sni" or "internal" in norm:
+            proper = f"internaltls.{name}"
+        else:
+            proper = f"tls.{name}"
+        out.append((s, proper))
+    return out
+
+
+def role_used(key: str, mode: Optional[int]) -> bool:
+    """Does Milvus load this tls.* file in this tlsMode (caPemPath only in mode 2)?"""
+    if mode in (1, 2):
+        return key != "tls.caPemPath" or mode == 2
+    return False
+
+
+# --- mounts ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mount:
+    """A container path and what provides it on the host (a bind-mounted folder, a materialised Secret...)."""
+
+    target: str                          # container path (absolute, posix)
+    host: Optional[str]                  # host file or folder; None when the doctor cannot read the source
+    origin: str                          # human description, e.g. "volume ./tls:/milvus/tls of service standalone"
+    is_file: bool = False                # the mount provides exactly one file (subPath, file bind, compose secret)
+    entries: Optional[Mapping[str, str]] = None   # Secret/ConfigMap volumes: relative path -> "key K of Secret S"
+    unreadable: str = ""                 # why the doctor cannot read it (named volume, Secret not in the files)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    container: str
+    mount: Optional[Mount]
+    host: Optional[str]         # host path the doctor can read (may not exist: then material reports it)
+    missing: str = ""           # non-empty: the mount exists but does not provide this file (why)
+
+    @property
+    def provided(self) -> bool:
+        return self.mount is not None and not self.missing
+
+
+def container_abspath(path: str, workdir: str = MILVUS_WORKDIR) -> str:
+    """Milvus resolves relative tls paths against its working directory (/milvus in the official image)."""
+    p = path if path.startswith("/") else posixpath.join(workdir, path)
+    return posixpath.normpath(p)
+
+
+def resolve(mounts: Iterable[Mount], container_path: str) -> Resolved:
+    """The mount that provides a container path: the longest target that is the path or one of its parents."""
+    path = posixpath.normpath(container_path)
+    best: Optional[Mount] = None
+    for m in mounts:
+        t = posixpath.normpath(m.target)
+        hit = path == t if m.is_file else (path == t or path.startswith(t.rstrip("/") + "/"))
+        if hit and (best is None or len(t) > len(posixpath.normpath(best.target))):
+            best = m
+    if best is None:
+        return Resolved(path, None, None)
+    rel = posixpath.relpath(path, posixpath.normpath(best.target))
+    if best.entries is not None:   # a Secret/ConfigMap volume: only its keys (or items) exist there
+        if best.is_file and best.host is None:
+            return Resolved(path, best, None, missing=best.unreadable or f"{best.origin} provides nothing there")
+        if not best.is_file and rel not in best.entries:
+            keys = ", ".join(sorted(best.entries)) or "nothing"
+            return Resolved(path, best, None, missing=f"{best.origin} provides {keys}, not {rel}")
+    if best.unreadable or best.host is None:
+        return Resolved(path, best, None)
+    host = best.host if (best.is_file or rel == ".") else str(Path(best.host) / rel)
+    return Resolved(path, best, host)
+
+
+@dataclass(frozen=True)
+class PathFact:
+    """One path setting (tls.* / internaltls.*): the value Milvus uses, its container path, the host file."""
+
+    key: str
+    eff: Effective
+    container: str
+    resolved: Optional[Resolved]      # None: no mounts known (the configured paths are host paths)
+    host: Optional[str]
+
+    @property
+    def provided(self) -> bool:
+        """Something provides the file (a mount, or a host path when no mounts are known)."""
+        return self.resolved is None or self.resolved.provided
+
+    @property
+    def satisfied(self) -> bool:
+        """Not a config.path_not_mounted case: provided, or under a mount the doctor cannot look into."""
+        r = self.resolved
+        return r is None or r.provided or bool(r.mount and not r.missing)
+
+    def describe_source(self) -> str:
+        r = self.resolved
+        if r is None or r.mount is None:
+            return ""
+        m = r.mount
+        if m.entries is not None:
+            rel = "." if m.is_file else str(Path(r.container).relative_to(m.target)) if r.container != m.target else "."
+            desc = m.entries.get(rel) or m.origin
+            return f"{desc}, mounted by {m.origin}"
+        return m.origin
+
+
+# --- the application's pymilvus arguments -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClientArgs:
+    """The keyword arguments the application passes to MilvusClient / connections.connect (secrets left out)."""
+
+    raw_keys: tuple[str, ...]
+    uri: Optional[str] = None
+    host: Optional[str] = None
+    port: Optional[str] = None
+    secure_arg: Optional[bool] = None
+    server_pem_path: Optional[str] = None
+    client_pem_path: Optional[str] = None
+    client_key_path: Optional[str] = None
+    ca_pem_path: Optional[str] = None
+    server_name: Optional[str] = None
+    source: str = "--pymilvus-args"
+
+    @property
+    def scheme(self) -> str:
+        if self.uri and "://" in self.uri:
+            return urlsplit(self.uri).scheme.lower()
+        return ""
+
+    @property
+    def secure(self) -> bool:
+        return bool(self.secure_arg) or self.scheme == "https"
+
+    @property
+    def tls_paths(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in TLS_KEYWORDS if getattr(self, k)}
+
+    @property
+    def mutual_given(self) -> tuple[str, ...]:
+        return tuple(k for k in MUTUAL_KEYWORDS if getattr(self, k))
+
+    @property
+    def trust(self) -> str:
+        return trust_of(self.server_pem_path, self.client_pem_path, self.client_key_path, self.ca_pem_path)
+
+    @property
+    def address(self) -> Optional[tuple[str, str]]:
+        if self.host:
+            return self.host, str(self.port or "19530")
+        if self.uri:
+            parts = urlsplit(self.uri if "://" in self.uri else f"tcp://{self.uri}")
+            try:
+                port = parts.port
+            except ValueError:
+                port = None
+            if parts.hostname:
+                default = "443" if self.scheme == "https" else "19530"
+                return parts.hostname, str(port or default)
+        return None
+
+    def effective_uri(self) -> Optional[str]:
+        """The target as the doctor should dial it: https:// when pymilvus would use TLS."""
+        addr = self.address
+        if addr is None:
+            return None
+        host = f"[{addr[0]}]" if ":" in addr[0] else addr[0]
+        return f"{'https' if self.secure else 'http'}://{host}:{addr[1]}"
+
+
+# --- origin ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MilvusImage:
+    """The Milvus image as written in the deployment files (issue 11 derives the Milvus line from the tag)."""
+
+    ref: str                  # e.g. "milvusdb/milvus:v2.5.4"
+    tag: Optional[str]        # e.g. "v2.5.4"; None when only a digest or no tag is written
+    source: str               # where it was written ("image of service standalone (docker-compose.yml)")
+
+
+def image_tag(ref: str) -> Optional[str]:
+    """The tag of an image reference (`registry:5000/milvusdb/milvus:v2.5.4@sha256:...` -> v2.5.4)."""
+    name = ref.strip().split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] or None if ":" in last else None
+
+
+@dataclass(frozen=True)
+class ComposeOrigin:
+    file: str
+    service: str
+    grpc_port: Optional[str] = None       # host port published for 19530
+
+
+@dataclass(frozen=True)
+class K8sOrigin:
+    files: tuple[str, ...]
+    pod: str                              # the pod (or CR / Helm values part) whose Milvus container was read
+    secret_dir: Optional[str] = None      # where Secret/ConfigMap contents were materialised for this run
+
+
+# --- everything together ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeploymentFacts:
+    config: MilvusConfig = field(default_factory=MilvusConfig)
+    has_config: bool = False               # milvus.yaml, Compose or Kubernetes files were given
+    mounted: bool = False                  # container paths are mapped through mounts (Compose / Kubernetes)
+    mounts: tuple[Mount, ...] = ()
+    paths: Mapping[str, PathFact] = field(default_factory=dict)   # tls.* and internaltls.* keys (with config)
+    tls_mode: Optional[TlsMode] = None     # None: no Milvus configuration was given
+    client: Optional[ClientArgs] = None    # the application's own arguments (--pymilvus-args)
+    compose: Optional[ComposeOrigin] = None
+    k8s: Optional[K8sOrigin] = None
+    image: Optional[MilvusImage] = None
+    workdir_host: Optional[str] = None     # without mounts: where relative paths are taken from
+    notes: tuple[str, ...] = ()            # what the readers observed on the way (service choice, valueFrom...)
+
+    @property
+    def mode_value(self) -> Optional[int]:
+        return self.tls_mode.value if self.tls_mode is not None else None
+
+    @property
+    def tls_on(self) -> bool:
+        return self.mode_value in (1, 2)
+
+    @property
+    def secret_dir(self) -> Optional[str]:
+        return self.k8s.secret_dir if self.k8s else None
+
+    @property
+    def grpc_port(self) -> Optional[str]:
+        return self.compose.grpc_port if self.compose else None
+
+    def path(self, key: str) -> Optional[PathFact]:
+        return self.paths.get(key)
+
+    def in_secret_dir(self, path: Optional[str]) -> bool:
+        d = self.secret_dir
+        return bool(path and d and str(path).startswith(d))
+
+
+def dns_entry_matches(pattern: str, name: str) -> bool:
+    """Go-style host name match of one DNS SAN entry (case-insensitive, trailing dot ignored, a wildcard only as the
+    whole left-most label). A private copy until facts/x509.dns_entry_matches lands; then this becomes that."""
+    p, n = pattern.lower().rstrip("."), name.lower().rstrip(".")
+    if p == n:
+        return True
+    if p.startswith("*.") and "." in n:
+        return n.split(".", 1)[1] == p[2:] and n.split(".", 1)[0] != ""
+    return False
