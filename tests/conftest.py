@@ -52,3 +52,63 @@ def docs(tmp_path, shared_good, monkeypatch) -> Path:
     shared_good.write(d / "tls")
     monkeypatch.delenv("DOCKER_VOLUME_DIRECTORY", raising=False)
     return d
+
+
+# ---- MILVUS_TLS_REQUIRE_REAL=1 (CI sets it): a real-Milvus test that skips fails the run ---------------------------
+# A real-Milvus test is one under tests/integration/ or marked `integration`. A skipped one becomes a failure with
+# the skip's reason; a whole module skipped while it was imported (pytest.importorskip("milvus") at its top, before
+# its pytestmark is seen) is listed at the end and fails the run too. So a CI image without the embedded Milvus or
+# pymilvus can never go green on the unit tests alone.
+REQUIRE_REAL = "MILVUS_TLS_REQUIRE_REAL"
+_INTEGRATION_DIR = Path(__file__).resolve().parent / "integration"
+_SKIPPED_REAL_MODULES: list[str] = []
+
+
+def _require_real() -> bool:
+    import os
+
+    return os.environ.get(REQUIRE_REAL) == "1"
+
+
+def _under_integration(path: Path) -> bool:
+    return _INTEGRATION_DIR in Path(path).resolve().parents
+
+
+def _skip_reason(report) -> str:
+    return report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if (_require_real() and report.skipped and not hasattr(report, "wasxfail")
+            and (item.get_closest_marker("integration") is not None or _under_integration(item.path))):
+        reason = _skip_reason(report)
+        report.outcome = "failed"
+        report.longrepr = f"{REQUIRE_REAL}=1: a real-Milvus test must run, and this one skipped: {reason}"
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    report = yield
+    if _require_real() and report.skipped and isinstance(collector, pytest.Module):
+        try:
+            marked = "pytest.mark.integration" in collector.path.read_text(encoding="utf-8")
+        except OSError:
+            marked = False
+        if marked or _under_integration(collector.path):
+            _SKIPPED_REAL_MODULES.append(f"{report.nodeid}: {_skip_reason(report)}")
+    return report
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _SKIPPED_REAL_MODULES and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SKIPPED_REAL_MODULES:
+        terminalreporter.section(f"{REQUIRE_REAL}=1: real-Milvus test modules skipped", red=True)
+        for line in _SKIPPED_REAL_MODULES:
+            terminalreporter.line(f"FAILED (skipped at import) {line}", red=True)
