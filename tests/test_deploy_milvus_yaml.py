@@ -10,8 +10,8 @@ import pytest
 
 from milvus_tls_check.deploy import (DeploymentError, SecretFolder, container_paths, deployment_notes,
                                      deployment_paths, read_deployment_facts)
-from milvus_tls_check.facts.deployment import (DeploymentFacts, Layer, MilvusConfig, dns_entry_matches, misnested, norm_key,
-                                               tls_mode)
+from milvus_tls_check.facts.deployment import DeploymentFacts, Layer, MilvusConfig, misnested, norm_key, tls_mode
+from milvus_tls_check.facts.x509 import dns_entry_matches
 from milvus_tls_check.rules.config import judge_deployment
 from milvus_tls_check.model import Role, Severity
 

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Optional
 
-from ..facts.deployment import TLS_PATH_KEYS, DeploymentFacts, PathFact, dns_entry_matches, role_used
+from ..facts.deployment import TLS_PATH_KEYS, DeploymentFacts, PathFact, role_used
+from ..facts.x509 import dns_entry_matches, dns_sans
 from ..facts.pymilvus import uri_host
 from ..model import Role
 
@@ -111,19 +112,8 @@ def _app_path(facts: DeploymentFacts, info: Optional[PathFact], fallback: str) -
     return str(Path(info.host).resolve())
 
 
-def _dns_names(cert: Any) -> list[str]:
-    if cert is None:
-        return []
-    from cryptography import x509
-    try:
-        return list(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-                    .get_values_for_type(x509.DNSName))
-    except x509.ExtensionNotFound:
-        return []
-
-
 def _server_name_for(server_cert: Any, host: str) -> str:
-    dns = _dns_names(server_cert)
+    dns = dns_sans(server_cert) if server_cert is not None else []
     if not dns or any(dns_entry_matches(d, host) for d in dns):
         return host
     return next((d for d in dns if not d.startswith("*")), host)

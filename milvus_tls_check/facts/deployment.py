@@ -443,13 +443,3 @@ class DeploymentFacts:
         d = self.secret_dir
         return bool(path and d and str(path).startswith(d))
 
-
-def dns_entry_matches(pattern: str, name: str) -> bool:
-    """Go-style host name match of one DNS SAN entry (case-insensitive, trailing dot ignored, a wildcard only as the
-    whole left-most label). A private copy until facts/x509.dns_entry_matches lands; then this becomes that."""
-    p, n = pattern.lower().rstrip("."), name.lower().rstrip(".")
-    if p == n:
-        return True
-    if p.startswith("*.") and "." in n:
-        return n.split(".", 1)[1] == p[2:] and n.split(".", 1)[0] != ""
-    return False

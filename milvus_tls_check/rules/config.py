@@ -7,12 +7,12 @@ once through material.load_file, never re-parsed in deploy/.
 """
 from __future__ import annotations
 
-import ipaddress
 from typing import Iterable, Optional
 
 from ..facts.deployment import (DEFAULTS, IMAGE_CERT_DIR, INTERNAL_PATH_KEYS, LEGACY_KEY, TLS_PATH_KEYS,
-                                DeploymentFacts, PathFact, as_text, dns_entry_matches, effective, misnested,
+                                DeploymentFacts, PathFact, as_text, effective, misnested,
                                 parse_bool, role_used)
+from ..facts.x509 import dns_sans, go_name_match, ip_sans
 from ..findings import finding
 from ..model import CheckResult, Finding, Material, Request, Role, Severity
 from . import Context, not_run, result, rule
@@ -231,25 +231,15 @@ def check_internal(ctx: Context):
 
 
 def _sni_mismatch(f: DeploymentFacts, cert: PathFact, leaf) -> Optional[Finding]:
-    from cryptography import x509
+    """Go's VerifyHostname of internaltls.sni against the internal certificate (SANs only, never the CN)."""
     sni = effective(f.config, "internaltls.sni")
-    try:
-        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        dns = san.get_values_for_type(x509.DNSName)
-        ips = [str(i) for i in san.get_values_for_type(x509.IPAddress)]
-    except x509.ExtensionNotFound:
-        dns, ips = [], []
+    dns, ips = dns_sans(leaf), [str(i) for i in ip_sans(leaf)]
     listed = ", ".join([f"DNS:{d}" for d in dns] + [f"IP:{i}" for i in ips]) or "no subjectAltName at all"
     if not sni.text:
         return finding("config.internal_sni_mismatch", cert.container,
                        f"common.security.internaltlsEnabled is true but internaltls.sni is empty; the nodes verify "
                        f"each other against that name and the internal certificate {cert.container} carries {listed}.")
-    try:
-        ip = ipaddress.ip_address(sni.text)
-        ok = any(ipaddress.ip_address(i) == ip for i in ips)
-    except ValueError:
-        ok = any(dns_entry_matches(d, sni.text) for d in dns)
-    if ok:
+    if go_name_match(leaf, sni.text):
         return None
     why = " (Go ignores the Common Name)" if not dns else ""
     return finding("config.internal_sni_mismatch", cert.container,
