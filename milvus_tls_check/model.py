@@ -185,6 +185,81 @@ class CheckResult:
     mode: Optional[int] = None
 
 
+class ClientKind(str, enum.Enum):
+    """Which client stack made an attempt. The value is the report's `client` string (JSON v1)."""
+
+    PYMILVUS_GRPCIO = "grpcio"   # a grpc channel built exactly as pymilvus builds it, in the doctor's process
+    PYMILVUS = "pymilvus"        # the real pymilvus.MilvusClient, in a subprocess
+    SSL_PROBE = "ssl-probe"      # Python's ssl module looking at a live server (no verification)
+    GO = "go"                    # a Go crypto/tls client as the Go SDK configures it (next)
+    NODE = "node"                # the Node SDK / Attu (next)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ServerKind(str, enum.Enum):
+    """Which server an attempt talked to."""
+
+    GRPCIO_REHEARSAL = "grpcio-rehearsal"   # in-process grpcio (BoringSSL) server configured like Milvus's proxy
+    GO_REHEARSAL = "go-rehearsal"           # Go crypto/tls terminating TLS as Milvus does, in front of grpcio
+    LIVE = "live"                           # the running server at --uri
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def rehearsal(self) -> bool:
+        return self is not ServerKind.LIVE
+
+
+class Side(str, enum.Enum):
+    """Which end refused, when the evidence says so."""
+
+    CLIENT = "client"   # the client refused: verifying the server (certificate, name), or loading its own files
+    SERVER = "server"   # the server refused the client certificate (judging it, or finding none)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Verdict(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    @classmethod
+    def of(cls, failed: bool) -> "Verdict":
+        return cls.FAIL if failed else cls.PASS
+
+
+@dataclass(frozen=True)
+class ClientImpl:
+    kind: ClientKind
+    version: str = ""   # e.g. the grpcio or pymilvus version actually used ("" when unknown)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind.value, "version": self.version}
+
+
+@dataclass(frozen=True)
+class ServerImpl:
+    kind: ServerKind
+    version: str = ""   # e.g. the grpcio version of the rehearsal, the Go version of the Go rehearsal
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind.value, "version": self.version}
+
+
+GRPCIO_CLIENT = ClientImpl(ClientKind.PYMILVUS_GRPCIO)
+GRPCIO_REHEARSAL = ServerImpl(ServerKind.GRPCIO_REHEARSAL)
+
+
 @dataclass(frozen=True)
 class Handshake:
     mode: int
@@ -194,24 +269,37 @@ class Handshake:
     detail: str
     tls_version: Optional[str] = None
     seconds: float = 0.0
-    client: str = "grpcio"   # "grpcio" (built as pymilvus builds it) | "pymilvus" (the real client) | "ssl-probe"
+    client_impl: ClientImpl = GRPCIO_CLIENT
     could_not_run: bool = False
     peer: Optional[Mapping[str, Any]] = None   # what a raw probe saw: subjects, SANs, ALPN, client-cert demand
     # True when this attempt cannot speak for Milvus: the rehearsal server is BoringSSL, which refuses some client
     # certificates Go accepts (e.g. an intermediate whose keyUsage lacks keyCertSign). It never fails the verdict.
     advisory: bool = False
+    server_impl: ServerImpl = GRPCIO_REHEARSAL
+    side: Optional[Side] = None   # which end refused, when known (verdict.py: only SERVER may be advisory)
+
+    @property
+    def client(self) -> str:
+        """The report's v1 `client` string: "grpcio" | "pymilvus" | "ssl-probe" (and "go", "node" next)."""
+        return self.client_impl.kind.value
 
     @property
     def counts(self) -> bool:
         """Does this attempt decide the verdict?"""
         return not self.could_not_run and not self.advisory
 
-    def to_dict(self) -> dict:
+    def to_dict(self, *, implementations: bool = False) -> dict:
+        """The v1 handshake object; implementations=True adds `client_impl`, `server_impl` and `side` (additive
+        v1 keys, in docs/report-v1.schema.json; off by default so the published example reports stay as they are)."""
         d = {"mode": self.mode, "target": self.target, "ok": self.ok, "code": self.code, "detail": self.detail,
              "tls_version": self.tls_version, "seconds": round(self.seconds, 3), "client": self.client,
              "could_not_run": self.could_not_run, "advisory": self.advisory}
         if self.peer is not None:
             d["peer"] = dict(self.peer)
+        if implementations:
+            d["client_impl"] = self.client_impl.to_dict()
+            d["server_impl"] = self.server_impl.to_dict()
+            d["side"] = self.side.value if self.side else None
         return d
 
 
@@ -224,7 +312,7 @@ def blocking_findings(findings, modes, strict: bool) -> tuple[Finding, ...]:
 
 @dataclass(frozen=True)
 class Report:
-    verdict: str                      # "pass" | "fail"
+    verdict: Verdict                  # Verdict.PASS | Verdict.FAIL (a str enum: == "pass" holds; "pass"/"fail" accepted)
     modes: tuple[int, ...]
     server_name: Optional[str]
     checks: tuple[CheckResult, ...]
@@ -238,17 +326,40 @@ class Report:
     notes: tuple[str, ...] = ()
     schema: str = SCHEMA_ID
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
+
     @property
     def passed(self) -> bool:
-        return self.verdict == "pass"
+        return self.verdict is Verdict.PASS
 
     def blocking(self, mode: Optional[int] = None) -> tuple[Finding, ...]:
         """Findings that fail the verdict (for one mode, or for any evaluated mode)."""
         return blocking_findings(self.findings, (mode,) if mode is not None else self.modes, self.strict)
 
-    def mode_verdict(self, mode: int) -> str:
+    def mode_verdict(self, mode: int) -> Verdict:
         bad_handshake = any(h.mode == mode and not h.ok and h.counts for h in self.handshakes)
-        return "fail" if self.blocking(mode) or bad_handshake else "pass"
+        return Verdict.of(bool(self.blocking(mode)) or bad_handshake)
+
+    def client_verdict(self, mode: int, client: ClientKind) -> Verdict:
+        """One client's verdict in one mode: the mode's blocking findings, and that client's counting attempts."""
+        bad_handshake = any(h.mode == mode and h.client_impl.kind is client and not h.ok and h.counts
+                            for h in self.handshakes)
+        return Verdict.of(bool(self.blocking(mode)) or bad_handshake)
+
+    @property
+    def client_verdicts(self) -> Mapping[tuple[int, ClientKind], Verdict]:
+        """(mode, client kind) -> verdict, for every client that made an attempt in an evaluated mode."""
+        pairs = sorted({(h.mode, h.client_impl.kind) for h in self.handshakes if h.mode in self.modes},
+                       key=lambda p: (p[0], list(ClientKind).index(p[1])))
+        return {(mode, kind): self.client_verdict(mode, kind) for mode, kind in pairs}
+
+    def client_verdicts_dict(self) -> dict[str, dict[str, str]]:
+        """client_verdicts as JSON v1 can carry it (an additive key): {"1": {"grpcio": "pass", ...}, ...}."""
+        out: dict[str, dict[str, str]] = {}
+        for (mode, kind), verdict in self.client_verdicts.items():
+            out.setdefault(str(mode), {})[kind.value] = verdict.value
+        return out
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

@@ -142,7 +142,8 @@ CASES: dict[str, Case] = {
     "client_cert_other_ca": (client_cert_other_ca, {1: "handshake.ok", 2: "tls.client_cert_rejected"}),
     "client_cert_eku_server_only": (client_cert_server_auth_only, {1: "handshake.ok",
                                                                    2: "tls.client_cert_rejected"}),
-    "expired_server_cert": (expired_server_cert, {1: "tls.server_cert_untrusted", 2: "tls.server_cert_untrusted"}),
+    # issue 13: the verifier says "certificate has expired": the cert.* cause, not the trust root
+    "expired_server_cert": (expired_server_cert, {1: "cert.expired", 2: "cert.expired"}),
     "key_mismatch": (key_mismatch, {1: "handshake.not_run", 2: "handshake.not_run"}),
     "one_way_params_mode2": (one_way_params_mode2, {2: "tls.client_cert_required"}),
     # mode 1: pymilvus trusts server.pem itself (the leaf is the anchor: grpc allows partial chains);

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from ..model import Side
+
 MAX_DETAIL = 400
 
 
@@ -60,11 +62,27 @@ NAME = (
     "No match found for server name",   # grpc 1.8x C-core log line
     "Hostname mismatch", "IP address mismatch", "certificate is not valid for",
 )
+# The client's verifier refused the server certificate for its validity period: the cert.* cause, not the trust root.
+EXPIRED = (
+    "certificate has expired",          # BoringSSL: "CERTIFICATE_VERIFY_FAILED: certificate has expired"; Go: "x509:
+)                                       # certificate has expired or is not yet valid: current time T is after N"
+NOT_YET_VALID = (
+    "certificate is not yet valid",     # BoringSSL: "CERTIFICATE_VERIFY_FAILED: certificate is not yet valid"
+    "is before",                        # Go: "... has expired or is not yet valid: current time T is before N"
+)
 UNTRUSTED = (
     "CERTIFICATE_VERIFY_FAILED",        # grpc: "...CERTIFICATE_VERIFY_FAILED: unable to get local issuer certificate"
     "certificate verify failed",        #       (or ": certificate has expired", ": self signed certificate ...")
     "unable to get local issuer certificate", "self signed certificate", "self-signed certificate",
-    "unknown authority", "certificate has expired", "unsupported certificate purpose",
+    "unknown authority", "unsupported certificate purpose",
+)
+# The client failed on its own, before or while verifying the server: its trust roots do not load, or its
+# verifier refuses the server's certificate or key (these are never about the client certificate).
+CLIENT_LOCAL = (
+    "Failed to create security handshaker",   # grpc 1.85: the roots did not load (log: "Could not load any root
+    "Could not load any root certificate",    # certificate"), e.g. a UTF-8 BOM before the PEM
+    "BAD_ENCODING", "certificate signature failure", "KEY_USAGE_BIT_INCORRECT", "WRONG_SIGNATURE_TYPE",
+    "UNSUPPORTED_ALGORITHM", "CERTIFICATE_VERIFY_FAILED", "Invalid certificate verification context",
 )
 # Alerts a server sends about the client certificate (seen by the ssl probe, or in grpc's log lines).
 NO_CERT_ALERT = (
@@ -141,6 +159,12 @@ def classify(raw: str, *, tls: bool, sent_cert: bool = False, cert_requested: Op
         return Explanation("tls.client_plaintext", reason)
     if tls and _any(raw, NAME):
         return Explanation("name.mismatch", reason)
+    if tls and _any(raw, EXPIRED + NOT_YET_VALID):
+        # The verifier says why: the validity period, not the trust root (a Go verifier says "expired or not
+        # yet valid" for both, and then "is before" or "is after").
+        code = "cert.not_yet_valid" if _any(raw, NOT_YET_VALID) else "cert.expired"
+        return Explanation(code, f"the client's verifier refused the server certificate chain: "
+                                 f"{'not valid yet' if code == 'cert.not_yet_valid' else 'expired'} ({reason})")
     if tls and _any(raw, UNTRUSTED):
         return Explanation("tls.server_cert_untrusted", reason)
 
@@ -226,3 +250,82 @@ def with_context(why: Explanation, *, server_name: Optional[str], names: Optiona
 
 def leaf_names(sans: list[str], subject: str) -> str:
     return ", ".join(sans) if sans else f"no SAN; subject {subject}"
+
+
+# --- the server's own words (a Go rehearsal's per-connection lines, Milvus's log at grpc.log.level INFO) ---------
+# What Go's crypto/tls says when it refuses the client certificate, -> the code that names the cause. Checked in
+# order; each about the client certificate (the server judged it). Go 1.20+ wraps them in "tls: failed to verify
+# certificate: x509: ...".
+GO_SERVER = (
+    ("client didn't provide a certificate", "tls.client_cert_required"),
+    ("certificate has expired or is not yet valid", None),          # cert.expired / cert.not_yet_valid, below
+    ("incompatible key usage", "eku.client_auth_missing"),
+    ("signed by unknown authority", "tls.client_cert_rejected"),
+    ("unhandled critical extension", "tls.client_cert_rejected"),    # issue 11: cert.unknown_critical_extension
+    ("not authorized to sign for this name", "tls.client_cert_rejected"),   # issue 11: chain.name_constraints
+    ("algorithm unimplemented", "tls.client_cert_rejected"),         # issue 11: sig.unsupported
+    ("insecure algorithm", "sig.weak"),                              # SHA-1 (Go 1.18+)
+    ("exceeds the maximum path length", "ca.path_length_exceeded"),
+    ("negative serial number", "cert.serial_invalid"),
+    ("x509:", "tls.client_cert_rejected"),                           # any other verification error
+)
+# Go's tls.LoadX509KeyPair / x509.CertPool refusing the server files: Milvus exits at start.
+GO_LOAD = (
+    ("failed to find any PEM data in certificate input", "file.not_pem"),   # issue 11: file.bom for a BOM
+    ("failed to find any PEM data in key input", "file.not_pem"),
+    ("found a certificate rather than a key", "file.wrong_kind"),
+    ("private key does not match public key", "key.mismatch"),
+    ("failed to parse private key", "key.unsupported"),
+    ("no such file or directory", "file.missing"),
+    ("fail to append ca", "file.not_pem"),
+)
+
+
+def classify_server(text: str, *, sent_cert: bool = True) -> Optional[Explanation]:
+    """What a Go server said about one connection (its verdict on the client certificate), or None when the text
+    carries no refusal. The server's words decide over what the client saw ("Socket closed", TSI_DATA_CORRUPTED)."""
+    reason = trim(text)
+    low = text.lower()
+    for needle, code in GO_SERVER:
+        if needle.lower() in low:
+            if code is None:
+                code = "cert.not_yet_valid" if "is before" in low else "cert.expired"
+            if not sent_cert:
+                code = "tls.client_cert_required"
+            return Explanation(code, f"the server refused the client certificate: {reason}")
+    return None
+
+
+def classify_load_error(text: str) -> Explanation:
+    """Go refusing the server files at start (Milvus exits): the static code that names the cause."""
+    low = text.lower()
+    for needle, code in GO_LOAD:
+        if needle.lower() in low:
+            return Explanation(code, trim(text))
+    return Explanation("handshake.not_run", trim(text))
+
+
+def side_of(code: str, raw: str, *, sent_cert: bool = False, cert_requested: Optional[bool] = None
+            ) -> Optional[Side]:
+    """Which end refused, from the code and the client's raw text; None when the evidence does not say.
+
+    SERVER means the server refused (or could not accept) the client certificate; only that may ever be
+    overruled by Go's model (verdict.py). CLIENT means the client's own stack refused: never overruled.
+    """
+    if code in ("tls.client_cert_required", "tls.client_cert_rejected"):
+        return Side.SERVER
+    if code in ("name.mismatch", "tls.server_cert_untrusted", "tls.server_plaintext") or code.startswith("cert."):
+        return Side.CLIENT
+    if code != "handshake.failed":
+        return None
+    if _any(raw, MID_HANDSHAKE):
+        return None   # the server hung up before the client certificate was sent: not about it
+    if _any(raw, ("NO_COMMON_SIGNATURE_ALGORITHMS",)) and sent_cert and cert_requested:
+        # The client could not sign with its key under any algorithm the server's CertificateRequest lists: the
+        # server's rules for client certificates (BoringSSL's list is not Go's: an Ed25519 client key).
+        return Side.SERVER
+    if sent_cert and cert_requested and _any(raw, CERT_ALERT + HANDSHAKE_ALERT):
+        return Side.SERVER
+    if _any(raw, CLIENT_LOCAL):
+        return Side.CLIENT
+    return None

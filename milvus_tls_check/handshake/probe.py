@@ -122,8 +122,7 @@ def _describe_first_bytes(data: bytes) -> str:
 def _cert_summary(der: bytes) -> dict[str, Any]:
     from cryptography import x509
 
-    from ..material import quiet_parsing
-    from ..rules.names import san_strings
+    from ..facts.x509 import quiet_parsing, san_strings
 
     try:
         with quiet_parsing():

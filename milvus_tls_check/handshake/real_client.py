@@ -72,6 +72,7 @@ class Outcome:
     log_lines: tuple[str, ...]
     version: str
     seconds: float
+    pymilvus_version: str = ""   # pymilvus.__version__ in the interpreter that ran it
 
 
 def reason_lines(stderr: str, limit: int = 6) -> tuple[str, ...]:
@@ -116,4 +117,4 @@ def run(uri: str, params: ClientParams, timeout: float) -> Outcome:
                        f"pip install pymilvus there, or set {PYTHON_ENV} to the application's python",
                        "", (), "", seconds)
     return Outcome(bool(res["ok"]), False, res.get("error", ""), res.get("cause", "").rstrip(" |"),
-                   reason_lines(cp.stderr), res.get("version", ""), seconds)
+                   reason_lines(cp.stderr), res.get("version", ""), seconds, str(res.get("pymilvus") or ""))

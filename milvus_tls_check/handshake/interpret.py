@@ -1,0 +1,206 @@
+"""Raw attempts -> Handshake results. Pure: error text -> code (explain.classify), context, side. No network.
+
+`interpret(plan, attempts, findings)` can be unit-tested with recorded error strings: it needs only the plan (what
+was attempted, with which parameters, against which server files) and the raw outcomes. Whether a failure may be
+advisory is not decided here but in verdict.py, from the `side` set here.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from ..facts.x509 import san_strings
+from ..model import ClientImpl, ClientKind, Finding, Handshake, ServerImpl, ServerKind, Side
+from . import explain
+from .plan import HandshakePlan, PlannedAttempt
+from .run import RawAttempt
+
+
+def interpret(plan: HandshakePlan, attempts: Iterable[RawAttempt],
+              findings: Iterable[Finding] = ()) -> tuple[Handshake, ...]:
+    """One Handshake per planned attempt and mode it speaks for, in plan order."""
+    del findings  # the static findings decide in verdict.py; kept so a rule may use them here later
+    attempts = tuple(attempts)
+    if plan.bad_uri:
+        return tuple(Handshake(m, plan.uri or "", False, "handshake.failed", plan.bad_uri,
+                               server_impl=_live_impl(plan)) for m in plan.modes)
+    if plan.live is not None:
+        return _live(plan, attempts)
+    out: list[Handshake] = []
+    for raw in attempts:
+        out += [_rehearsal(plan, raw, mode) for mode in raw.planned.modes]
+    return tuple(out)
+
+
+def _impls(raw: RawAttempt) -> dict:
+    p = raw.planned
+    return {"client_impl": ClientImpl(p.client.kind, raw.client_version or p.client.version),
+            "server_impl": ServerImpl(p.server.kind, raw.server_impl_version or p.server.version)}
+
+
+def _live_impl(plan: HandshakePlan) -> ServerImpl:
+    return ServerImpl(ServerKind.LIVE)
+
+
+# --- rehearsal -----------------------------------------------------------------------------------------------
+def _rehearsal(plan: HandshakePlan, raw: RawAttempt, mode: int) -> Handshake:
+    p = raw.planned
+    params = p.params
+    impls = _impls(raw)
+    if not raw.ran:
+        return Handshake(mode, p.target, False, "handshake.not_run", raw.error, seconds=raw.seconds,
+                         could_not_run=True, **impls)
+    pymilvus = p.client.kind is ClientKind.PYMILVUS
+    if raw.ok:
+        if pymilvus:
+            detail = "pymilvus.MilvusClient connected to the rehearsal server"
+            return Handshake(mode, p.target, True, "handshake.ok", detail, seconds=raw.seconds, **impls)
+        who = f"; the server saw client certificate {raw.seen_client_subject}" if raw.seen_client_subject else ""
+        return Handshake(mode, p.target, True, "handshake.ok",
+                         f"TLS handshake and GetVersion succeeded as pymilvus would connect "
+                         f"(trust: {params.trust}, server_name {params.server_name!r}){who}",
+                         tls_version=raw.tls_version, seconds=raw.seconds, **impls)
+    if raw.params_error:
+        return Handshake(mode, p.target, False, "handshake.failed", raw.error, seconds=raw.seconds,
+                         side=Side.CLIENT, **impls)
+    text = (raw.cause or raw.error) if pymilvus else raw.error
+    extra = " | ".join(raw.log_lines) if pymilvus else ""
+    why, side = _classify(text, raw, cert_requested=mode == 2, server_speaks_tls=True, extra=extra)
+    if pymilvus:
+        return Handshake(mode, p.target, False, why.code, f"pymilvus raised {explain.trim(raw.error, 200)}; "
+                         f"the reason: {why.detail}", seconds=raw.seconds, side=side, **impls)
+    server = plan.server(mode)
+    leaf = server.cert.leaf if server is not None and server.cert is not None else None
+    if leaf is not None:
+        why = explain.with_context(why, server_name=params.server_name,
+                                   names=explain.leaf_names(san_strings(leaf), leaf.subject.rfc4514_string()),
+                                   issuer=leaf.issuer.rfc4514_string(), trust=params.root_path)
+    return Handshake(mode, p.target, False, why.code, why.detail, tls_version=raw.tls_version, seconds=raw.seconds,
+                     side=side, **impls)
+
+
+def _classify(text: str, raw: RawAttempt, *, cert_requested: Optional[bool], server_speaks_tls: Optional[bool],
+              extra: str = "", tls: bool = True) -> tuple[explain.Explanation, Optional[Side]]:
+    """The client's view, overruled by the server's own words when a rehearsal server logged a refusal."""
+    said = next((w for w in (explain.classify_server(line, sent_cert=raw.sent_cert) for line in raw.server_log)
+                 if w is not None), None) if tls else None
+    if said is not None:
+        return explain.Explanation(said.code, f"{said.detail} (client: {explain.trim(text, 200)})"), \
+            (Side.SERVER if said.code != "handshake.failed" else None)
+    why = explain.classify(text, tls=tls, sent_cert=raw.sent_cert, cert_requested=cert_requested,
+                           server_speaks_tls=server_speaks_tls, extra=extra)
+    side = explain.side_of(why.code, text, sent_cert=raw.sent_cert, cert_requested=cert_requested) if tls else None
+    return why, side
+
+
+# --- live ----------------------------------------------------------------------------------------------------
+def _live(plan: HandshakePlan, attempts: tuple[RawAttempt, ...]) -> tuple[Handshake, ...]:
+    probe_raw = next((r for r in attempts if r.planned.client.kind is ClientKind.SSL_PROBE), None)
+    seen = probe_raw.probe if probe_raw is not None else None
+    grpcio = [r for r in attempts if r.planned.client.kind is ClientKind.PYMILVUS_GRPCIO]
+    pymilvus = [r for r in attempts if r.planned.client.kind is ClientKind.PYMILVUS]
+    out: list[Handshake] = []
+    for mode in plan.modes:
+        raw = _for_mode(grpcio, mode)
+        if raw is not None:
+            out.append(_from_attempt(mode, plan, raw, seen))
+    if probe_raw is not None:
+        out.append(_from_probe(probe_raw.planned.mode, plan, probe_raw))
+    for mode in plan.modes:
+        raw = _for_mode(pymilvus, mode)
+        if raw is not None:
+            out.append(_from_pymilvus(mode, plan, raw, seen))
+    return tuple(out)
+
+
+def _for_mode(raws: list[RawAttempt], mode: int) -> Optional[RawAttempt]:
+    return next((r for r in raws if mode in r.planned.modes), None)
+
+
+def _explain(raw: RawAttempt, text: str, *, tls: bool, seen, extra: str = "") -> tuple[explain.Explanation,
+                                                                                        Optional[Side]]:
+    hint = seen.after_handshake or ""
+    if not hint and tls and not seen.speaks_tls and seen.code != "handshake.ok" and seen.detail:
+        hint = f"{seen.code}: {seen.detail}"      # what the raw probe ran into, when it got no TLS answer
+    if extra and hint:
+        extra = f"{extra} | probe: {hint}"
+    elif hint and seen.cert_requested:
+        extra = f"probe without a client certificate: {hint}"
+    elif hint and not seen.speaks_tls:
+        extra = f"probe: {hint}"
+    return _classify(text, raw, cert_requested=seen.demands_client_cert, server_speaks_tls=seen.speaks_tls,
+                     extra=extra, tls=tls)
+
+
+def _context(why: explain.Explanation, params, seen) -> explain.Explanation:
+    leaf = seen.chain[0] if seen.chain and "subject" in seen.chain[0] else None
+    if leaf is None:
+        return why
+    return explain.with_context(why, server_name=params.server_name,
+                                names=explain.leaf_names(leaf["sans"], leaf["subject"]),
+                                issuer=leaf["issuer"], trust=params.root_path)
+
+
+def _from_attempt(mode: int, plan: HandshakePlan, raw: RawAttempt, seen) -> Handshake:
+    p: PlannedAttempt = raw.planned
+    uri, impls = plan.uri or "", _impls(raw)
+    tls_version = seen.tls_version if (p.secure and seen is not None) else None
+    if raw.ok:
+        version = f"; server version {raw.server_version}" if raw.server_version else ""
+        status = "" if raw.status == "OK" else f"; the server answered GetVersion with {raw.status}: " \
+                                               f"{explain.trim(raw.error, 160)} (TLS worked)"
+        how = "TLS handshake and" if p.secure else "plaintext"
+        return Handshake(mode, uri, True, "handshake.ok", f"{how} GetVersion succeeded{version}{status}",
+                         tls_version=tls_version, seconds=raw.seconds, **impls)
+    if raw.params_error:
+        return Handshake(mode, uri, False, "handshake.failed", raw.error, seconds=raw.seconds, side=Side.CLIENT,
+                         **impls)
+    why, side = _explain(raw, raw.error, tls=p.secure, seen=seen)
+    why = _context(why, p.params, seen)
+    return Handshake(mode, uri, False, why.code, why.detail, tls_version=tls_version, seconds=raw.seconds,
+                     side=side, **impls)
+
+
+def _from_probe(mode: int, plan: HandshakePlan, raw: RawAttempt) -> Handshake:
+    seen, target, uri, impls = raw.probe, plan.live, plan.uri or "", _impls(raw)
+    peer = seen.peer()
+    if not seen.reached or (target.secure and not seen.speaks_tls):
+        code = seen.code if seen.code != "handshake.ok" else "handshake.failed"
+        return Handshake(mode, uri, False, code, seen.detail, seconds=seen.seconds, peer=peer, **impls)
+    if target.secure:
+        detail = f"the server speaks {seen.tls_version} (ALPN {seen.alpn or 'none'})"
+        if seen.alpn != "h2":
+            detail += "; it did not agree to HTTP/2 (ALPN h2), which grpc requires: not a gRPC endpoint"
+        if seen.demands_client_cert:
+            detail += "; it requires a client certificate (Milvus tlsMode 2)"
+        elif seen.cert_requested is False:
+            detail += "; it asks for no client certificate (Milvus tlsMode 1)"
+        return Handshake(mode, uri, True, "handshake.ok", detail, tls_version=seen.tls_version,
+                         seconds=seen.seconds, peer=peer, **impls)
+    # http:// URI: what matters is that the server does not speak TLS.
+    if seen.speaks_tls:
+        return Handshake(mode, uri, False, "tls.client_plaintext",
+                         f"the URI is http:// (plaintext) but the server speaks {seen.tls_version}: use https://",
+                         tls_version=seen.tls_version, seconds=seen.seconds, peer=peer, **impls)
+    detail = "the server does not speak TLS, as an http:// URI expects"
+    if seen.code != "tls.server_plaintext":
+        detail = f"no TLS answer ({seen.code}: {seen.detail})"
+    return Handshake(mode, uri, True, "handshake.ok", detail, seconds=seen.seconds, peer=peer, **impls)
+
+
+def _from_pymilvus(mode: int, plan: HandshakePlan, raw: RawAttempt, seen) -> Handshake:
+    p: PlannedAttempt = raw.planned
+    uri, target, impls = plan.uri or "", plan.live, _impls(raw)
+    if not raw.ran:
+        return Handshake(mode, uri, False, "handshake.not_run", raw.error, seconds=raw.seconds, could_not_run=True,
+                         **impls)
+    if raw.ok:
+        version = f"; server version {raw.server_version}" if raw.server_version else ""
+        return Handshake(mode, uri, True, "handshake.ok", f"pymilvus.MilvusClient connected{version}",
+                         tls_version=seen.tls_version if target.secure else None, seconds=raw.seconds, **impls)
+    text = raw.cause or raw.error
+    why, side = _explain(raw, text, tls=target.secure, seen=seen, extra=" | ".join(raw.log_lines))
+    why = _context(why, p.params, seen)
+    if text.startswith("FileNotFoundError") or raw.error.startswith("FileNotFoundError"):
+        why, side = explain.Explanation("handshake.failed", explain.trim(raw.error)), Side.CLIENT
+    return Handshake(mode, uri, False, why.code, f"pymilvus raised {explain.trim(raw.error, 200)}; "
+                     f"the reason: {why.detail}", seconds=raw.seconds, side=side, **impls)

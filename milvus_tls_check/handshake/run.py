@@ -1,0 +1,187 @@
+"""The network part: HandshakePlan -> raw attempts. No classification here (interpret.py does that).
+
+Rehearsal: per mode, one server (grpcio today, Go's crypto/tls in front of grpcio when the plan says GO_REHEARSAL)
+and the planned clients against it, one after the other. Live: every attempt and the ssl probe side by side, so
+the whole step takes about one timeout. Every server and thread started here is stopped here.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional
+
+from ..model import ClientKind, Material, ServerKind
+from .plan import HandshakePlan, PlannedAttempt, ServerPlan
+
+
+@dataclass(frozen=True)
+class RawAttempt:
+    """What one planned attempt ran into, before any interpretation."""
+
+    planned: PlannedAttempt
+    ran: bool = True                  # False: it could not be made; `error` says why
+    ok: bool = False                  # the handshake and one RPC worked
+    error: str = ""                   # raw error text: grpc status details, the exception pymilvus raised, ...
+    cause: str = ""                   # pymilvus: the grpc error under its exception
+    log_lines: tuple[str, ...] = ()   # pymilvus: grpc C-core lines that carry the reason
+    params_error: bool = False        # failed before connecting (pymilvus would raise while building the channel)
+    sent_cert: bool = False           # the client offered a certificate
+    status: Optional[str] = None      # grpc status code name of the RPC (None: no RPC made)
+    server_version: str = ""          # what GetVersion answered
+    tls_version: Optional[str] = None  # negotiated version, as the rehearsal server saw it
+    seen_client_subject: Optional[str] = None   # the client certificate the rehearsal server saw
+    server_log: tuple[str, ...] = ()  # the rehearsal server's own per-connection lines (Go's HANDSHAKE lines)
+    probe: Any = None                 # the ssl probe's facts (probe.ProbeResult)
+    client_version: str = ""          # grpcio / pymilvus version actually used
+    server_impl_version: str = ""     # grpcio version of the grpcio rehearsal, Go version of the Go rehearsal
+    seconds: float = 0.0
+
+
+def run_plan(plan: HandshakePlan, material: Material) -> tuple[RawAttempt, ...]:
+    """Make every planned attempt; raw outcomes in plan order. `material` supplies the server files' bytes."""
+    del material  # the server plans carry the loaded files; kept in the signature for the bytes on LoadedFile
+    if plan.bad_uri:
+        return ()
+    if plan.live is not None:
+        return _live(plan)
+    out: list[RawAttempt] = []
+    for server in plan.servers:
+        attempts = [a for a in plan.attempts if a.mode == server.mode]
+        out += _rehearse(server, attempts, plan.timeout)
+    return tuple(out)
+
+
+# --- rehearsal -----------------------------------------------------------------------------------------------
+def _rehearse(server: ServerPlan, attempts: list[PlannedAttempt], timeout: float) -> list[RawAttempt]:
+    from .rehearsal import HOST, CouldNotRun, Seen, server_files
+
+    t0 = time.monotonic()
+    if not server.runnable:
+        return [RawAttempt(a, ran=False, error=server.not_runnable, seconds=time.monotonic() - t0) for a in attempts]
+    out: list[RawAttempt] = []
+    try:
+        files = server_files(server)
+        seen = Seen()
+        with _serve(server, files, seen, timeout) as (port, server_log, server_version):
+            for planned in attempts:
+                t1 = time.monotonic()
+                raw = _client(planned, f"{HOST}:{port}", f"https://{HOST}:{port}", timeout)
+                out.append(_with(raw, tls_version=seen.tls_version, seen_client_subject=seen.client_subject,
+                                 server_log=tuple(server_log), server_impl_version=server_version,
+                                 # the first attempt's time includes starting the server, as it always has
+                                 seconds=time.monotonic() - (t0 if not out else t1)))
+                seen.tls_version = seen.client_subject = None
+                seen.methods.clear()
+                if isinstance(server_log, list):
+                    server_log.clear()
+    except CouldNotRun as exc:
+        done = {id(r.planned) for r in out}
+        out += [RawAttempt(a, ran=False, error=str(exc), seconds=time.monotonic() - t0)
+                for a in attempts if id(a) not in done]
+    return out
+
+
+@contextlib.contextmanager
+def _serve(server: ServerPlan, files, seen, timeout: float) -> Iterator[tuple[int, Any, str]]:
+    """(port, the server's per-connection log lines, its implementation version) for the duration."""
+    from .client import grpc_module
+    from .rehearsal import CouldNotRun, serving
+
+    grpc_version = getattr(grpc_module(), "__version__", "")
+    if server.impl.kind is ServerKind.GRPCIO_REHEARSAL:
+        with serving(files, server.mode, seen) as port:
+            yield port, [], grpc_version
+        return
+    if server.impl.kind is ServerKind.GO_REHEARSAL:
+        # Go's crypto/tls terminates TLS exactly as Milvus does, in front of a plaintext grpcio backend.
+        try:
+            from . import gofront  # noqa: PLC0415 (built by the Go-rehearsal work; optional)
+        except ImportError as exc:
+            raise CouldNotRun(f"the Go rehearsal is not available ({exc})")
+        build = gofront.find_build(server.impl.version or None)
+        if build is None:
+            raise CouldNotRun(f"no Go toolchain for the Go rehearsal (Go {server.impl.version or 'any'})")
+        with serving(None, 0, seen) as backend:
+            try:
+                with gofront.start_front(build, server.mode, files.cert_chain, files.key, files.ca, backend,
+                                         timeout) as front:
+                    port, lines = front if isinstance(front, tuple) else (front, [])
+                    yield port, lines, str(getattr(build, "go_version", "") or server.impl.version)
+            except gofront.GoLoadError as exc:
+                raise CouldNotRun(f"Milvus would refuse to start with this material: Go: {exc}")
+        return
+    raise CouldNotRun(f"no rehearsal server of kind {server.impl.kind.value}")
+
+
+def _client(planned: PlannedAttempt, address: str, uri: str, timeout: float) -> RawAttempt:
+    """One attempt by the planned client (grpcio built as pymilvus builds it, or the real pymilvus)."""
+    if planned.client.kind is ClientKind.PYMILVUS:
+        return _pymilvus(planned, uri, timeout)
+    if planned.client.kind is ClientKind.PYMILVUS_GRPCIO:
+        return _grpcio(planned, address, timeout)
+    return RawAttempt(planned, ran=False, error=f"no {planned.client.kind.value} client yet")
+
+
+def _grpcio(planned: PlannedAttempt, address: str, timeout: float) -> RawAttempt:
+    from .client import attempt, grpc_module
+
+    att = attempt(address, planned.params, secure=planned.secure, timeout=timeout)
+    return RawAttempt(planned, ok=att.ok, error=att.details, params_error=att.params_error, sent_cert=att.sent_cert,
+                      status=att.status, server_version=att.version, seconds=att.seconds,
+                      client_version=getattr(grpc_module(), "__version__", ""))
+
+
+def _pymilvus(planned: PlannedAttempt, uri: str, timeout: float) -> RawAttempt:
+    from . import real_client
+
+    out = real_client.run(uri, planned.params, timeout)
+    return RawAttempt(planned, ran=not out.could_not_run, ok=out.ok, error=out.error, cause=out.cause,
+                      log_lines=out.log_lines, sent_cert=planned.secure and planned.params.sends_client_cert,
+                      server_version=out.version, seconds=out.seconds, client_version=out.pymilvus_version)
+
+
+def _with(raw: RawAttempt, **changes) -> RawAttempt:
+    from dataclasses import replace
+
+    return replace(raw, **changes)
+
+
+# --- live ----------------------------------------------------------------------------------------------------
+def _in_thread(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """Start fn now; the returned callable joins and returns its value (or re-raises)."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=work, name="milvus-tls-handshake", daemon=True)
+    t.start()
+
+    def result():
+        t.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+    return result
+
+
+def _live(plan: HandshakePlan) -> tuple[RawAttempt, ...]:
+    from . import probe
+
+    target, timeout = plan.live, plan.timeout
+    jobs: list[Callable[[], RawAttempt]] = []
+    for planned in plan.attempts:
+        if planned.client.kind is ClientKind.SSL_PROBE:
+            def run_probe(planned=planned) -> RawAttempt:
+                seen = probe.probe(target.host, target.port, timeout=timeout, server_name=planned.probe_name)
+                return RawAttempt(planned, ok=seen.code == "handshake.ok", error=seen.detail, probe=seen,
+                                  tls_version=seen.tls_version, seconds=seen.seconds)
+            jobs.append(_in_thread(run_probe))
+        else:
+            jobs.append(_in_thread(lambda planned=planned: _client(planned, target.address, plan.uri, timeout)))
+    return tuple(job() for job in jobs)
