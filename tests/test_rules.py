@@ -378,18 +378,6 @@ def test_ip_names_follow_grpc_hostname_verifier(tmp_path, shared_good, capsys):
     assert "name.mismatch" not in codes(report) and "name.cn_only" in codes(report, "warning") and status == 0
 
 
-@pytest.mark.parametrize("entry,name,matches", [
-    ("*.example.com", "a.example.com", True),
-    ("*.example.com", "a.b.example.com", False),
-    ("*.example.com", "example.com", False),
-    ("Milvus.Example.com", "milvus.example.COM.", True),
-    ("a*.example.com", "ab.example.com", False),
-])
-def test_grpc_wildcard_rules(entry, name, matches):
-    from milvus_tls_check.rules.names import dns_entry_matches
-    assert dns_entry_matches(entry, name) is matches
-
-
 def test_chain_in_wrong_order_says_put_the_leaf_first(tmp_path, shared_good, capsys):
     status, report = doctor_json(b_chain_wrong_order(tmp_path, shared_good), capsys)
     message = next(f["message"] for f in report["findings"] if f["code"] == "key.mismatch")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 from ..model import CheckResult, ClientParams, Finding, LoadedFile, Material, Request, Role, Severity, Status
 
@@ -45,6 +45,26 @@ class Context:
         """Tag findings about a file with the modes that use it, so a mode-2-only file cannot fail mode 1."""
         modes = self.modes_for(loaded)
         return [f if f.modes or not modes else replace(f, modes=modes) for f in findings]
+
+
+def context_for(files: Mapping[Role, Any], *, modes: tuple[int, ...] = (1, 2), server_name: Optional[str] = "localhost",
+                at: Optional[dt.datetime] = None, warn_days: int = 30, uri: Optional[str] = None) -> Context:
+    """A Context from objects already in memory, no file read: for each role a sequence of certificates (file
+    order) or a private key. Paths are the role names (server_pem.pem, ...). For tests and library callers that
+    hold cryptography objects; the doctor itself builds its Context from loaded material."""
+    from ..material import loaded_file, material_of
+
+    loaded, paths = [], {}
+    for role, value in files.items():
+        path = f"{role.value}.pem"
+        paths[role] = path
+        if isinstance(value, (list, tuple)):
+            loaded.append(loaded_file(role, path, certs=tuple(value)))
+        else:
+            loaded.append(loaded_file(role, path, key=value, mode_bits=0o600))
+    request = Request(paths, modes=modes, server_name=server_name, at=at,
+                      warn_days=warn_days, uri=uri)
+    return Context(request, material_of(*loaded), modes, at or dt.datetime.now(dt.timezone.utc))
 
 
 Rule = Callable[[Context], Iterable[CheckResult]]
