@@ -54,7 +54,7 @@ def static_checks(request: Request) -> tuple[tuple[int, ...], Material, tuple[Ch
     in_play = roles_in_play(request, modes)
     scoped = replace(request, paths=in_play)
     material = load_material(scoped)  # reads each distinct path once: the first role in _ORDER owns it
-    ctx = Context(scoped, material, modes, request.judged_at())
+    ctx = Context(scoped, material, modes, request.judged_at(), deployment=request.deployment)
     return modes, material, run_rules(ctx)
 
 
@@ -96,17 +96,13 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
     if request.handshake and handshake_runner is None:
         _preload_grpc(request.verbose)  # grpc's import (~70 ms) overlaps the static checks
     modes, material, checks = static_checks(request)
-    if request.preflight:
-        from .rules import result
-        checks = (result("deployment", "deployment files configure TLS as intended", "deployment",
-                         request.preflight),) + checks
     findings = tuple(f for c in checks for f in c.findings)
     handshakes: tuple[Handshake, ...] = ()
     if request.handshake:
         runner = handshake_runner or _default_runner()
         if runner is not None:
             handshakes = runner(request, modes, material, findings)
-    notes = tuple(request.notes)
+    notes = tuple(request.notes) + _deployment_notes(request, material)
     if request.uri and not request.modes and len(modes) > 1:
         modes, handshakes, note = _modes_the_server_runs(modes, handshakes)
         if note:
@@ -123,6 +119,14 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   inputs=inputs, fingerprints=fingerprints(material),
                   judged_at=request.judged_at().strftime("%Y-%m-%dT%H:%M:%SZ"), strict=request.strict,
                   notes=notes)
+
+
+def _deployment_notes(request: Request, material: Material) -> tuple[str, ...]:
+    if request.deployment is None:
+        return ()
+    from .deploy import deployment_notes
+    server = material.get(Role.SERVER_CERT)
+    return tuple(deployment_notes(request.deployment, server_cert=server.leaf if server else None))
 
 
 def _modes_the_server_runs(modes: tuple[int, ...], handshakes: tuple[Handshake, ...]):

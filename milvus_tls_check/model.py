@@ -69,9 +69,9 @@ class Request:
     handshake: bool = True
     run_pymilvus: bool = False
     key_password: Optional[bytes] = None
-    # Findings produced while reading deployment files (milvus.yaml, compose, k8s); they join the report.
-    preflight: tuple["Finding", ...] = ()
-    notes: tuple[str, ...] = ()               # e.g. the pymilvus call that fits the deployment
+    # What the deployment files say (facts.deployment.DeploymentFacts); the config rules judge it in the rule pass.
+    deployment: Optional[Any] = None
+    notes: tuple[str, ...] = ()               # what building the request decided for the user (defaults taken)
     client_exact: bool = False                # client roles are exactly the application's pymilvus arguments
     verbose: bool = False
 

@@ -58,30 +58,34 @@ class Options:
         return tuple(f.name for f in fields(cls))
 
 
-def build_request(options: Options, environ: Optional[Mapping[str, str]] = None) -> Request:
+def build_request(options: Options, environ: Optional[Mapping[str, str]] = None, secrets=None) -> Request:
+    """`secrets`: a deploy.SecretFolder the caller holds open for the whole run (Kubernetes Secret contents are
+    written there so the doctor and the rehearsal can read them)."""
     environ = os.environ if environ is None else environ
     paths: dict[Role, str] = {}
     explicit: set[Role] = set()
     modes: tuple[int, ...] = (options.tls_mode,) if options.tls_mode else ()
     server_name: Optional[str] = options.server_name
-    preflight: tuple = ()
-    notes: tuple = ()
+    notes: tuple[str, ...] = ()
+    deployment = None
     client_exact = False
     if options.milvus_yaml or options.compose or options.k8s or options.pymilvus_args:
-        from .deploy import read_deployment
-        view = read_deployment(milvus_yaml=options.milvus_yaml, compose=options.compose, service=options.service,
-                               k8s=options.k8s, pymilvus_args=options.pymilvus_args)
-        paths.update(view.paths)
-        explicit |= set(view.client_explicit)
-        if view.tls_mode in (1, 2) and not modes:
-            modes = (view.tls_mode,)
+        from .deploy import deployment_notes, deployment_paths, read_deployment_facts
+        if options.k8s and secrets is None:
+            raise ValueError("build_request: Kubernetes material needs a SecretFolder from the caller")
+        deployment = read_deployment_facts(milvus_yaml=options.milvus_yaml, compose=options.compose,
+                                           service=options.service, k8s=options.k8s,
+                                           pymilvus_args=options.pymilvus_args, environ=environ, secrets=secrets)
+        found = deployment_paths(deployment)
+        paths.update(found.paths)
+        explicit |= set(found.client_explicit)
+        if found.tls_mode in (1, 2) and not modes:
+            modes = (found.tls_mode,)
         # The application's URI names the host it dials (the name grpc checks); it is not made a live target:
         # reading deployment files stays a pre-deploy check unless --uri asks for a live one.
         if server_name is None:
-            server_name = view.server_name or uri_host(view.uri)
-        preflight = tuple(view.findings)
-        notes = tuple(view.notes)
-        client_exact = view.client_exact
+            server_name = found.server_name
+        client_exact = found.client_exact
     if options.dir:
         if not os.path.isdir(options.dir):
             raise UsageError(f"--dir {options.dir}: not a directory")
@@ -99,8 +103,9 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None)
     if options.uri:
         _check_uri(options.uri)
     if not paths.get(Role.SERVER_CERT) and not options.uri:
+        said = deployment_notes(deployment) if deployment is not None else ()
         raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri"
-                         + "".join(f"\n  note: {n}" for n in notes))
+                         + "".join(f"\n  note: {n}" for n in said))
     if server_name is None:
         server_name = uri_host(options.uri) if options.uri else "localhost"
     password = None
@@ -111,7 +116,7 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None)
     return Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
                    at=options.at, warn_days=options.warn_days, strict=options.strict, uri=options.uri,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
-                   key_password=password, preflight=preflight, notes=notes, client_exact=client_exact,
+                   key_password=password, deployment=deployment, notes=notes, client_exact=client_exact,
                    verbose=options.verbose)
 
 

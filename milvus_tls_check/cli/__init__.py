@@ -45,7 +45,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    parser = build_parser()
+    from ..render import formats
+    parser = build_parser(formats())
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help / --version
@@ -54,16 +55,21 @@ def _main(argv: list[str]) -> int:
         from ..gen import run_gen
         return run_gen(args)
     _check_output(args.output)
+    if args.command == "codes":
+        from ..docs import codes_listing
+        _write(codes_listing(args.format), args.output)
+        return EXIT_PASS
     if args.fleet:
         return _fleet(parser, args)
+    from ..deploy import SecretFolder
     from ..doctor import diagnose
-    from ..render import renderer
-    request = request_from_args(args)
-    report = diagnose(request)
+    from ..render import RENDERERS, RenderOptions
+    with SecretFolder() as secrets:   # Kubernetes Secret contents live there until the report is written
+        report = diagnose(build_request(options_from_args(args), secrets=secrets))
     use_colour = args.format == "text" and not args.output and sys.stdout.isatty() and not args.no_colour \
         and "NO_COLOR" not in os.environ
-    kwargs = {"colour": use_colour, "verbose": args.verbose} if args.format == "text" else {}
-    _write(renderer(args.format)(report, **kwargs), args.output)
+    _write(RENDERERS[args.format].render_report(report, RenderOptions(colour=use_colour, verbose=args.verbose)),
+           args.output)
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 

@@ -104,6 +104,10 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
                                  "defaults, which `defaults:` and then the target itself override")
     fleet.add_argument("--fleet", help="YAML list of named targets, each with the options of one run")
     fleet.add_argument("--workers", type=int, default=8, help="with --fleet: targets checked at once (8)")
+    codes = sub.add_parser("codes", help="list every finding code: what it means, why it fails, the fix",
+                           description="The finding catalogue (the same text as docs/findings.md).")
+    codes.add_argument("--format", choices=("text", "json"), default="text")
+    codes.add_argument("--output", help="write the listing to this file instead of stdout")
     from ..gen import add_parser as add_gen_parser
     add_gen_parser(sub)
     return parser
