@@ -16,9 +16,8 @@ from __future__ import annotations
 from .common import DeploymentError
 from .derive import DeploymentPaths, client_call, client_call_notes, container_paths, deployment_notes, deployment_paths
 from .k8s import SecretFolder
-from .legacy import DeploymentView, read_deployment
 from .read import read_deployment_facts
 
-__all__ = ["DeploymentError", "DeploymentPaths", "DeploymentView", "SecretFolder", "client_call",
-           "client_call_notes", "container_paths", "deployment_notes", "deployment_paths", "read_deployment",
+__all__ = ["DeploymentError", "DeploymentPaths", "SecretFolder", "client_call",
+           "client_call_notes", "container_paths", "deployment_notes", "deployment_paths",
            "read_deployment_facts"]

@@ -144,16 +144,9 @@ def registered_rules() -> tuple[RuleSpec, ...]:
     return tuple(spec for _, spec in indexed)
 
 
-def _legacy() -> tuple[Rule, ...]:
-    # Transitional: rule functions not yet decorated with @rule (rules/client.py until its owner registers it).
-    from . import client
-    return (client.check_client_params,)
-
-
 def all_rules() -> tuple[Rule, ...]:
-    """Registered rules in report order, then legacy functions not registered yet."""
-    registered = tuple(spec.check for spec in registered_rules())
-    return registered + tuple(r for r in _legacy() if r not in registered)
+    """Registered rules in report order."""
+    return tuple(spec.check for spec in registered_rules())
 
 
 def check_declared(spec: RuleSpec, results: Iterable[CheckResult]) -> None:
@@ -165,14 +158,9 @@ def check_declared(spec: RuleSpec, results: Iterable[CheckResult]) -> None:
 
 
 def run_rules(ctx: Context) -> tuple[CheckResult, ...]:
-    specs = registered_rules()
-    registered = {spec.check for spec in specs}
     out: list[CheckResult] = []
-    for spec in specs:
+    for spec in registered_rules():
         results = tuple(spec.check(ctx))
         check_declared(spec, results)
         out.extend(results)
-    for legacy in _legacy():
-        if legacy not in registered:
-            out.extend(legacy(ctx))
     return tuple(out)

@@ -124,11 +124,7 @@ def check_deployment_client(ctx: Context):
 
 
 def _codes_said(ctx: Context) -> set[str]:
-    if ctx.deployment is not None:
-        return {f.code for f in deployment_client_findings(ctx)}
-    # Transitional, until the pipeline passes DeploymentFacts: the old deployment reader's findings ride in
-    # Request.preflight. Remove with Request.preflight.
-    return {f.code for f in getattr(ctx.request, "preflight", ())}
+    return {f.code for f in deployment_client_findings(ctx)} if ctx.deployment is not None else set()
 
 
 @rule("client.params", codes=("client.params_conflict", "client.params_incomplete", "client.cert_missing",
