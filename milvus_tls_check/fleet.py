@@ -17,13 +17,16 @@ static work is cheap and mostly in cryptography's native code; live probes are b
 """
 from __future__ import annotations
 
+import difflib
 import sys
 import time
+from dataclasses import dataclass, replace
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from .fleet_result import FleetResult
+from .request import Options, build_request, parse_instant
 
 PATH_KEYS = {"dir", "server_pem", "server_key", "ca_pem", "client_pem", "client_key", "client_ca_pem",
              "client_server_pem", "milvus_yaml", "compose", "k8s"}
@@ -33,8 +36,9 @@ class FleetError(ValueError):
     pass
 
 
-def load_fleet(path: str) -> list[tuple[str, list[str]]]:
-    """(name, doctor argv) per target."""
+def load_fleet(path: str, base_options: Optional[Options] = None) -> list[tuple[str, Any]]:
+    """(name, Options) per target. `base_options` (the command-line flags) are every target's defaults; the
+    file's `defaults:` override them, and each target overrides both."""
     import yaml
 
     try:
@@ -46,43 +50,93 @@ def load_fleet(path: str) -> list[tuple[str, list[str]]]:
     if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
         raise FleetError(f"{path}: expected a list of targets (or a mapping with 'targets:')")
     defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise FleetError(f"{path}: 'defaults:' must be a mapping of options")
     base = Path(path).resolve().parent
     out = []
     for index, target in enumerate(data["targets"]):
         if not isinstance(target, dict):
             raise FleetError(f"{path}: target #{index + 1} is not a mapping")
-        options = {**defaults, **target}
-        name = str(options.pop("name", f"target-{index + 1}"))
-        out.append((name, _argv(options, base)))
+        values = {str(k).replace("-", "_"): v for k, v in {**defaults, **target}.items()}
+        name = str(values.pop("name", f"target-{index + 1}"))
+        out.append((name, _options(values, base, base_options or Options())))
     return out
 
 
-def _argv(options: dict, base: Path) -> list[str]:
-    argv: list[str] = []
-    for key, value in options.items():
-        key = str(key).replace("-", "_")
-        flag = "--" + key.replace("_", "-")
-        values = value if isinstance(value, list) else [value]
-        for v in values:
-            if isinstance(v, bool):
-                if v:
-                    argv.append(flag)
-                continue
-            if key in PATH_KEYS and v is not None and not Path(str(v)).is_absolute():
-                v = base / str(v)
-            argv += [flag, str(v)]
-    return argv
+def _options(values: dict[str, Any], base: Path, defaults: Options) -> Any:
+    known = set(Options.field_names())
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            return _unusable(f"unknown option {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        try:
+            changes[key] = _coerce(key, value, base)
+        except (TypeError, ValueError) as exc:
+            return _unusable(f"option {key}: {exc}")
+    return replace(defaults, **changes)
 
 
-def run_fleet(targets: Sequence[tuple[str, list[str]]], build_request: Callable[[list[str]], object],
-              workers: int = 8, progress: Optional[Callable[[int, int], None]] = None) -> list[FleetResult]:
+@dataclass(frozen=True)
+class _UnusableOptions:
+    """A target whose options cannot be used: the reason is reported for that target only."""
+
+    reason: str
+
+
+def _unusable(reason: str) -> _UnusableOptions:
+    return _UnusableOptions(reason)
+
+
+def _coerce(key: str, value: Any, base: Path) -> Any:
+    if key in ("milvus_yaml", "k8s"):
+        items = value if isinstance(value, list) else [value]
+        return tuple(_path(str(v), base) for v in items if v is not None)
+    if value is None:
+        return None
+    if key in PATH_KEYS:
+        return _path(str(value), base)
+    if key in ("strict", "no_handshake", "pymilvus", "verbose"):
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, not {value!r}")
+        return value
+    if key == "tls_mode":
+        mode = int(value)
+        if mode not in (1, 2):
+            raise ValueError(f"expected 1 or 2, not {value!r}")
+        return mode
+    if key == "warn_days":
+        days = int(value)
+        if days < 0:
+            raise ValueError(f"must be 0 or more, not {days}")
+        return days
+    if key == "timeout":
+        seconds = float(value)
+        if not seconds > 0:
+            raise ValueError(f"must be more than 0, not {value!r}")
+        return seconds
+    if key == "at":
+        return parse_instant(value)
+    return str(value)
+
+
+def _path(text: str, base: Path) -> str:
+    return text if Path(text).is_absolute() else str(base / text)
+
+
+def run_fleet(targets: Sequence[tuple[str, Any]], workers: int = 8,
+              progress: Optional[Callable[[int, int], None]] = None) -> list[FleetResult]:
+    from .deploy import SecretFolder
     from .doctor import diagnose
 
     def one(item):
-        name, argv = item
+        name, options = item
         start = time.perf_counter()
+        if isinstance(options, _UnusableOptions):
+            return FleetResult(name, None, options.reason, seconds=time.perf_counter() - start)
         try:
-            report = diagnose(build_request(argv))
+            with SecretFolder() as secrets:
+                report = diagnose(build_request(options, secrets=secrets))
         except ValueError as exc:  # UsageError and friends: this target's options are wrong, the fleet goes on
             return FleetResult(name, None, str(exc), seconds=time.perf_counter() - start)
         return FleetResult(name, report, seconds=time.perf_counter() - start)
@@ -108,9 +162,3 @@ def progress_bar(stream=sys.stderr) -> Callable[[int, int], None]:
             stream.write("\n")
         stream.flush()
     return show
-
-
-def render_fleet(results: Sequence[FleetResult], fmt: str) -> str:
-    """Deprecated, until cli.py calls the registry: render.get(fmt).render_fleet(results, RenderOptions())."""
-    from .render import PLAIN, get
-    return get(fmt).render_fleet(results, PLAIN)

@@ -58,6 +58,18 @@ class Options:
         return tuple(f.name for f in fields(cls))
 
 
+def parse_instant(value) -> dt.datetime:
+    """An ISO-8601 instant (or a datetime) in UTC; naive values are taken as UTC."""
+    if isinstance(value, dt.datetime):
+        instant = value
+    else:
+        try:
+            instant = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"not an ISO-8601 instant: {value!r} (e.g. 2030-01-01T00:00:00Z)") from None
+    return instant.astimezone(dt.timezone.utc) if instant.tzinfo else instant.replace(tzinfo=dt.timezone.utc)
+
+
 def build_request(options: Options, environ: Optional[Mapping[str, str]] = None, secrets=None) -> Request:
     """`secrets`: a deploy.SecretFolder the caller holds open for the whole run (Kubernetes Secret contents are
     written there so the doctor and the rehearsal can read them)."""

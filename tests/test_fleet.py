@@ -47,3 +47,21 @@ def test_fleet_bad_file_is_a_usage_error(tmp_path, capsys):
     (tmp_path / "f.yaml").write_text("targets: 3\n")
     status, _, err = run_cli(["doctor", "--fleet", str(tmp_path / "f.yaml")], capsys)
     assert status == 2 and "expected a list of targets" in err
+
+
+def test_command_line_flags_are_every_targets_defaults(tmp_path, shared_good, capsys):
+    """--strict on the command line applies to each target unless the target says otherwise."""
+    shared_good.write(tmp_path / "good")
+    (tmp_path / "f.yaml").write_text(yaml.safe_dump({"targets": [
+        {"name": "inherits", "dir": "good"},
+        {"name": "overrides", "dir": "good", "strict": False},
+        {"name": "typo", "dir": "good", "tls_mdoe": 2},
+    ]}))
+    status, out, _ = run_cli(["doctor", "--fleet", str(tmp_path / "f.yaml"), "--format", "json", "--no-handshake",
+                              "--strict"], capsys)
+    data = json.loads(out)
+    by_name = {t["name"]: t for t in data["targets"]}
+    assert by_name["inherits"]["report"]["strict"] is True
+    assert by_name["overrides"]["report"]["strict"] is False
+    assert "did you mean 'tls_mode'" in by_name["typo"]["error"]
+    assert status == 1

@@ -98,15 +98,16 @@ def _write(text: str, output: Optional[str]) -> None:
 
 
 def _fleet(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from ..fleet import FleetError, load_fleet, progress_bar, render_fleet, run_fleet
+    """Every target starts from the command line's options (--strict, --warn-days, --dir, ...) and overrides them."""
+    from ..fleet import FleetError, load_fleet, progress_bar, run_fleet
+    from ..render import RENDERERS, RenderOptions
     try:
-        targets = load_fleet(args.fleet)
+        targets = load_fleet(args.fleet, base_options=options_from_args(args))
     except FleetError as exc:
         raise UsageError(str(exc))
     show = progress_bar() if sys.stderr.isatty() else None
-    results = run_fleet(targets, lambda argv: request_from_args(parser.parse_args(["doctor", *argv])),
-                        workers=args.workers, progress=show)
-    _write(render_fleet(results, args.format), args.output)
+    results = run_fleet(targets, workers=args.workers, progress=show)
+    _write(RENDERERS[args.format].render_fleet(results, RenderOptions()), args.output)
     return EXIT_PASS if all(r.passed for r in results) else EXIT_FAIL
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from .. import __version__
 from ..errors import UsageError
-from ..request import Options
+from ..request import Options, parse_instant
 
 EXAMPLES = """\
 examples:
@@ -28,10 +28,9 @@ class Parser(argparse.ArgumentParser):
 
 def _instant(text: str) -> dt.datetime:
     try:
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO-8601 instant: {text!r} (e.g. 2030-01-01T00:00:00Z)")
-    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc))
 
 
 def _days(text: str) -> int:
