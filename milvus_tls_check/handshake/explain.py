@@ -286,6 +286,8 @@ def classify_server(text: str, *, sent_cert: bool = True) -> Optional[Explanatio
     carries no refusal. The server's words decide over what the client saw ("Socket closed", TSI_DATA_CORRUPTED)."""
     reason = trim(text)
     low = text.lower()
+    if "remote error:" in low:
+        return None   # the client's alert (it refused the server): the client's side, not the server's verdict
     for needle, code in GO_SERVER:
         if needle.lower() in low:
             if code is None:

@@ -12,7 +12,7 @@ the rehearsal not runnable with that reason, because Milvus would not start.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Optional
 
 from ..facts.pymilvus import BadUri, ClientParams, Target, parse_uri
@@ -40,6 +40,7 @@ class ServerPlan:
     key_path: str = ""
     ca_path: str = ""
     not_runnable: str = ""               # why Milvus (or the rehearsal) cannot serve; "" when it can
+    milvus_version: Optional[str] = None  # the Milvus line the Go rehearsal stands for (None: the newest)
 
     @property
     def runnable(self) -> bool:
@@ -83,14 +84,17 @@ class HandshakePlan:
 
 def plan_handshakes(request: Request, modes: tuple[int, ...], material: Material,
                     findings: Iterable[Finding] = (), *,
-                    rehearsal: ServerImpl = ServerImpl(ServerKind.GRPCIO_REHEARSAL)) -> HandshakePlan:
-    """The attempts to make. `rehearsal` names the rehearsal server implementation (GRPCIO_REHEARSAL today;
-    GO_REHEARSAL with the Go version once handshake/gofront.py is wired in)."""
+                    rehearsal: ServerImpl = ServerImpl(ServerKind.GRPCIO_REHEARSAL),
+                    milvus_version: Optional[str] = None) -> HandshakePlan:
+    """The attempts to make. `rehearsal` names the rehearsal server implementation: GRPCIO_REHEARSAL, or
+    GO_REHEARSAL (Go's crypto/tls as Milvus runs it, handshake/gofront.py) for `milvus_version` (None: the
+    newest line the doctor knows)."""
     modes = tuple(modes) or (1,)
     grpcio = ClientImpl(ClientKind.PYMILVUS_GRPCIO)
     pymilvus = ClientImpl(ClientKind.PYMILVUS)
     if request.uri is None:
-        servers = tuple(_server_plan(request, mode, material, tuple(findings), rehearsal) for mode in modes)
+        servers = tuple(replace(_server_plan(request, mode, material, tuple(findings), rehearsal),
+                                milvus_version=milvus_version) for mode in modes)
         attempts: list[PlannedAttempt] = []
         for mode in modes:
             params = _rehearsal_params(request.client_params(mode))

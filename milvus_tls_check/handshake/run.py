@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
 from ..model import ClientKind, Material, ServerKind
-from .plan import HandshakePlan, PlannedAttempt, ServerPlan
+from .plan import WONT_START, HandshakePlan, PlannedAttempt, ServerPlan
 
 
 @dataclass(frozen=True)
@@ -55,27 +55,19 @@ def run_plan(plan: HandshakePlan, material: Material) -> tuple[RawAttempt, ...]:
 
 # --- rehearsal -----------------------------------------------------------------------------------------------
 def _rehearse(server: ServerPlan, attempts: list[PlannedAttempt], timeout: float) -> list[RawAttempt]:
-    from .rehearsal import HOST, CouldNotRun, Seen, server_files
+    from .rehearsal import HOST, CouldNotRun
 
     t0 = time.monotonic()
     if not server.runnable:
         return [RawAttempt(a, ran=False, error=server.not_runnable, seconds=time.monotonic() - t0) for a in attempts]
     out: list[RawAttempt] = []
     try:
-        files = server_files(server)
-        seen = Seen()
-        with _serve(server, files, seen, timeout) as (port, server_log, server_version):
+        with _serve(server, timeout) as (port, collect):
             for planned in attempts:
                 t1 = time.monotonic()
                 raw = _client(planned, f"{HOST}:{port}", f"https://{HOST}:{port}", timeout)
-                out.append(_with(raw, tls_version=seen.tls_version, seen_client_subject=seen.client_subject,
-                                 server_log=tuple(server_log), server_impl_version=server_version,
-                                 # the first attempt's time includes starting the server, as it always has
-                                 seconds=time.monotonic() - (t0 if not out else t1)))
-                seen.tls_version = seen.client_subject = None
-                seen.methods.clear()
-                if isinstance(server_log, list):
-                    server_log.clear()
+                # the first attempt's time includes starting the server, as it always has
+                out.append(_with(raw, seconds=time.monotonic() - (t0 if not out else t1), **collect()))
     except CouldNotRun as exc:
         done = {id(r.planned) for r in out}
         out += [RawAttempt(a, ran=False, error=str(exc), seconds=time.monotonic() - t0)
@@ -84,33 +76,64 @@ def _rehearse(server: ServerPlan, attempts: list[PlannedAttempt], timeout: float
 
 
 @contextlib.contextmanager
-def _serve(server: ServerPlan, files, seen, timeout: float) -> Iterator[tuple[int, Any, str]]:
-    """(port, the server's per-connection log lines, its implementation version) for the duration."""
+def _serve(server: ServerPlan, timeout: float) -> Iterator[tuple[int, Callable[[], dict]]]:
+    """Run the planned rehearsal server; yield (port, collect): collect() returns what the server saw of the
+    last attempt (RawAttempt fields) and forgets it. CouldNotRun when the server cannot serve the material."""
     from .client import grpc_module
-    from .rehearsal import CouldNotRun, serving
+    from .rehearsal import CouldNotRun, Seen, server_files, serving
 
-    grpc_version = getattr(grpc_module(), "__version__", "")
+    seen = Seen()
     if server.impl.kind is ServerKind.GRPCIO_REHEARSAL:
+        files = server_files(server)   # the bytes as they are on disk reach grpc, as they reach Go
+        version = getattr(grpc_module(), "__version__", "")
+
+        def collect() -> dict:
+            got = {"tls_version": seen.tls_version, "seen_client_subject": seen.client_subject,
+                   "server_impl_version": version}
+            seen.tls_version = seen.client_subject = None
+            seen.methods.clear()
+            return got
+
         with serving(files, server.mode, seen) as port:
-            yield port, [], grpc_version
+            yield port, collect
         return
     if server.impl.kind is ServerKind.GO_REHEARSAL:
-        # Go's crypto/tls terminates TLS exactly as Milvus does, in front of a plaintext grpcio backend.
+        # Go's crypto/tls terminates TLS exactly as Milvus does (it reads the files itself, from the configured
+        # paths), in front of a plaintext grpcio backend answering as Milvus.
         try:
-            from . import gofront  # noqa: PLC0415 (built by the Go-rehearsal work; optional)
+            from . import gofront  # noqa: PLC0415 (optional: needs a Go toolchain)
         except ImportError as exc:
             raise CouldNotRun(f"the Go rehearsal is not available ({exc})")
-        build = gofront.find_build(server.impl.version or None)
+        try:
+            build = gofront.find_build(server.milvus_version)
+        except gofront.GoFrontError as exc:
+            raise CouldNotRun(f"the Go rehearsal could not be built: {exc}")
         if build is None:
-            raise CouldNotRun(f"no Go toolchain for the Go rehearsal (Go {server.impl.version or 'any'})")
-        with serving(None, 0, seen) as backend:
+            raise CouldNotRun("no Go toolchain for the Go rehearsal (pip install 'milvus-tls-check[go]')")
+        with contextlib.ExitStack() as stack:
+            backend = stack.enter_context(serving(None, 0, seen))
             try:
-                with gofront.start_front(build, server.mode, files.cert_chain, files.key, files.ca, backend,
-                                         timeout) as front:
-                    port, lines = front if isinstance(front, tuple) else (front, [])
-                    yield port, lines, str(getattr(build, "go_version", "") or server.impl.version)
+                front = stack.enter_context(gofront.start_front(build, server.mode, server.cert_path,
+                                                                server.key_path, server.ca_path or None, backend,
+                                                                timeout))
             except gofront.GoLoadError as exc:
-                raise CouldNotRun(f"Milvus would refuse to start with this material: Go: {exc}")
+                raise CouldNotRun(f"{WONT_START}: Go: {exc}")
+            except gofront.GoFrontError as exc:
+                raise CouldNotRun(f"the Go rehearsal could not start: {exc}")
+
+            def collect() -> dict:
+                lines = []
+                line = front.next_handshake(timeout=min(1.0, timeout))
+                while line is not None:
+                    lines.append(line)
+                    line = front.next_handshake(timeout=0)
+                good = next((x for x in lines if x.ok), None)
+                return {"tls_version": good.tls_version if good else None,
+                        "seen_client_subject": (good.client_subject or None) if good else None,
+                        "server_log": tuple(x.error for x in lines if not x.ok),   # Go's own words
+                        "server_impl_version": build.go_version}
+
+            yield front.port, collect
         return
     raise CouldNotRun(f"no rehearsal server of kind {server.impl.kind.value}")
 
