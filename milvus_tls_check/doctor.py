@@ -8,24 +8,15 @@ from dataclasses import replace
 from typing import Callable, Optional
 
 from .material import fingerprints, load_material
-from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role, blocking_findings
+from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role
 from .rules import Context, run_rules
+from .verdict import overall, reconcile
 
 # Role order decides which role "owns" a path used twice (the docs pass server.pem as server_pem_path too).
 _ORDER = (Role.SERVER_CERT, Role.SERVER_KEY, Role.SERVER_CA, Role.CLIENT_CERT, Role.CLIENT_KEY,
           Role.CLIENT_CA, Role.CLIENT_SERVER_PEM)
 _PARAM_ROLES = (("server_pem_path", Role.CLIENT_SERVER_PEM), ("client_pem_path", Role.CLIENT_CERT),
                 ("client_key_path", Role.CLIENT_KEY), ("ca_pem_path", Role.CLIENT_CA))
-
-# Codes a grpcio rehearsal server cannot reproduce because only Go (the real Milvus) enforces them, or because
-# they are risks rather than failures. A rehearsal that passes despite them is expected, not a disagreement.
-GO_ONLY = frozenset({"sig.weak", "key.weak", "key.unsupported", "config.http_port_shared", "name.trailing_dot",
-                     "ca.path_length_exceeded"})
-# In mode 2 these rehearsal failures come from the rehearsal *server* judging the client certificate. That server
-# is BoringSSL, which refuses client certificates Go accepts (observed against Milvus 2.3.5: an Ed25519 client key,
-# a keyUsage without digitalSignature, an issuer without keyCertSign), so Go's model decides.
-SERVER_SIDE_REJECTIONS = frozenset({"tls.client_cert_rejected", "handshake.failed"})
-
 
 def modes_to_evaluate(request: Request) -> tuple[int, ...]:
     if request.modes:
@@ -58,37 +49,6 @@ def static_checks(request: Request) -> tuple[tuple[int, ...], Material, tuple[Ch
     return modes, material, run_rules(ctx)
 
 
-
-
-def _reconcile(findings, handshakes: tuple[Handshake, ...]) -> tuple[tuple[Handshake, ...], tuple[str, ...]]:
-    """Compare each rehearsal with the static verdict of its mode; say plainly where they disagree.
-
-    One known, documented gap is reconciled rather than reported: in mode 2 the rehearsal server verifies the
-    client certificate with BoringSSL, which is stricter than Milvus's Go verifier (it checks keyUsage on
-    issuers, for one). When only that server-side check fails and the Go model finds nothing, the attempt is
-    kept but marked advisory.
-    """
-    out_handshakes, disagreements = [], []
-    for hs in handshakes:
-        if hs.target != "rehearsal" or hs.could_not_run or hs.client != "grpcio":
-            out_handshakes.append(hs)
-            continue
-        errors = blocking_findings(findings, (hs.mode,), False)
-        visible = [f for f in errors if f.code not in GO_ONLY and not f.code.startswith("config.")]
-        if not hs.ok and not errors and hs.mode == 2 and hs.code in SERVER_SIDE_REJECTIONS:
-            hs = replace(hs, advisory=True, detail=hs.detail + " (the rehearsal server is grpcio/BoringSSL, which "
-                         "refuses this client certificate; Milvus verifies client certificates with Go, whose rules "
-                         "the static checks follow and which accepts it)")
-        elif hs.ok and visible:
-            disagreements.append(f"mode {hs.mode}: the static checks say it fails "
-                                 f"({', '.join(sorted({f.code for f in visible}))}) but the rehearsal handshake succeeded")
-        elif not hs.ok and not errors:
-            disagreements.append(f"mode {hs.mode}: the static checks pass but the rehearsal handshake failed "
-                                 f"({hs.code}: {hs.detail})")
-        out_handshakes.append(hs)
-    return tuple(out_handshakes), tuple(disagreements)
-
-
 HandshakeRunner = Callable[[Request, tuple[int, ...], Material, tuple[Finding, ...]], tuple[Handshake, ...]]
 
 
@@ -109,12 +69,11 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
             notes += (note,)
             checks = tuple(c for c in checks if c.mode is None or c.mode in modes)
             findings = tuple(f for c in checks for f in c.findings)
-    handshakes, disagreements = _reconcile(findings, handshakes)
-    failed = bool(blocking_findings(findings, modes, request.strict)) or any(not h.ok and h.counts for h in handshakes)
+    handshakes, disagreements = reconcile(findings, handshakes)
     inputs = {role.value: path for role, path in roles_in_play(request, modes).items()}
     if request.uri:
         inputs["uri"] = request.uri
-    return Report(verdict="fail" if failed else "pass", modes=modes, server_name=request.server_name,
+    return Report(verdict=overall(findings, handshakes, modes, request.strict), modes=modes, server_name=request.server_name,
                   checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements,
                   inputs=inputs, fingerprints=fingerprints(material),
                   judged_at=request.judged_at().strftime("%Y-%m-%dT%H:%M:%SZ"), strict=request.strict,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable
 
+from .codes import go_only_codes
 from .model import ClientKind, Finding, Handshake, ServerKind, Side, Verdict, blocking_findings
 
 # Codes a grpcio rehearsal server cannot reproduce because only Go (the real Milvus) enforces them, or because
 # they are risks rather than failures. A rehearsal that passes despite them is expected, not a disagreement.
-GO_ONLY = frozenset({"sig.weak", "key.weak", "key.unsupported", "config.http_port_shared", "name.trailing_dot",
-                     "ca.path_length_exceeded"})
+GO_ONLY = go_only_codes()
 # The codes a rehearsal server's refusal of the client certificate surfaces as on the client (with Side.SERVER).
 # BoringSSL refuses client certificates Go accepts (observed against Milvus 2.3.5: an Ed25519 client key, a
 # keyUsage without digitalSignature, an issuer without keyCertSign), so Go's model decides those.
