@@ -71,6 +71,9 @@ class Request:
     key_password: Optional[bytes] = None
     # What the deployment files say (facts.deployment.DeploymentFacts); the config rules judge it in the rule pass.
     deployment: Optional[Any] = None
+    milvus_version: Optional[str] = None     # "2.5.4" as given or read from the deployment's image; None: newest line
+    milvus_version_source: str = ""          # where it came from ("--milvus-version", "image of service ...")
+    rehearsal: str = "auto"                  # "auto" (Go when a toolchain is there, else grpcio) | "go" | "grpcio"
     notes: tuple[str, ...] = ()               # what building the request decided for the user (defaults taken)
     client_exact: bool = False                # client roles are exactly the application's pymilvus arguments
     verbose: bool = False

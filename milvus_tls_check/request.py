@@ -52,6 +52,8 @@ class Options:
     pymilvus_args: Optional[str] = None
     key_password_env: Optional[str] = None
     verbose: bool = False
+    milvus_version: Optional[str] = None
+    rehearsal: str = "auto"
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -98,6 +100,9 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
         if server_name is None:
             server_name = found.server_name
         client_exact = found.client_exact
+    milvus_version, version_source = _milvus_version(options, deployment)
+    if options.rehearsal not in ("auto", "go", "grpcio"):
+        raise UsageError(f"--rehearsal {options.rehearsal}: choose auto, go or grpcio")
     if options.dir:
         if not os.path.isdir(options.dir):
             raise UsageError(f"--dir {options.dir}: not a directory")
@@ -128,7 +133,8 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     return Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
                    at=options.at, warn_days=options.warn_days, strict=options.strict, uri=options.uri,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
-                   key_password=password, deployment=deployment, notes=notes, client_exact=client_exact,
+                   key_password=password, deployment=deployment, notes=notes,
+                   milvus_version=milvus_version, milvus_version_source=version_source, rehearsal=options.rehearsal, client_exact=client_exact,
                    verbose=options.verbose)
 
 
@@ -140,3 +146,23 @@ def _check_uri(uri: str) -> None:
         parse_uri(uri)
     except BadUri as exc:
         raise UsageError(f"--uri: {exc}; use https:// (TLS) or http:// (plaintext)")
+
+
+def _milvus_version(options: Options, deployment) -> tuple[Optional[str], str]:
+    """--milvus-version, else the tag of the Milvus image the deployment files name, else None (newest line)."""
+    from .facts.milvus_lines import UnknownMilvusVersion, lookup
+    version, source = options.milvus_version, "--milvus-version"
+    image = getattr(deployment, "image", None) if deployment is not None else None
+    if not version and image is not None and image.tag:
+        version, source = image.tag, f"{image.ref}, {image.source}"
+        try:
+            lookup(version)
+        except UnknownMilvusVersion:
+            return None, ""      # a tag such as "latest" or "master-...": judge the newest line
+    if not version:
+        return None, ""
+    try:
+        lookup(version)
+    except UnknownMilvusVersion as exc:
+        raise UsageError(f"--milvus-version {version}: {exc}")
+    return version.lstrip("v"), source

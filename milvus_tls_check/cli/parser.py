@@ -87,6 +87,14 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
     live.add_argument("--timeout", type=_seconds, default=5.0, help="seconds for each network step (5)")
     live.add_argument("--no-handshake", action="store_true", help="static checks only")
     live.add_argument("--pymilvus", action="store_true", help="also try a real pymilvus client (subprocess)")
+    live.add_argument("--rehearsal", choices=("auto", "go", "grpcio"), default="auto",
+                      help="the server that rehearses Milvus: go (Go's crypto/tls, as Milvus; needs a Go toolchain: "
+                           "pip install 'milvus-tls-check[go]'), grpcio (BoringSSL plus the static Go model), "
+                           "auto (go when a toolchain is there)")
+    judge_version = d.add_argument_group("server build")
+    judge_version.add_argument("--milvus-version", metavar="X.Y[.Z]",
+                               help="the Milvus release the server runs (decides the Go rules); default: the image "
+                                    "tag in the deployment files, else the newest line")
     judge = d.add_argument_group("judgement")
     judge.add_argument("--warn-days", type=_days, default=30, help="warn when a certificate expires within N days (30)")
     judge.add_argument("--at", type=_instant, help="judge validity at this ISO-8601 instant instead of now")
