@@ -322,6 +322,9 @@ def _describe(issued, role: str) -> str:
             f"valid until {cert.not_valid_after_utc:%Y-%m-%d}")
 
 
+CONTAINER_TLS_DIR = "/milvus/tls"   # where the Milvus docs' Compose file mounts the TLS folder
+
+
 def instructions(plan: Plan, gen: Generated, written: Sequence[str]) -> str:
     out = plan.out.resolve()
     p = {n: str(out / n) for n in SET_FILES}
@@ -347,17 +350,21 @@ def instructions(plan: Plan, gen: Generated, written: Sequence[str]) -> str:
                      f"(rotation: milvus-tls gen --out DIR --from-ca {p['ca.pem']} --ca-key {p['ca.key']}).")
     lines += [
         "",
-        "# milvus.yaml (Docker Compose as in the docs: mount this directory at /milvus/tls and use /milvus/tls/<file>)",
+        f"# milvus.yaml: container paths (Docker Compose as in the docs: mount {out} at {CONTAINER_TLS_DIR}, "
+        f"e.g. `- {out}:{CONTAINER_TLS_DIR}:ro`)",
         "tls:",
-        f"  serverPemPath: {p['server.pem']}",
-        f"  serverKeyPath: {p['server.key']}",
-        f"  caPemPath: {ca_pem_path}",
+        f"  serverPemPath: {CONTAINER_TLS_DIR}/server.pem",
+        f"  serverKeyPath: {CONTAINER_TLS_DIR}/server.key",
+        f"  caPemPath: {CONTAINER_TLS_DIR}/ca.pem",
+        f"# (Milvus run on this host without a container: serverPemPath {p['server.pem']}, "
+        f"serverKeyPath {p['server.key']}, caPemPath {ca_pem_path})",
         "",
         "# --- tlsMode 1: one-way TLS (the server proves itself; clients send no certificate)",
         "common:",
         "  security:",
         "    tlsMode: 1",
         "",
+        "# pymilvus: host paths (where the application runs, here)",
         "from pymilvus import MilvusClient",
         "client = MilvusClient(",
         f'    uri="{uri}",',
@@ -370,6 +377,7 @@ def instructions(plan: Plan, gen: Generated, written: Sequence[str]) -> str:
         "  security:",
         "    tlsMode: 2",
         "",
+        "# pymilvus: host paths (where the application runs, here)",
         "from pymilvus import MilvusClient",
         "client = MilvusClient(",
         f'    uri="{uri}",',

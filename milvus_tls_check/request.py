@@ -14,9 +14,28 @@ from .errors import UsageError
 from .facts.pymilvus import BadUri, parse_uri, uri_host
 from .model import CLIENT_ROLES, Request, Role
 
-# --dir takes the docs' file names.
+# --dir takes the docs' file names, or cert-manager's (a kubernetes.io/tls Secret's keys written out).
 DIR_NAMES = {Role.SERVER_CERT: "server.pem", Role.SERVER_KEY: "server.key", Role.SERVER_CA: "ca.pem",
              Role.CLIENT_CERT: "client.pem", Role.CLIENT_KEY: "client.key"}
+CERT_MANAGER_NAMES = {Role.SERVER_CERT: "tls.crt", Role.SERVER_KEY: "tls.key", Role.SERVER_CA: "ca.crt",
+                      Role.CLIENT_CERT: "client.pem", Role.CLIENT_KEY: "client.key"}
+DIR_LAYOUTS = (("the Milvus docs' layout", DIR_NAMES), ("the cert-manager layout", CERT_MANAGER_NAMES))
+CLIENT_FLAGS = "--client-pem PATH --client-key PATH"
+
+
+def dir_layout(folder: str) -> tuple[str, Mapping[Role, str], Optional[str]]:
+    """Which file names a --dir folder uses: (label, role -> name, a note when it is not the docs' layout or
+    both layouts are there). The docs' names win when server.pem is present; else tls.crt picks cert-manager's."""
+    docs_there = os.path.lexists(os.path.join(folder, DIR_NAMES[Role.SERVER_CERT]))
+    cm_there = os.path.lexists(os.path.join(folder, CERT_MANAGER_NAMES[Role.SERVER_CERT]))
+    if cm_there and not docs_there:
+        label, names = DIR_LAYOUTS[1]
+        return label, names, (f"--dir {folder}: read {label} (tls.crt as tls.serverPemPath, tls.key as "
+                              "tls.serverKeyPath, ca.crt as tls.caPemPath and pymilvus ca_pem_path)")
+    label, names = DIR_LAYOUTS[0]
+    note = (f"--dir {folder}: holds both server.pem and tls.crt; read {label} (server.pem, server.key, ca.pem); give "
+            "--server-pem/--server-key/--ca-pem to check the other files") if cm_there else None
+    return label, names, note
 
 # Options field -> the role its path plays.
 PATH_OPTIONS = {"server_pem": Role.SERVER_CERT, "server_key": Role.SERVER_KEY, "ca_pem": Role.SERVER_CA,
@@ -80,7 +99,7 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     explicit: set[Role] = set()
     modes: tuple[int, ...] = (options.tls_mode,) if options.tls_mode else ()
     server_name: Optional[str] = options.server_name
-    notes: tuple[str, ...] = ()
+    notes: list[str] = []
     deployment = None
     client_exact = False
     if options.milvus_yaml or options.compose or options.k8s or options.pymilvus_args:
@@ -93,7 +112,8 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
         found = deployment_paths(deployment)
         paths.update(found.paths)
         explicit |= set(found.client_explicit)
-        if found.tls_mode in (1, 2) and not modes:
+        if found.tls_mode in (0, 1, 2) and not modes:
+            # the modes judged follow the effective tlsMode: 0 (Milvus's default, or a misnested key) is plaintext
             modes = (found.tls_mode,)
         # The application's URI names the host it dials (the name grpc checks); it is not made a live target:
         # reading deployment files stays a pre-deploy check unless --uri asks for a live one.
@@ -106,7 +126,10 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     if options.dir:
         if not os.path.isdir(options.dir):
             raise UsageError(f"--dir {options.dir}: not a directory")
-        for role, name in DIR_NAMES.items():
+        _label, names, layout_note = dir_layout(options.dir)
+        if layout_note:
+            notes.append(layout_note)
+        for role, name in names.items():
             if client_exact and role in CLIENT_ROLES:
                 continue  # the application's own pymilvus arguments decide the client side
             path = os.path.join(options.dir, name)
@@ -117,6 +140,11 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
         if value:
             paths[role] = value
             explicit.add(role)
+    if deployment is not None and not client_exact:
+        notes += _client_beside_server(paths, explicit, modes, deployment)
+    if not (paths.get(Role.CLIENT_CERT) or paths.get(Role.CLIENT_KEY)) and not client_exact and not modes:
+        notes.append("mode 2 (mutual TLS) was not judged: no client certificate was given; give "
+                     f"{CLIENT_FLAGS} (or --tls-mode 2) to check it")
     if options.uri:
         _check_uri(options.uri)
     if not paths.get(Role.SERVER_CERT) and not options.uri:
@@ -133,9 +161,35 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     return Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
                    at=options.at, warn_days=options.warn_days, strict=options.strict, uri=options.uri,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
-                   key_password=password, deployment=deployment, notes=notes,
+                   key_password=password, deployment=deployment, notes=tuple(dict.fromkeys(notes)),
                    milvus_version=milvus_version, milvus_version_source=version_source, rehearsal=options.rehearsal, client_exact=client_exact,
                    verbose=options.verbose)
+
+
+def _client_beside_server(paths: dict, explicit: set, modes: tuple, deployment) -> list[str]:
+    """Mutual TLS without a client certificate given: the folder the deployment mounts for the server files (the
+    docs' `tls/`) often holds client.pem and client.key; use them (saying so) rather than judge mode 2 without one."""
+    if modes and 2 not in modes:
+        return []
+    if Role.CLIENT_CERT in paths or Role.CLIENT_KEY in paths or explicit & set(CLIENT_ROLES):
+        return []
+    server = paths.get(Role.SERVER_CERT)
+    if not server or not os.path.isfile(server):
+        return []
+    folder = os.path.dirname(server)
+    cert, key = os.path.join(folder, "client.pem"), os.path.join(folder, "client.key")
+    if not (os.path.isfile(cert) and os.path.isfile(key)):
+        return []
+    paths[Role.CLIENT_CERT], paths[Role.CLIENT_KEY] = cert, key
+    info = deployment.paths.get("tls.serverPemPath") if deployment.has_config else None
+    if info is not None and deployment.in_secret_dir(server):
+        where = f"the volume mounted at {os.path.dirname(info.container)} (beside {os.path.basename(server)})"
+    elif info is not None and deployment.mounted:
+        where = f"{folder}, the folder mounted at {os.path.dirname(info.container)} beside tls.serverPemPath"
+    else:
+        where = f"{folder}, beside tls.serverPemPath"
+    return [f"mutual TLS: no client certificate was given, so the doctor used client.pem and client.key from {where} "
+            f"as pymilvus client_pem_path and client_key_path; give {CLIENT_FLAGS} to check others"]
 
 
 def _check_uri(uri: str) -> None:

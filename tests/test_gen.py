@@ -128,9 +128,12 @@ def test_prints_milvus_yaml_and_pymilvus_calls_for_both_modes(capsys, tmp_path: 
     assert status == 0, err
     d = out_dir.resolve()
     assert "tls:\n" in out
-    assert f"  serverPemPath: {d / 'server.pem'}\n" in out
-    assert f"  serverKeyPath: {d / 'server.key'}\n" in out
-    assert f"  caPemPath: {d / 'ca.pem'}\n" in out
+    # milvus.yaml holds the container paths (the folder mounted at /milvus/tls), labelled; pymilvus the host paths
+    assert "# milvus.yaml: container paths" in out and f"mount {d} at /milvus/tls" in out
+    assert "  serverPemPath: /milvus/tls/server.pem\n" in out
+    assert "  serverKeyPath: /milvus/tls/server.key\n" in out
+    assert "  caPemPath: /milvus/tls/ca.pem\n" in out
+    assert out.count("# pymilvus: host paths") == 2
     assert "common:\n  security:\n    tlsMode: 1\n" in out
     assert "common:\n  security:\n    tlsMode: 2\n" in out
     assert out.count("client = MilvusClient(") == 2

@@ -195,7 +195,10 @@ def misnested(config: MilvusConfig) -> list[tuple[Setting, str]]:
         norm = norm_key(s.key)
         if norm in _KNOWN_NORM or norm == norm_key(LEGACY_KEY):
             continue
-        leaf = norm_key(s.key.split(".")[-1])
+        parts = s.key.split(".")
+        leaf = norm_key(parts[-1])
+        if leaf == "mode" and len(parts) > 1 and norm_key(parts[-2]) in ("tls", "security"):
+            leaf = "tlsmode"      # `tls: {mode: 1}`: meant as common.security.tlsMode
         if leaf not in _LEAVES:
             continue
         name = _LEAVES[leaf]

@@ -16,6 +16,10 @@ _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 def testsuite(report: Report, name: str = "milvus-tls doctor") -> ET.Element:
     suite = ET.Element("testsuite", name=name)
+    if report.server_build is not None:   # which Milvus build was judged, and what rehearsed it
+        props = ET.SubElement(suite, "properties")
+        for key, value in report.server_build.to_dict().items():
+            ET.SubElement(props, "property", name=f"server_build.{key}", value=value)
     failures = skipped = 0
     for c in report.checks:
         case = ET.SubElement(suite, "testcase", classname=f"milvus-tls.{c.check}", name=f"{c.title} [{c.subject}]")
@@ -27,7 +31,8 @@ def testsuite(report: Report, name: str = "milvus-tls doctor") -> ET.Element:
         elif failing:
             failures += 1
             body = "\n".join(f"{f.code}: {f.message}\nfix: {f.fix}" for f in failing)
-            ET.SubElement(case, "failure", message="; ".join(f.code for f in failing), type=failing[0].code).text = body
+            ET.SubElement(case, "failure", message="; ".join(f"{f.code}: {f.message}" for f in failing),
+                          type=failing[0].code).text = body
         others = [f for f in c.findings if f not in failing]
         if others:
             ET.SubElement(case, "system-out").text = "\n".join(
@@ -40,7 +45,8 @@ def testsuite(report: Report, name: str = "milvus-tls doctor") -> ET.Element:
             skipped += 1
         elif not h.ok:
             failures += 1
-            ET.SubElement(case, "failure", message=h.code, type=h.code).text = h.detail
+            ET.SubElement(case, "failure", message=f"{h.code}: {h.detail}" if h.detail else h.code,
+                          type=h.code).text = h.detail
     for d in report.disagreements:
         case = ET.SubElement(suite, "testcase", classname="milvus-tls.model", name="static verdict agrees with handshake")
         ET.SubElement(case, "failure", message="handshake.disagreement").text = d

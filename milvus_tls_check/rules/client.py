@@ -15,7 +15,7 @@ from ..facts.deployment import DeploymentFacts
 from ..facts.pymilvus import MUTUAL_KEYWORDS, TRUST_MUTUAL, TRUST_SYSTEM_ROOTS
 from ..findings import finding
 from ..model import Finding, Role, Severity
-from . import Context, result, rule
+from . import Context, not_run, result, rule
 
 MUTUAL_ARGS = MUTUAL_KEYWORDS
 SUBJECT_CLIENT = "pymilvus arguments"
@@ -123,6 +123,19 @@ def check_deployment_client(ctx: Context):
                      SUBJECT_CLIENT, findings)
 
 
+NO_CLIENT_REASON = ("no client certificate was given, so the client side of mutual TLS (tlsMode 2) cannot be "
+                    "judged; give the files the application passes as client_pem_path and client_key_path: "
+                    "--client-pem PATH --client-key PATH")
+
+
+def no_client_material(ctx: Context, params) -> bool:
+    """Mode 2 with no client certificate or key anywhere in the input (and no one-way server_pem_path chosen): the
+    input is missing, not wrong. The application's own arguments (--pymilvus-args) are judged as they are."""
+    if ctx.request.client_exact or params.server_pem_path:
+        return False
+    return not (params.client_pem_path or params.client_key_path)
+
+
 def _codes_said(ctx: Context) -> set[str]:
     return {f.code for f in deployment_client_findings(ctx)} if ctx.deployment is not None else set()
 
@@ -134,9 +147,15 @@ def check_client_params(ctx: Context):
         return  # a plaintext client has no TLS parameters; the live attempt tells whether the server agrees
     already = _codes_said(ctx)   # the application's arguments were judged by client.deployment: say it once
     for mode in ctx.modes:
+        if mode not in (1, 2):
+            continue   # tlsMode 0: no TLS parameters to judge; config.* and client.deployment say the rest
         params = ctx.client(mode)
         subject = f"pymilvus parameters for tlsMode {mode}"
         findings = []
+        if mode == 2 and no_client_material(ctx, params):
+            yield not_run("client", f"mode {mode}: pymilvus parameters select the right channel", subject,
+                          NO_CLIENT_REASON, mode=mode)
+            continue
         if mode == 2 and not params.sends_client_cert:
             given = [k for k in MUTUAL_ARGS if getattr(params, k)]
             if params.server_pem_path and (params.client_pem_path or params.client_key_path):
