@@ -104,6 +104,16 @@ _CODES: tuple[Code, ...] = (
     _c("file.unreadable", "File exists but cannot be read",
        "A directory, a FIFO, a device or a file without read permission: Milvus and pymilvus cannot load it.",
        "Point the setting at a regular, readable file (`ls -l PATH`; `chmod 0644` for certificates, `0600` for keys owned by the service user)."),
+    _c("file.bom", "File starts with a UTF-8 byte-order mark",
+       """Editors on Windows save a BOM (EF BB BF) before the first `-----BEGIN` line. Go's pem.Decode finds a
+       BEGIN line only at the start of the file or of a line, so Go skips that block: Milvus exits at start
+       ("tls: failed to find any PEM data in certificate input" / "... in key input"; tlsMode 2 with such a
+       tls.caPemPath: "fail to append ca to cert"; observed with Go 1.21 and 1.24). grpcio (pymilvus) refuses it
+       too: a BOM in ca_pem_path/server_pem_path gives "Could not load any root certificate", in the client cert
+       or key "Failed to create security handshaker" (observed, grpcio 1.85). Text before BEGIN on its own line,
+       CRLF line endings and an EC PARAMETERS block do load.""",
+       """Strip the three bytes: `sed -i '1s/^\xEF\xBB\xBF//' FILE` (the finding names the file), or save the
+       file as "UTF-8" without BOM."""),
     ),
     *_family("Keys",
     _c("key.encrypted", "Private key is encrypted with a passphrase",
@@ -148,6 +158,14 @@ _CODES: tuple[Code, ...] = (
        cryptography announces it will stop parsing them.""",
        "Reissue with a positive random serial (openssl does this by default: `-CAcreateserial` or `-set_serial 0x$(openssl rand -hex 16)`).",
        severity=W, by=GO),
+    _c("cert.unknown_critical_extension", "Certificate has a critical extension the verifier does not know",
+       """A critical extension a verifier does not implement makes it refuse the certificate. Milvus (Go,
+       tlsMode 2) on a client certificate or its CAs: "x509: unhandled critical extension"; pymilvus
+       (BoringSSL) on the server certificate: CERTIFICATE_VERIFY_FAILED ("unsupported critical extension").
+       Observed with Go 1.21/1.24 and grpcio 1.85. Go before 1.22 (Milvus 2.3, 2.4) also does not handle
+       critical policyMappings, policyConstraints and inhibitAnyPolicy.""",
+       """Reissue without the extension or with it non-critical (drop `critical,` from its line in the openssl
+       extension section)."""),
     ),
     *_family("Chain",
     _c("chain.untrusted", "No chain from the certificate to the trust file the peer uses",
@@ -163,6 +181,14 @@ _CODES: tuple[Code, ...] = (
        """An issuing certificate (an intermediate, or a trust-file root with basicConstraints present) without
        CA:TRUE: Go and BoringSSL refuse to build a chain through it.""",
        "Reissue the CA with `basicConstraints = critical, CA:TRUE` (openssl `-extensions v3_ca`)."),
+    _c("chain.name_constraints", "A CA's name constraints exclude the certificate's names",
+       """A CA with a nameConstraints extension may only sign for the names it permits. Milvus (Go, tlsMode 2)
+       refuses a client certificate outside them: "x509: a root or intermediate certificate is not authorized
+       to sign for this name" (Go applies the constraints of the trust anchor too); pymilvus (BoringSSL)
+       refuses such a server certificate with CERTIFICATE_VERIFY_FAILED ("permitted/excluded subtree
+       violation"). Observed with Go 1.21/1.24 and grpcio 1.85.""",
+       """Issue the certificate from a CA whose constraints permit its names, or put only permitted names in
+       its subjectAltName (`subjectAltName = DNS:host.permitted.example`)."""),
     _c("ca.key_cert_sign_missing", "CA key usage lacks keyCertSign",
        "BoringSSL (pymilvus) refuses a chain whose issuer has a keyUsage extension without keyCertSign.",
        "Reissue the CA with `keyUsage = critical, keyCertSign, cRLSign` (or without keyUsage).",
@@ -219,6 +245,15 @@ _CODES: tuple[Code, ...] = (
        BoringSSL rejects MD5. A self-signed trust anchor's own signature is never checked.""",
        "Reissue with SHA-256: `openssl x509 -req -sha256 ...`.",
        go_only=True),
+    _c("sig.unsupported", "Certificate signature algorithm the verifier does not implement",
+       """Go verifies RSA PKCS#1 v1.5, ECDSA and Ed25519 signatures, and RSA-PSS only with SHA-256/384/512, MGF1
+       of the same hash and a salt as long as the hash (the TLS 1.3 profile); anything else fails with
+       "x509: cannot verify signature: algorithm unimplemented" (Milvus, tlsMode 2, on a client certificate).
+       BoringSSL (pymilvus) has the same RSA-PSS rule for the server certificate: "BAD_ENCODING: certificate
+       signature failure". `openssl x509 -sigopt rsa_padding_mode:pss` without a salt length writes the maximum
+       salt, which both refuse (observed with Go 1.21/1.24 and grpcio 1.85).""",
+       """Re-sign with `-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest` (SHA-256, salt 32), or with
+       plain `-sha256` (PKCS#1 v1.5)."""),
     ),
     *_family("Client parameters",
     _c("client.cert_missing", "Mutual TLS without a client certificate",

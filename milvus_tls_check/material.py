@@ -7,7 +7,9 @@ take more than MAX_BYTES.
 from __future__ import annotations
 
 import bisect
+import binascii
 import re
+from dataclasses import replace
 from typing import Mapping, Optional
 
 from cryptography import x509
@@ -16,7 +18,10 @@ from cryptography.hazmat.primitives import serialization
 from .facts.fileio import MAX_BYTES, Problem, ReadResult, read_bounded
 from .facts.x509 import fingerprint, quiet_parsing, serial_number, spki_fingerprint
 from .findings import finding
-from .model import FileKind, Finding, LoadedFile, Material, Request, Role
+from .model import FileKind, Finding, LoadedFile, Material, Request, Role, Severity
+
+BOM = b"\xef\xbb\xbf"
+_OID_RSASSA_PSS = "1.2.840.113549.1.1.10"
 
 # Re-exported for modules that import them from here today (handshake/*, tests): quiet_parsing, serial_number
 # (facts.x509) and MAX_BYTES (facts.fileio). New code imports them from facts.
@@ -58,8 +63,63 @@ def load_file(role: Role, path: str, key_password: Optional[bytes] = None) -> Lo
             finding("file.empty", subj, f"{path} is empty ({len(data)} bytes)."),))
     blocks = _pem_blocks(data.replace(b"\r\n", b"\n"))
     if blocks:
-        return _from_pem(role, path, subj, blocks, mode_bits, key_password)
+        loaded = _from_pem(role, path, subj, blocks, mode_bits, key_password)
+        if data.startswith(BOM):
+            loaded = replace(loaded, findings=(_bom_finding(role, path, subj, loaded),) + loaded.findings)
+        return loaded
     return _from_binary(role, path, subj, data, mode_bits, key_password)
+
+
+def _bom_finding(role: Role, path: str, subj: str, loaded: LoadedFile) -> Finding:
+    """A UTF-8 BOM before the first BEGIN line. Go's pem.Decode takes a BEGIN line only at the start of the data or
+    after a newline, so it skips the first block (observed, Go 1.21.13/1.24.11: LoadX509KeyPair "tls: failed to find
+    any PEM data in certificate input" / "... in key input"; AppendCertsFromPEM false -> "fail to append ca to
+    cert"). grpcio 1.85 (BoringSSL's PEM reader, line-based) refuses it too: "Could not load any root certificate"
+    for a trust file, "Failed to create security handshaker" for the client cert or key (observed)."""
+    fix = f"Strip it: `sed -i '1s/^\\xEF\\xBB\\xBF//' {path}`."
+    first = loaded.certs[0].subject.rfc4514_string() if loaded.certs else ""
+    if role in (Role.SERVER_CERT, Role.SERVER_KEY):
+        what = "certificate" if role is Role.SERVER_CERT else "key"
+        extra = (f" Go skips the first block ({first}) and would take the next certificate as the leaf."
+                 if role is Role.SERVER_CERT and len(loaded.certs) > 1 else "")
+        return finding("file.bom", subj, f"{path} starts with a UTF-8 byte-order mark: Go's PEM reader does not see "
+                       f"the first block, so Milvus exits at start (\"tls: failed to find any PEM data in {what} "
+                       f"input\").{extra} {fix}")
+    if role is Role.SERVER_CA:
+        if len(loaded.certs) > 1:
+            return finding("file.bom", subj, f"{path} starts with a UTF-8 byte-order mark: Go skips its first "
+                           f"certificate ({first}), so Milvus (tlsMode 2) does not trust clients issued by it. {fix}",
+                           severity=Severity.WARNING)
+        return finding("file.bom", subj, f"{path} starts with a UTF-8 byte-order mark: Go finds no certificate in "
+                       f"it, so Milvus with tlsMode 2 exits at start (\"fail to append ca to cert\"). {fix}")
+    if role in (Role.CLIENT_CA, Role.CLIENT_SERVER_PEM):
+        return finding("file.bom", subj, f"{path} starts with a UTF-8 byte-order mark: pymilvus's grpcio cannot "
+                       f"read the root (\"Could not load any root certificate\", then \"Failed to create security "
+                       f"handshaker\"), and Milvus's Go skips it too if this is also tls.caPemPath. {fix}")
+    return finding("file.bom", subj, f"{path} starts with a UTF-8 byte-order mark: pymilvus's grpcio cannot read "
+                   f"it (\"Failed to create security handshaker\"). {fix}")
+
+
+def _pkcs8_algorithm(data: bytes, encoding: str) -> Optional[str]:
+    """The algorithm OID of a PKCS#8 PrivateKeyInfo (PEM "PRIVATE KEY" or DER), or None."""
+    der = data
+    if encoding == "pem":
+        lines = data.replace(b"\r\n", b"\n").split(b"\n")
+        body = b"".join(line for line in lines if line and not line.startswith(b"-----") and b":" not in line)
+        try:
+            der = binascii.a2b_base64(body)
+        except (binascii.Error, ValueError):
+            return None
+    try:
+        _, s, e = _der_item(der, 0)
+        children = _der_children(der, s, e)
+        if len(children) < 2 or children[0][0] != 0x02:
+            return None
+        alg = children[1]
+        oid_item = _der_children(der, alg[1], alg[2])[0]
+        return _oid(der, oid_item[1], oid_item[2]) if oid_item[0] == 0x06 else None
+    except (IndexError, ValueError):
+        return None
 
 
 def _pem_blocks(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -191,6 +251,15 @@ def _parse_key(role, path, subj, data, encoding, mode_bits, key_password, label=
                 note = " The given password does not open it."
         findings.append(finding("key.encrypted", subj,
                                 f"{path} is encrypted; Milvus and pymilvus cannot load encrypted keys.{note}"))
+    if key is not None and not encrypted and _pkcs8_algorithm(data, encoding) == _OID_RSASSA_PSS:
+        findings.append(finding(
+            "key.unsupported", subj,
+            f"{path} is an RSA-PSS key (`openssl genpkey -algorithm RSA-PSS`): "
+            + ("Go's tls.LoadX509KeyPair cannot parse it, so Milvus exits at start (\"tls: failed to parse private "
+               "key\")." if role is Role.SERVER_KEY else
+               "pymilvus's grpcio cannot use it (\"Failed to create security handshaker\").")
+            + f" Write a plain RSA key (`openssl genpkey -algorithm RSA -out {path}`) and reissue the certificate "
+              "from it (observed, Go 1.21/1.24, grpcio 1.85)."))
     if encoding == "der":
         findings.insert(0, finding("file.der", subj, f"{path} is a DER (binary) private key; {role.setting} needs PEM."))
     return LoadedFile(role, path, FileKind.KEY, encoding, key=key, key_encrypted=encrypted, mode_bits=mode_bits,

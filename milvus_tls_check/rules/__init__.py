@@ -19,6 +19,36 @@ class Context:
     modes: tuple[int, ...]
     at: dt.datetime
     deployment: Optional[Any] = None   # facts.deployment.DeploymentFacts when deployment files were given
+    # facts.milvus_lines.MilvusBuild judged (Go toolchain and go.mod go line decide the version-dependent rules);
+    # None: looked up from request.milvus_version (None there: the newest line).
+    build: Optional[Any] = None
+
+    def __post_init__(self):
+        if self.build is None:
+            from ..facts import milvus_lines
+            try:
+                build = milvus_lines.lookup(self.request.milvus_version)
+            except milvus_lines.UnknownMilvusVersion:
+                build = milvus_lines.lookup(None)
+            object.__setattr__(self, "build", build)
+
+    @property
+    def judged(self) -> str:
+        """The server build judged, for messages: "Milvus 2.5.0-2.5.10 (Go 1.22.7, go.mod go 1.22)"."""
+        b = self.build
+        return f"Milvus {b.versions} (Go {b.go_toolchain}, go.mod go {b.go_line})"
+
+    def go_rule(self, since: str) -> bool:
+        """Does the judged build enforce a Go rule introduced in Go `since` behind a GODEBUG setting whose old
+        default the go.mod `go` line keeps (x509negativeserial 1.23, rsa1024min 1.24)? Both the toolchain and the
+        go line must be at least `since` (a go line below 1.20 counts as 1.20)."""
+        from ..facts.milvus_lines import max_line
+        want = _vkey(since)
+        return _vkey(self.build.go_toolchain)[:2] >= want and _vkey(max_line(self.build.go_line))[:2] >= want
+
+    def go_at_least(self, version: str) -> bool:
+        """Is the judged build's Go toolchain at least `version` (rules without a GODEBUG switch)?"""
+        return _vkey(self.build.go_toolchain)[:2] >= _vkey(version)
 
     def file(self, role: Role) -> Optional[LoadedFile]:
         return self.material.get(role)
@@ -47,8 +77,13 @@ class Context:
         return [f if f.modes or not modes else replace(f, modes=modes) for f in findings]
 
 
+def _vkey(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
 def context_for(files: Mapping[Role, Any], *, modes: tuple[int, ...] = (1, 2), server_name: Optional[str] = "localhost",
-                at: Optional[dt.datetime] = None, warn_days: int = 30, uri: Optional[str] = None) -> Context:
+                at: Optional[dt.datetime] = None, warn_days: int = 30, uri: Optional[str] = None,
+                milvus_version: Optional[str] = None) -> Context:
     """A Context from objects already in memory, no file read: for each role a sequence of certificates (file
     order) or a private key. Paths are the role names (server_pem.pem, ...). For tests and library callers that
     hold cryptography objects; the doctor itself builds its Context from loaded material."""
@@ -63,7 +98,7 @@ def context_for(files: Mapping[Role, Any], *, modes: tuple[int, ...] = (1, 2), s
         else:
             loaded.append(loaded_file(role, path, key=value, mode_bits=0o600))
     request = Request(paths, modes=modes, server_name=server_name, at=at,
-                      warn_days=warn_days, uri=uri)
+                      warn_days=warn_days, uri=uri, milvus_version=milvus_version)
     return Context(request, material_of(*loaded), modes, at or dt.datetime.now(dt.timezone.utc))
 
 

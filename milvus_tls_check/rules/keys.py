@@ -45,17 +45,32 @@ def _owner(ctx: Context, key) -> str:
     return ""
 
 
-def key_strength_finding(public_key, subject: str, what: str, role: Role = Role.SERVER_CERT):
-    """RSA < 1024 cannot sign a TLS 1.3 handshake (and fails Go 1.24+); < 2048 is weak; the server's key must be one
-    grpc's client offers to verify (not Ed25519/Ed448/DSA). Observed: an Ed25519 *client* key works with Milvus
-    (pymilvus signs with it, Go verifies it), an Ed25519 server key does not."""
+def key_strength_finding(public_key, subject: str, what: str, role: Role = Role.SERVER_CERT, *, ctx=None,
+                         go_verifies: bool = False):
+    """RSA < 1024 in a leaf cannot sign a TLS 1.3 handshake; in a CA it fails Go 1.24+ (go line 1.24+,
+    rsa1024min) where Go verifies (go_verifies: tls.caPemPath or the client's chain, mode 2) and is accepted by
+    BoringSSL (observed); < 2048 is weak. The server's key must be one grpc's client offers to verify in TLS 1.3:
+    not Ed25519/Ed448/DSA and not P-521 (observed: BoringSSL's client does not offer ecdsa_secp521r1_sha512).
+    Observed: an Ed25519 *client* key works with Milvus (pymilvus signs with it, Go verifies it)."""
     kind = key_type(public_key)
+    leaf = role in (Role.SERVER_CERT, Role.CLIENT_CERT)
     if kind == "rsa":
         bits = rsa_bits(public_key)
-        if bits < 1024:
+        if bits < 1024 and leaf:
             return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key: too small to sign a TLS 1.3 "
                            "handshake (observed: NO_COMMON_SIGNATURE_ALGORITHMS), and Go 1.24+ refuses it outright.",
                            severity=Severity.ERROR)
+        if bits < 1024:
+            if go_verifies and ctx is not None and ctx.go_rule("1.24"):
+                return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key; {ctx.judged} refuses "
+                               "certificates it signed (rsa1024min: \"crypto/rsa: {bits}-bit keys are insecure\", "
+                               "\"x509: certificate signed by unknown authority\").".replace("{bits}", str(bits)),
+                               severity=Severity.ERROR, modes=(2,))
+            judged = f"{ctx.judged} accepts it (GODEBUG rsa1024min=0 from its go.mod go line); " if go_verifies and ctx \
+                else ""
+            return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key; {judged}grpcio (BoringSSL) "
+                           "accepts it, but Milvus builds on Go 1.24 with go.mod go 1.24 (2.5.11+, 2.6) refuse "
+                           "client certificates it signed.", severity=Severity.WARNING)
         if bits < 2048:
             return finding("key.weak", subject, f"{what} has an RSA {bits}-bit key (below 2048).")
         return None
@@ -64,12 +79,25 @@ def key_strength_finding(public_key, subject: str, what: str, role: Role = Role.
         if curve not in GO_TLS_CURVES:
             return finding("key.unsupported", subject, f"{what} uses curve {curve}; Go's TLS "
                            "accepts only P-256, P-384 and P-521.")
+        if curve == "secp521r1" and role is Role.SERVER_CERT:
+            return finding("key.unsupported", subject, f"{what} has a P-521 key: pymilvus's grpcio (BoringSSL) "
+                           "client does not offer ecdsa_secp521r1_sha512 in TLS 1.3, so the handshake fails "
+                           "(client: SSLV3_ALERT_HANDSHAKE_FAILURE; Milvus's Go: \"tls: peer doesn't support any of "
+                           "the certificate's signature algorithms\"; observed with grpcio 1.85). Use P-256 or P-384.")
         return None
     if kind == "dsa" or (role is Role.SERVER_CERT and kind in ("ed25519", "ed448")):
         return finding("key.unsupported", subject, f"{what} has a {describe_key(public_key)} key, which grpc's "
                        "BoringSSL client does not accept from a server (Go: \"peer doesn't support any of the "
                        "certificate's signature algorithms\").")
     return None
+
+
+def _go_verifies(ctx: Context, f) -> bool:
+    """Does Milvus (Go) verify signatures made by the keys in this file (mode 2: tls.caPemPath, the client chain)?"""
+    if 2 not in ctx.modes:
+        return False
+    params = ctx.client(2)
+    return f.path == ctx.request.path(Role.SERVER_CA) or (params.sends_client_cert and f.path == params.client_pem_path)
 
 
 @rule("keys.strength", codes=("key.weak", "key.unsupported"))
@@ -86,7 +114,8 @@ def check_key_strength(ctx: Context):
             seen.add(fp)
             what = f"certificate #{index + 1} ({cert.subject.rfc4514_string()})"
             leaf_role = role if index == 0 and role in (Role.SERVER_CERT, Role.CLIENT_CERT) else Role.SERVER_CA
-            hit = key_strength_finding(cert.public_key(), subject_of(role, f.path), what, leaf_role)
+            hit = key_strength_finding(cert.public_key(), subject_of(role, f.path), what, leaf_role, ctx=ctx,
+                                       go_verifies=_go_verifies(ctx, f))
             if hit:
                 findings.append(hit)
         yield result("keys.strength", f"key types and sizes in {role.setting}", subject_of(role, f.path),

@@ -6,8 +6,51 @@ import datetime as dt
 from ..facts.x509 import fingerprint, readable_name, serial_number
 from ..findings import finding
 from ..material import subject_of
-from ..model import Severity
+from ..model import Role, Severity
 from . import Context, result, rule
+
+
+def go_parses(ctx: Context, f, index: int) -> tuple[int, ...]:
+    """The tlsModes in which Milvus (Go) parses certificate #index of file f with crypto/x509: the server leaf
+    (tls.LoadX509KeyPair, x509keypairleaf), tls.caPemPath (AppendCertsFromPEM, mode 2) and every certificate the
+    client sends (mode 2). () when Go never parses it."""
+    modes: set[int] = set()
+    if f.path == ctx.request.path(Role.SERVER_CERT) and index == 0:
+        modes.update(ctx.modes)
+    if 2 in ctx.modes:
+        if f.path == ctx.request.path(Role.SERVER_CA):
+            modes.add(2)
+        params = ctx.client(2)
+        if params.sends_client_cert and f.path == params.client_pem_path:
+            modes.add(2)
+    return tuple(sorted(modes))
+
+
+def serial_finding(ctx: Context, f, index: int, cert, subject: str):
+    """Negative serials: Go 1.23+ refuses them when the go.mod go line is 1.23+ too (GODEBUG x509negativeserial
+    keeps accepting them below; observed with Go 1.24.11 and go lines 1.21-1.24: "x509: negative serial number").
+    A zero serial breaks RFC 5280 but every Go accepts it; BoringSSL (pymilvus) accepts both (observed)."""
+    serial = serial_number(cert)
+    name = readable_name(cert)
+    if serial == 0:
+        return finding("cert.serial_invalid", subject, f"{name} has serial number 0 (RFC 5280 wants a positive serial); "
+                       "Go and grpcio still accept it.", severity=Severity.WARNING)
+    modes = go_parses(ctx, f, index)
+    if not modes:
+        return finding("cert.serial_invalid", subject, f"{name} has serial number {serial}; only Milvus's Go would "
+                       "refuse it (Go 1.23+ with go.mod go 1.23+) and Go does not read this file.",
+                       severity=Severity.WARNING)
+    if ctx.go_rule("1.23"):
+        what = ("Milvus exits at start (\"proxy can't create creds: x509: negative serial number\")"
+                if f.path == ctx.request.path(Role.SERVER_CERT) and index == 0 else
+                "Milvus refuses it in tlsMode 2 (\"tls: failed to parse client certificate: x509: negative serial "
+                "number\"; a CA like it in tls.caPemPath is skipped: \"fail to append ca to cert\")")
+        return finding("cert.serial_invalid", subject, f"{name} has serial number {serial}; {ctx.judged} refuses it: "
+                       f"{what}.", severity=Severity.ERROR,
+                       modes=() if set(modes) >= set(ctx.modes) else modes)
+    return finding("cert.serial_invalid", subject, f"{name} has serial number {serial}; {ctx.judged} accepts it "
+                   f"(GODEBUG x509negativeserial=1 from its go.mod go line), Milvus 2.5.11+ and 2.6 (Go 1.24, go "
+                   "1.24) refuse it.", severity=Severity.WARNING)
 
 
 def _when(t: dt.datetime) -> str:
@@ -25,7 +68,7 @@ def check_validity(ctx: Context):
         # In a bundle of several trust anchors an expired extra one is unused, not fatal.
         bundle = len(f.certs) > 1 and role.value.endswith("ca_pem")
         findings = []
-        for cert in f.certs:
+        for index, cert in enumerate(f.certs):
             fp = fingerprint(cert)
             if fp in seen:
                 continue
@@ -34,8 +77,7 @@ def check_validity(ctx: Context):
             start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
             sev = Severity.WARNING if bundle else None
             if serial_number(cert) <= 0:
-                findings.append(finding("cert.serial_invalid", subject, f"{name} has serial number "
-                                        f"{serial_number(cert)}; Go 1.23+ refuses it."))
+                findings.append(serial_finding(ctx, f, index, cert, subject))
             if ctx.at > end:
                 findings.append(finding("cert.expired", subject, f"{name} expired {_when(end)} "
                                         f"(judged at {_when(ctx.at)}).", severity=sev))
