@@ -77,7 +77,13 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements,
                   inputs=inputs, fingerprints=fingerprints(material),
                   judged_at=request.judged_at().strftime("%Y-%m-%dT%H:%M:%SZ"), strict=request.strict,
-                  notes=notes)
+                  notes=notes, server_build=_server_build(request, handshakes))
+
+
+def _server_build(request: Request, handshakes: tuple[Handshake, ...]):
+    """Which Milvus build was judged and what rehearsed it (pure; the handshake package is cheap to import)."""
+    from .handshake.serverbuild import server_build
+    return server_build(request, handshakes)
 
 
 def _deployment_notes(request: Request, material: Material) -> tuple[str, ...]:

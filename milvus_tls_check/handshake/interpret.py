@@ -53,29 +53,39 @@ def _rehearsal(plan: HandshakePlan, raw: RawAttempt, mode: int) -> Handshake:
     if raw.ok:
         if pymilvus:
             detail = "pymilvus.MilvusClient connected to the rehearsal server"
-            return Handshake(mode, p.target, True, "handshake.ok", detail, seconds=raw.seconds, **impls)
+            return Handshake(mode, p.target, True, "handshake.ok", _with_go_words(detail, raw), seconds=raw.seconds,
+                             **impls)
         who = f"; the server saw client certificate {raw.seen_client_subject}" if raw.seen_client_subject else ""
         return Handshake(mode, p.target, True, "handshake.ok",
-                         f"TLS handshake and GetVersion succeeded as pymilvus would connect "
-                         f"(trust: {params.trust}, server_name {params.server_name!r}){who}",
+                         _with_go_words(f"TLS handshake and GetVersion succeeded as pymilvus would connect "
+                                        f"(trust: {params.trust}, server_name {params.server_name!r}){who}", raw),
                          tls_version=raw.tls_version, seconds=raw.seconds, **impls)
     if raw.params_error:
-        return Handshake(mode, p.target, False, "handshake.failed", raw.error, seconds=raw.seconds,
-                         side=Side.CLIENT, **impls)
+        return Handshake(mode, p.target, False, "handshake.failed", _with_go_words(raw.error, raw),
+                         seconds=raw.seconds, side=Side.CLIENT, **impls)
     text = (raw.cause or raw.error) if pymilvus else raw.error
     extra = " | ".join(raw.log_lines) if pymilvus else ""
     why, side = _classify(text, raw, cert_requested=mode == 2, server_speaks_tls=True, extra=extra)
     if pymilvus:
-        return Handshake(mode, p.target, False, why.code, f"pymilvus raised {explain.trim(raw.error, 200)}; "
-                         f"the reason: {why.detail}", seconds=raw.seconds, side=side, **impls)
+        return Handshake(mode, p.target, False, why.code,
+                         _with_go_words(f"pymilvus raised {explain.trim(raw.error, 200)}; the reason: {why.detail}",
+                                        raw), seconds=raw.seconds, side=side, **impls)
     server = plan.server(mode)
     leaf = server.cert.leaf if server is not None and server.cert is not None else None
     if leaf is not None:
         why = explain.with_context(why, server_name=params.server_name,
                                    names=explain.leaf_names(san_strings(leaf), leaf.subject.rfc4514_string()),
                                    issuer=leaf.issuer.rfc4514_string(), trust=params.root_path)
-    return Handshake(mode, p.target, False, why.code, why.detail, tls_version=raw.tls_version, seconds=raw.seconds,
-                     side=side, **impls)
+    return Handshake(mode, p.target, False, why.code, _with_go_words(why.detail, raw), tls_version=raw.tls_version,
+                     seconds=raw.seconds, side=side, **impls)
+
+
+def _with_go_words(detail: str, raw: RawAttempt) -> str:
+    """The rehearsal server's own per-connection lines (Go's HANDSHAKE lines), after the detail."""
+    if not raw.server_words or raw.planned.server.kind is not ServerKind.GO_REHEARSAL:
+        return detail
+    version = f" {raw.server_impl_version}" if raw.server_impl_version else ""
+    return f"{detail} [Go{version} said: {' | '.join(explain.trim(w, 300) for w in raw.server_words)}]"
 
 
 def _classify(text: str, raw: RawAttempt, *, cert_requested: Optional[bool], server_speaks_tls: Optional[bool],

@@ -32,7 +32,8 @@ class RawAttempt:
     server_version: str = ""          # what GetVersion answered
     tls_version: Optional[str] = None  # negotiated version, as the rehearsal server saw it
     seen_client_subject: Optional[str] = None   # the client certificate the rehearsal server saw
-    server_log: tuple[str, ...] = ()  # the rehearsal server's own per-connection lines (Go's HANDSHAKE lines)
+    server_log: tuple[str, ...] = ()  # the rehearsal server's refusals, in its own words (Go's HANDSHAKE errors)
+    server_words: tuple[str, ...] = ()  # every per-connection line the rehearsal server printed (Go: HANDSHAKE ...)
     probe: Any = None                 # the ssl probe's facts (probe.ProbeResult)
     client_version: str = ""          # grpcio / pymilvus version actually used
     server_impl_version: str = ""     # grpcio version of the grpcio rehearsal, Go version of the Go rehearsal
@@ -70,7 +71,8 @@ def _rehearse(server: ServerPlan, attempts: list[PlannedAttempt], timeout: float
                 out.append(_with(raw, seconds=time.monotonic() - (t0 if not out else t1), **collect()))
     except CouldNotRun as exc:
         done = {id(r.planned) for r in out}
-        out += [RawAttempt(a, ran=False, error=str(exc), seconds=time.monotonic() - t0)
+        version = getattr(exc, "server_version", "")   # the Go that refused the files, when it got that far
+        out += [RawAttempt(a, ran=False, error=str(exc), seconds=time.monotonic() - t0, server_impl_version=version)
                 for a in attempts if id(a) not in done]
     return out
 
@@ -109,7 +111,7 @@ def _serve(server: ServerPlan, timeout: float) -> Iterator[tuple[int, Callable[[
         except gofront.GoFrontError as exc:
             raise CouldNotRun(f"the Go rehearsal could not be built: {exc}")
         if build is None:
-            raise CouldNotRun("no Go toolchain for the Go rehearsal (pip install 'milvus-tls-check[go]')")
+            raise CouldNotRun(gofront.install_hint(server.milvus_version))
         with contextlib.ExitStack() as stack:
             backend = stack.enter_context(serving(None, 0, seen))
             try:
@@ -117,9 +119,9 @@ def _serve(server: ServerPlan, timeout: float) -> Iterator[tuple[int, Callable[[
                                                                 server.key_path, server.ca_path or None, backend,
                                                                 timeout))
             except gofront.GoLoadError as exc:
-                raise CouldNotRun(f"{WONT_START}: Go: {exc}")
+                raise _could_not_run(f"{WONT_START}: Go {build.go_version}: {exc}", build.go_version)
             except gofront.GoFrontError as exc:
-                raise CouldNotRun(f"the Go rehearsal could not start: {exc}")
+                raise _could_not_run(f"the Go rehearsal could not start: {exc}", build.go_version)
 
             def collect() -> dict:
                 lines = []
@@ -131,11 +133,27 @@ def _serve(server: ServerPlan, timeout: float) -> Iterator[tuple[int, Callable[[
                 return {"tls_version": good.tls_version if good else None,
                         "seen_client_subject": (good.client_subject or None) if good else None,
                         "server_log": tuple(x.error for x in lines if not x.ok),   # Go's own words
+                        "server_words": tuple(_go_words(x) for x in lines),
                         "server_impl_version": build.go_version}
 
             yield front.port, collect
         return
     raise CouldNotRun(f"no rehearsal server of kind {server.impl.kind.value}")
+
+
+def _could_not_run(message: str, version: str) -> Exception:
+    from .rehearsal import CouldNotRun
+
+    exc = CouldNotRun(message)
+    exc.server_version = version
+    return exc
+
+
+def _go_words(line) -> str:
+    """A Go HANDSHAKE line as Go printed it."""
+    if not line.ok:
+        return f"HANDSHAKE error {line.error}"
+    return f"HANDSHAKE ok {line.tls_version or '-'} {line.alpn or '-'} {line.client_subject or '-'}"
 
 
 def _client(planned: PlannedAttempt, address: str, uri: str, timeout: float) -> RawAttempt:

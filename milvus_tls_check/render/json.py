@@ -14,6 +14,13 @@ from .base import PLAIN, RenderOptions, fleet_failed
 
 
 def to_dict(report: Report) -> dict:
+    out = _v1(report)
+    if report.server_build is not None:   # additive v1 key: which Milvus build was judged, what rehearsed it
+        out["server_build"] = report.server_build.to_dict()
+    return out
+
+
+def _v1(report: Report) -> dict:
     return {
         "schema": report.schema,
         "verdict": report.verdict,

@@ -51,7 +51,7 @@ def testsuite(report: Report, name: str = "milvus-tls doctor") -> ET.Element:
         case = ET.SubElement(suite, "testcase", classname="milvus-tls.model", name="static verdict agrees with handshake")
         ET.SubElement(case, "failure", message="handshake.disagreement").text = d
         failures += 1
-    suite.set("tests", str(len(suite)))
+    suite.set("tests", str(sum(1 for child in suite if child.tag == "testcase")))
     suite.set("failures", str(failures))
     suite.set("errors", "0")
     suite.set("skipped", str(skipped))

@@ -20,6 +20,7 @@ def render(report: Report, options: RenderOptions = PLAIN, *, heading: str = "mi
     out = [f"## {heading}: {report.verdict.upper()}", "",
            f"Modes: {', '.join(f'{m} ({MODE_NAMES.get(m, m)})' for m in report.modes)} · "
            f"server_name: `{report.server_name or '(dialled host)'}` · judged at {report.judged_at}", "",
+           *((f"Server build: {_cell(report.server_build.line())}", "") if report.server_build is not None else ()),
            "| status | check | subject |", "|---|---|---|"]
     for c in report.checks:
         out.append(f"| {_ICON[c.status]} | {_cell(c.title)} | `{_cell(c.subject)}` |")

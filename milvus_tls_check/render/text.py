@@ -22,7 +22,10 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
 
     modes = ", ".join(f"{m} ({MODE_NAMES.get(m, m)})" for m in report.modes) or "none"
     lines = [f"milvus-tls doctor  modes: {modes}  server_name: {report.server_name or '(dialled host)'}  "
-             f"judged at: {report.judged_at}", ""]
+             f"judged at: {report.judged_at}"]
+    if report.server_build is not None:
+        lines.append(f"server build: {report.server_build.line()}")
+    lines.append("")
     for check in report.checks:
         if check.status is Status.PASS and not verbose and not check.findings:
             lines.append(f"  {mark('PASS')}  {check.title}")
