@@ -250,8 +250,9 @@ def test_bad_base64_is_noted(tmp_path, shared_good, secrets):
 
 
 def test_k8s_usage_errors(tmp_path, secrets):
+    only_configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "b"}}
     with pytest.raises(DeploymentError, match="no Milvus workload"):
-        deployment(secrets, k8s=[write(tmp_path / "only-secret.yaml", secret("x", {"a": b"b"}))])
+        deployment(secrets, k8s=[write(tmp_path / "only-configmap.yaml", only_configmap)])
     (tmp_path / "broken.yaml").write_text("kind: Secret\n  data: [\n")
     with pytest.raises(DeploymentError, match="not valid YAML"):
         deployment(secrets, k8s=[str(tmp_path / "broken.yaml")])

@@ -44,6 +44,8 @@ def deployment_paths(facts: DeploymentFacts) -> DeploymentPaths:
                 paths[role] = info.host
             elif not unreadable and _server_used(facts, key):
                 paths[role] = info.container    # nothing provides it: the doctor reports it missing, as Milvus would
+    for role_value, host in facts.secret_files.items():   # a Kubernetes Secret alone: its keys by name
+        paths.setdefault(Role(role_value), host)
     explicit: set[Role] = set()
     args = facts.client
     if args is not None:

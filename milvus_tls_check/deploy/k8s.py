@@ -60,6 +60,9 @@ class K8sView:
     pod: str = ""
     image: Optional[str] = None
     image_source: str = ""
+    workload: bool = True                # False: Secrets alone (no pod, so no mounts, file modes or tlsMode)
+    secret_files: dict[str, str] = field(default_factory=dict)   # a Secret alone: role value -> file
+    secret_keys: dict[str, str] = field(default_factory=dict)    # role value -> "tls.crt of Secret S"
 
 
 # --- private folder for materialised Secret/ConfigMap contents ---------------------------------------------------
@@ -277,6 +280,29 @@ def _volume_sources(vol: Mapping[str, Any]) -> Optional[list[tuple[str, str, Opt
     return None
 
 
+DEFAULT_FILE_MODE = 0o644   # what the kubelet gives Secret/ConfigMap volume files without defaultMode
+
+
+def _mode_of(value: Any) -> Optional[int]:
+    """A Kubernetes file mode as written: YAML 0600 is already octal (384); "0600" or "384" as text too."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    try:
+        return int(text, 8) if text.startswith("0") else int(text)
+    except ValueError:
+        return None
+
+
+def _default_mode(vol: Mapping[str, Any]) -> Optional[int]:
+    for kind in ("secret", "configMap", "projected"):
+        if isinstance(vol.get(kind), Mapping) and "defaultMode" in vol[kind]:
+            return _mode_of(vol[kind]["defaultMode"])
+    return None
+
+
 def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: SecretFolder,
             notes: list[str]) -> list[Mount]:
     volumes = {str(v.get("name")): v for v in pod.volumes if isinstance(v, Mapping) and v.get("name")}
@@ -298,6 +324,8 @@ def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: Sec
         entries: dict[str, str] = {}
         files: dict[str, tuple[bytes, str]] = {}
         unknown: list[str] = []
+        default_mode = _default_mode(vol)
+        file_modes: dict[str, int] = {}
         for kind, name, items, optional in srcs:
             src = sources.get((kind, name))
             if src is None:
@@ -311,6 +339,9 @@ def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: Sec
                     key, path = str(it.get("key") or ""), str(it.get("path") or it.get("key") or "")
                     if key in src.data:
                         files[posixpath.normpath(path)] = (src.data[key], src.describe(key))
+                        item_mode = _mode_of(it.get("mode"))
+                        if item_mode is not None:
+                            file_modes[posixpath.normpath(path)] = item_mode
                     else:
                         notes.append(f"Kubernetes: {origin} lists key {key}, which {kind} {name} does not have "
                                      "(the pod would not start)")
@@ -327,18 +358,55 @@ def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: Sec
         for rel, (data, desc) in files.items():
             SecretFolder.write(folder / rel, data, _is_private(rel, data))
             entries[rel] = desc
+            file_modes.setdefault(rel, default_mode if default_mode is not None else DEFAULT_FILE_MODE)
+        k8s_modes = {"file_modes": file_modes, "volume": vname, "default_mode_set": default_mode is not None}
         if sub:
             sub = posixpath.normpath(sub)
             if sub in entries:
                 mounts.append(Mount(target, str(folder / sub), f"{origin} (subPath {sub})", is_file=True,
-                                    entries={".": entries[sub]}))
+                                    entries={".": entries[sub]},
+                                    **{**k8s_modes, "file_modes": {".": file_modes[sub]}}))
             else:
                 keys = ", ".join(sorted(entries)) or "no keys"
                 mounts.append(Mount(target, None, f"{origin} (subPath {sub})", is_file=True, entries={},
                                     unreadable=f"subPath {sub} is not among {keys} of {origin}"))
         else:
-            mounts.append(Mount(target, str(folder), origin, entries=entries))
+            mounts.append(Mount(target, str(folder), origin, entries=entries, **k8s_modes))
     return mounts
+
+
+# --- a Secret alone -----------------------------------------------------------------------------------------------
+
+# Secret key names -> the role they play (role values of model.Role), first match wins per role.
+SECRET_KEY_ROLES = (("server.pem", "server_pem"), ("tls.crt", "server_pem"), ("server.key", "server_key"),
+                    ("tls.key", "server_key"), ("ca.pem", "ca_pem"), ("ca.crt", "ca_pem"),
+                    ("client.pem", "client_pem"), ("client.crt", "client_pem"), ("client.key", "client_key"))
+
+
+def _secret_alone(sources: Mapping[tuple[str, str], Source], mat: SecretFolder, view: "K8sView") -> None:
+    """No workload was given: the Secrets' keys are mapped by name to the roles (no mounts, no tlsMode)."""
+    view.workload = False
+    secrets = [s for (kind, _), s in sources.items() if kind == "Secret"]
+    for src in secrets:
+        folder = mat.folder()
+        entries = {}
+        for key, data in src.data.items():
+            SecretFolder.write(folder / key, data, _is_private(key, data))
+            entries[key] = src.describe(key)
+        view.mounts.append(Mount(f"/(Secret {src.name})", str(folder), f"Secret {src.name} ({Path(src.origin).name})",
+                                 entries=entries))
+        for key, role in SECRET_KEY_ROLES:
+            if key in src.data and role not in view.secret_files:
+                view.secret_files[role] = str(folder / key)
+                view.secret_keys[role] = f"{key} of Secret {src.name}"
+    names = ", ".join(f"Secret {s.name}" for s in secrets)
+    labels = {"server_pem": "tls.serverPemPath", "server_key": "tls.serverKeyPath", "ca_pem": "tls.caPemPath",
+              "client_pem": "client_pem_path", "client_key": "client_key_path"}
+    mapped = ", ".join(f"{k} as {labels[r]}" for r, k in view.secret_keys.items())
+    view.pod = names
+    view.notes.append(f"Kubernetes: only {names} was given, no workload (Deployment, StatefulSet, Pod, Milvus custom "
+                      f"resource or Helm values): its keys were read by name ({mapped or 'no known key names'}); the "
+                      "volume mounts, file modes and tlsMode were not checked (add the workload's manifest with --k8s)")
 
 
 # --- entry point ------------------------------------------------------------------------------------------------
@@ -380,6 +448,10 @@ def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
         pod = _pod_from_cr(crs[0][1], crs[0][0], view.notes)
     if pod is None and helm:
         pod = _pod_from_helm(helm[0][1], helm[0][0], view.notes)
+    if pod is None and any(kind == "Secret" for kind, _ in sources) and not crs and not helm:
+        _secret_alone(sources, secrets, view)
+        view.tempdir = secrets.path
+        return view
     if pod is None:
         raise DeploymentError(f"--k8s {', '.join(paths)}: no Milvus workload, Milvus custom resource or Helm values "
                               "(found only: " + ", ".join(sorted({str(d.get('kind') or 'values?') for _, d in docs})) + ")")

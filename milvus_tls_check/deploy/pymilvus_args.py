@@ -5,6 +5,7 @@ Secrets (token, password, user) are read past and never repeated.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from pathlib import Path
@@ -15,6 +16,15 @@ from ..facts.pymilvus import MUTUAL_KEYWORDS, TLS_KEYWORDS
 from .common import DeploymentError, read_text
 
 TLS_KEYS = TLS_KEYWORDS      # old names, kept for the readers
+
+# The keyword arguments pymilvus's MilvusClient(...) and connections.connect(...) read (pymilvus 2.5/2.6:
+# milvus_client.py, orm/connections.py, client/grpc_handler.py); anything else is silently ignored by pymilvus.
+KNOWN_KEYWORDS = frozenset({
+    "uri", "user", "password", "db_name", "token", "timeout",             # MilvusClient(...)
+    "alias", "address", "host", "port", "secure", "keep_alive", "db", "_async", "_unbind_with_db",  # connect(...)
+    "server_pem_path", "server_name", "client_pem_path", "client_key_path", "ca_pem_path",  # the grpc handler
+    "grpc_options", "client_request_id", "dedicated",
+})
 MUTUAL_KEYS = MUTUAL_KEYWORDS
 
 
@@ -22,6 +32,12 @@ def _text(v: Any) -> Optional[str]:
     if v is None or v == "":
         return None
     return str(v)
+
+
+def _unknown(key: str) -> str:
+    close = difflib.get_close_matches(key, sorted(KNOWN_KEYWORDS), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"{key!r} is not a pymilvus keyword{hint}"
 
 
 def parse_args(value: str) -> ClientArgs:
@@ -43,6 +59,11 @@ def parse_args(value: str) -> ClientArgs:
                               "'{\"uri\": \"https://localhost:19530\", \"server_pem_path\": \"tls/server.pem\"}'") from None
     if not isinstance(data, Mapping):
         raise DeploymentError("--pymilvus-args: a JSON object of keyword arguments is needed")
+    unknown = sorted(str(k) for k in data if str(k) not in KNOWN_KEYWORDS)
+    if unknown:
+        raise DeploymentError("--pymilvus-args: " + "; ".join(_unknown(k) for k in unknown) +
+                              ". pymilvus takes: " + ", ".join(sorted(k for k in KNOWN_KEYWORDS
+                                                                     if not k.startswith("_"))))
     secure = data.get("secure")
     if isinstance(secure, str):
         secure = secure.strip().lower() in ("1", "true", "yes")

@@ -84,9 +84,12 @@ def read_deployment_facts(*, milvus_yaml: Sequence[str] = (), compose: Optional[
         if kv.tempdir:
             notes.append("Kubernetes: Secret and ConfigMap contents were copied into a private temporary folder (0700, "
                          "keys 0600) for this run only and are removed at exit; key material is never printed")
-        notes.append(f"Kubernetes: checked {kv.pod}")
-    has_config = bool(milvus_yaml or compose or k8s)
-    mounted = bool(compose or k8s)
+        if kv.workload:
+            notes.append(f"Kubernetes: checked {kv.pod}")
+    secret_files = dict(kv.secret_files) if k8s else {}
+    k8s_workload = bool(k8s) and kv.workload
+    has_config = bool(milvus_yaml or compose or k8s_workload)
+    mounted = bool(compose or k8s_workload)
     config = MilvusConfig(tuple(layers))
     workdir = _workdir_guess(milvus_yaml)
     paths = {key: _path_fact(config, key, mounted, mounts, workdir) for key in TLS_PATH_KEYS + INTERNAL_PATH_KEYS} \
@@ -94,4 +97,4 @@ def read_deployment_facts(*, milvus_yaml: Sequence[str] = (), compose: Optional[
     return DeploymentFacts(config=config, has_config=has_config, mounted=mounted, mounts=tuple(mounts), paths=paths,
                            tls_mode=tls_mode(config) if has_config else None, client=args, compose=compose_origin,
                            k8s=k8s_origin, image=image, workdir_host=str(workdir) if workdir else None,
-                           notes=tuple(notes))
+                           notes=tuple(notes), secret_files=secret_files)

@@ -233,6 +233,11 @@ class Mount:
     is_file: bool = False                # the mount provides exactly one file (subPath, file bind, compose secret)
     entries: Optional[Mapping[str, str]] = None   # Secret/ConfigMap volumes: relative path -> "key K of Secret S"
     unreadable: str = ""                 # why the doctor cannot read it (named volume, Secret not in the files)
+    # Kubernetes volumes: relative path -> the file mode the kubelet gives it (items[].mode, else the volume's
+    # defaultMode, else 0644); None when not a Kubernetes volume or no workload mounts it (a Secret alone)
+    file_modes: Optional[Mapping[str, int]] = None
+    volume: str = ""                     # the Kubernetes volume's name
+    default_mode_set: bool = False       # the volume sets defaultMode (else Kubernetes' 0644)
 
 
 @dataclass(frozen=True)
@@ -422,6 +427,9 @@ class DeploymentFacts:
     image: Optional[MilvusImage] = None
     workdir_host: Optional[str] = None     # without mounts: where relative paths are taken from
     notes: tuple[str, ...] = ()            # what the readers observed on the way (service choice, valueFrom...)
+    # A Kubernetes Secret given without a workload: role value ("server_pem", ...) -> the materialised file, keys
+    # mapped by name (server.pem/tls.crt, server.key/tls.key, ca.pem/ca.crt, client.pem, client.key)
+    secret_files: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def mode_value(self) -> Optional[int]:
@@ -445,4 +453,37 @@ class DeploymentFacts:
     def in_secret_dir(self, path: Optional[str]) -> bool:
         d = self.secret_dir
         return bool(path and d and str(path).startswith(d))
+
+    def secret_entry(self, path: Optional[str]) -> Optional[tuple[Mount, str]]:
+        """The Kubernetes mount a materialised file comes from, and its path inside the volume."""
+        if not self.in_secret_dir(path):
+            return None
+        import os.path
+        for m in self.mounts:
+            if not m.host or m.entries is None:
+                continue
+            if m.is_file and os.path.normpath(m.host) == os.path.normpath(str(path)):
+                return m, "."
+            rel = os.path.relpath(str(path), m.host)
+            if not rel.startswith("..") and rel in m.entries:
+                return m, rel
+        return None
+
+    def secret_key(self, path: Optional[str]) -> Optional[tuple[str, str]]:
+        """(Secret name, key) of a materialised file; None when it is not one (a ConfigMap, a host file)."""
+        found = self.secret_entry(path)
+        if found is None:
+            return None
+        m = re.match(r"key (.+?) of Secret (\S+)", (found[0].entries or {}).get(found[1], ""))
+        return (m.group(2), m.group(1)) if m else None
+
+    def kubectl_show(self, path: Optional[str], what: str = "x509 -noout -text") -> Optional[str]:
+        """The command that shows a Secret's key as the doctor read it, for fix texts (never the temporary path):
+        kubectl get secret NAME -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl x509 -noout -text"""
+        sk = self.secret_key(path)
+        if sk is None:
+            return None
+        name, key = sk
+        return (f"kubectl get secret {name} -o jsonpath='{{.data.{key.replace('.', chr(92) + '.')}}}' | base64 -d | "
+                f"openssl {what}")
 

@@ -122,11 +122,42 @@ def check_key_strength(ctx: Context):
                      ctx.scoped(findings, f))
 
 
+def _k8s_key_permissions(ctx: Context, role: Role, f):
+    """Kubernetes material: the kubelet writes the key with the volume's defaultMode (or the item's mode); 0644
+    when neither is set. A Secret given without its workload has no volume to judge."""
+    deployment = ctx.deployment
+    title = f"{role.setting} is private to its owner"
+    entry = deployment.secret_entry(f.path)
+    sk = deployment.secret_key(f.path)
+    where = f"key {sk[1]} of Secret {sk[0]}" if sk else "a Kubernetes volume"
+    subject = f"{role.setting} ({where})"
+    if entry is None or entry[0].file_modes is None or entry[1] not in entry[0].file_modes:
+        return not_run("keys.permissions", title, subject, "no workload was given, so the file mode the pod sees "
+                       "(the volume's defaultMode) is unknown; add the Deployment/StatefulSet manifest with --k8s")
+    mount, rel = entry
+    mode = mount.file_modes[rel]
+    findings = []
+    if mode & 0o044:
+        how = "defaultMode is not set, so Kubernetes uses 0644" if not mount.default_mode_set else \
+            f"the volume gives it mode {mode:04o}"
+        secret = sk[0] if sk else "NAME"
+        findings.append(finding(
+            "key.permissions", subject,
+            f"{where} is mounted by volume {mount.volume} ({mount.origin}) with mode {mode:04o}: {how}; the key is "
+            "readable by every user in the container.", severity=Severity.WARNING,
+            fix=f"Set defaultMode: 0600 on volume {mount.volume} (secret: {{secretName: {secret}, defaultMode: 0600}}; "
+                "384 in JSON), or mode: 0600 on its items entry; 0400 works too."))
+    return result("keys.permissions", title, subject, findings)
+
+
 @rule("keys.permissions", codes=("key.permissions",))
 def check_key_permissions(ctx: Context):
     for role in (Role.SERVER_KEY, Role.CLIENT_KEY):
         f = ctx.file(role)
         if f is None or f.mode_bits is None or f.key is None and not f.key_encrypted:
+            continue
+        if ctx.deployment is not None and ctx.deployment.in_secret_dir(f.path):
+            yield _k8s_key_permissions(ctx, role, f)   # the pod's file mode, not the doctor's private copy
             continue
         findings = []
         if f.mode_bits & 0o044:
