@@ -274,3 +274,120 @@ def signature_hash_name(cert: x509.Certificate) -> str:
     except Exception:  # noqa: BLE001 - unsupported algorithm OIDs
         return ""
     return algorithm.name if isinstance(algorithm, hashes.HashAlgorithm) else ""
+
+
+# --- what Go and BoringSSL can verify ---------------------------------------------------------------------------
+
+OID_RSASSA_PSS = "1.2.840.113549.1.1.10"
+# Signature algorithms Go's crypto/x509 verifies (x509.go signatureAlgorithmDetails; MD5/SHA-1 are known but
+# refused as insecure, which is sig.weak). Any other OID is UnknownSignatureAlgorithm: "x509: cannot verify
+# signature: algorithm unimplemented".
+GO_SIGNATURE_OIDS = frozenset({
+    "1.2.840.113549.1.1.4", "1.2.840.113549.1.1.5", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12",
+    "1.2.840.113549.1.1.13", OID_RSASSA_PSS, "1.2.840.10045.4.1", "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3",
+    "1.2.840.10045.4.3.4", "1.3.101.112"})
+
+
+def pss_problem(cert: x509.Certificate) -> Optional[str]:
+    """Why an RSA-PSS certificate signature is outside the profile Go (x509.go) and BoringSSL both require
+    (SHA-256/384/512, MGF1 with the same hash, salt length = hash length), or None (also for non-PSS signatures).
+    Observed with Go 1.21/1.24 and grpcio 1.85: SHA-256 with salt 20, 48, 64 or 222 (openssl's default, the
+    maximum) and MGF1-SHA1 are refused by both; SHA-256/32 and SHA-384/48 are accepted."""
+    if cert.signature_algorithm_oid.dotted_string != OID_RSASSA_PSS:
+        return None
+    try:
+        params = cert.signature_algorithm_parameters
+        digest = cert.signature_hash_algorithm
+    except Exception:  # noqa: BLE001 - parameters cryptography cannot read
+        return "RSA-PSS parameters that cannot be read"
+    hash_name = getattr(digest, "name", "?")
+    mgf = getattr(getattr(params, "_mgf", None), "_algorithm", None)
+    mgf_name = getattr(mgf, "name", "?")
+    salt = getattr(params, "_salt_length", None)
+    if hash_name not in ("sha256", "sha384", "sha512"):
+        return f"RSA-PSS with {hash_name.upper()}"
+    if mgf_name != hash_name:
+        return f"RSA-PSS with {hash_name.upper()} but MGF1-{mgf_name.upper()}"
+    if not isinstance(salt, int) or salt != getattr(digest, "digest_size", -1):
+        return f"RSA-PSS with {hash_name.upper()} and a {salt}-byte salt (must be {digest.digest_size})"
+    return None
+
+
+def go_signature_problem(cert: x509.Certificate) -> Optional[str]:
+    """Why Go's crypto/x509 cannot verify this certificate's signature ("algorithm unimplemented"), or None."""
+    oid = cert.signature_algorithm_oid
+    if oid.dotted_string not in GO_SIGNATURE_OIDS:
+        return f"signature algorithm {getattr(oid, '_name', None) or oid.dotted_string}"
+    return pss_problem(cert)
+
+
+# Critical extensions each verifier handles. Go: parser.go processExtensions (policyMappings, policyConstraints
+# and inhibitAnyPolicy only since Go 1.22); BoringSSL: X509_supported_extension (v3_purp.c).
+_GO_HANDLED = frozenset({"2.5.29.14", "2.5.29.15", "2.5.29.17", "2.5.29.19", "2.5.29.30", "2.5.29.31",
+                         "2.5.29.32", "2.5.29.35", "2.5.29.37", "1.3.6.1.5.5.7.1.1"})
+_GO_122_HANDLED = frozenset({"2.5.29.33", "2.5.29.36", "2.5.29.54"})
+_BORINGSSL_HANDLED = frozenset({"2.16.840.1.113730.1.1", "2.5.29.15", "2.5.29.17", "2.5.29.19", "2.5.29.32",
+                                "2.5.29.37", "2.5.29.36", "2.5.29.30", "2.5.29.33", "2.5.29.54"})
+
+
+def unhandled_critical(cert: x509.Certificate, verifier: str, *, go_122: bool = True) -> list[str]:
+    """Critical extensions `verifier` ("go" or "boringssl") does not handle, by name (or dotted OID)."""
+    handled = _BORINGSSL_HANDLED if verifier == "boringssl" else (_GO_HANDLED | (_GO_122_HANDLED if go_122 else set()))
+    out = []
+    for ext in cert.extensions:
+        if ext.critical and ext.oid.dotted_string not in handled:
+            out.append(getattr(ext.oid, "_name", None) or ext.oid.dotted_string)
+            if out[-1] == "Unknown OID":
+                out[-1] = ext.oid.dotted_string
+    return out
+
+
+def _dns_constraint_matches(name: str, constraint: str) -> bool:
+    """Go's matchDomainConstraint: "example.com" matches itself and its subdomains, ".example.com" only
+    subdomains; case-insensitive; an empty constraint matches everything."""
+    name, constraint = name.lower().rstrip("."), constraint.lower().rstrip(".")
+    if not constraint:
+        return True
+    if constraint.startswith("."):
+        return name.endswith(constraint)
+    return name == constraint or name.endswith("." + constraint)
+
+
+def name_constraint_violation(ca: x509.Certificate, leaf: x509.Certificate, *, cn_fallback: bool = False) -> Optional[str]:
+    """The first of the leaf's DNS/IP names that the CA's nameConstraints do not permit, said as Go says it, or
+    None. cn_fallback: BoringSSL also checks a host-name-like CN when the leaf has no DNS SAN."""
+    nc = _extension(ca, x509.NameConstraints)
+    if nc is None:
+        return None
+    permitted, excluded = list(nc.permitted_subtrees or ()), list(nc.excluded_subtrees or ())
+    dns = dns_sans(leaf)
+    if not dns and cn_fallback:
+        dns = [cn for cn in common_names(leaf)[:1] if cn and "." in cn or cn == "localhost"]
+    for kind, names in ((x509.DNSName, dns), (x509.IPAddress, ip_sans(leaf))):
+        perm = [g.value for g in permitted if isinstance(g, kind)]
+        excl = [g.value for g in excluded if isinstance(g, kind)]
+        label = "DNS name" if kind is x509.DNSName else "IP address"
+        for name in names:
+            match = (lambda c: _dns_constraint_matches(name, c)) if kind is x509.DNSName else (lambda c: name in c)
+            hit = next((c for c in excl if match(c)), None)
+            if hit is not None:
+                return f'{label} "{name}" is excluded by constraint "{hit}"'
+            if perm and not any(match(c) for c in perm):
+                return f'{label} "{name}" is not permitted by any constraint'
+    return None
+
+
+def split_host_port(name: str) -> tuple[str, str]:
+    """grpc core's SplitHostPort (src/core/lib/gprpp/host_port.cc), which the SSL channel security connector
+    applies to the target name and to ssl_target_name_override: "[v6]:port", "host:port" (exactly one colon),
+    else the whole string is the host. Observed with grpcio 1.85: server_name "localhost:19530" checks
+    "localhost", "other:19530" fails the host-name check."""
+    if name.startswith("["):
+        end = name.find("]")
+        if end > 0 and (end + 1 == len(name) or name[end + 1] == ":"):
+            return name[1:end], name[end + 2:]
+        return name, ""
+    if name.count(":") == 1:
+        host, port = name.split(":")
+        return host, port
+    return name, ""

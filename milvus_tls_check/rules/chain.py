@@ -20,7 +20,8 @@ from typing import Optional, Sequence
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
-from ..facts.x509 import SERVER_AUTH, basic_ca, der, eku_allows, key_cert_sign, path_length, readable_name
+from ..facts.x509 import (SERVER_AUTH, basic_ca, der, eku_allows, key_cert_sign, name_constraint_violation,
+                          path_length, readable_name)
 from ..findings import finding
 from ..material import subject_of
 from ..model import Finding, Role, Severity
@@ -38,12 +39,16 @@ class Verifier:
     purpose: Optional[object] = None      # EKU checked here (the client cert's EKU is the usage rule's, mode 2)
     purpose_code: str = ""
     purpose_name: str = ""
+    cn_constraints: bool = False       # BoringSSL checks a host-name-like CN against name constraints, Go does not
+    constraint_words: str = ""
 
 
 PYMILVUS = Verifier("pymilvus (grpc/BoringSSL)", checks_key_cert_sign=True,
                     purpose=SERVER_AUTH, purpose_code="eku.server_auth_missing",
-                    purpose_name="serverAuth")
-MILVUS = Verifier("Milvus (Go)", checks_key_cert_sign=False, anchor_path_length=True)
+                    purpose_name="serverAuth", cn_constraints=True,
+                    constraint_words="CERTIFICATE_VERIFY_FAILED (\"permitted/excluded subtree violation\")")
+MILVUS = Verifier("Milvus (Go)", checks_key_cert_sign=False, anchor_path_length=True,
+                  constraint_words="\"x509: a root or intermediate certificate is not authorized to sign for this name\"")
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -142,6 +147,18 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
             out.append(finding("ca.key_cert_sign_missing", subject,
                                f"{'root' if is_anchor else 'intermediate'} {readable_name(issuer)} has a keyUsage without "
                                f"keyCertSign; {verifier.name} refuses it as an issuer.", modes=modes))
+    # Name constraints of every CA above the leaf, the anchor included (observed: Go 1.21/1.24 refuse a client
+    # certificate below a root permitting only example.com: '... not authorized to sign for this name: DNS name
+    # "localhost" is not permitted by any constraint'; grpcio 1.85 refuses such a server cert: CERTIFICATE_VERIFY_FAILED).
+    for issuer in path.certs[1:]:
+        violation = name_constraint_violation(issuer, leaf, cn_fallback=verifier.cn_constraints)
+        if violation:
+            out.append(finding("chain.name_constraints", subject,
+                               f"{readable_name(issuer)} constrains the names it may sign and {readable_name(leaf)} is "
+                               f"outside them ({violation}); {verifier.name} refuses it: {verifier.constraint_words}. "
+                               f"Reissue {chain_file.path} with permitted names, or from a CA without these "
+                               "constraints.", modes=modes))
+            break
     if verifier.purpose is not None and len(path.certs) > 1:
         # BoringSSL checks the purpose of a leaf it had to chain; a leaf that is itself the anchor (the docs'
         # server_pem_path = server.pem) is trusted as it is.
@@ -160,7 +177,8 @@ def _leaf_is_ca(role: Role, f) -> list[Finding]:
     return []
 
 
-@rule("chain", codes=("chain.untrusted", "chain.intermediate_missing", "ca.not_ca", "ca.path_length_exceeded",
+@rule("chain", codes=("chain.untrusted", "chain.intermediate_missing", "chain.name_constraints", "ca.not_ca",
+                     "ca.path_length_exceeded",
                      "ca.key_cert_sign_missing", "leaf.is_ca", "eku.server_auth_missing"))
 def check_chains(ctx: Context):
     everything = [c for f in ctx.material.files.values() for c in f.certs]

@@ -11,7 +11,7 @@ what grpc's legacy tsi_ssl_peer_matches_name did.
 from __future__ import annotations
 
 from ..facts.x509 import (as_ip, common_names, describe_names, dns_entry_matches, grpc_name_match,  # noqa: F401
-                          san_entries, san_strings)
+                          san_entries, san_strings, split_host_port)
 from ..findings import finding
 from ..material import subject_of
 from ..model import Role
@@ -38,13 +38,18 @@ def check_server_name(ctx: Context):
         yield not_run("names", title, subject, "no server_name and no target host to check")
         return
     leaf = server.certs[0]
+    given = name
+    # grpc core splits host and port of the target name and of ssl_target_name_override (SplitHostPort in the SSL
+    # channel security connector): server_name "localhost:19530" is checked (and sent as SNI) as "localhost".
+    name, _port = split_host_port(name)
     ok, how = grpc_name_match(leaf, name)
     findings = []
     if not ok:
         hint = ""
         if as_ip(name) is not None:
             hint = f" An IP target needs `IP:{name}` in the SAN (or server_name set to a DNS name the cert carries)."
-        findings.append(finding("name.mismatch", subject, f"{name!r} is not among the certificate's names "
+        shown = name if given == name else f"{name} (the host part of server_name {given!r})"
+        findings.append(finding("name.mismatch", subject, f"{shown!r} is not among the certificate's names "
                                 f"({describe_names(leaf)}); grpc: \"Hostname Verification Check failed\".{hint}"))
     if name.endswith(".") and as_ip(name.rstrip(".")) is None:
         findings.append(finding("name.trailing_dot", subject, f"server_name {name!r} ends in a dot; grpc sends it as "

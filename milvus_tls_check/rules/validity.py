@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..facts.x509 import fingerprint, readable_name, serial_number
+from ..facts.x509 import fingerprint, readable_name, serial_number, unhandled_critical
 from ..findings import finding
 from ..material import subject_of
 from ..model import Role, Severity
@@ -89,3 +89,43 @@ def check_validity(ctx: Context):
                 findings.append(finding("cert.expires_soon", subject,
                                         f"{name} expires {_when(end)}, in {days} day{'s' if days != 1 else ''}."))
         yield result("validity", f"validity of every certificate in {role.setting}", subject, ctx.scoped(findings, f))
+
+
+def _verifiers(ctx: Context, f) -> list[tuple[str, str, tuple[int, ...]]]:
+    """(verifier, its words, modes) for each TLS stack that verifies the certificates of file f: pymilvus's
+    BoringSSL for the server chain and the client's trust file, Milvus's Go for the client chain and
+    tls.caPemPath (mode 2)."""
+    out = []
+    client_roots = {ctx.client(m).root_path for m in ctx.modes}
+    if f.path == ctx.request.path(Role.SERVER_CERT) or f.path in client_roots:
+        out.append(("boringssl", "pymilvus (grpcio/BoringSSL) refuses it: CERTIFICATE_VERIFY_FAILED "
+                    "(\"unsupported critical extension\")", ()))
+    if 2 in ctx.modes:
+        params = ctx.client(2)
+        if f.path == ctx.request.path(Role.SERVER_CA) or (params.sends_client_cert and f.path == params.client_pem_path):
+            out.append(("go", f"Milvus ({ctx.judged}) refuses it in tlsMode 2: \"x509: unhandled critical extension\"",
+                        (2,)))
+    return out
+
+
+@rule("validity.extensions", codes=("cert.unknown_critical_extension",))
+def check_critical_extensions(ctx: Context):
+    """Critical extensions the verifier does not handle (observed: a critical private OID fails Go 1.21/1.24 and
+    grpcio 1.85; a critical policyConstraints passes Go 1.24). Go before 1.22 does not handle policyMappings,
+    policyConstraints and inhibitAnyPolicy (parser.go, from source)."""
+    go_122 = ctx.go_at_least("1.22")
+    for role, f in ctx.material.files.items():
+        if not f.certs:
+            continue
+        subject = subject_of(role, f.path)
+        findings = []
+        for verifier, words, modes in _verifiers(ctx, f):
+            for cert in f.certs:
+                unknown = unhandled_critical(cert, verifier, go_122=go_122)
+                if unknown:
+                    findings.append(finding("cert.unknown_critical_extension", subject,
+                                            f"{readable_name(cert)} marks {', '.join(unknown)} critical; {words}. "
+                                            f"Reissue it without `critical` on that extension and replace it in "
+                                            f"{f.path}.", modes=modes))
+        yield result("validity.extensions", f"critical extensions in {role.setting} are understood", subject,
+                     ctx.scoped(findings, f))
