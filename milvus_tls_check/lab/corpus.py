@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import hashlib
 import ipaddress
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -541,7 +542,9 @@ def observe_real(milvus_handle, case: Case, paths: dict[str, Path], timeout: flo
     from ..handshake import real_client
 
     if not milvus_handle.started:
-        tail = " | ".join(milvus_handle.log_text().strip().splitlines()[-3:])[-300:]
+        lines = milvus_handle.log_text().strip().splitlines()
+        why = [ln for ln in lines if re.search(r"creds|key pair|ca pem|append ca|x509|tls:", ln)] or lines[-3:]
+        tail = " | ".join(why[-2:])[-400:]
         return Observation(False, False, go=f"Milvus exited {milvus_handle.exit_code}: {tail}")
     out = real_client.run(milvus_handle.uri_tls, case.client_params(paths), timeout)
     if out.could_not_run:
