@@ -54,6 +54,8 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
                 lines += _peer_lines(h.peer)
     for d in report.disagreements:
         lines.append(f"  {mark('FAIL')}  doctor model disagrees with the real handshake: {d}")
+    if verbose:
+        lines += _material_lines(report)
     for note in report.notes:
         lines.append(f"  note: {note}")
     lines += ["", summary_line(report)]
@@ -65,6 +67,25 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
     parts = [could_not_run(r) if r.report is None else f"{fleet_header(r)}\n{render(r.report, options)}"
              for r in results]
     return for_terminal("\n".join(parts) + "\n" + fleet_summary(results) + "\n", keep_colour=options.colour)
+
+
+def _material_lines(report: Report) -> list[str]:
+    """--verbose: each file loaded, its fingerprint, and for each certificate its subject, SAN, issuer, validity and
+    key (from `report.certificates`: role -> [{subject, sans, issuer, not_before, not_after, key, sha256}], when the
+    report carries it)."""
+    certificates = getattr(report, "certificates", None) or {}
+    out = ["", "Material"]
+    for role, path in report.inputs.items():
+        fp = report.fingerprints.get(role)
+        out.append(f"  {role}: {path}" + (f"  {fp}" if fp else ""))
+        for index, cert in enumerate(certificates.get(role) or ()):
+            sans = ", ".join(cert.get("sans") or []) or "no SAN"
+            out.append(f"    #{index} subject {cert.get('subject', '?')}")
+            out.append(f"       SAN {sans}")
+            out.append(f"       issuer {cert.get('issuer', '?')}")
+            out.append(f"       valid {cert.get('not_before', '?')} .. {cert.get('not_after', '?')}")
+            out.append(f"       key {cert.get('key', '?')}  sha256:{cert.get('sha256', '?')}")
+    return out if len(out) > 2 else []
 
 
 def _peer_lines(peer) -> list[str]:
