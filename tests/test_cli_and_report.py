@@ -11,7 +11,7 @@ import pytest
 
 from milvus_tls_check.codes import CATALOGUE
 from milvus_tls_check.docs import render_findings_doc
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ from milvus_tls_check.facts.x509 import dns_entry_matches
 from milvus_tls_check.rules.config import judge_deployment
 from milvus_tls_check.model import Role, Severity
 
-from tests.conftest import DEPLOY_FIXTURES as FIX
+from tests.helpers import DEPLOY_FIXTURES as FIX
 
 
 @dataclass(frozen=True)

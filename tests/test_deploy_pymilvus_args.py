@@ -18,7 +18,7 @@ from milvus_tls_check.rules.config import judge_deployment
 from milvus_tls_check.deploy.pymilvus_args import parse_args
 from milvus_tls_check.model import Role, Severity
 
-from tests.conftest import DEPLOY_FIXTURES as FIX
+from tests.helpers import DEPLOY_FIXTURES as FIX
 ARGS = FIX / "pymilvus"
 
 

@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 
 import yaml
 
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def _fleet(tmp_path, shared_good):

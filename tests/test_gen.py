@@ -16,8 +16,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from milvus_tls_check import certs, cli
 from milvus_tls_check.gen import GEN_KEY_TYPES
-from milvus_tls_check.doctor import diagnose
-from milvus_tls_check.model import Request, Role
+from tests.helpers import assert_passes, doctor
 
 FILES = ("ca.pem", "ca.key", "server.pem", "server.key", "client.pem", "client.key")
 
@@ -34,29 +33,6 @@ def load_cert(path: Path) -> x509.Certificate:
 
 def load_key(path: Path):
     return serialization.load_pem_private_key(path.read_bytes(), password=None)
-
-
-def doctor(mode: int, server_dir: Path, client_dir: Path | None = None, server_name: str = "localhost",
-           client_server_pem: Path | None = None):
-    """diagnose() on a set, static checks only, the way `milvus-tls doctor --dir` builds the request."""
-    client_dir = client_dir or server_dir
-    paths = {Role.SERVER_CERT: str(server_dir / "server.pem"), Role.SERVER_KEY: str(server_dir / "server.key"),
-             Role.SERVER_CA: str(server_dir / "ca.pem"), Role.CLIENT_CERT: str(client_dir / "client.pem"),
-             Role.CLIENT_KEY: str(client_dir / "client.key")}
-    explicit = frozenset()
-    if client_server_pem is not None:
-        paths[Role.CLIENT_SERVER_PEM] = str(client_server_pem)
-        explicit = frozenset({Role.CLIENT_SERVER_PEM})
-    return diagnose(Request(paths=paths, explicit=explicit, modes=(mode,), server_name=server_name,
-                            handshake=False))
-
-
-def assert_passes(report) -> None:
-    errors = [(f.code, f.subject, f.message) for f in report.findings if f.severity.value == "error"]
-    assert report.verdict == "pass", errors
-    assert not errors
-    # Nothing the generator could have avoided: no warning at all on a fresh set.
-    assert not report.findings, [(f.code, f.message) for f in report.findings]
 
 
 def single_line_error(err: str) -> None:

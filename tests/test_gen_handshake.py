@@ -19,7 +19,7 @@ grpc = pytest.importorskip("grpc")
 
 from milvus_tls_check import cli  # noqa: E402
 from milvus_tls_check.gen import GEN_KEY_TYPES  # noqa: E402
-from tests.test_gen import assert_passes, doctor  # noqa: E402
+from tests.helpers import assert_passes, doctor  # noqa: E402
 
 SERVICE = "milvus_tls_check.test.Echo"
 METHOD = f"/{SERVICE}/Ping"

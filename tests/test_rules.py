@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from milvus_tls_check.certs import CertSet, docs_like_leaf, make_ca, make_leaf
-from tests.conftest import codes, doctor_json
+from tests.helpers import codes, doctor_json
 from tests.legacy import openssl_leaf, openssl_root
 
 NOW = dt.datetime.now(dt.timezone.utc)

@@ -1,0 +1,53 @@
+"""Helpers the test modules share (not fixtures: those live in conftest.py). Test modules import from here,
+never from each other."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+from milvus_tls_check import cli
+from milvus_tls_check.doctor import diagnose
+from milvus_tls_check.model import Request, Role
+
+DEPLOY_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "deploy"
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    """Run `milvus-tls ...` in-process; returns (exit status, stdout, stderr)."""
+    status = cli.main(args)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def doctor_json(args: list[str], capsys) -> tuple[int, dict]:
+    status, out, err = run_cli(["doctor", *args, "--format", "json", "--no-handshake"], capsys)
+    assert out, f"no report on stdout; stderr: {err}"
+    return status, json.loads(out)
+
+
+def codes(report: dict, severity: Optional[str] = None) -> set[str]:
+    return {f["code"] for f in report["findings"] if severity is None or f["severity"] == severity}
+
+
+def doctor(mode: int, server_dir: Path, client_dir: Path | None = None, server_name: str = "localhost",
+           client_server_pem: Path | None = None):
+    """diagnose() on a set, static checks only, the way `milvus-tls doctor --dir` builds the request."""
+    client_dir = client_dir or server_dir
+    paths = {Role.SERVER_CERT: str(server_dir / "server.pem"), Role.SERVER_KEY: str(server_dir / "server.key"),
+             Role.SERVER_CA: str(server_dir / "ca.pem"), Role.CLIENT_CERT: str(client_dir / "client.pem"),
+             Role.CLIENT_KEY: str(client_dir / "client.key")}
+    explicit = frozenset()
+    if client_server_pem is not None:
+        paths[Role.CLIENT_SERVER_PEM] = str(client_server_pem)
+        explicit = frozenset({Role.CLIENT_SERVER_PEM})
+    return diagnose(Request(paths=paths, explicit=explicit, modes=(mode,), server_name=server_name,
+                            handshake=False))
+
+
+def assert_passes(report) -> None:
+    errors = [(f.code, f.subject, f.message) for f in report.findings if f.severity.value == "error"]
+    assert report.verdict == "pass", errors
+    assert not errors
+    # Nothing the generator could have avoided: no warning at all on a fresh set.
+    assert not report.findings, [(f.code, f.message) for f in report.findings]
