@@ -85,7 +85,12 @@ def _with_go_words(detail: str, raw: RawAttempt) -> str:
     if not raw.server_words or raw.planned.server.kind is not ServerKind.GO_REHEARSAL:
         return detail
     version = f" {raw.server_impl_version}" if raw.server_impl_version else ""
-    return f"{detail} [Go{version} said: {' | '.join(explain.trim(w, 300) for w in raw.server_words)}]"
+    words = []
+    for w in raw.server_words:
+        error = w[len("HANDSHAKE error "):] if w.startswith("HANDSHAKE error ") else ""
+        words.append("HANDSHAKE error (quoted above)" if error and explain.trim(error) in detail
+                     else explain.trim(w, 300))
+    return f"{detail} [Go{version} said: {' | '.join(dict.fromkeys(words))}]"
 
 
 def _classify(text: str, raw: RawAttempt, *, cert_requested: Optional[bool], server_speaks_tls: Optional[bool],
