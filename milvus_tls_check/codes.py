@@ -181,6 +181,15 @@ _CODES: tuple[Code, ...] = (
        """An issuing certificate (an intermediate, or a trust-file root with basicConstraints present) without
        CA:TRUE: Go and BoringSSL refuse to build a chain through it.""",
        "Reissue the CA with `basicConstraints = critical, CA:TRUE` (openssl `-extensions v3_ca`)."),
+    _c("ca.anchor_not_ca", "The CA in tls.caPemPath that signs client certificates is not a CA",
+       """Go refuses to verify a signature with a certificate that is not a CA, the trust anchor included
+       (crypto/x509 CheckSignatureFrom: a v3 certificate without basicConstraints, or with CA:FALSE): Milvus
+       (tlsMode 2) rejects every client certificate it signed, "x509: invalid signature: parent certificate
+       cannot sign this kind of certificate". BoringSSL (pymilvus, checking the server) accepts such an anchor,
+       so only the Milvus side fails.""",
+       """Reissue the CA with `basicConstraints = critical, CA:TRUE` (openssl `req -x509 ... -addext
+       "basicConstraints=critical,CA:TRUE"`), put it in tls.caPemPath, and reissue the client certificates
+       from it.""", by=(Enforcer.GO_SERVER,), go_only=True),
     _c("chain.name_constraints", "A CA's name constraints exclude the certificate's names",
        """A CA with a nameConstraints extension may only sign for the names it permits. Milvus (Go, tlsMode 2)
        refuses a client certificate outside them: "x509: a root or intermediate certificate is not authorized

@@ -26,7 +26,7 @@ def test_default_severities():
 
 def test_go_only_codes():
     assert go_only_codes() == {"sig.weak", "key.weak", "key.unsupported", "config.http_port_shared",
-                               "name.trailing_dot", "ca.path_length_exceeded"}
+                               "name.trailing_dot", "ca.path_length_exceeded", "ca.anchor_not_ca"}
 
 
 def test_families_group_prefixes():

@@ -101,3 +101,16 @@ def test_server_pem_as_its_own_anchor(g):
     """One-way as the docs do it: pymilvus anchors on server.pem itself, so its EKU is not judged."""
     server = leaf(g.ca, eku=("client",))
     assert chain_codes([server.cert], [g.ca.cert], modes=(1,)) == set()
+
+
+@pytest.mark.parametrize("ca_flag", [False, None])
+def test_go_refuses_a_non_ca_anchor_for_client_certificates(ca_flag):
+    """Go's CheckSignatureFrom needs CA:TRUE of the caPemPath certificate that signs a client certificate (observed
+    with the Go rehearsal); BoringSSL, checking the server chain against the same anchor, does not."""
+    root = ca("not-a-ca root", ca=ca_flag)
+    server = leaf(root, "localhost")
+    found = chain_codes([server.cert], [root.cert])
+    assert ("ca.anchor_not_ca", Severity.ERROR) in found
+    assert not {c for c, _ in found} - {"ca.anchor_not_ca"}   # the server side (BoringSSL) stays silent
+    proper = ca("proper root")
+    assert chain_codes([leaf(proper, "localhost").cert], [proper.cert]) == set()

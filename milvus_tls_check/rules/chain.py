@@ -36,6 +36,7 @@ class Verifier:
     name: str                    # who verifies, as the user knows them
     checks_key_cert_sign: bool   # BoringSSL checks an issuer's keyUsage, Go ignores keyUsage
     anchor_path_length: bool = False   # Go applies pathLenConstraint to the root too; BoringSSL does not
+    anchor_must_be_ca: bool = False    # Go's CheckSignatureFrom needs CA:TRUE of the anchor too; BoringSSL does not
     purpose: Optional[object] = None      # EKU checked here (the client cert's EKU is the usage rule's, mode 2)
     purpose_code: str = ""
     purpose_name: str = ""
@@ -47,7 +48,7 @@ PYMILVUS = Verifier("pymilvus (grpc/BoringSSL)", checks_key_cert_sign=True,
                     purpose=SERVER_AUTH, purpose_code="eku.server_auth_missing",
                     purpose_name="serverAuth", cn_constraints=True,
                     constraint_words="CERTIFICATE_VERIFY_FAILED (\"permitted/excluded subtree violation\")")
-MILVUS = Verifier("Milvus (Go)", checks_key_cert_sign=False, anchor_path_length=True,
+MILVUS = Verifier("Milvus (Go)", checks_key_cert_sign=False, anchor_path_length=True, anchor_must_be_ca=True,
                   constraint_words="\"x509: a root or intermediate certificate is not authorized to sign for this name\"")
 
 
@@ -126,11 +127,19 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
                         f"{readable_name(leaf)} is issued by {leaf.issuer.rfc4514_string()}, but {verifier.name} trusts "
                         f"{trust_file.path} which holds {held}.{why}", modes=modes)]
     out: list[Finding] = []
-    # Neither BoringSSL nor Go checks a trust anchor's basicConstraints (observed: a CA:FALSE root or one without
-    # basicConstraints still anchors the chain); the issuers between the leaf and the anchor must be CAs.
+    # BoringSSL does not check a trust anchor's basicConstraints (observed: a CA:FALSE root or one without
+    # basicConstraints still anchors the chain); Go does (observed with the Go rehearsal: "parent certificate cannot
+    # sign this kind of certificate"). The issuers between the leaf and the anchor must be CAs for both.
     for position, issuer in enumerate(path.certs[1:], start=1):
         is_anchor = position == len(path.certs) - 1
         ca_flag = basic_ca(issuer)
+        if ca_flag is not True and is_anchor and verifier.anchor_must_be_ca and \
+                (ca_flag is False or issuer.version == x509.Version.v3):
+            state = "has CA:FALSE" if ca_flag is False else "has no basicConstraints"
+            out.append(finding("ca.anchor_not_ca", subject, f"{readable_name(issuer)} in {trust_file.path} signs "
+                               f"{readable_name(path.certs[position - 1])} but {state}; {verifier.name} refuses the "
+                               "signature (\"x509: invalid signature: parent certificate cannot sign this kind of "
+                               "certificate\").", modes=modes))
         if ca_flag is not True and not is_anchor:
             state = "has CA:FALSE" if ca_flag is False else "has no basicConstraints"
             out.append(finding("ca.not_ca", subject, f"intermediate {readable_name(issuer)} signs "
@@ -178,6 +187,7 @@ def _leaf_is_ca(role: Role, f) -> list[Finding]:
 
 
 @rule("chain", codes=("chain.untrusted", "chain.intermediate_missing", "chain.name_constraints", "ca.not_ca",
+                      "ca.anchor_not_ca",
                      "ca.path_length_exceeded",
                      "ca.key_cert_sign_missing", "leaf.is_ca", "eku.server_auth_missing"))
 def check_chains(ctx: Context):
