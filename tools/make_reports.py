@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 AT = "2027-01-01T00:00:00Z"
 EXAMPLES = {
-    "good": ["--dir", "fixtures/docs-san"],
-    "broken": ["--dir", "fixtures/broken-wrong-ca"],
+    "good": ["--dir", "fixtures/docs-san", "--rehearsal", "go"],
+    "broken": ["--dir", "fixtures/broken-wrong-ca", "--rehearsal", "go"],
 }
 EXTENSIONS = {"text": "txt", "json": "json", "junit": "xml", "markdown": "md"}
 _TIMING = [re.compile(p) for p in (r'"seconds": [0-9.]+', r'time="[0-9.]+"', r"\([0-9.]+s\)",
