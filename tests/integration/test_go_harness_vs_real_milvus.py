@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from pathlib import Path
 
 import pytest
 
