@@ -7,7 +7,7 @@ from xml.etree import ElementTree as ET
 
 import yaml
 
-from conftest import DEPLOY_FIXTURES, codes, doctor_json, run_cli
+from tests.helpers import DEPLOY_FIXTURES, codes, doctor_json, run_cli
 
 
 def _secret(path: Path, good, name: str = "milvus-certs") -> Path:

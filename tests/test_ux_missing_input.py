@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from conftest import codes, doctor_json, run_cli
+from tests.helpers import codes, doctor_json, run_cli
 
 
 def _mode2(docs: Path) -> Path:

@@ -5,7 +5,7 @@ from milvus_tls_check.model import Report
 from milvus_tls_check.render.base import RenderOptions
 from milvus_tls_check.render.text import render
 
-from conftest import run_cli
+from tests.helpers import run_cli
 
 
 def test_verbose_lists_the_material_with_fingerprints(good_dir, capsys):
