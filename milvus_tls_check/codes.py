@@ -86,11 +86,13 @@ _CODES: tuple[Code, ...] = (
        "Point the setting at the PEM file itself."),
     _c("file.not_pem", "File holds no PEM certificate or key",
        "Go's tls.LoadX509KeyPair and grpc's PEM readers accept only PEM; anything else fails to load.",
-       "Convert or regenerate: `openssl x509 -in X -out X.pem` for certificates, `openssl pkey -in X -out X.key` for keys."),
+       """Convert or regenerate the file the message names: `openssl x509 -in` that file `-noout -text` must print
+       a certificate, `openssl pkey -in` that file `-noout` must read a key; a PKCS#12 bundle is split with
+       `openssl pkcs12` (the message gives the command with the file's path)."""),
     _c("file.der", "DER (binary) where Milvus and pymilvus need PEM",
        "Milvus (Go tls.LoadX509KeyPair, x509.CertPool.AppendCertsFromPEM) and grpc read only PEM text.",
-       """Convert: `openssl x509 -inform DER -in X.der -out X.pem` (certificate) or
-       `openssl pkey -inform DER -in X.der -out X.key` (key)."""),
+       """Convert the file the message names to PEM with `openssl x509 -inform DER` (a certificate) or
+       `openssl pkey -inform DER` (a key); the finding gives the exact command with the file's path."""),
     _c("file.wrong_kind", "A key given where a certificate belongs, or the reverse",
        """Usually swapped paths (tls.serverPemPath <-> tls.serverKeyPath, client_pem_path <-> client_key_path).
        Milvus refuses to start; pymilvus fails the handshake.""",

@@ -100,16 +100,21 @@ def _bom_finding(role: Role, path: str, subj: str, loaded: LoadedFile) -> Findin
                    f"it (\"Failed to create security handshaker\"). {fix}")
 
 
+def _pem_to_der(data: bytes) -> Optional[bytes]:
+    """The DER inside one PEM block (header lines skipped), or None when the base64 does not decode."""
+    lines = data.replace(b"\r\n", b"\n").split(b"\n")
+    body = b"".join(line for line in lines if line and not line.startswith(b"-----") and b":" not in line)
+    try:
+        return binascii.a2b_base64(body)
+    except (binascii.Error, ValueError):
+        return None
+
+
 def _pkcs8_algorithm(data: bytes, encoding: str) -> Optional[str]:
     """The algorithm OID of a PKCS#8 PrivateKeyInfo (PEM "PRIVATE KEY" or DER), or None."""
-    der = data
-    if encoding == "pem":
-        lines = data.replace(b"\r\n", b"\n").split(b"\n")
-        body = b"".join(line for line in lines if line and not line.startswith(b"-----") and b":" not in line)
-        try:
-            der = binascii.a2b_base64(body)
-        except (binascii.Error, ValueError):
-            return None
+    der = _pem_to_der(data) if encoding == "pem" else data
+    if der is None:
+        return None
     try:
         _, s, e = _der_item(der, 0)
         children = _der_children(der, s, e)
@@ -261,7 +266,8 @@ def _parse_key(role, path, subj, data, encoding, mode_bits, key_password, label=
             + f" Write a plain RSA key (`openssl genpkey -algorithm RSA -out {path}`) and reissue the certificate "
               "from it (observed, Go 1.21/1.24, grpcio 1.85)."))
     if encoding == "der":
-        findings.insert(0, finding("file.der", subj, f"{path} is a DER (binary) private key; {role.setting} needs PEM."))
+        findings.insert(0, finding("file.der", subj, f"{path} is a DER (binary) private key; {role.setting} needs PEM.",
+                                   fix=to_pem_command("pkey", path)))
     return LoadedFile(role, path, FileKind.KEY, encoding, key=key, key_encrypted=encrypted, mode_bits=mode_bits,
                       findings=tuple(findings))
 
@@ -322,16 +328,11 @@ def _kdf_cost_problem(data: bytes, encoding: str) -> Optional[str]:
     """
     import binascii
 
-    der = data
-    if encoding == "pem":
-        lines = data.replace(b"\r\n", b"\n").split(b"\n")
-        if any(line.startswith(b"Proc-Type:") for line in lines):
-            return None
-        body = b"".join(line for line in lines if line and not line.startswith(b"-----") and b":" not in line)
-        try:
-            der = binascii.a2b_base64(body)
-        except (binascii.Error, ValueError):
-            return None
+    if encoding == "pem" and b"Proc-Type:" in data:
+        return None   # legacy OpenSSL encryption: no KDF parameters to judge
+    der = _pem_to_der(data) if encoding == "pem" else data
+    if der is None:
+        return None
     try:
         _, s, e = _der_item(der, 0)
         alg = _der_children(der, s, e)[0]                       # AlgorithmIdentifier
@@ -394,7 +395,8 @@ def _from_binary(role, path, subj, data, mode_bits, key_password) -> LoadedFile:
         kind_note = "" if not role.expects_key else " It is also a certificate, not a key (paths swapped?)."
         code = "file.der" if not role.expects_key else "file.wrong_kind"
         return LoadedFile(role, path, FileKind.CERTS, "der", (cert,), mode_bits=mode_bits, findings=(finding(
-            code, subj, f"{path} is a DER (binary) certificate; {role.setting} needs PEM.{kind_note}"),))
+            code, subj, f"{path} is a DER (binary) certificate; {role.setting} needs PEM.{kind_note}",
+            fix=None if role.expects_key else to_pem_command("x509", path)),))
     try:
         serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
         is_key = True
@@ -410,10 +412,24 @@ def _from_binary(role, path, subj, data, mode_bits, key_password) -> LoadedFile:
     if cert_reason:
         return LoadedFile(role, path, mode_bits=mode_bits, findings=(finding(
             "file.not_pem", subj, f"{path} looks like a DER certificate but does not parse ({cert_reason})."),))
-    hint = " It looks like PKCS#12 (.p12/.pfx): extract with `openssl pkcs12 -in X.p12 -nokeys -out X.pem` " \
-           "and `-nocerts -nodes -out X.key`." if data[:1] == b"\x30" else ""
+    hint = _pkcs12_hint(path) if data[:1] == b"\x30" else ""
     return LoadedFile(role, path, mode_bits=mode_bits, findings=(finding(
         "file.not_pem", subj, f"{path} is neither a PEM/DER certificate nor a private key.{hint}"),))
+
+
+def _pkcs12_hint(path: str) -> str:
+    stem = path.rsplit(".", 1)[0] if "." in path.rsplit("/", 1)[-1] else path
+    if path == f"{stem}.pem":   # the bundle sits where the PEM certificate belongs: move it aside first
+        return (f" It looks like PKCS#12 (.p12/.pfx): `mv {path} {stem}.p12 && openssl pkcs12 -in {stem}.p12 -nokeys "
+                f"-out {path} && openssl pkcs12 -in {stem}.p12 -nocerts -nodes -out {stem}.key`.")
+    return (f" It looks like PKCS#12 (.p12/.pfx): extract with `openssl pkcs12 -in {path} -nokeys -out {stem}.pem` "
+            f"and `openssl pkcs12 -in {path} -nocerts -nodes -out {stem}.key`.")
+
+
+def to_pem_command(tool: str, path: str) -> str:
+    """The openssl line that rewrites a DER file at `path` as PEM in place (tool: x509 or pkey)."""
+    return (f"Convert it: `openssl {tool} -inform DER -in {path} -out {path}.pem && mv {path}.pem {path}` "
+            "(the file keeps its name, so the setting stays as it is).")
 
 
 def fingerprints(material: Material) -> Mapping[str, str]:

@@ -6,7 +6,14 @@ import json
 from pathlib import Path
 from typing import Optional
 
+from dataclasses import dataclass
+from typing import Mapping
+
 from milvus_tls_check import cli
+from milvus_tls_check.deploy import (SecretFolder, container_paths, deployment_notes, deployment_paths,
+                                     read_deployment_facts)
+from milvus_tls_check.facts.deployment import DeploymentFacts
+from milvus_tls_check.rules.config import judge_deployment
 from milvus_tls_check.doctor import diagnose
 from milvus_tls_check.model import Request, Role
 
@@ -51,3 +58,27 @@ def assert_passes(report) -> None:
     assert not errors
     # Nothing the generator could have avoided: no warning at all on a fresh set.
     assert not report.findings, [(f.code, f.message) for f in report.findings]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the doctor takes from the deployment files: the facts, the paths per role, the deployment rules'
+    findings (config.* and the application's client.*) and the report notes."""
+
+    facts: DeploymentFacts
+    paths: Mapping[Role, str]
+    findings: tuple
+    notes: tuple
+    tls_mode: Optional[int]
+    client_explicit: frozenset
+    server_name: Optional[str]
+    container_paths: Mapping[Role, str]
+
+
+def deployment(secrets: Optional[SecretFolder] = None, **kw) -> Seen:
+    facts = read_deployment_facts(secrets=secrets, **kw)
+    dp = deployment_paths(facts)
+    checks = judge_deployment(facts)
+    notes = deployment_notes(facts) + tuple(c.reason for c in checks if c.reason)
+    return Seen(facts, dp.paths, tuple(f for c in checks for f in c.findings), notes, dp.tls_mode,
+                dp.client_explicit, dp.server_name, container_paths(facts))

@@ -2,9 +2,6 @@
 Operator CR (and its sample's `common.tls` trap), plain manifests; materialised Secret files and their cleanup."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Optional
-
 import base64
 import json
 import stat
@@ -14,37 +11,12 @@ import pytest
 import yaml
 
 from milvus_tls_check import cli
-from milvus_tls_check.deploy import (DeploymentError, SecretFolder, container_paths, deployment_notes,
-                                     deployment_paths, read_deployment_facts)
-from milvus_tls_check.facts.deployment import DeploymentFacts
-from milvus_tls_check.rules.config import judge_deployment
+from milvus_tls_check.deploy import (DeploymentError, SecretFolder)
 from milvus_tls_check.model import Role, Severity
 
+from tests.helpers import deployment
+
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "deploy" / "k8s"
-
-
-@dataclass(frozen=True)
-class Seen:
-    """What the doctor takes from the deployment files: the facts, the paths per role, the deployment rules'
-    findings (config.* and the application's client.*) and the report notes."""
-
-    facts: DeploymentFacts
-    paths: Mapping[Role, str]
-    findings: tuple
-    notes: tuple
-    tls_mode: Optional[int]
-    client_explicit: frozenset
-    server_name: Optional[str]
-    container_paths: Mapping[Role, str]
-
-
-def deployment(secrets: Optional[SecretFolder] = None, **kw) -> Seen:
-    facts = read_deployment_facts(secrets=secrets, **kw)
-    dp = deployment_paths(facts)
-    checks = judge_deployment(facts)
-    notes = deployment_notes(facts) + tuple(c.reason for c in checks if c.reason)
-    return Seen(facts, dp.paths, tuple(f for c in checks for f in c.findings), notes, dp.tls_mode,
-                dp.client_explicit, dp.server_name, container_paths(facts))
 
 
 def secret(name: str, data: dict[str, bytes], typ: str = "Opaque", string: bool = False) -> dict:

@@ -2,44 +2,16 @@
 on the correct file (fixtures/deploy/compose: the docs' docker-compose.yml and a Milvus 2.5 milvus.yaml)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 import pytest
 
-from milvus_tls_check.deploy import (DeploymentError, SecretFolder, container_paths, deployment_notes,
-                                     deployment_paths, read_deployment_facts)
-from milvus_tls_check.facts.deployment import DeploymentFacts, Layer, MilvusConfig, misnested, norm_key, tls_mode
+from milvus_tls_check.deploy import DeploymentError
+from milvus_tls_check.facts.deployment import Layer, MilvusConfig, misnested, norm_key, tls_mode
 from milvus_tls_check.facts.x509 import dns_entry_matches
-from milvus_tls_check.rules.config import judge_deployment
 from milvus_tls_check.model import Role, Severity
 
-from tests.helpers import DEPLOY_FIXTURES as FIX
-
-
-@dataclass(frozen=True)
-class Seen:
-    """What the doctor takes from the deployment files: the facts, the paths per role, the deployment rules'
-    findings (config.* and the application's client.*) and the report notes."""
-
-    facts: DeploymentFacts
-    paths: Mapping[Role, str]
-    findings: tuple
-    notes: tuple
-    tls_mode: Optional[int]
-    client_explicit: frozenset
-    server_name: Optional[str]
-    container_paths: Mapping[Role, str]
-
-
-def deployment(secrets: Optional[SecretFolder] = None, **kw) -> Seen:
-    facts = read_deployment_facts(secrets=secrets, **kw)
-    dp = deployment_paths(facts)
-    checks = judge_deployment(facts)
-    notes = deployment_notes(facts) + tuple(c.reason for c in checks if c.reason)
-    return Seen(facts, dp.paths, tuple(f for c in checks for f in c.findings), notes, dp.tls_mode,
-                dp.client_explicit, dp.server_name, container_paths(facts))
+from tests.helpers import deployment, DEPLOY_FIXTURES as FIX
 
 
 def variant(d: Path, name: str, old: str, new: str) -> Path:

@@ -40,8 +40,9 @@ def build_for(toolchain):
     return get
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def backend():
+    """Stopped when this module's tests are done (other modules assert that no rehearsal thread outlives them)."""
     with serving(None, 0) as port:   # the doctor's stand-in server, plaintext (h2c prior knowledge)
         yield port
 

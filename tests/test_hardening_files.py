@@ -492,10 +492,11 @@ def check_report(fmt: str, status: int, out: str, err: str) -> set[str]:
             line, col = exc.position
             raise AssertionError(f"JUnit is not XML ({exc}): {out.splitlines()[line - 1][max(0, col - 120):col + 40]!r}")
         assert root.tag in ("testsuites", "testsuite")
-        for failure in root.iter("failure"):        # type= is the first code, message= all codes ("a; b")
-            codes |= {failure.get("type")} if failure.get("type") else set()
+        for failure in root.iter("failure"):        # type= is the first code; the body "code: message\nfix: ..."
             if failure.get("type"):
-                codes |= set(failure.get("message", "").split("; "))
+                codes.add(failure.get("type"))
+                lines = (failure.text or "").splitlines()
+                codes |= {line.split(": ", 1)[0] for line, after in zip(lines, lines[1:]) if after.startswith("fix: ")}
     else:
         assert ("PASS" in out or "FAIL" in out) and out.endswith("\n")
     unknown = {c for c in codes if c not in CATALOGUE}

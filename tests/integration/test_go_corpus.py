@@ -33,7 +33,7 @@ LINES = milvus_lines.LINES
 NOT_A_CAUSE = {"handshake.ok", "handshake.not_run"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def backend():
     with serving(None, 0) as port:   # the doctor's plaintext grpcio stand-in; the Go front terminates TLS before it
         yield port
