@@ -56,7 +56,7 @@ def builds():
 _OBSERVED: dict[tuple[str, str], Observation] = {}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def observed(builds, backend, tmp_path_factory):
     def get(line: str, case: Case) -> Observation:
         key = (line, case.name)
