@@ -79,7 +79,7 @@ _CODES: tuple[Code, ...] = (
        and that the file is readable by the Milvus/pymilvus user."""),
     _c("file.empty", "File is empty",
        "An empty PEM loads as nothing: Milvus refuses to start; grpc fails the handshake with no certificate.",
-       "Regenerate or re-copy the file; `openssl x509 -in FILE -noout -text` must print a certificate."),
+       "Regenerate or re-copy the file: `openssl x509 -noout -text` on it must print a certificate (`openssl pkey -noout` a key); the finding gives the command with the file's path."),
     _c("file.too_large", "File is larger than any certificate or key could be",
        """The doctor reads at most a bounded prefix; a huge or endless file (a device, a log, a pipe) is not
        TLS material and Milvus cannot use it either.""",
@@ -100,12 +100,12 @@ _CODES: tuple[Code, ...] = (
     _c("file.key_in_cert", "Certificate file also holds a private key",
        """Milvus (Go tls.X509KeyPair) and grpc skip the key block, so it loads; but the docs give server.pem to
        every client as server_pem_path, which hands them the server's private key.""",
-       "Keep only CERTIFICATE blocks in the .pem: `openssl x509 -in combined.pem -out server.pem` (one cert) or "
-       "`sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' combined.pem > server.pem` (a chain).",
+       "Keep only the CERTIFICATE blocks in the certificate file (`sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p'`) "
+       "and the key in its own file; the finding gives the command with the file's path.",
        severity=W, by=ADVISORY),
     _c("file.unreadable", "File exists but cannot be read",
        "A directory, a FIFO, a device or a file without read permission: Milvus and pymilvus cannot load it.",
-       "Point the setting at a regular, readable file (`ls -l PATH`; `chmod 0644` for certificates, `0600` for keys owned by the service user)."),
+       "Point the setting at a regular, readable file (`chmod 0644` for certificates, `0600` for keys owned by the service user); the finding names the file."),
     _c("file.bom", "File starts with a UTF-8 byte-order mark",
        """Editors on Windows save a BOM (EF BB BF) before the first `-----BEGIN` line. Go's pem.Decode finds a
        BEGIN line only at the start of the file or of a line, so Go skips that block: Milvus exits at start
@@ -114,45 +114,46 @@ _CODES: tuple[Code, ...] = (
        too: a BOM in ca_pem_path/server_pem_path gives "Could not load any root certificate", in the client cert
        or key "Failed to create security handshaker" (observed, grpcio 1.85). Text before BEGIN on its own line,
        CRLF line endings and an EC PARAMETERS block do load.""",
-       """Strip the three bytes: `sed -i '1s/^\xEF\xBB\xBF//' FILE` (the finding names the file), or save the
-       file as "UTF-8" without BOM."""),
+       """Strip the three bytes with `sed -i '1s/^\xEF\xBB\xBF//'` on the file (the finding gives the command with
+       its path), or save the file as "UTF-8" without BOM."""),
     ),
     *_family("Keys",
     _c("key.encrypted", "Private key is encrypted with a passphrase",
        """Milvus (Go) has no passphrase setting and refuses to start with an encrypted tls.serverKeyPath;
        pymilvus/grpc cannot use an encrypted client key either.""",
-       "Write an unencrypted copy and protect it with file permissions: `openssl pkey -in X.key -out X.key.plain` (enter the passphrase once), then `chmod 600`."),
+       "Write an unencrypted copy with `openssl pkey` (it asks for the passphrase once), put it in place and protect it with file permissions (`chmod 600`); the finding gives the command with the key's path."),
     _c("key.mismatch", "Private key does not belong to the certificate",
        """Go's tls.X509KeyPair checks the pair: Milvus refuses to start ("private key does not match public key").
        For the client pair, grpc cannot sign the handshake and the server drops it.""",
-       """Use the key the certificate was issued for. Compare: `openssl x509 -in X.pem -noout -pubkey` and
-       `openssl pkey -in X.key -pubout` must print the same key; otherwise reissue the certificate from this key."""),
+       """Use the key the certificate was issued for: `openssl x509 -noout -pubkey` on the certificate and
+       `openssl pkey -pubout` on the key must print the same key (the finding gives both commands with the paths);
+       otherwise reissue the certificate from this key."""),
     _c("key.weak", "Key is too small",
        """RSA below 2048 bits is weak; Go 1.24+ refuses RSA keys below 1024 bits in TLS and in certificate
        verification, so such a cert fails with newer Milvus builds.""",
-       "Regenerate with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out X.key` (or EC P-256) and reissue.",
+       "Write a new RSA 2048 key (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`) or EC P-256 key and reissue the certificate from it.",
        severity=W, go_only=True),
     _c("key.unsupported", "Key type not usable by both Go and grpc",
        """Milvus (Go) and pymilvus (grpcio/BoringSSL) must both accept the key in a handshake; some types
        (e.g. Ed25519/Ed448, DSA) are not offered by grpc's BoringSSL client or by Go.""",
-       "Use RSA 2048/3072 or EC P-256/P-384: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out X.key`.",
+       "Use RSA 2048/3072 or EC P-256/P-384 (`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`) and reissue the certificate from the new key.",
        go_only=True),
     _c("key.permissions", "Private key readable by group or others",
        "Not a connection failure: anyone on the host who can read the key can impersonate the server or client.",
-       "`chmod 600 X.key` (owned by the user that runs Milvus or the client).",
+       "Make the key file mode 0600 (`chmod 600` on it), owned by the user that runs Milvus or the client; on Kubernetes set the volume's defaultMode.",
        severity=W, by=ADVISORY),
     ),
     *_family("Validity",
     _c("cert.expired", "Certificate has expired",
        """grpc (pymilvus) rejects an expired server certificate or CA; Go (Milvus, mode 2) rejects an expired
        client certificate or CA: "x509: certificate has expired or is not yet valid".""",
-       "Reissue with a new validity: `openssl x509 -req -days 3650 ...` (or `milvus-tls gen`); renew the CA before its children."),
+       "Reissue with a new validity from the same CA (`milvus-tls gen --out` a new folder `--from-ca` the CA `--ca-key` its key `--name` the server name; the finding gives the command); renew the CA before its children."),
     _c("cert.not_yet_valid", "Certificate is not valid yet",
        "Both sides check notBefore; a clock skew or a future-dated issue fails every handshake until then.",
-       "Fix the clock on the issuing host or reissue; check with `openssl x509 -noout -startdate -in X.pem`."),
+       "Fix the clock on the issuing host or reissue; check the start with `openssl x509 -noout -startdate` on the file."),
     _c("cert.expires_soon", "Certificate expires soon",
        "Works now; every connection fails once it expires.",
-       "Plan the rotation: reissue from the same CA (`milvus-tls gen --from-ca ca.pem --ca-key ca.key`).",
+       "Plan the rotation: reissue from the same CA with `milvus-tls gen --out` a new folder, `--from-ca` and `--ca-key` (the finding gives the command with the real files and server name).",
        severity=W, by=ADVISORY),
     _c("cert.serial_invalid", "Serial number is zero or negative",
        """RFC 5280 forbids it. Go 1.23+ refuses such certificates in verification (Milvus builds on Go 1.23+ reject a
@@ -174,11 +175,11 @@ _CODES: tuple[Code, ...] = (
        """pymilvus trusts only server_pem_path (one-way) or ca_pem_path (mutual); Milvus trusts only
        tls.caPemPath for client certs. A certificate not issued by (or identical to) a certificate in that file
        fails: grpc "CERTIFICATE_VERIFY_FAILED"/"unable to get local issuer certificate", Go "unknown authority".""",
-       "Give the peer the CA that signed the certificate (`openssl verify -CAfile ca.pem X.pem` must say OK), or reissue the certificate from that CA."),
+       "Give the peer the CA that signed the certificate (`openssl verify -CAfile` with the trust file must say OK for the certificate; the finding gives the command), or reissue the certificate from the CA in the trust file."),
     _c("chain.intermediate_missing", "An intermediate CA is needed but not sent",
        """The trust file holds the root, the certificate was issued by an intermediate, and the certificate file
        does not carry it. Neither grpc nor Go fetches missing intermediates.""",
-       "Append the intermediate to the certificate file: `cat leaf.pem intermediate.pem > server.pem` (leaf first)."),
+       "Append the intermediate to the certificate file, leaf first (`cat` the certificate file and the intermediate into it; the finding gives the command with the file that holds the intermediate)."),
     _c("ca.not_ca", "A certificate that signs others is not a CA",
        """An issuing certificate (an intermediate, or a trust-file root with basicConstraints present) without
        CA:TRUE: Go and BoringSSL refuse to build a chain through it.""",
@@ -219,8 +220,9 @@ _CODES: tuple[Code, ...] = (
     _c("name.mismatch", "server_name is not in the server certificate",
        """grpc checks the server_name (or the dialled host) against the SAN DNS/IP entries, and against the CN
        only when there is no SAN at all: "Peer name X is not in peer certificate".""",
-       """Pass the name the certificate carries as pymilvus server_name, or reissue with it in the SAN:
-       `subjectAltName = DNS:NAME` (an IP target needs `IP:ADDR`) in the openssl.cnf [v3_req] section.""",
+       """Pass the name the certificate carries as pymilvus server_name, or reissue with the name checked in the
+       SAN (`subjectAltName` with a DNS entry, an IP entry for an IP target) in the openssl.cnf [v3_req] section;
+       the finding gives the line with the real name.""",
        by=CLIENT),
     _c("name.trailing_dot", "server_name ends in a dot",
        """grpc sends the name as SNI; Milvus's Go TLS server refuses an SNI that ends in a dot (observed against
@@ -230,7 +232,7 @@ _CODES: tuple[Code, ...] = (
     _c("name.cn_only", "Server certificate has no subjectAltName (CN only)",
        """grpcio (pymilvus) still falls back to the CN, so it connects today; Go clients (1.15+) and most other
        modern clients refuse it ("certificate relies on legacy Common Name field").""",
-       "Add `subjectAltName = @alt_names` with `[alt_names] DNS.1 = NAME` to [v3_req] and reissue.",
+       "Add `subjectAltName = @alt_names` and an `[alt_names]` section with the server's DNS names to [v3_req] and reissue (the finding gives the line with the real name).",
        severity=W, by=(Enforcer.GO_CLIENT,)),
     ),
     *_family("Usage",

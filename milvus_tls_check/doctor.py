@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Optional
 
-from .material import fingerprints, load_material
+from .material import fingerprints, leaf_first, load_material
 from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role
 from .rules import Context, run_rules
-from .verdict import overall, reconcile
+from .verdict import instant_matters, not_rehearsed, overall, reconcile, said_once, unjudged_modes
 
 # Role order decides which role "owns" a path used twice (the docs pass server.pem as server_pem_path too).
 _ORDER = (Role.SERVER_CERT, Role.SERVER_KEY, Role.SERVER_CA, Role.CLIENT_CERT, Role.CLIENT_KEY,
@@ -45,8 +45,9 @@ def static_checks(request: Request) -> tuple[tuple[int, ...], Material, tuple[Ch
     in_play = roles_in_play(request, modes)
     scoped = replace(request, paths=in_play)
     material = load_material(scoped)  # reads each distinct path once: the first role in _ORDER owns it
-    ctx = Context(scoped, material, modes, request.judged_at(), deployment=request.deployment)
-    return modes, material, run_rules(ctx)
+    judged, misordered = leaf_first(material)  # a chain written intermediate first: judged leaf first, said once
+    ctx = Context(scoped, judged, modes, request.judged_at(), deployment=request.deployment, misordered=misordered)
+    return modes, material, said_once(run_rules(ctx), request.deployment)
 
 
 HandshakeRunner = Callable[[Request, tuple[int, ...], Material, tuple[Finding, ...]], tuple[Handshake, ...]]
@@ -58,11 +59,25 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
     modes, material, checks = static_checks(request)
     findings = tuple(f for c in checks for f in c.findings)
     handshakes: tuple[Handshake, ...] = ()
-    if request.handshake:
+    skipped: tuple[Handshake, ...] = ()
+    notes = tuple(request.notes)
+    if request.handshake and request.at is not None and instant_matters(material, request.at):
+        # Handshakes happen now; at the --at instant some certificate is in another validity state than now, so
+        # a handshake cannot speak for it: only the static checks do.
+        notes += (f"no handshake was made: --at judges the static checks at "
+                  f"{request.judged_at().strftime('%Y-%m-%dT%H:%M:%SZ')}, when a certificate's validity differs "
+                  "from now, and a handshake can only happen now (drop --at to make them)",)
+    elif request.handshake:
         runner = handshake_runner or _default_runner()
         if runner is not None:
-            handshakes = runner(request, modes, material, findings)
-    notes = tuple(request.notes) + _deployment_notes(request, material)
+            # A mode the static side could not judge for missing input (mode 2 without client material) is not
+            # rehearsed either: not run, for the same reason, instead of a failure the input did not earn.
+            unjudged = {} if request.uri else unjudged_modes(checks)
+            run_modes = tuple(m for m in modes if m not in unjudged)
+            handshakes = runner(request, run_modes, material, findings) if run_modes else ()
+            skipped = not_rehearsed(unjudged)
+            handshakes = tuple(sorted(handshakes + skipped, key=lambda h: h.mode))
+    notes += _deployment_notes(request, material)
     if request.uri and not request.modes and len(modes) > 1:
         modes, handshakes, note = _modes_the_server_runs(modes, handshakes)
         if note:
@@ -77,7 +92,7 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements,
                   inputs=inputs, fingerprints=fingerprints(material),
                   judged_at=request.judged_at().strftime("%Y-%m-%dT%H:%M:%SZ"), strict=request.strict,
-                  notes=notes, server_build=_server_build(request, handshakes))
+                  notes=notes, server_build=_server_build(request, tuple(h for h in handshakes if h not in skipped)))
 
 
 def _server_build(request: Request, handshakes: tuple[Handshake, ...]):

@@ -1,7 +1,8 @@
 """Building findings from the catalogue, so a rule states only what it saw."""
 from __future__ import annotations
 
-from typing import Optional
+import shlex
+from typing import Callable, Optional
 
 from .codes import CATALOGUE
 from .model import Finding, Severity
@@ -13,3 +14,179 @@ def finding(code: str, subject: str, message: str, *, severity: Optional[Severit
     if severity is None:
         severity = entry.severity or Severity.ERROR
     return Finding(code, severity, subject, message, fix or entry.fix, tuple(modes))
+
+
+# --- Fix lines a person can paste -------------------------------------------------------------------------------
+# The catalogue's fix (codes.py) is a sentence in words for docs/findings.md. A finding about real material carries
+# the command itself, built here from what the rule checked: the file as given, the server_name, the CA file. Every
+# code with a command has one builder in FIXES; a rule calls `fix_for(code, ...)`. Kubernetes material (a Secret
+# the doctor copied into a private folder for the run) is named by its Secret and key, never by that copy.
+
+def sh(path) -> str:
+    """A path quoted for a POSIX shell only when it needs it."""
+    return shlex.quote(str(path))
+
+
+def _secret(path, deployment) -> Optional[tuple[str, str]]:
+    if deployment is None or not path:
+        return None
+    try:
+        return deployment.secret_key(str(path))
+    except AttributeError:
+        return None
+
+
+def shown(path, deployment=None) -> str:
+    """The file as the user knows it: its path, or `key tls.crt of Secret NAME`."""
+    sk = _secret(path, deployment)
+    return f"key {sk[1]} of Secret {sk[0]}" if sk else str(path)
+
+
+def source(path, deployment=None) -> str:
+    """A shell word that reads the file: the path, or `<(kubectl get secret ... | base64 -d)` for a Secret's key."""
+    sk = _secret(path, deployment)
+    if sk is None:
+        return sh(path)
+    key = sk[1].replace(".", "\\.")
+    return f"<(kubectl get secret {sk[0]} -o jsonpath='{{.data.{key}}}' | base64 -d)"
+
+
+def openssl_on(path, tool: str, args: str = "", deployment=None) -> str:
+    """`openssl TOOL -in PATH ARGS`, or the kubectl pipe that feeds a Secret's key to it."""
+    if _secret(path, deployment) is not None:
+        return deployment.kubectl_show(str(path), what=f"{tool} {args}".strip())
+    return f"openssl {tool} -in {sh(path)}" + (f" {args}" if args else "")
+
+
+def local_name(path, suffix: str, deployment=None) -> str:
+    """Where a rewritten copy is written: beside the file, or (a Secret's key) in the current folder."""
+    sk = _secret(path, deployment)
+    return sh(f"{sk[1] if sk else path}{suffix}")
+
+
+def put_back(path, new: str, deployment=None) -> str:
+    """The command that puts a rewritten file where the setting reads it (a Secret's key: kubectl patch)."""
+    sk = _secret(path, deployment)
+    if sk is None:
+        return f"mv {new} {sh(path)}"
+    return (f"kubectl patch secret {sk[0]} --type=json -p \"[{{\\\"op\\\":\\\"replace\\\",\\\"path\\\":"
+            f"\\\"/data/{sk[1]}\\\",\\\"value\\\":\\\"$(base64 -w0 {new})\\\"}}]\"")
+
+
+def rewrite(path, command: str, deployment=None) -> str:
+    """`COMMAND > PATH.new && mv PATH.new PATH`: a file rewritten from itself (COMMAND reads it via source())."""
+    new = local_name(path, ".new", deployment)
+    return f"{command} > {new} && {put_back(path, new, deployment)}"
+
+
+def nth_cert(path, n: int, deployment=None) -> str:
+    """The command printing the n-th (1-based) certificate block of a file, as it is written there."""
+    return f"awk '/-----BEGIN CERTIFICATE-----/{{n++}} n=={n}' {source(path, deployment)}"
+
+
+def cert_order_command(path, order, deployment=None) -> str:
+    """Rewrite a certificate file with its blocks in `order` (1-based block numbers, leaf first)."""
+    parts = "; ".join(nth_cert(path, n, deployment) for n in order)
+    return rewrite(path, f"{{ {parts}; }}", deployment)
+
+
+def _dns_or_ip(name: str, ip: bool) -> str:
+    return f"IP:{name}" if ip else f"DNS:{name}"
+
+
+def _reissue(f: dict) -> str:
+    """milvus-tls gen from the issuing CA: a command that runs as pasted when the CA key is beside the CA."""
+    ca, name = f.get("ca"), f.get("name")
+    names = f" --ip {sh(name)}" if f.get("ip") else f" --name {sh(name)}" if name else ""
+    if f.get("new_set"):   # the CA itself: a new set, and every peer gets the new ca.pem
+        return (f"Renew the CA and everything it signed: `milvus-tls gen --out {sh(f['out'])}{names}`, then give "
+                f"every peer the new ca.pem in place of {shown(f['file'], f.get('deployment'))}.")
+    if not ca:
+        return (f"Reissue {shown(f['file'], f.get('deployment'))} with a new validity from the CA that issued it "
+                f"(`milvus-tls gen --from-ca` with that CA and `--ca-key` with its key, `--out` a new folder{names}).")
+    cmd = f"milvus-tls gen --out {sh(f['out'])} --from-ca {sh(ca)}"
+    if f.get("ca_key"):
+        return (f"Reissue from the same CA into a new folder, then deploy the new files: `{cmd} --ca-key "
+                f"{sh(f['ca_key'])}{names}`.")
+    return (f"Reissue from the same CA into a new folder, then deploy the new files: `{cmd} --ca-key CA_KEY{names}` "
+            f"with CA_KEY the private key of {ca} (no ca.key was found in {f.get('ca_key_where', 'its folder')}).")
+
+
+def _append_intermediate(f: dict) -> str:
+    """The certificate file followed by the intermediate (the whole file when it holds only that certificate,
+    else its block, by number)."""
+    dep = f.get("deployment")
+    if f.get("count", 1) == 1:
+        return f"cat {source(f['cert'], dep)} {source(f['intermediate'], dep)}"
+    return f"{{ cat {source(f['cert'], dep)}; {nth_cert(f['intermediate'], f['block'], dep)}; }}"
+
+
+def _check_file(f: dict) -> str:
+    p, dep = f["file"], f.get("deployment")
+    if f.get("kind") == "key":
+        return f"`{openssl_on(p, 'pkey', '-noout', dep)}` must read a key"
+    return f"`{openssl_on(p, 'x509', '-noout -text', dep)}` must print a certificate"
+
+
+FIXES: dict[str, Callable[[dict], str]] = {
+    "file.missing": lambda f: (f"Check the path as the process sees it (`ls -l {sh(f['file'])}`; inside a container "
+                               "the mount target, e.g. /milvus/tls/...) and that the Milvus/pymilvus user can read "
+                               "it."),
+    "file.empty": lambda f: f"Regenerate or re-copy {shown(f['file'], f.get('deployment'))}; {_check_file(f)}.",
+    "file.not_pem": lambda f: f"Convert or regenerate {shown(f['file'], f.get('deployment'))}; {_check_file(f)}.",
+    "file.unreadable": lambda f: (f"Point the setting at a regular, readable file (`ls -l {sh(f['file'])}`; "
+                                  f"`chmod {'0600' if f.get('kind') == 'key' else '0644'} {sh(f['file'])}`"
+                                  f"{', owned by the user that runs Milvus or the client' if f.get('kind') == 'key' else ''})."),
+    "file.too_large": lambda f: f"Point the setting at the PEM file itself, not {shown(f['file'], f.get('deployment'))}.",
+    "file.key_in_cert": lambda f: ("Keep only the CERTIFICATE blocks (the key stays in its own file): `"
+                                   + rewrite(f["file"], "sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' "
+                                             + source(f["file"], f.get("deployment")), f.get("deployment")) + "`."),
+    "file.bom": lambda f: (f"Strip the three bytes: `sed -i '1s/^\\xEF\\xBB\\xBF//' {sh(f['file'])}`, or save the "
+                           "file as UTF-8 without BOM."),
+    "key.encrypted": lambda f: ("Write an unencrypted copy (openssl asks for the passphrase once) and protect it with "
+                                "file permissions: `" + rewrite(f["file"], openssl_on(f["file"], "pkey", "",
+                                                                                      f.get("deployment")),
+                                                                f.get("deployment"))
+                                + ("" if _secret(f["file"], f.get("deployment")) else f" && chmod 600 {sh(f['file'])}")
+                                + "`."),
+    "key.mismatch": lambda f: (f"Use the key {shown(f['cert'], f.get('deployment'))} was issued for: "
+                               f"`{openssl_on(f['cert'], 'x509', '-noout -pubkey', f.get('deployment'))}` and "
+                               f"`{openssl_on(f['key'], 'pkey', '-pubout', f.get('deployment'))}` must print the same "
+                               f"key; otherwise reissue the certificate from {shown(f['key'], f.get('deployment'))}."),
+    "key.weak": lambda f: (f"Write a new key (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "
+                           f"{sh(f['key'])}`, or EC P-256) and reissue {shown(f['file'], f.get('deployment'))} from it."),
+    "key.unsupported": lambda f: (f"Write an RSA 2048 or EC P-256 key (`openssl genpkey -algorithm EC -pkeyopt "
+                                  f"ec_paramgen_curve:P-256 -out {sh(f['key'])}`) and reissue "
+                                  f"{shown(f['file'], f.get('deployment'))} from it."),
+    "key.permissions": lambda f: f"`chmod 600 {sh(f['file'])}` (owned by the user that runs Milvus or the client).",
+    "cert.expired": _reissue,
+    "cert.expires_soon": _reissue,
+    "cert.not_yet_valid": lambda f: (f"Fix the clock on the issuing host, or reissue; check with "
+                                     f"`{openssl_on(f['file'], 'x509', '-noout -startdate', f.get('deployment'))}`."),
+    "chain.untrusted": lambda f: (f"Give {f.get('peer', 'the peer')} the CA that signed "
+                                  f"{shown(f['cert'], f.get('deployment'))} (`openssl verify -CAfile "
+                                  f"{source(f['ca'], f.get('deployment'))} {source(f['cert'], f.get('deployment'))}` "
+                                  f"must say OK), or reissue the certificate from the CA in "
+                                  f"{shown(f['ca'], f.get('deployment'))}."),
+    "chain.intermediate_missing": lambda f: ("Append the intermediate to the certificate file, leaf first: `"
+                                             + rewrite(f["cert"], _append_intermediate(f), f.get("deployment"))
+                                             + "`."),
+    "name.mismatch": lambda f: (f"Pass a name the certificate carries as pymilvus server_name ({f['names']}), or "
+                                f"reissue {shown(f['cert'], f.get('deployment'))} with `subjectAltName = "
+                                f"{_dns_or_ip(f['name'], f.get('ip', False))}` in the openssl.cnf [v3_req] section."),
+    "name.cn_only": lambda f: (f"Add `subjectAltName = @alt_names` with `[alt_names] "
+                               f"{'IP.1' if f.get('ip') else 'DNS.1'} = {f['name']}` to [v3_req] and reissue "
+                               f"{shown(f['cert'], f.get('deployment'))}."),
+}
+
+
+def fix_for(code: str, **facts) -> Optional[str]:
+    """The fix for a finding about real material, or None when the code has no command (the catalogue's words
+    stand). facts: file, cert, key, ca, name, ip, ..., and deployment (facts.deployment.DeploymentFacts or None)."""
+    build = FIXES.get(code)
+    if build is None:
+        return None
+    try:
+        return build(facts)
+    except KeyError:   # a fact the builder needs is unknown: the catalogue's words
+        return None

@@ -16,8 +16,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from .facts.fileio import MAX_BYTES, Problem, ReadResult, read_bounded
-from .facts.x509 import fingerprint, quiet_parsing, serial_number, spki_fingerprint
-from .findings import finding
+from .facts.x509 import fingerprint, quiet_parsing, serial_number, spki, spki_fingerprint
+from .findings import finding, fix_for
 from .model import FileKind, Finding, LoadedFile, Material, Request, Role, Severity
 
 BOM = b"\xef\xbb\xbf"
@@ -54,6 +54,21 @@ def load_material(request: Request) -> Material:
 
 
 def load_file(role: Role, path: str, key_password: Optional[bytes] = None) -> LoadedFile:
+    return with_fixes(_load_file(role, path, key_password))
+
+
+def with_fixes(loaded: LoadedFile, deployment=None) -> LoadedFile:
+    """Each finding's fix as a command on this file (findings.fix_for); a Secret's key is named by its Secret
+    (deployment: the rules pass the deployment facts, which loading does not know)."""
+    kind = "key" if loaded.role.expects_key else "cert"
+    out = []
+    for f in loaded.findings:
+        fix = fix_for(f.code, file=loaded.path, kind=kind, deployment=deployment)
+        out.append(replace(f, fix=fix) if fix else f)
+    return replace(loaded, findings=tuple(out))
+
+
+def _load_file(role: Role, path: str, key_password: Optional[bytes] = None) -> LoadedFile:
     subj = subject_of(role, path)
     data, mode_bits, problem = _read_bounded(path, subj, role)
     if problem is not None:
@@ -460,3 +475,91 @@ def material_of(*files: LoadedFile) -> Material:
             paths.add(f.path)
             out[f.role] = f
     return Material(out)
+
+
+_PAIRS = ((Role.SERVER_CERT, Role.SERVER_KEY), (Role.CLIENT_CERT, Role.CLIENT_KEY))
+
+
+def leaf_first(material: Material) -> tuple[Material, tuple[tuple[str, tuple[int, ...]], ...]]:
+    """A certificate file whose key belongs to a later certificate (a chain written intermediate first): the
+    material with that file's certificates in the order they belong (the key's certificate, then its issuers as
+    the file holds them, then the rest), and (path, order) for each such file, order being the 1-based block
+    numbers of the file leaf first. Go takes the first block as the leaf, so Milvus refuses such a pair; the rules
+    report that once (key.mismatch, with the reorder command) and judge every other property on the real leaf, so
+    no follow-on finding repeats the one cause."""
+    files = dict(material.files)
+    misordered: list[tuple[str, tuple[int, ...]]] = []
+    for cert_role, key_role in _PAIRS:
+        cert_file, key_file = files.get(cert_role), files.get(key_role)
+        if cert_file is None or key_file is None or key_file.key is None or len(cert_file.certs) < 2:
+            continue
+        wanted = spki(key_file.key.public_key())
+        certs = cert_file.certs
+        if spki(certs[0].public_key()) == wanted:
+            continue
+        leaf = next((i for i, c in enumerate(certs) if spki(c.public_key()) == wanted), None)
+        if leaf is None:
+            continue
+        order = [leaf]
+        while True:
+            current = certs[order[-1]]
+            nxt = next((i for i, c in enumerate(certs) if i not in order and c.subject == current.issuer
+                        and current.issuer != current.subject), None)
+            if nxt is None:
+                break
+            order.append(nxt)
+        order += [i for i in range(len(certs)) if i not in order]
+        files[cert_role] = replace(cert_file, certs=tuple(certs[i] for i in order))
+        misordered.append((cert_file.path, tuple(i + 1 for i in order)))
+    return Material(files), tuple(misordered)
+
+
+# Files beside the configured ones that may hold a missing intermediate (chain.intermediate_missing): the same
+# folders only (no recursion, no following into other folders), these names, at most this many files read.
+BESIDE_PATTERNS = ("*.pem", "*.crt", "*.cer", "chain*", "intermediate*", "ca-bundle*")
+BESIDE_MAX_FILES = 32
+
+
+def certificates_beside(paths, skip=()) -> list[tuple[str, int, x509.Certificate]]:
+    """(path, 1-based block number, certificate) for every certificate in the files beside `paths` (same folders,
+    names matching BESIDE_PATTERNS, regular files only, bounded reads via facts.fileio), `skip` paths excluded;
+    at most BESIDE_MAX_FILES files are read. Unparseable files are passed over silently: they are not inputs."""
+    import fnmatch
+    import os
+
+    paths = [str(p) for p in paths if p]
+    out: list[tuple[str, int, x509.Certificate]] = []
+    seen = {os.path.abspath(p) for p in paths + [str(p) for p in skip if p]}
+    # each folder as the user gave it (so the fix names files the way the user does), once
+    folders = dict.fromkeys(os.path.dirname(p) or "." for p in paths)
+    budget = BESIDE_MAX_FILES
+    for given in folders:
+        folder = os.path.abspath(given)
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            if budget <= 0:
+                return out
+            full = os.path.join(folder, name)
+            shown_as = os.path.join(given, name) if given != "." else name
+            if full in seen or not any(fnmatch.fnmatch(name, p) for p in BESIDE_PATTERNS):
+                continue
+            if os.path.islink(full) and os.path.dirname(os.path.realpath(full)) != os.path.realpath(folder):
+                continue   # never followed into another folder
+            seen.add(full)
+            budget -= 1
+            read = read_bounded(full, MAX_BYTES)
+            if not read.ok:
+                continue
+            number = 0
+            for label, block in _pem_blocks(read.data.replace(b"\r\n", b"\n")):
+                if label not in _CERT_LABELS:
+                    continue
+                number += 1
+                cert, _ = _load_cert(x509.load_pem_x509_certificate,
+                                     block.replace(b"TRUSTED CERTIFICATE", b"CERTIFICATE"))
+                if cert is not None:
+                    out.append((shown_as, number, cert))
+    return out

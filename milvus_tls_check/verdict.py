@@ -8,11 +8,14 @@ anything a live server or the Go rehearsal (Milvus's own TLS stack) decided.
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import replace
-from typing import Iterable
+from typing import Any, Iterable, Mapping, Optional
 
 from .codes import go_only_codes
-from .model import ClientKind, Finding, Handshake, ServerKind, Side, Verdict, blocking_findings
+from .model import (CheckResult, ClientKind, Finding, Handshake, Material, ServerKind, Side, Status, Verdict,
+                    blocking_findings)
 
 # Codes a grpcio rehearsal server cannot reproduce because only Go (the real Milvus) enforces them, or because
 # they are risks rather than failures. A rehearsal that passes despite them is expected, not a disagreement.
@@ -51,6 +54,7 @@ def reconcile(findings: Iterable[Finding], handshakes: tuple[Handshake, ...]
     disagreements: list[str] = []
     for hs in handshakes:
         errors = blocking_findings(findings, (hs.mode,), False)
+        hs = point_to_cause(hs, errors)
         if may_be_advisory(hs, errors):
             hs = replace(hs, advisory=True, detail=hs.detail + ADVISORY_NOTE)
         elif _is_reconciled(hs):
@@ -89,3 +93,124 @@ def client_verdicts(findings: Iterable[Finding], handshakes: Iterable[Handshake]
                    key=lambda p: (p[0], kinds.index(p[1])))
     return {(m, k): overall(findings, (h for h in handshakes if h.mode == m and h.client_impl.kind is k), (m,),
                             strict) for m, k in pairs}
+
+
+# --- one cause, one finding -------------------------------------------------------------------------------------
+# A failed handshake whose cause a static finding already names points to that finding ("see key.mismatch above")
+# instead of printing the same fix again. The static codes that may be the cause of each handshake code:
+_SERVER_CHAIN = ("chain.untrusted", "chain.intermediate_missing", "chain.name_constraints", "ca.not_ca",
+                 "ca.key_cert_sign_missing", "eku.server_auth_missing", "cert.unknown_critical_extension",
+                 "sig.unsupported", "sig.weak", "cert.expired", "cert.not_yet_valid", "file.bom")
+_CLIENT_CHAIN = ("chain.untrusted", "chain.intermediate_missing", "chain.name_constraints", "ca.not_ca",
+                 "ca.anchor_not_ca", "ca.path_length_exceeded", "eku.client_auth_missing", "sig.unsupported",
+                 "sig.weak", "cert.expired", "cert.not_yet_valid", "cert.serial_invalid", "key.weak",
+                 "key.unsupported", "key.mismatch", "cert.unknown_critical_extension")
+CAUSES: Mapping[str, tuple[str, ...]] = {
+    "tls.server_cert_untrusted": _SERVER_CHAIN,
+    "name.mismatch": ("name.mismatch", "name.trailing_dot"),
+    "cert.expired": ("cert.expired",),
+    "cert.not_yet_valid": ("cert.not_yet_valid",),
+    "tls.client_cert_rejected": _CLIENT_CHAIN,
+    "tls.client_cert_required": ("client.cert_missing", "client.params_conflict", "client.params_incomplete",
+                                 "client.mode_mismatch"),
+    "handshake.failed": ("key.unsupported", "key.weak", "ku.digital_signature_missing", "file.bom",
+                         "sig.unsupported"),
+}
+# Which files a handshake code is about: the server's chain (the client verifies it) or the client's.
+_CLIENT_SIDE_CODES = ("tls.client_cert_rejected", "tls.client_cert_required")
+
+
+def _about_client(f: Finding) -> bool:
+    """Is the finding about the client certificate, its key or tls.caPemPath (subjects read "role (path)")?"""
+    return f.subject.startswith(("client_pem ", "client_key ", "ca_pem "))
+
+
+def point_to_cause(hs: Handshake, errors: tuple[Finding, ...]) -> Handshake:
+    """The same handshake, pointing to the static finding that names its cause (Handshake.see), if one does."""
+    if hs.ok or hs.could_not_run or hs.see:
+        return hs
+    wanted = CAUSES.get(hs.code, ()) + (hs.code,)
+    client_side = hs.code in _CLIENT_SIDE_CODES or (hs.code == "handshake.failed" and hs.side is Side.SERVER)
+    for f in errors:
+        if f.code not in wanted:
+            continue
+        if f.code.startswith("client.") or hs.code in ("name.mismatch",) or _about_client(f) == client_side:
+            return replace(hs, see=f.code, detail=f"{hs.detail}; the cause is {f.code} above (its fix is there)")
+    return hs
+
+
+def unjudged_modes(checks: Iterable[CheckResult]) -> dict[int, str]:
+    """mode -> reason, for a mode whose client side the static checks could not judge for missing input (mode 2
+    without client material, rules.client.NO_CLIENT_REASON): a rehearsal of it would fail for what was not given."""
+    from .rules.client import NO_CLIENT_REASON
+    return {c.mode: c.reason for c in checks
+            if c.status is Status.NOT_RUN and c.mode is not None and c.reason == NO_CLIENT_REASON}
+
+
+def not_rehearsed(unjudged: Mapping[int, str]) -> tuple[Handshake, ...]:
+    """The not-run handshakes of the modes unjudged_modes found, with the static side's reason."""
+    return tuple(Handshake(mode, "rehearsal", False, "handshake.not_run", reason, could_not_run=True)
+                 for mode, reason in sorted(unjudged.items()))
+
+
+def instant_matters(material: Material, at: Optional[dt.datetime], now: Optional[dt.datetime] = None) -> bool:
+    """Is some certificate in another validity state (not yet valid, valid, expired) at `at` than now? Then a
+    handshake, which happens now, cannot speak for the instant --at judges."""
+    if at is None:
+        return False
+    now = now or dt.datetime.now(dt.timezone.utc)
+
+    def state(cert, t):
+        return -1 if t < cert.not_valid_before_utc else 1 if t > cert.not_valid_after_utc else 0
+    return any(state(c, at) != state(c, now) for f in material.files.values() for c in f.certs)
+
+
+_PATH_IN_SUBJECT = re.compile(r"\((.*)\)$")
+
+
+def said_once(checks: Iterable[CheckResult], deployment: Any = None) -> tuple[CheckResult, ...]:
+    """One cause, one finding: a file a deployment says no volume provides (config.path_not_mounted) is not also
+    reported missing (file.missing) by the files check, which then could not run and points to that finding."""
+    checks = in_user_terms(checks, deployment)
+    if deployment is None:
+        return checks
+    unmounted = {f.subject for c in checks for f in c.findings if f.code == "config.path_not_mounted"}
+    hosts = set()
+    for info in getattr(deployment, "paths", {}).values():
+        if info.container in unmounted:
+            for host in (info.container, info.host, info.resolved.host if info.resolved is not None else None):
+                if host:
+                    hosts.add(host)
+    if not hosts:
+        return checks
+    out = []
+    for c in checks:
+        missing = [f for f in c.findings if f.code == "file.missing" and _subject_path(f) in hosts]
+        if missing and len(missing) == len(c.findings):
+            c = replace(c, status=Status.NOT_RUN, findings=(),
+                        reason=f"{_subject_path(missing[0])} is not there: config.path_not_mounted above says why")
+        out.append(c)
+    return tuple(out)
+
+
+def in_user_terms(checks: Iterable[CheckResult], deployment: Any = None) -> tuple[CheckResult, ...]:
+    """Kubernetes material is read from a private copy the doctor deletes after the run: a message names the
+    Secret and key instead (`key tls.crt of Secret milvus-certs`). Fixes are built that way already
+    (findings.fix_for); subjects keep the path (the report's inputs name it)."""
+    checks = tuple(checks)
+    folder = getattr(deployment, "secret_dir", None) if deployment is not None else None
+    if not folder:
+        return checks
+    from .findings import shown
+    copy = re.compile(re.escape(folder.rstrip("/")) + r"/[^\s,;:()'\"]+")
+
+    def words(text: str) -> str:
+        return copy.sub(lambda m: shown(m.group(0).rstrip("."), deployment) + ("." if m.group(0).endswith(".") else ""),
+                        text)
+    return tuple(replace(c, findings=tuple(replace(f, message=words(f.message)) for f in c.findings))
+                 for c in checks)
+
+
+def _subject_path(f: Finding) -> str:
+    m = _PATH_IN_SUBJECT.search(f.subject)
+    return m.group(1) if m else ""

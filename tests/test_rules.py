@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from milvus_tls_check.certs import CertSet, docs_like_leaf, make_ca, make_leaf
+from milvus_tls_check.findings import FIXES
 from tests.helpers import codes, doctor_json
 from tests.legacy import openssl_leaf, openssl_root
 
@@ -414,3 +416,17 @@ def test_unused_encrypted_key_with_password_env(tmp_path, shared_good, capsys, m
     status, report = doctor_json(["--dir", str(d), "--key-password-env", "KEYPASS"], capsys)
     assert "key.encrypted" in codes(report, "error") and "key.mismatch" not in codes(report)
     assert status == 1
+
+
+PLACEHOLDER = re.compile(r"\bX\.(key|pem|der|p12)\b|\bNAME\b|\bADDR\b|\bFILE\b|\bPATH\b|ca\.pem X\.pem")
+
+
+@pytest.mark.parametrize("case_id,builder", [(c[0], c[1]) for c in CASES], ids=[c[0] for c in CASES])
+def test_fix_lines_name_the_real_files(case_id, builder, tmp_path, shared_good, capsys):
+    """Issue 13: every fix a user sees names what the doctor read; a code with a command (findings.FIXES) gives it
+    with the real path, never a placeholder."""
+    _, report = doctor_json(builder(tmp_path, shared_good), capsys)
+    for f in report["findings"]:
+        assert not PLACEHOLDER.search(f["fix"]), (case_id, f["code"], f["fix"])
+        if f["code"] in FIXES:
+            assert str(tmp_path) in f["fix"], (case_id, f["code"], f["fix"])

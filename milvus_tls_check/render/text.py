@@ -48,7 +48,9 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
             if not h.ok and h.detail:
                 lines.append(f"        {h.detail}")
                 from ..codes import CATALOGUE
-                if not h.could_not_run and h.code in CATALOGUE and CATALOGUE[h.code].fix:
+                if not h.could_not_run and getattr(h, "see", ""):
+                    lines.append(f"             fix: see {h.see} above")
+                elif not h.could_not_run and h.code in CATALOGUE and CATALOGUE[h.code].fix:
                     lines.append(f"             fix: {CATALOGUE[h.code].fix}")
             if h.peer:
                 lines += _peer_lines(h.peer)

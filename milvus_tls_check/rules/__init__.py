@@ -22,6 +22,9 @@ class Context:
     # facts.milvus_lines.MilvusBuild judged (Go toolchain and go.mod go line decide the version-dependent rules);
     # None: looked up from request.milvus_version (None there: the newest line).
     build: Optional[Any] = None
+    # (path, 1-based block order leaf first) for certificate files whose key belongs to a later block
+    # (material.leaf_first): `material` already holds them in that order; keys.pair reports the order once.
+    misordered: tuple = ()
 
     def __post_init__(self):
         if self.build is None:
@@ -49,6 +52,10 @@ class Context:
     def go_at_least(self, version: str) -> bool:
         """Is the judged build's Go toolchain at least `version` (rules without a GODEBUG switch)?"""
         return _vkey(self.build.go_toolchain)[:2] >= _vkey(version)
+
+    def order_of(self, path: Optional[str]) -> Optional[tuple[int, ...]]:
+        """The block order (leaf first) of a certificate file written in the wrong order, else None."""
+        return dict(self.misordered).get(path)
 
     def file(self, role: Role) -> Optional[LoadedFile]:
         return self.material.get(role)

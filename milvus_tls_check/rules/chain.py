@@ -22,8 +22,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
 from ..facts.x509 import (SERVER_AUTH, basic_ca, der, eku_allows, key_cert_sign, name_constraint_violation,
                           path_length, readable_name)
-from ..findings import finding
-from ..material import subject_of
+from ..findings import finding, fix_for
+from ..material import certificates_beside, subject_of
 from ..model import Finding, Role, Severity
 from . import Context, not_run, result, rule
 
@@ -103,9 +103,34 @@ def build_path(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate]
     return walk((leaf,)) or best
 
 
-def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, other_certs: Sequence[x509.Certificate],
-                mode: int) -> list[Finding]:
-    """Findings for one chain as one verifier will see it."""
+# A certificate that another file holds: (path as given, 1-based block number in it, certificate, blocks in it).
+Holder = tuple[str, int, x509.Certificate, int]
+
+
+def holders_of(files, ctx: Optional[Context] = None) -> list[Holder]:
+    """Every certificate of the loaded files with where it sits (block numbers as the file is written, also for a
+    file the Context holds reordered)."""
+    out = []
+    for f in files:
+        order = ctx.order_of(f.path) if ctx is not None else None
+        for i, cert in enumerate(f.certs):
+            out.append((f.path, order[i] if order else i + 1, cert, len(f.certs)))
+    return out
+
+
+def _missing_issuer(leaf, sent, anchors, last, candidates: Sequence[Holder]) -> Optional[Holder]:
+    """The certificate among candidates that signed `last` and, sent with the chain, links it to the anchors."""
+    for holder in candidates:
+        if _issued_by(last, holder[2]) and build_path(leaf, tuple(sent) + (holder[2],), anchors).anchored:
+            return holder
+    return None
+
+
+def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, other_certs: Sequence[Holder],
+                mode: int, *, deployment=None, beside=None) -> list[Finding]:
+    """Findings for one chain as one verifier will see it. other_certs: the certificates of every loaded file;
+    beside: a callable returning the certificates of the files beside the configured ones (material
+    .certificates_beside), asked only when the leaf's issuer is in no file given."""
     subject = subject_of(leaf_role, chain_file.path)
     leaf, sent = chain_file.certs[0], chain_file.certs[1:]
     anchors = trust_file.certs
@@ -113,19 +138,36 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
     modes = (mode,)
     if not path.anchored:
         last = path.certs[-1]
-        elsewhere = [c for c in other_certs if _issued_by(last, c)]
-        if elsewhere and last.issuer != last.subject:
+        found, where = None, "is in the material"
+        if last.issuer != last.subject:
+            found = _missing_issuer(leaf, sent, anchors, last, other_certs)
+            if found is None and beside is not None and not any(_issued_by(last, h[2]) for h in other_certs):
+                found, where = _missing_issuer(leaf, sent, anchors, last, beside()), "is in a file beside it"
+        if found is not None:
+            at, block, inter, count = found
+            shown_at = at if count == 1 else f"{at} (certificate #{block})"
             return [finding("chain.intermediate_missing", subject,
                             f"{verifier.name} cannot link {readable_name(last)} to {trust_file.path}: its issuer "
-                            f"{readable_name(elsewhere[0])} is in the material but not sent in {chain_file.path}.",
-                            modes=modes)]
+                            f"{readable_name(inter)} {where}, {shown_at}, but not sent in {chain_file.path}.",
+                            modes=modes,
+                            fix=fix_for("chain.intermediate_missing", cert=chain_file.path, intermediate=at,
+                                        block=block, count=count, deployment=deployment))]
         held = "; ".join(readable_name(a) for a in anchors[:3]) or "nothing"
         same_name = [a for a in anchors if a.subject == last.issuer]
-        why = (f" {readable_name(same_name[0])} in {trust_file.path} has the issuer's name but another key, so the signature "
-               "does not verify (a CA regenerated with the same subject?)." if same_name else "")
+        fix = fix_for("chain.untrusted", cert=chain_file.path, ca=trust_file.path, deployment=deployment,
+                      peer=verifier.name)
+        if same_name:
+            why = (f" {readable_name(same_name[0])} in {trust_file.path} has the issuer's name but another key, so "
+                   "the signature does not verify (a CA regenerated with the same subject?).")
+            return [finding("chain.untrusted", subject,
+                            f"{readable_name(leaf)} is issued by {leaf.issuer.rfc4514_string()}, but {verifier.name} "
+                            f"trusts {trust_file.path} which holds {held}.{why}", modes=modes, fix=fix)]
+        missing = last.issuer.rfc4514_string()
         return [finding("chain.untrusted", subject,
-                        f"{readable_name(leaf)} is issued by {leaf.issuer.rfc4514_string()}, but {verifier.name} trusts "
-                        f"{trust_file.path} which holds {held}.{why}", modes=modes)]
+                        f"{verifier.name} cannot link {readable_name(leaf)} to {trust_file.path}: either an "
+                        f"intermediate CA is missing (no file given, and none beside them, holds the issuer "
+                        f"{missing}), or {trust_file.path} holds the wrong CA. Side by side: the issuer needed is "
+                        f"{missing}; {trust_file.path} holds {held}.", modes=modes, fix=fix)]
     out: list[Finding] = []
     # BoringSSL does not check a trust anchor's basicConstraints (observed: a CA:FALSE root or one without
     # basicConstraints still anchors the chain); Go does (observed with the Go rehearsal: "parent certificate cannot
@@ -191,7 +233,16 @@ def _leaf_is_ca(role: Role, f) -> list[Finding]:
                      "ca.path_length_exceeded",
                      "ca.key_cert_sign_missing", "leaf.is_ca", "eku.server_auth_missing"))
 def check_chains(ctx: Context):
-    everything = [c for f in ctx.material.files.values() for c in f.certs]
+    everything = holders_of(ctx.material.files.values(), ctx)
+    looked: list = []
+
+    def beside():   # the files beside the configured ones, read at most once per run
+        if not looked:
+            given = [ctx.request.path(r) for r in ctx.request.paths]
+            local = [p for p in given if not (ctx.deployment is not None and ctx.deployment.in_secret_dir(p))]
+            looked.append(certificates_beside(local,
+                                              skip=[f.path for f in ctx.material.files.values()]))
+        return [(p, n, c, sum(1 for q, _, _ in looked[0] if q == p)) for p, n, c in looked[0]]
     server = ctx.file(Role.SERVER_CERT)
     client = ctx.file(Role.CLIENT_CERT)
     if server is not None and server.certs:
@@ -208,7 +259,8 @@ def check_chains(ctx: Context):
                           "needs the server certificate and the client's trust file parsed", mode=mode)
         else:
             yield result("chain.server", title, subject_of(Role.SERVER_CERT, server.path),
-                         judge_chain(Role.SERVER_CERT, server, root, PYMILVUS, everything, mode), mode=mode)
+                         judge_chain(Role.SERVER_CERT, server, root, PYMILVUS, everything, mode,
+                                     deployment=ctx.deployment, beside=beside), mode=mode)
         if mode != 2 or not params.sends_client_cert:
             continue
         ca = ctx.file(Role.SERVER_CA)
@@ -217,5 +269,6 @@ def check_chains(ctx: Context):
             yield not_run("chain.client", title, subject_of(Role.CLIENT_CERT, client.path if client else "-"),
                           "needs the client certificate and tls.caPemPath parsed", mode=mode)
             continue
-        findings = judge_chain(Role.CLIENT_CERT, client, ca, MILVUS, everything, mode) + _leaf_is_ca(Role.CLIENT_CERT, client)
+        findings = judge_chain(Role.CLIENT_CERT, client, ca, MILVUS, everything, mode, deployment=ctx.deployment,
+                               beside=beside) + _leaf_is_ca(Role.CLIENT_CERT, client)
         yield result("chain.client", title, subject_of(Role.CLIENT_CERT, client.path), findings, mode=mode)

@@ -1,8 +1,10 @@
 """key.*: does each key belong to its certificate, is it strong enough, is it protected."""
 from __future__ import annotations
 
-from ..facts.x509 import GO_TLS_CURVES, describe_key, ec_curve, fingerprint, key_type, rsa_bits, spki
-from ..findings import finding
+from dataclasses import replace
+
+from ..facts.x509 import GO_TLS_CURVES, describe_key, ec_curve, fingerprint, key_type, readable_name, rsa_bits, spki
+from ..findings import cert_order_command, finding, fix_for, shown
 from ..material import subject_of
 from ..model import Role, Severity
 from . import Context, not_run, result, rule
@@ -24,15 +26,37 @@ def check_key_pairs(ctx: Context):
             yield not_run("keys.pair", title, subject, f"needs both files parsed; not usable: {', '.join(missing)}")
             continue
         findings = []
-        if spki(cert_file.leaf.public_key()) != spki(key_file.key.public_key()):
+        order = ctx.order_of(cert_file.path)
+        if order is not None:
+            findings.append(_misordered(ctx, cert_file, key_file, order))
+        elif spki(cert_file.leaf.public_key()) != spki(key_file.key.public_key()):
             owner = _owner(ctx, key_file.key)
-            if any(spki(c.public_key()) == spki(key_file.key.public_key()) for c in cert_file.certs[1:]):
-                owner += (f"; it matches a later certificate in {cert_file.path}: Go takes the first certificate as "
-                          "the leaf, so put the leaf first and its issuers after it")
             findings.append(finding("key.mismatch", subject_of(key_role, key_file.path),
                                     f"{key_file.path} is not the key of {cert_file.path} "
-                                    f"(subject {cert_file.leaf.subject.rfc4514_string()}){owner}."))
+                                    f"(subject {cert_file.leaf.subject.rfc4514_string()}){owner}.",
+                                    fix=fix_for("key.mismatch", cert=cert_file.path, key=key_file.path,
+                                                deployment=ctx.deployment)))
         yield result("keys.pair", title, subject, ctx.scoped(findings, cert_file))
+
+
+def _misordered(ctx: Context, cert_file, key_file, order: tuple[int, ...]):
+    """One finding for a chain written in the wrong order (material.leaf_first): Go takes the first block as the
+    leaf, so LoadX509KeyPair says "private key does not match public key" and Milvus exits; the other checks judged
+    the file leaf first, so nothing else repeats this cause."""
+    leaf = cert_file.certs[0]     # the Context holds the file leaf first
+    first = order.index(1)
+    head = cert_file.certs[first]
+    parsed_all = not any(f.code == "file.not_pem" for f in cert_file.findings)
+    how = (f"Reorder the file, leaf first: `{cert_order_command(cert_file.path, order, ctx.deployment)}`"
+           if parsed_all else
+           f"Put certificate #{order[0]} ({readable_name(leaf)}) first in {shown(cert_file.path, ctx.deployment)}, "
+           "then its issuers")
+    return finding("key.mismatch", subject_of(key_file.role, key_file.path),
+                   f"{cert_file.path} is in the wrong order: its first certificate is {readable_name(head)}, and "
+                   f"{key_file.path} belongs to certificate #{order[0]} ({readable_name(leaf)}). Go takes the first "
+                   "certificate as the leaf, so Milvus refuses the pair (\"private key does not match public key\"); "
+                   "put the leaf first and its issuers after it. The other checks judged the file in that order.",
+                   fix=f"{how} (block numbers as they are now; nothing needs reissuing).")
 
 
 def _owner(ctx: Context, key) -> str:
@@ -92,6 +116,19 @@ def key_strength_finding(public_key, subject: str, what: str, role: Role = Role.
     return None
 
 
+def _key_path(ctx: Context, role: Role, path: str, index: int) -> str:
+    """Where the new key for certificate #index of a file goes: the configured key of a leaf, else a name beside
+    the file (ca.pem -> ca.key; an intermediate in a chain file -> intermediate.key)."""
+    import os.path
+    if index == 0 and role is Role.SERVER_CERT and ctx.request.path(Role.SERVER_KEY):
+        return ctx.request.path(Role.SERVER_KEY)
+    if index == 0 and role is Role.CLIENT_CERT and ctx.request.path(Role.CLIENT_KEY):
+        return ctx.request.path(Role.CLIENT_KEY)
+    folder, name = os.path.split(path)
+    stem = name.rsplit(".", 1)[0] if index == 0 else "intermediate"
+    return os.path.join(folder, f"{stem}.key")
+
+
 def _go_verifies(ctx: Context, f) -> bool:
     """Does Milvus (Go) verify signatures made by the keys in this file (mode 2: tls.caPemPath, the client chain)?"""
     if 2 not in ctx.modes:
@@ -117,7 +154,9 @@ def check_key_strength(ctx: Context):
             hit = key_strength_finding(cert.public_key(), subject_of(role, f.path), what, leaf_role, ctx=ctx,
                                        go_verifies=_go_verifies(ctx, f))
             if hit:
-                findings.append(hit)
+                fix = fix_for(hit.code, key=_key_path(ctx, role, f.path, index), file=f.path,
+                              deployment=ctx.deployment)
+                findings.append(replace(hit, fix=fix) if fix else hit)
         yield result("keys.strength", f"key types and sizes in {role.setting}", subject_of(role, f.path),
                      ctx.scoped(findings, f))
 
@@ -140,7 +179,7 @@ def _k8s_key_permissions(ctx: Context, role: Role, f):
     if mode & 0o044:
         how = "defaultMode is not set, so Kubernetes uses 0644" if not mount.default_mode_set else \
             f"the volume gives it mode {mode:04o}"
-        secret = sk[0] if sk else "NAME"
+        secret = sk[0] if sk else mount.volume
         findings.append(finding(
             "key.permissions", subject,
             f"{where} is mounted by volume {mount.volume} ({mount.origin}) with mode {mode:04o}: {how}; the key is "
@@ -163,6 +202,7 @@ def check_key_permissions(ctx: Context):
         if f.mode_bits & 0o044:
             findings.append(finding("key.permissions", subject_of(role, f.path),
                                     f"{f.path} has mode {oct(f.mode_bits)[2:].zfill(4)}: readable by "
-                                    f"{'group and others' if f.mode_bits & 0o004 and f.mode_bits & 0o040 else 'group' if f.mode_bits & 0o040 else 'others'}."))
+                                    f"{'group and others' if f.mode_bits & 0o004 and f.mode_bits & 0o040 else 'group' if f.mode_bits & 0o040 else 'others'}.",
+                                    fix=fix_for("key.permissions", file=f.path)))
         yield result("keys.permissions", f"{role.setting} is private to its owner", subject_of(role, f.path),
                      ctx.scoped(findings, f))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..facts.x509 import (as_ip, common_names, describe_names, dns_entry_matches, grpc_name_match,  # noqa: F401
                           san_entries, san_strings, split_host_port)
-from ..findings import finding
+from ..findings import finding, fix_for
 from ..material import subject_of
 from ..model import Role
 from . import Context, not_run, result, rule
@@ -50,12 +50,24 @@ def check_server_name(ctx: Context):
             hint = f" An IP target needs `IP:{name}` in the SAN (or server_name set to a DNS name the cert carries)."
         shown = name if given == name else f"{name} (the host part of server_name {given!r})"
         findings.append(finding("name.mismatch", subject, f"{shown!r} is not among the certificate's names "
-                                f"({describe_names(leaf)}); grpc: \"Hostname Verification Check failed\".{hint}"))
+                                f"({describe_names(leaf)}); grpc: \"Hostname Verification Check failed\".{hint}",
+                                fix=fix_for("name.mismatch", name=name.rstrip(".") or name,
+                                            ip=as_ip(name) is not None, names=describe_names(leaf),
+                                            cert=server.path, deployment=ctx.deployment)))
     if name.endswith(".") and as_ip(name.rstrip(".")) is None:
         findings.append(finding("name.trailing_dot", subject, f"server_name {name!r} ends in a dot; grpc sends it as "
                                 "SNI and Milvus's Go server ends the handshake (\"tls: unexpected message\")."))
     if how == "cn" or (not ok and san_entries(leaf) is None):
         findings.append(finding("name.cn_only", subject, f"{leaf.subject.rfc4514_string()} has no DNS name in a "
                                 f"subjectAltName; grpc{' accepts it through the CN' if how == 'cn' else ' falls back to the CN'}"
-                                ", Go and most other clients do not."))
+                                ", Go and most other clients do not.",
+                                fix=fix_for("name.cn_only", name=name.rstrip(".") if ok else _cn_or(leaf, name),
+                                            ip=as_ip(name.rstrip(".") if ok else _cn_or(leaf, name)) is not None,
+                                            cert=server.path, deployment=ctx.deployment)))
     yield result("names", title, subject, findings)
+
+
+def _cn_or(leaf, name: str) -> str:
+    """The name the SAN should carry: the CN the certificate was made for, else the name checked."""
+    cns = common_names(leaf)
+    return cns[0] if cns else name.rstrip(".")

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
-from ..facts.x509 import fingerprint, readable_name, serial_number, unhandled_critical
-from ..findings import finding
+from ..facts.x509 import (as_ip, fingerprint, is_self_issued, readable_name, serial_number, split_host_port,
+                          unhandled_critical)
+from ..findings import finding, fix_for
 from ..material import subject_of
 from ..model import Role, Severity
 from . import Context, result, rule
@@ -53,6 +55,36 @@ def serial_finding(ctx: Context, f, index: int, cert, subject: str):
                    "1.24) refuse it.", severity=Severity.WARNING)
 
 
+def reissue_facts(ctx: Context, f, cert) -> dict:
+    """What `milvus-tls gen` needs to reissue `cert` from its CA (findings.FIXES cert.*): the file holding the
+    issuer, the CA key beside it when there is one (ca.pem -> ca.key), the server_name, and a new folder beside."""
+    facts: dict = {"file": f.path, "deployment": ctx.deployment}
+    name = split_host_port(ctx.request.server_name)[0] if ctx.request.server_name else ""
+    if name:
+        facts["name"] = name
+        facts["ip"] = as_ip(name) is not None
+    if is_self_issued(cert):
+        facts["new_set"] = True
+        facts["out"] = os.path.join(os.path.dirname(f.path) or ".", "renewed")
+        return facts
+    # gen reads the first certificate of --from-ca: a file that starts with the issuer, a CA file first
+    holders = [g for g in ctx.material.files.values() if g.certs and g.certs[0].subject == cert.issuer]
+    holder = min(holders, key=lambda g: g.role not in (Role.SERVER_CA, Role.CLIENT_CA), default=None)
+    if holder is None or ctx.deployment is not None and ctx.deployment.in_secret_dir(holder.path):
+        return facts
+    folder = os.path.dirname(holder.path) or "."
+    facts["ca"] = holder.path
+    facts["out"] = os.path.join(folder, "renewed")
+    stem = os.path.basename(holder.path).rsplit(".", 1)[0]
+    for candidate in dict.fromkeys((f"{stem}.key", "ca.key")):
+        if os.path.isfile(os.path.join(folder, candidate)):
+            facts["ca_key"] = os.path.join(folder, candidate)
+            break
+    else:
+        facts["ca_key_where"] = folder
+    return facts
+
+
 def _when(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%SZ")
 
@@ -80,14 +112,17 @@ def check_validity(ctx: Context):
                 findings.append(serial_finding(ctx, f, index, cert, subject))
             if ctx.at > end:
                 findings.append(finding("cert.expired", subject, f"{name} expired {_when(end)} "
-                                        f"(judged at {_when(ctx.at)}).", severity=sev))
+                                        f"(judged at {_when(ctx.at)}).", severity=sev,
+                                        fix=fix_for("cert.expired", **reissue_facts(ctx, f, cert))))
             elif ctx.at < start:
                 findings.append(finding("cert.not_yet_valid", subject, f"{name} is valid only from {_when(start)} "
-                                        f"(judged at {_when(ctx.at)}).", severity=sev))
+                                        f"(judged at {_when(ctx.at)}).", severity=sev,
+                                        fix=fix_for("cert.not_yet_valid", file=f.path, deployment=ctx.deployment)))
             elif soon > end:
                 days = (end - ctx.at).days
                 findings.append(finding("cert.expires_soon", subject,
-                                        f"{name} expires {_when(end)}, in {days} day{'s' if days != 1 else ''}."))
+                                        f"{name} expires {_when(end)}, in {days} day{'s' if days != 1 else ''}.",
+                                        fix=fix_for("cert.expires_soon", **reissue_facts(ctx, f, cert))))
         yield result("validity", f"validity of every certificate in {role.setting}", subject, ctx.scoped(findings, f))
 
 

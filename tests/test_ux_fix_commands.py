@@ -1,0 +1,176 @@
+"""Issue 13, "fix lines": every fix names the real file, the name checked and the CA; the commands run as pasted."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+from milvus_tls_check.certs import make_ca, make_leaf
+from milvus_tls_check.findings import FIXES
+from tests.helpers import codes, doctor_json
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"\bX\.(key|pem|der|p12)\b|\bNAME\b|\bADDR\b|\bFILE\b|\bPATH\b|NEW_DIR")
+NOW = dt.datetime.now(dt.timezone.utc)
+
+
+def _fix(report: dict, code: str) -> str:
+    return next(f["fix"] for f in report["findings"] if f["code"] == code)
+
+
+def _command(fix: str) -> str:
+    """The command between the first pair of backticks."""
+    return fix.split("`")[1]
+
+
+def _bash(command: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    return subprocess.run(["bash", "-c", command], cwd=cwd, capture_output=True, text=True, timeout=60, env=env)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "fixtures").glob("broken-*")))
+def test_bundled_broken_sets_fix_lines_name_their_files(name, tmp_path, capsys):
+    d = tmp_path / name
+    shutil.copytree(ROOT / "fixtures" / name, d)
+    for key in d.glob("*.key"):
+        key.chmod(0o600)
+    status, report = doctor_json(["--dir", str(d)], capsys)
+    assert status == 1 and report["findings"]
+    for f in report["findings"]:
+        assert not PLACEHOLDER.search(f["fix"]), (f["code"], f["fix"])
+        if f["code"] in FIXES:
+            assert str(d) in f["fix"], (f["code"], f["fix"])
+
+
+def test_key_permissions_fix_is_chmod_of_the_real_key(good_dir, capsys):
+    (good_dir / "server.key").chmod(0o644)
+    _, report = doctor_json(["--dir", str(good_dir)], capsys)
+    assert _fix(report, "key.permissions").startswith(f"`chmod 600 {good_dir / 'server.key'}`")
+
+
+def test_key_mismatch_fix_compares_the_real_pair(good_dir, shared_good, capsys):
+    (good_dir / "server.key").write_bytes(shared_good.client.key_pem())
+    _, report = doctor_json(["--dir", str(good_dir), "--tls-mode", "1"], capsys)
+    fix = _fix(report, "key.mismatch")
+    assert f"`openssl x509 -in {good_dir / 'server.pem'} -noout -pubkey`" in fix
+    assert f"`openssl pkey -in {good_dir / 'server.key'} -pubout`" in fix
+
+
+def test_name_mismatch_fix_uses_the_name_checked_and_an_ip_entry_for_an_ip(good_dir, capsys):
+    _, report = doctor_json(["--dir", str(good_dir), "--server-name", "milvus.example.com"], capsys)
+    fix = _fix(report, "name.mismatch")
+    assert "`subjectAltName = DNS:milvus.example.com`" in fix and str(good_dir / "server.pem") in fix
+    _, report = doctor_json(["--dir", str(good_dir), "--server-name", "10.0.0.5"], capsys)
+    assert "`subjectAltName = IP:10.0.0.5`" in _fix(report, "name.mismatch")
+
+
+def test_expires_soon_fix_runs_as_pasted_and_its_set_passes(good_dir, shared_good, capsys):
+    server = make_leaf(shared_good.ca, not_before=NOW - dt.timedelta(days=10), days=20, eku=("server",))
+    replace(shared_good, server=server).write(good_dir)
+    (good_dir / "ca.key").write_bytes(shared_good.ca.key_pem())
+    status, report = doctor_json(["--dir", str(good_dir), "--server-name", "localhost"], capsys)
+    fix = _fix(report, "cert.expires_soon")
+    command = _command(fix)
+    assert command == (f"milvus-tls gen --out {good_dir / 'renewed'} --from-ca {good_dir / 'ca.pem'} "
+                       f"--ca-key {good_dir / 'ca.key'} --name localhost")
+    done = _bash(command, good_dir)
+    assert done.returncode == 0, done.stderr
+    status, report = doctor_json(["--dir", str(good_dir / "renewed")], capsys)
+    assert status == 0 and "cert.expires_soon" not in codes(report)
+
+
+def test_expires_soon_without_a_ca_key_says_where_it_is_missing(good_dir, shared_good, capsys):
+    server = make_leaf(shared_good.ca, not_before=NOW - dt.timedelta(days=10), days=20, eku=("server",))
+    replace(shared_good, server=server).write(good_dir)
+    _, report = doctor_json(["--dir", str(good_dir), "--server-name", "10.1.2.3"], capsys)
+    fix = _fix(report, "cert.expires_soon")
+    assert f"--from-ca {good_dir / 'ca.pem'}" in fix and "--ip 10.1.2.3" in fix
+    assert f"no ca.key was found in {good_dir}" in fix
+
+
+def _secret(path: Path, data: dict, name: str = "milvus-certs") -> Path:
+    path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
+                                    "type": "kubernetes.io/tls",
+                                    "data": {k: base64.b64encode(v).decode() for k, v in data.items()}}))
+    return path
+
+
+def test_kubernetes_fix_names_the_secret_and_key_never_the_private_copy(tmp_path, shared_good, capsys):
+    data = {"tls.crt": shared_good.server.cert_pem(), "tls.key": shared_good.client.key_pem(),
+            "ca.crt": shared_good.ca.cert_pem()}
+    status, report = doctor_json(["--k8s", str(_secret(tmp_path / "s.yaml", data))], capsys)
+    assert status == 1
+    f = next(f for f in report["findings"] if f["code"] == "key.mismatch")
+    assert ("kubectl get secret milvus-certs -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl x509 -noout "
+            "-pubkey") in f["fix"]
+    assert "kubectl get secret milvus-certs -o jsonpath='{.data.tls\\.key}' | base64 -d | openssl pkey -pubout" \
+        in f["fix"]
+    assert "milvus-tls-k8s-" not in f["fix"] + f["message"], f
+    assert "key tls.key of Secret milvus-certs" in f["message"]
+
+
+def test_kubernetes_encrypted_key_fix_patches_the_secret(tmp_path, shared_good, capsys):
+    data = {"tls.crt": shared_good.server.cert_pem(), "tls.key": shared_good.server.key_pem(password=b"pw"),
+            "ca.crt": shared_good.ca.cert_pem()}
+    _, report = doctor_json(["--k8s", str(_secret(tmp_path / "s.yaml", data))], capsys)
+    fix = _fix(report, "key.encrypted")
+    assert "kubectl get secret milvus-certs -o jsonpath='{.data.tls\\.key}' | base64 -d | openssl pkey" in fix
+    assert "kubectl patch secret milvus-certs" in fix and "/data/tls.key" in fix
+    assert "milvus-tls-k8s-" not in fix
+
+
+def test_intermediate_beside_the_files_is_named_and_its_cat_command_works(tmp_path, shared_good, capsys):
+    inter = make_ca("issuing CA", issuer=shared_good.ca)
+    server = make_leaf(inter, eku=("server",))
+    d = tmp_path / "tls"
+    replace(shared_good, server=server).write(d)
+    (d / "server.pem").write_bytes(server.cert_pem())   # the leaf alone: the intermediate is not sent
+    (d / "intermediate.pem").write_bytes(inter.cert_pem())
+    args = ["--dir", str(d), "--tls-mode", "2"]
+    status, report = doctor_json(args, capsys)
+    assert status == 1 and "chain.intermediate_missing" in codes(report, "error")
+    assert "chain.untrusted" not in codes(report)
+    f = next(f for f in report["findings"] if f["code"] == "chain.intermediate_missing")
+    assert str(d / "intermediate.pem") in f["message"] and "beside" in f["message"]
+    command = _command(f["fix"])
+    assert command.startswith(f"cat {d / 'server.pem'} {d / 'intermediate.pem'} > ")
+    assert _bash(command, d).returncode == 0
+    status, report = doctor_json(args, capsys)
+    assert status == 0, report["findings"]
+
+
+def test_no_intermediate_anywhere_says_missing_intermediate_or_wrong_ca_side_by_side(tmp_path, shared_good,
+                                                                                     capsys):
+    inter = make_ca("issuing CA", issuer=shared_good.ca)
+    server = make_leaf(inter, eku=("server",))
+    d = tmp_path / "tls"
+    replace(shared_good, server=server).write(d)
+    (d / "server.pem").write_bytes(server.cert_pem())
+    (d / "other.pem").write_bytes(make_ca("unrelated CA").cert_pem())   # read, but not the issuer
+    status, report = doctor_json(["--dir", str(d), "--tls-mode", "2"], capsys)
+    assert status == 1 and "chain.intermediate_missing" not in codes(report)
+    message = next(f["message"] for f in report["findings"] if f["code"] == "chain.untrusted")
+    assert "either an intermediate CA is missing" in message and f"{d / 'ca.pem'} holds the wrong CA" in message
+    assert "CN=issuing CA" in message and shared_good.ca.cert.subject.rfc4514_string().split(",")[0] in message
+
+
+def test_files_in_other_folders_are_not_searched(tmp_path, shared_good, capsys):
+    inter = make_ca("issuing CA", issuer=shared_good.ca)
+    server = make_leaf(inter, eku=("server",))
+    d = tmp_path / "tls"
+    replace(shared_good, server=server).write(d)
+    (d / "server.pem").write_bytes(server.cert_pem())
+    (d / "sub").mkdir()
+    (d / "sub" / "intermediate.pem").write_bytes(inter.cert_pem())
+    (tmp_path / "intermediate.pem").write_bytes(inter.cert_pem())
+    _, report = doctor_json(["--dir", str(d), "--tls-mode", "2"], capsys)
+    assert "chain.intermediate_missing" not in codes(report) and "chain.untrusted" in codes(report)

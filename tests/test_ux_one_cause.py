@@ -1,0 +1,141 @@
+"""Issue 13, "one cause, one finding" and "nothing mis-judged for missing input": what the user sees when one
+mistake could be reported many times, when an input is missing for the handshakes, and with --at."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from milvus_tls_check.certs import CertSet, make_ca, make_leaf
+from milvus_tls_check.codes import CATALOGUE
+from milvus_tls_check.rules.client import NO_CLIENT_REASON
+from tests.helpers import codes, doctor_json, run_cli
+
+NOW = dt.datetime.now(dt.timezone.utc)
+
+
+def _wrong_order(tmp_path: Path, shared_good) -> tuple[Path, CertSet]:
+    inter = make_ca("issuing CA", issuer=shared_good.ca)
+    server = make_leaf(inter, eku=("server",))
+    d = tmp_path / "tls"
+    s = replace(shared_good, server=server)
+    s.write(d)
+    (d / "server.pem").write_bytes(inter.cert_pem() + server.cert_pem())   # intermediate first
+    return d, s
+
+
+def test_chain_in_the_wrong_order_is_one_finding_with_the_reorder_command(tmp_path, shared_good, capsys):
+    d, _ = _wrong_order(tmp_path, shared_good)
+    for mode in ("1", "2"):
+        status, report = doctor_json(["--dir", str(d), "--tls-mode", mode], capsys)
+        assert status == 1 and [f["code"] for f in report["findings"]] == ["key.mismatch"], report["findings"]
+    f = report["findings"][0]
+    assert "wrong order" in f["message"] and "certificate #2" in f["message"] and "put the leaf first" in f["message"]
+    assert "reissue" not in f["fix"].replace("nothing needs reissuing", "")
+    command = f["fix"].split("`")[1]
+    pem = d / "server.pem"
+    assert command == (f"{{ awk '/-----BEGIN CERTIFICATE-----/{{n++}} n==2' {pem}; "
+                       f"awk '/-----BEGIN CERTIFICATE-----/{{n++}} n==1' {pem}; }} > {pem}.new && mv {pem}.new {pem}")
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    status, report = doctor_json(["--dir", str(d)], capsys)
+    assert status == 0 and report["findings"] == [], report["findings"]
+
+
+def _server_from_another_ca(tmp_path: Path, shared_good) -> Path:
+    d = tmp_path / "tls"
+    replace(shared_good, server=make_leaf(make_ca("another CA"), eku=("server",))).write(d)
+    return d
+
+
+def test_a_handshake_failing_for_a_named_cause_points_to_the_finding(tmp_path, shared_good, capsys):
+    d = _server_from_another_ca(tmp_path, shared_good)
+    status, out, err = run_cli(["doctor", "--dir", str(d), "--tls-mode", "2", "--rehearsal", "grpcio"], capsys)
+    assert status == 1
+    assert "FAIL chain.untrusted" in out                                 # the static finding, with its fix
+    assert "tls.server_cert_untrusted" in out and "fix: see chain.untrusted above" in out
+    assert "the cause is chain.untrusted above" in out
+    assert out.count(f"openssl verify -CAfile {d / 'ca.pem'} {d / 'server.pem'}") == 1   # the fix, said once
+    assert CATALOGUE["tls.server_cert_untrusted"].fix not in out
+    assert "disagrees" not in out
+
+
+def test_handshake_points_in_json_too(tmp_path, shared_good, capsys):
+    d = _server_from_another_ca(tmp_path, shared_good)
+    status, out, _ = run_cli(["doctor", "--dir", str(d), "--tls-mode", "2", "--rehearsal", "grpcio", "--format",
+                              "json"], capsys)
+    report = json.loads(out)
+    failed = [h for h in report["handshakes"] if not h["ok"]]
+    assert failed and all("the cause is chain.untrusted above" in h["detail"] for h in failed)
+
+
+def test_unmounted_path_is_said_once(docs, capsys):
+    yaml_file = docs / "milvus.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("serverPemPath: /milvus/tls/server.pem",
+                                                       "serverPemPath: /milvus/certs/server.pem"))
+    status, report = doctor_json(["--compose", str(docs / "docker-compose.yml")], capsys)
+    assert status == 1
+    assert [f["subject"] for f in report["findings"] if f["code"] == "config.path_not_mounted"] == \
+        ["/milvus/certs/server.pem"]
+    assert "file.missing" not in codes(report), report["findings"]
+    files = next(c for c in report["checks"] if c["check"] == "files" and "/milvus/certs/server.pem" in c["subject"])
+    assert files["status"] == "not_run" and "config.path_not_mounted above" in files["reason"]
+
+
+def test_mode2_rehearsal_without_client_material_is_not_run_with_the_static_reason(good_dir, capsys):
+    status, out, _ = run_cli(["doctor", "--server-pem", str(good_dir / "server.pem"), "--server-key",
+                              str(good_dir / "server.key"), "--ca-pem", str(good_dir / "ca.pem"), "--tls-mode", "2",
+                              "--rehearsal", "grpcio", "--format", "json"], capsys)
+    report = json.loads(out)
+    assert status == 0 and report["verdict"] == "pass", report
+    assert report["disagreements"] == []
+    assert {h["code"] for h in report["handshakes"]} == {"handshake.not_run"}
+    assert all(h["could_not_run"] and h["detail"] == NO_CLIENT_REASON for h in report["handshakes"])
+    assert "tls.server_cert_untrusted" not in out
+
+
+def test_at_another_validity_skips_handshakes_with_a_note(tmp_path, shared_good, capsys):
+    server = make_leaf(shared_good.ca, not_before=NOW - dt.timedelta(days=1), days=30, eku=("server",))
+    d = tmp_path / "tls"
+    replace(shared_good, server=server).write(d)
+    later = (NOW + dt.timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    status, out, err = run_cli(["doctor", "--dir", str(d), "--tls-mode", "1", "--at", later, "--rehearsal", "grpcio",
+                                "--format", "json"], capsys)
+    report = json.loads(out)
+    assert status == 1 and "cert.expired" in codes(report, "error")
+    assert report["handshakes"] == [] and report["disagreements"] == []
+    assert any(n.startswith("no handshake was made: --at judges the static checks at") for n in report["notes"])
+
+
+def test_at_with_the_same_validity_still_makes_handshakes(good_dir, capsys):
+    later = (NOW + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    status, out, _ = run_cli(["doctor", "--dir", str(good_dir), "--tls-mode", "1", "--at", later, "--rehearsal",
+                              "grpcio", "--format", "json"], capsys)
+    report = json.loads(out)
+    assert status == 0 and report["handshakes"] and all(h["ok"] for h in report["handshakes"])
+
+
+def test_a_passing_run_prints_no_grpc_log_lines(good_dir):
+    """grpc's C-core lines ("Got goaway", absl's "WARNING: All log messages before absl::InitializeLog()") stay out
+    of a run without --verbose: a fresh process, as a user runs it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRPC_")}
+    done = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--dir", str(good_dir),
+                           "--rehearsal", "grpcio"], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == "", done.stderr
+    for noise in ("goaway", "absl::", "chttp2", "E0000", "I0000", "W0000"):
+        assert noise not in done.stdout
+
+
+def test_missing_file_wording_is_about_pymilvus_and_milvus_exiting(good_dir, capsys):
+    (good_dir / "client.pem").unlink()
+    status, out, _ = run_cli(["doctor", "--dir", str(good_dir), "--tls-mode", "2", "--client-pem",
+                              str(good_dir / "client.pem"), "--client-key", str(good_dir / "client.key"),
+                              "--rehearsal", "grpcio"], capsys)
+    assert status == 1 and "file.missing" in out
+    assert "Milvus raises" not in out and "pymilvus raises FileNotFoundError" in out
+    assert "Milvus raises" not in CATALOGUE["file.missing"].why and "Milvus exits" in CATALOGUE["file.missing"].why
