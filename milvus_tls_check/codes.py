@@ -337,7 +337,8 @@ _CODES: tuple[Code, ...] = (
        by=SEEN),
     _c("net.timeout", "No answer within the timeout",
        "A firewall drops packets, or the peer accepts and never speaks.",
-       "Check reachability (`nc -vz HOST PORT`) and raise --timeout if the network is slow.",
+       "Check reachability of the host and port dialled with `nc -vz` (the handshake gives the command) and raise "
+       "--timeout if the network is slow.",
        by=SEEN),
     _c("net.unresolved", "Host name does not resolve",
        "DNS has no address for the host in the URI.",

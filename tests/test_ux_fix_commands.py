@@ -174,3 +174,22 @@ def test_files_in_other_folders_are_not_searched(tmp_path, shared_good, capsys):
     (tmp_path / "intermediate.pem").write_bytes(inter.cert_pem())
     _, report = doctor_json(["--dir", str(d), "--tls-mode", "2"], capsys)
     assert "chain.intermediate_missing" not in codes(report) and "chain.untrusted" in codes(report)
+
+
+def test_catalogue_fixes_of_material_and_handshake_codes_hold_no_placeholder():
+    from milvus_tls_check.codes import CATALOGUE
+    families = {"Files", "Keys", "Validity", "Chain", "Names", "Usage", "Algorithms", "Handshakes"}
+    loose = {c.code: c.fix for c in CATALOGUE.values()
+             if c.family in families and re.search(PLACEHOLDER.pattern + r"|\bHOST\b|\bPORT\b", c.fix)}
+    assert loose == {}
+
+
+def test_unreachable_address_gives_the_command_for_the_address_dialled(good_dir, capsys):
+    import json
+    from tests.helpers import run_cli
+    status, out, _ = run_cli(["doctor", "--dir", str(good_dir), "--tls-mode", "1", "--uri", "https://127.0.0.1:1",
+                              "--timeout", "2", "--format", "json"], capsys)
+    report = json.loads(out)
+    refused = [h for h in report["handshakes"] if h["code"] == "net.refused"]
+    assert status == 1 and refused
+    assert any("`nc -vz 127.0.0.1 1`" in h["detail"] for h in refused)

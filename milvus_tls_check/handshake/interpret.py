@@ -124,7 +124,15 @@ def _live(plan: HandshakePlan, attempts: tuple[RawAttempt, ...]) -> tuple[Handsh
         raw = _for_mode(pymilvus, mode)
         if raw is not None:
             out.append(_from_pymilvus(mode, plan, raw, seen))
-    return tuple(out)
+    return tuple(_with_address(h, plan.live) for h in out)
+
+
+def _with_address(hs: Handshake, target) -> Handshake:
+    """A network failure says the command that checks the address dialled (the catalogue's fix is in words)."""
+    if hs.ok or target is None or hs.code not in ("net.timeout", "net.refused"):
+        return hs
+    from dataclasses import replace
+    return replace(hs, detail=f"{hs.detail}; check it: `nc -vz {target.host} {target.port}`")
 
 
 def _for_mode(raws: list[RawAttempt], mode: int) -> Optional[RawAttempt]:
