@@ -131,9 +131,16 @@ def _modes_the_server_runs(modes: tuple[int, ...], handshakes: tuple[Handshake, 
 
 
 def _preload_grpc(verbose: bool) -> None:
+    import os
     import threading
 
     from .handshake.client import grpc_module  # grpc itself is imported in the thread
+
+    if verbose:
+        # grpc's INFO lines ("Got goaway [2] ... Cancelling all calls" when a rehearsal server stops) are noise even
+        # with --verbose; its errors are kept. Set before grpc's first import (it reads the variable once); a value
+        # the user set wins.
+        os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 
     def work() -> None:
         try:

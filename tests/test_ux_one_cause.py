@@ -10,6 +10,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from milvus_tls_check.certs import CertSet, make_ca, make_leaf
 from milvus_tls_check.codes import CATALOGUE
 from milvus_tls_check.rules.client import NO_CLIENT_REASON
@@ -119,12 +121,14 @@ def test_at_with_the_same_validity_still_makes_handshakes(good_dir, capsys):
     assert status == 0 and report["handshakes"] and all(h["ok"] for h in report["handshakes"])
 
 
-def test_a_passing_run_prints_no_grpc_log_lines(good_dir):
-    """grpc's C-core lines ("Got goaway", absl's "WARNING: All log messages before absl::InitializeLog()") stay out
-    of a run without --verbose: a fresh process, as a user runs it."""
+@pytest.mark.parametrize("verbose", [(), ("--verbose",)], ids=["quiet", "verbose"])
+def test_a_passing_run_prints_no_grpc_log_lines(good_dir, verbose):
+    """grpc's C-core lines ("Got goaway [2] ... Cancelling all calls" when the rehearsal server stops, absl's
+    "WARNING: All log messages before absl::InitializeLog()") stay out of a passing run, --verbose or not: a fresh
+    process, as a user runs it (grpc reads GRPC_VERBOSITY once, at its first import)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRPC_")}
     done = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--dir", str(good_dir),
-                           "--rehearsal", "grpcio"], capture_output=True, text=True, timeout=120, env=env)
+                           "--rehearsal", "grpcio", *verbose], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stderr == "", done.stderr
     for noise in ("goaway", "absl::", "chttp2", "E0000", "I0000", "W0000"):
