@@ -118,6 +118,7 @@ CAUSES: Mapping[str, tuple[str, ...]] = {
 }
 # Which files a handshake code is about: the server's chain (the client verifies it) or the client's.
 _CLIENT_SIDE_CODES = ("tls.client_cert_rejected", "tls.client_cert_required")
+_SERVER_SIDE_CODES = ("tls.server_cert_untrusted", "name.mismatch")
 
 
 def _about_client(f: Finding) -> bool:
@@ -130,12 +131,17 @@ def point_to_cause(hs: Handshake, errors: tuple[Finding, ...]) -> Handshake:
     if hs.ok or hs.could_not_run or hs.see:
         return hs
     wanted = CAUSES.get(hs.code, ()) + (hs.code,)
-    client_side = hs.code in _CLIENT_SIDE_CODES or (hs.code == "handshake.failed" and hs.side is Side.SERVER)
+    # Which end's files: the server refused the client certificate (its chain, key, tls.caPemPath), or the client
+    # refused the server's; unknown: any file.
+    client_side = hs.code in _CLIENT_SIDE_CODES or hs.side is Side.SERVER
+    server_side = not client_side and (hs.side is Side.CLIENT or hs.code in _SERVER_SIDE_CODES)
     for f in errors:
         if f.code not in wanted:
             continue
-        if f.code.startswith("client.") or hs.code in ("name.mismatch",) or _about_client(f) == client_side:
-            return replace(hs, see=f.code, detail=f"{hs.detail}; the cause is {f.code} above (its fix is there)")
+        if not f.code.startswith("client.") and (client_side and not _about_client(f)
+                                                   or server_side and _about_client(f)):
+            continue
+        return replace(hs, see=f.code, detail=f"{hs.detail}; the cause is {f.code} above (its fix is there)")
     return hs
 
 

@@ -143,3 +143,25 @@ def test_missing_file_wording_is_about_pymilvus_and_milvus_exiting(good_dir, cap
     assert status == 1 and "file.missing" in out
     assert "Milvus raises" not in out and "pymilvus raises FileNotFoundError" in out
     assert "Milvus raises" not in CATALOGUE["file.missing"].why and "Milvus exits" in CATALOGUE["file.missing"].why
+
+
+def test_point_to_cause_matches_the_end_that_refused():
+    from milvus_tls_check.model import Finding, Handshake, Severity, Side
+    from milvus_tls_check.verdict import point_to_cause
+
+    def f(code, subject):
+        return Finding(code, Severity.ERROR, subject, "m", "fix")
+    client_chain = f("chain.untrusted", "client_pem (c.pem)")
+    server_chain = f("chain.untrusted", "server_pem (s.pem)")
+    untrusted = Handshake(2, "rehearsal", False, "tls.server_cert_untrusted", "d", side=Side.CLIENT)
+    assert point_to_cause(untrusted, (client_chain,)).see == ""          # the client's chain is another cause
+    assert point_to_cause(untrusted, (client_chain, server_chain)).see == "chain.untrusted"
+    rejected = Handshake(2, "rehearsal", False, "tls.client_cert_rejected", "d", side=Side.SERVER)
+    assert point_to_cause(rejected, (server_chain,)).see == ""
+    assert point_to_cause(rejected, (client_chain,)).see == "chain.untrusted"
+    eku = Handshake(2, "rehearsal", False, "eku.client_auth_missing", "d", side=Side.SERVER)   # Go's own words
+    assert point_to_cause(eku, (f("eku.client_auth_missing", "client_pem (c.pem)"),)).see == "eku.client_auth_missing"
+    required = Handshake(2, "rehearsal", False, "tls.client_cert_required", "d", side=Side.SERVER)
+    hs = point_to_cause(required, (f("client.cert_missing", "pymilvus client"),))
+    assert hs.see == "client.cert_missing" and hs.detail.endswith("the cause is client.cert_missing above (its fix is there)")
+    assert point_to_cause(Handshake(1, "rehearsal", True, "handshake.ok", ""), (server_chain,)).see == ""
