@@ -143,11 +143,10 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                              + source(f["file"], f.get("deployment")), f.get("deployment")) + "`."),
     "file.bom": lambda f: (f"Strip the three bytes: `sed -i '1s/^\\xEF\\xBB\\xBF//' {sh(f['file'])}`, or save the "
                            "file as UTF-8 without BOM."),
-    "key.encrypted": lambda f: ("Write an unencrypted copy (openssl asks for the passphrase once) and protect it with "
-                                "file permissions: `" + rewrite(f["file"], openssl_on(f["file"], "pkey", "",
-                                                                                      f.get("deployment")),
-                                                                f.get("deployment"))
-                                + ("" if _secret(f["file"], f.get("deployment")) else f" && chmod 600 {sh(f['file'])}")
+    "key.encrypted": lambda f: ("Write an unencrypted copy, private from the start (openssl asks for the passphrase "
+                                "once): `(umask 077 && " + rewrite(f["file"], openssl_on(f["file"], "pkey", "",
+                                                                                         f.get("deployment")),
+                                                                   f.get("deployment")).replace(" && ", ") && ", 1)
                                 + "`."),
     "key.mismatch": lambda f: (f"Use the key {shown(f['cert'], f.get('deployment'))} was issued for: "
                                f"`{openssl_on(f['cert'], 'x509', '-noout -pubkey', f.get('deployment'))}` and "
@@ -177,7 +176,32 @@ FIXES: dict[str, Callable[[dict], str]] = {
     "name.cn_only": lambda f: (f"Add `subjectAltName = @alt_names` with `[alt_names] "
                                f"{'IP.1' if f.get('ip') else 'DNS.1'} = {f['name']}` to [v3_req] and reissue "
                                f"{shown(f['cert'], f.get('deployment'))}."),
+    # Properties of one certificate: reissue that one (the file and, for an issuer, its name).
+    "eku.client_auth_missing": lambda f: (f"Reissue {_which(f)} with `extendedKeyUsage = clientAuth` in its openssl "
+                                          "extension section (or with no extendedKeyUsage at all)."),
+    "eku.server_auth_missing": lambda f: (f"Reissue {_which(f)} with `extendedKeyUsage = serverAuth` in its openssl "
+                                          "extension section (or with no extendedKeyUsage at all)."),
+    "ku.digital_signature_missing": lambda f: (f"Reissue {_which(f)} with `keyUsage = digitalSignature, "
+                                               "keyEncipherment` (the docs' v3_req has it)."),
+    "sig.weak": lambda f: (f"Reissue {_which(f)} signed with SHA-256: `-sha256` on the `openssl x509 -req` (or "
+                           "`openssl ca -md sha256`) that signs it, or a set from `milvus-tls gen`."),
+    "leaf.is_ca": lambda f: f"Reissue {_which(f)} with `basicConstraints = CA:FALSE` (the docs' `-extensions v3_req`).",
+    "ca.not_ca": lambda f: (f"Reissue {_which(f)} with `basicConstraints = critical, CA:TRUE` (openssl "
+                            "`-extensions v3_ca`), then the certificates it signs."),
+    "ca.anchor_not_ca": lambda f: (f"Reissue {_which(f)} with `basicConstraints = critical, CA:TRUE` (`openssl req "
+                                   "-x509 ... -addext \"basicConstraints=critical,CA:TRUE\"`), put it in "
+                                   "tls.caPemPath, and reissue the client certificates from it."),
+    "ca.key_cert_sign_missing": lambda f: (f"Reissue {_which(f)} with `keyUsage = critical, keyCertSign, cRLSign` "
+                                           "(or without keyUsage)."),
+    "ca.path_length_exceeded": lambda f: (f"Reissue {_which(f)} with a larger (or no) path length (`basicConstraints "
+                                          "= critical, CA:TRUE, pathlen:1`), or issue the leaf directly from it."),
 }
+
+
+def _which(f: dict) -> str:
+    """`CN=... in FILE` (a certificate among several), or the file."""
+    where = shown(f["file"], f.get("deployment"))
+    return f"{f['what']} in {where}" if f.get("what") else where
 
 
 def fix_for(code: str, **facts) -> Optional[str]:

@@ -193,3 +193,27 @@ def test_unreachable_address_gives_the_command_for_the_address_dialled(good_dir,
     refused = [h for h in report["handshakes"] if h["code"] == "net.refused"]
     assert status == 1 and refused
     assert any("`nc -vz 127.0.0.1 1`" in h["detail"] for h in refused)
+
+
+def test_encrypted_key_fix_writes_a_private_plain_key_in_place(good_dir, shared_good, capsys):
+    key = good_dir / "server.key"
+    key.write_bytes(shared_good.server.key_pem(password=b"milvus"))
+    key.chmod(0o600)
+    _, report = doctor_json(["--dir", str(good_dir), "--tls-mode", "1"], capsys)
+    command = _command(_fix(report, "key.encrypted"))
+    assert command == f"(umask 077 && openssl pkey -in {key} > {key}.new) && mv {key}.new {key}"
+    # as pasted, openssl asks for the passphrase on the terminal; here it is given on the command line
+    done = _bash(command.replace("openssl pkey ", "openssl pkey -passin pass:milvus "), good_dir)
+    assert done.returncode == 0, done.stderr
+    assert key.stat().st_mode & 0o077 == 0
+    status, report = doctor_json(["--dir", str(good_dir), "--tls-mode", "1"], capsys)
+    assert status == 0 and report["findings"] == [], report["findings"]
+
+
+def test_issuer_fixes_name_the_issuer_and_its_file(tmp_path, shared_good, capsys):
+    inter = make_ca("issuing non-CA", issuer=shared_good.ca, ca=False)
+    d = tmp_path / "tls"
+    replace(shared_good, server=make_leaf(inter, eku=("server",))).write(d)
+    _, report = doctor_json(["--dir", str(d), "--tls-mode", "2"], capsys)
+    fix = _fix(report, "ca.not_ca")
+    assert fix.startswith(f"Reissue CN=issuing non-CA,O=milvus-tls-check in {d / 'server.pem'} with")

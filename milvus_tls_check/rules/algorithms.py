@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..facts.x509 import go_signature_problem, is_self_issued, pss_problem, readable_name, signature_hash_name
-from ..findings import finding
+from ..findings import finding, fix_for
 from ..material import subject_of
 from ..model import Role, Severity
 from . import Context, result, rule
@@ -35,7 +35,9 @@ def check_signatures(ctx: Context):
                 f"{cert.subject.rfc4514_string()} is signed with {BROKEN[name]}; {verifier} "
                 f"{'rejects it' if fatal else 'still accepts it, Go clients and browsers do not'}.",
                 severity=Severity.ERROR if fatal else Severity.WARNING,
-                modes=(2,) if role is Role.CLIENT_CERT else ()))
+                modes=(2,) if role is Role.CLIENT_CERT else (),
+                fix=fix_for("sig.weak", file=f.path, what=readable_name(cert) if cert is not f.certs[0] else "",
+                            deployment=ctx.deployment)))
         yield result("algorithms", f"signature hashes in {role.setting}", subject_of(role, f.path), findings,
                      mode=2 if role is Role.CLIENT_CERT else None)
 

@@ -169,6 +169,12 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
                         f"{missing}), or {trust_file.path} holds the wrong CA. Side by side: the issuer needed is "
                         f"{missing}; {trust_file.path} holds {held}.", modes=modes, fix=fix)]
     out: list[Finding] = []
+    holder_of = {der(h[2]): h[0] for h in other_certs}
+
+    def reissue(code: str, issuer) -> Optional[str]:
+        """The fix naming the issuer and the file it is in (the trust file for the anchor)."""
+        where = trust_file.path if issuer in anchors else holder_of.get(der(issuer), chain_file.path)
+        return fix_for(code, file=where, what=readable_name(issuer), deployment=deployment)
     # BoringSSL does not check a trust anchor's basicConstraints (observed: a CA:FALSE root or one without
     # basicConstraints still anchors the chain); Go does (observed with the Go rehearsal: "parent certificate cannot
     # sign this kind of certificate"). The issuers between the leaf and the anchor must be CAs for both.
@@ -181,23 +187,25 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
             out.append(finding("ca.anchor_not_ca", subject, f"{readable_name(issuer)} in {trust_file.path} signs "
                                f"{readable_name(path.certs[position - 1])} but {state}; {verifier.name} refuses the "
                                "signature (\"x509: invalid signature: parent certificate cannot sign this kind of "
-                               "certificate\").", modes=modes))
+                               "certificate\").", modes=modes, fix=reissue("ca.anchor_not_ca", issuer)))
         if ca_flag is not True and not is_anchor:
             state = "has CA:FALSE" if ca_flag is False else "has no basicConstraints"
             out.append(finding("ca.not_ca", subject, f"intermediate {readable_name(issuer)} signs "
                                f"{readable_name(path.certs[position - 1])} but {state}; {verifier.name} requires CA:TRUE "
-                               "of every intermediate.", modes=modes))
+                               "of every intermediate.", modes=modes, fix=reissue("ca.not_ca", issuer)))
         limit = path_length(issuer)
         below = position - 1   # intermediates between this issuer and the leaf
         if limit is not None and below > limit and (not is_anchor or verifier.anchor_path_length):
             out.append(finding("ca.path_length_exceeded", subject, f"{readable_name(issuer)} allows {limit} intermediate"
                                f"{'s' * (limit != 1)} below it (pathlen:{limit}) and the chain has {below}; "
-                               f"{verifier.name} refuses it.", modes=modes))
+                               f"{verifier.name} refuses it.", modes=modes,
+                               fix=reissue("ca.path_length_exceeded", issuer)))
         if verifier.checks_key_cert_sign and key_cert_sign(issuer) is False:
             # Observed: BoringSSL applies this to the anchor too, whenever the anchor signs the leaf or an intermediate.
             out.append(finding("ca.key_cert_sign_missing", subject,
                                f"{'root' if is_anchor else 'intermediate'} {readable_name(issuer)} has a keyUsage without "
-                               f"keyCertSign; {verifier.name} refuses it as an issuer.", modes=modes))
+                               f"keyCertSign; {verifier.name} refuses it as an issuer.", modes=modes,
+                               fix=reissue("ca.key_cert_sign_missing", issuer)))
     # Name constraints of every CA above the leaf, the anchor included (observed: Go 1.21/1.24 refuse a client
     # certificate below a root permitting only example.com: '... not authorized to sign for this name: DNS name
     # "localhost" is not permitted by any constraint'; grpcio 1.85 refuses such a server cert: CERTIFICATE_VERIFY_FAILED).
@@ -217,14 +225,16 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
         if not ok:
             out.append(finding(verifier.purpose_code, subject, f"{readable_name(leaf)} has extendedKeyUsage "
                                f"{', '.join(names)} without {verifier.purpose_name}; {verifier.name} refuses it "
-                               "(\"unsupported certificate purpose\").", modes=modes))
+                               "(\"unsupported certificate purpose\").", modes=modes,
+                               fix=fix_for(verifier.purpose_code, file=chain_file.path, deployment=deployment)))
     return out
 
 
-def _leaf_is_ca(role: Role, f) -> list[Finding]:
+def _leaf_is_ca(role: Role, f, deployment=None) -> list[Finding]:
     if basic_ca(f.certs[0]) is True:
         return [finding("leaf.is_ca", subject_of(role, f.path), f"{readable_name(f.certs[0])} has CA:TRUE but is used as "
-                        f"the {role.setting} leaf.", severity=Severity.WARNING)]
+                        f"the {role.setting} leaf.", severity=Severity.WARNING,
+                        fix=fix_for("leaf.is_ca", file=f.path, deployment=deployment))]
     return []
 
 
@@ -247,7 +257,7 @@ def check_chains(ctx: Context):
     client = ctx.file(Role.CLIENT_CERT)
     if server is not None and server.certs:
         yield result("chain.leaf", "server certificate is a leaf", subject_of(Role.SERVER_CERT, server.path),
-                     _leaf_is_ca(Role.SERVER_CERT, server))
+                     _leaf_is_ca(Role.SERVER_CERT, server, ctx.deployment))
     for mode in ctx.modes:
         params = ctx.client(mode)
         root = ctx.trust_file(params.root_path)
@@ -270,5 +280,5 @@ def check_chains(ctx: Context):
                           "needs the client certificate and tls.caPemPath parsed", mode=mode)
             continue
         findings = judge_chain(Role.CLIENT_CERT, client, ca, MILVUS, everything, mode, deployment=ctx.deployment,
-                               beside=beside) + _leaf_is_ca(Role.CLIENT_CERT, client)
+                               beside=beside) + _leaf_is_ca(Role.CLIENT_CERT, client, ctx.deployment)
         yield result("chain.client", title, subject_of(Role.CLIENT_CERT, client.path), findings, mode=mode)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..facts.x509 import CLIENT_AUTH, eku_allows, key_usage, readable_name
-from ..findings import finding
+from ..findings import finding, fix_for
 from ..material import subject_of
 from ..model import Role, Severity
 from . import Context, not_run, result, rule
@@ -23,7 +23,9 @@ def check_usage(ctx: Context):
             if ku is not None and not ku.digital_signature:
                 findings.append(finding("ku.digital_signature_missing", subject,
                                         f"{readable_name(leaf)} has a keyUsage without digitalSignature; the server key "
-                                        "cannot sign the TLS handshake for pymilvus."))
+                                        "cannot sign the TLS handshake for pymilvus.",
+                                        fix=fix_for("ku.digital_signature_missing", file=server.path,
+                                                    deployment=ctx.deployment)))
             yield result("usage.server", "server certificate key may sign the handshake", subject, findings)
     if 2 not in ctx.modes or not ctx.client(2).sends_client_cert:
         return
@@ -43,11 +45,15 @@ def check_usage(ctx: Context):
             findings.append(finding("eku.client_auth_missing", subject,
                                     f"{which} has extendedKeyUsage {', '.join(names)} without clientAuth; Go "
                                     "refuses it: \"x509: certificate specifies an incompatible key usage\".",
-                                    modes=(2,)))
+                                    modes=(2,), fix=fix_for("eku.client_auth_missing", file=client.path,
+                                                            what=readable_name(cert) if index else "",
+                                                            deployment=ctx.deployment)))
     ku = key_usage(client.certs[0])
     if ku is not None and not ku.digital_signature:
         findings.append(finding("ku.digital_signature_missing", subject,
                                 f"{readable_name(client.certs[0])} has a keyUsage without digitalSignature; Go ignores "
                                 "keyUsage, so Milvus accepts it, but other servers may not.",
-                                severity=Severity.INFO, modes=(2,)))
+                                severity=Severity.INFO, modes=(2,),
+                                fix=fix_for("ku.digital_signature_missing", file=client.path,
+                                            deployment=ctx.deployment)))
     yield result("usage.client", title, subject, findings, mode=2)
