@@ -217,3 +217,27 @@ def test_issuer_fixes_name_the_issuer_and_its_file(tmp_path, shared_good, capsys
     _, report = doctor_json(["--dir", str(d), "--tls-mode", "2"], capsys)
     fix = _fix(report, "ca.not_ca")
     assert fix.startswith(f"Reissue CN=issuing non-CA,O=milvus-tls-check in {d / 'server.pem'} with")
+
+
+def test_self_signed_server_cert_against_another_ca_says_so(tmp_path, shared_good, capsys):
+    d = tmp_path / "tls"
+    replace(shared_good, server=make_ca("localhost")).write(d)     # a self-signed server certificate
+    _, report = doctor_json(["--dir", str(d), "--tls-mode", "2"], capsys)
+    message = next(f["message"] for f in report["findings"] if f["code"] == "chain.untrusted")
+    assert "is self-signed" in message and f"{d / 'ca.pem'} holds CN=milvus-tls-check test CA" in message
+    assert "intermediate" not in message
+
+
+def test_an_issuer_beside_that_leads_nowhere_is_named_not_offered(tmp_path, shared_good, capsys):
+    other_root = make_ca("other root")
+    inter = make_ca("issuing CA", issuer=other_root)
+    d = tmp_path / "tls"
+    leaf = make_leaf(inter, eku=("server",))
+    replace(shared_good, server=leaf).write(d)
+    (d / "server.pem").write_bytes(leaf.cert_pem())   # the leaf alone
+    (d / "intermediate.pem").write_bytes(inter.cert_pem())
+    _, report = doctor_json(["--dir", str(d), "--tls-mode", "2"], capsys)
+    assert "chain.intermediate_missing" not in codes(report)
+    message = next(f["message"] for f in report["findings"] if f["code"] == "chain.untrusted")
+    assert f"is in {d / 'intermediate.pem'}, but it does not lead to {d / 'ca.pem'} either" in message
+    assert "CN=other root" in message

@@ -138,11 +138,13 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
     modes = (mode,)
     if not path.anchored:
         last = path.certs[-1]
-        found, where = None, "is in the material"
+        found, where, dead_end = None, "is in the material", None
         if last.issuer != last.subject:
             found = _missing_issuer(leaf, sent, anchors, last, other_certs)
-            if found is None and beside is not None and not any(_issued_by(last, h[2]) for h in other_certs):
+            dead_end = None if found else next((h for h in other_certs if _issued_by(last, h[2])), None)
+            if found is None and dead_end is None and beside is not None:
                 found, where = _missing_issuer(leaf, sent, anchors, last, beside()), "is in a file beside it"
+                dead_end = None if found else next((h for h in beside() if _issued_by(last, h[2])), None)
         if found is not None:
             at, block, inter, count = found
             shown_at = at if count == 1 else f"{at} (certificate #{block})"
@@ -162,6 +164,20 @@ def judge_chain(leaf_role: Role, chain_file, trust_file, verifier: Verifier, oth
             return [finding("chain.untrusted", subject,
                             f"{readable_name(leaf)} is issued by {leaf.issuer.rfc4514_string()}, but {verifier.name} "
                             f"trusts {trust_file.path} which holds {held}.{why}", modes=modes, fix=fix)]
+        if last.issuer == last.subject:
+            what = (f"{readable_name(leaf)} is self-signed" if last is leaf else
+                    f"the chain in {chain_file.path} ends at the root {readable_name(last)}")
+            return [finding("chain.untrusted", subject,
+                            f"{what}, and {verifier.name} trusts only {trust_file.path}, which does not hold it. Side "
+                            f"by side: {readable_name(last)}; {trust_file.path} holds {held}.", modes=modes, fix=fix)]
+        if dead_end is not None:
+            at, block, inter, count = dead_end
+            return [finding("chain.untrusted", subject,
+                            f"{verifier.name} cannot link {readable_name(leaf)} to {trust_file.path}: the issuer "
+                            f"{readable_name(inter)} is in {at}, but it does not lead to {trust_file.path} either "
+                            f"(it is issued by {inter.issuer.rfc4514_string()}); either {trust_file.path} holds the "
+                            f"wrong CA or another intermediate is missing. Side by side: {trust_file.path} holds "
+                            f"{held}.", modes=modes, fix=fix)]
         missing = last.issuer.rfc4514_string()
         return [finding("chain.untrusted", subject,
                         f"{verifier.name} cannot link {readable_name(leaf)} to {trust_file.path}: either an "
