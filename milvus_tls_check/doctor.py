@@ -68,6 +68,9 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   f"{request.judged_at().strftime('%Y-%m-%dT%H:%M:%SZ')}, when a certificate's validity differs "
                   "from now, and a handshake can only happen now (drop --at to make them)",)
     elif request.handshake:
+        if request.at is not None:
+            notes += (f"the handshakes were made now, not at --at {request.judged_at().strftime('%Y-%m-%dT%H:%M:%SZ')}"
+                      ": every certificate is as valid then as now, so they speak for that instant too",)
         runner = handshake_runner or _default_runner()
         if runner is not None:
             # A mode the static side could not judge for missing input (mode 2 without client material) is not

@@ -119,6 +119,7 @@ def test_at_with_the_same_validity_still_makes_handshakes(good_dir, capsys):
                               "grpcio", "--format", "json"], capsys)
     report = json.loads(out)
     assert status == 0 and report["handshakes"] and all(h["ok"] for h in report["handshakes"])
+    assert any(n.startswith(f"the handshakes were made now, not at --at {later}") for n in report["notes"])
 
 
 @pytest.mark.parametrize("verbose", [(), ("--verbose",)], ids=["quiet", "verbose"])
