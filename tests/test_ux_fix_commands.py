@@ -241,3 +241,15 @@ def test_an_issuer_beside_that_leads_nowhere_is_named_not_offered(tmp_path, shar
     message = next(f["message"] for f in report["findings"] if f["code"] == "chain.untrusted")
     assert f"is in {d / 'intermediate.pem'}, but it does not lead to {d / 'ca.pem'} either" in message
     assert "CN=other root" in message
+
+
+def test_kubernetes_chain_in_the_wrong_order_is_reordered_in_the_secret(tmp_path, shared_good, capsys):
+    inter = make_ca("issuing CA", issuer=shared_good.ca)
+    leaf = make_leaf(inter, eku=("server",))
+    data = {"tls.crt": inter.cert_pem() + leaf.cert_pem(), "tls.key": leaf.key_pem(), "ca.crt": shared_good.ca.cert_pem()}
+    status, report = doctor_json(["--k8s", str(_secret(tmp_path / "s.yaml", data, name="mc"))], capsys)
+    assert status == 1 and [f["code"] for f in report["findings"]] == ["key.mismatch"], report["findings"]
+    fix = report["findings"][0]["fix"]
+    assert fix.startswith("Reorder key tls.crt of Secret mc, leaf first: `{ awk")
+    assert "<(kubectl get secret mc -o jsonpath='{.data.tls\\.crt}' | base64 -d)" in fix
+    assert "> tls.crt.new && kubectl patch secret mc --type=json" in fix and "milvus-tls-k8s-" not in fix

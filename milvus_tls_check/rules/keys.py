@@ -47,7 +47,8 @@ def _misordered(ctx: Context, cert_file, key_file, order: tuple[int, ...]):
     first = order.index(1)
     head = cert_file.certs[first]
     parsed_all = not any(f.code == "file.not_pem" for f in cert_file.findings)
-    how = (f"Reorder the file, leaf first: `{cert_order_command(cert_file.path, order, ctx.deployment)}`"
+    how = (f"Reorder {shown(cert_file.path, ctx.deployment)}, leaf first: "
+           f"`{cert_order_command(cert_file.path, order, ctx.deployment)}`"
            if parsed_all else
            f"Put certificate #{order[0]} ({readable_name(leaf)}) first in {shown(cert_file.path, ctx.deployment)}, "
            "then its issuers")
