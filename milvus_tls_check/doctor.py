@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Optional
 
+from .inventory import certificate_records, pem_block_lines, trust_paths
 from .material import fingerprints, leaf_first, load_material
 from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role
 from .rules import Context, run_rules
@@ -95,7 +96,21 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements,
                   inputs=inputs, fingerprints=fingerprints(material),
                   judged_at=request.judged_at().strftime("%Y-%m-%dT%H:%M:%SZ"), strict=request.strict,
-                  notes=notes, server_build=_server_build(request, tuple(h for h in handshakes if h not in skipped)))
+                  notes=notes, server_build=_server_build(request, tuple(h for h in handshakes if h not in skipped)),
+                  certificates=certificate_records(material, handshakes, request.judged_at(), _block_lines(material)),
+                  trust_paths=trust_paths(request, modes, leaf_first(material)[0], checks))  # as the rules judged
+
+
+def _block_lines(material: Material) -> dict:
+    """path -> {certificate sha256: line of its PEM block}, for the inventory (each PEM file read once more)."""
+    from .facts.fileio import MAX_BYTES, read_bounded
+    out = {}
+    for f in material.files.values():
+        if f.certs and f.encoding == "pem":
+            read = read_bounded(f.path, MAX_BYTES)
+            if read.problem is None:
+                out[f.path] = pem_block_lines(read.data)
+    return out
 
 
 def _server_build(request: Request, handshakes: tuple[Handshake, ...]):

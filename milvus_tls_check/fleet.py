@@ -28,6 +28,7 @@ from typing import Any, Callable, Optional, Sequence
 from .fleet_result import FleetResult
 from .request import Options, build_request, parse_instant
 
+MAX_LIVE = 512   # live targets probed at once (each holds a thread and a few sockets for about one --timeout)
 PATH_KEYS = {"dir", "server_pem", "server_key", "ca_pem", "client_pem", "client_key", "client_ca_pem",
              "client_server_pem", "milvus_yaml", "compose", "k8s"}
 
@@ -142,8 +143,13 @@ def run_fleet(targets: Sequence[tuple[str, Any]], workers: int = 8,
         return FleetResult(name, report, seconds=time.perf_counter() - start)
 
     results: list[Optional[FleetResult]] = [None] * len(targets)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(one, t): i for i, t in enumerate(targets)}
+    # Live targets wait on the network, not the CPU: each gets its own thread (up to MAX_LIVE at once), so a fleet of
+    # live targets takes about one --timeout however many are silent; static targets share `workers` threads.
+    live = [i for i, (_, o) in enumerate(targets) if getattr(o, "uri", None) and not getattr(o, "no_handshake", True)]
+    live_set = set(live)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool, \
+            ThreadPoolExecutor(max_workers=max(1, min(len(live), MAX_LIVE))) as live_pool:
+        futures = {(live_pool if i in live_set else pool).submit(one, t): i for i, t in enumerate(targets)}
         done = 0
         for future in as_completed(futures):
             results[futures[future]] = future.result()

@@ -361,6 +361,10 @@ class Report:
     notes: tuple[str, ...] = ()
     schema: str = SCHEMA_ID
     server_build: Optional[ServerBuild] = None   # which Milvus build was judged, and what rehearsed it
+    # Every certificate loaded or seen (inventory.CertificateRecord: role, file, position, names, validity, key...)
+    certificates: tuple[Any, ...] = ()
+    # Each trust path, leaf -> intermediates -> anchor, its links verified or broken (inventory.TrustPath)
+    trust_paths: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))

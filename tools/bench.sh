@@ -3,7 +3,9 @@
 #   1. static doctor (--no-handshake)            vs the openssl-CLI checklist (tools/openssl-checklist.sh)
 #   2. full doctor (static + both rehearsals)    vs the same checklist
 #   3. full doctor                               vs trying for real (embedded Milvus + pymilvus, tools/try_for_real.py)
-# plus peak memory (/usr/bin/time) and the fleet's static cost at 100, 1,000 and 5,000 sets.
+# plus peak memory (/usr/bin/time) and the fleet at scale (tools/bench_fleet.py): 100, 1,000 and 10,000 static
+# sets with peak memory, and 200 live loopback TLS servers (good, broken, silent) within 2 x --timeout.
+# BENCH_ONLY=fleet bash tools/bench.sh runs only the fleet part and rewrites only its section.
 # usage: bash tools/bench.sh   (from the repository root, after the README's test set-up; writes reports/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,12 @@ command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -q
 SET=fixtures/docs-san
 chmod 600 $SET/*.key
 out=$(mktemp -d)
+if [ "${BENCH_ONLY:-}" = fleet ]; then   # only the fleet rows; the rest of reports/benchmarks.md is kept
+  "$PY" tools/bench_fleet.py "$out/fleet.json" "$PY"
+  "$PY" tools/bench_report.py --fleet-only "$out" > "$out/benchmarks.md" && cp "$out/benchmarks.md" reports/benchmarks.md
+  cat reports/benchmarks.md
+  exit 0
+fi
 DOCTOR="$PY -m milvus_tls_check doctor --dir $SET --output /dev/null"
 # The Go rehearsal's toolchain and build are cached first; the first build is timed on its own.
 go_cache=$(mktemp -d)

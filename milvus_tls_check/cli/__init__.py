@@ -54,6 +54,15 @@ def _main(argv: list[str]) -> int:
     if args.command == "gen":
         from ..gen import run_gen
         return run_gen(args)
+    if args.command == "completion":
+        from .completion import run_completion
+        return run_completion(parser, args)
+    if args.command == "exporter":
+        from ..exporter import run_exporter
+        return run_exporter(args)
+    if args.command == "precommit":
+        from .precommit import run_precommit
+        return run_precommit(args)
     _check_output(args.output)
     if args.command == "codes":
         from ..docs import codes_listing
@@ -70,7 +79,20 @@ def _main(argv: list[str]) -> int:
         and "NO_COLOR" not in os.environ
     _write(RENDERERS[args.format].render_report(report, RenderOptions(colour=use_colour, verbose=args.verbose)),
            args.output)
+    _step_summary(args.format, lambda: RENDERERS["markdown"].render_report(report, RenderOptions()))
     return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _step_summary(fmt: str, markdown) -> None:
+    """--format github inside GitHub Actions: the Markdown report is appended to $GITHUB_STEP_SUMMARY."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt != "github" or not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(markdown() + "\n")
+    except OSError as exc:
+        print(f"milvus-tls: warning: cannot write GITHUB_STEP_SUMMARY {path}: {exc.strerror or exc}", file=sys.stderr)
 
 
 def _check_output(output: Optional[str]) -> None:
@@ -97,6 +119,20 @@ def _write(text: str, output: Optional[str]) -> None:
         sys.stdout.write(text)
 
 
+def after_a_second(show, delay: float = 1.0):
+    """A progress callback that stays silent for runs shorter than `delay` seconds (no flicker on quick runs)."""
+    import time
+    start = time.monotonic()
+    shown = False
+
+    def maybe(done: int, total: int) -> None:
+        nonlocal shown
+        if shown or time.monotonic() - start >= delay:
+            shown = True
+            show(done, total)
+    return maybe
+
+
 def _fleet(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Every target starts from the command line's options (--strict, --warn-days, --dir, ...) and overrides them."""
     from ..fleet import FleetError, load_fleet, progress_bar, run_fleet
@@ -105,9 +141,10 @@ def _fleet(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         targets = load_fleet(args.fleet, base_options=options_from_args(args))
     except FleetError as exc:
         raise UsageError(str(exc))
-    show = progress_bar() if sys.stderr.isatty() else None
+    show = after_a_second(progress_bar()) if sys.stderr.isatty() else None
     results = run_fleet(targets, workers=args.workers, progress=show)
     _write(RENDERERS[args.format].render_fleet(results, RenderOptions()), args.output)
+    _step_summary(args.format, lambda: RENDERERS["markdown"].render_fleet(results, RenderOptions()))
     return EXIT_PASS if all(r.passed for r in results) else EXIT_FAIL
 
 

@@ -117,7 +117,45 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
     codes.add_argument("--output", help="write the listing to this file instead of stdout")
     from ..gen import add_parser as add_gen_parser
     add_gen_parser(sub)
+    _add_tool_parsers(sub)
     return parser
+
+
+def _listen(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, not {text!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _add_tool_parsers(sub) -> None:
+    """exporter (Prometheus /metrics for a fleet), completion (shell scripts), precommit (the pre-commit hook)."""
+    e = sub.add_parser("exporter", help="serve certificate expiry and check health of a fleet on /metrics",
+                       description="Check every target of a fleet file in the background every --interval seconds "
+                                   "and serve the results on http://LISTEN/metrics (Prometheus).")
+    e.add_argument("--fleet", required=True, help="the fleet YAML (as for doctor --fleet)")
+    e.add_argument("--listen", type=_listen, default=("127.0.0.1", 9915), metavar="HOST:PORT",
+                   help="address to serve /metrics on (127.0.0.1:9915)")
+    e.add_argument("--interval", type=_seconds, default=300.0, help="seconds between checks of the fleet (300)")
+    e.add_argument("--timeout", type=_seconds, default=5.0, help="seconds for each network step of a live target (5)")
+    e.add_argument("--workers", type=int, default=8, help="static targets checked at once (8)")
+    e.add_argument("--once", action="store_true", help="check once, print the metrics and exit (no server)")
+    e.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    c = sub.add_parser("completion", help="print a shell completion script (bash, zsh, fish)",
+                       description="Print the completion script for SHELL. bash: "
+                                   "`source <(milvus-tls completion bash)`; zsh: write it to a file named "
+                                   "_milvus-tls on $fpath; fish: `milvus-tls completion fish | source`.")
+    c.add_argument("shell", choices=("bash", "zsh", "fish"))
+    pc = sub.add_parser("precommit", help="static checks of staged TLS and deployment files (the pre-commit hook)",
+                        description="Group the given files by folder and run the static doctor once per folder: "
+                                    "PEM files named as the docs name them (or tls.crt/tls.key), milvus.yaml / "
+                                    "user.yaml, Compose files and Kubernetes manifests beside them.")
+    pc.add_argument("files", nargs="*", help="the staged files (pre-commit passes them)")
+    pc.add_argument("--tls-mode", type=int, choices=(1, 2))
+    pc.add_argument("--server-name", help="pymilvus server_name (default: localhost)")
+    pc.add_argument("--warn-days", type=_days, default=30)
+    pc.add_argument("--strict", action="store_true", help="warnings fail too")
+    pc.add_argument("--format", choices=("text", "github"), default="text")
 
 
 def options_from_args(args: argparse.Namespace) -> Options:

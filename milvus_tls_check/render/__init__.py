@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import json as _json, junit as _junit, markdown as _markdown, text as _text
+from . import github as _github, json as _json, junit as _junit, markdown as _markdown, prometheus as _prometheus
+from . import sarif as _sarif, text as _text
 from .base import MODE_NAMES, PLAIN, Renderer, RenderOptions, summary_line
 
-_FORMAT_MODULES = (_text, _json, _junit, _markdown)
+_FORMAT_MODULES = (_text, _json, _junit, _markdown, _sarif, _github, _prometheus)
 
 RENDERERS: dict[str, Renderer] = {m.RENDERER.name: m.RENDERER for m in _FORMAT_MODULES}
 

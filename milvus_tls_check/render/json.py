@@ -17,6 +17,9 @@ def to_dict(report: Report) -> dict:
     out = _v1(report)
     if report.server_build is not None:   # additive v1 key: which Milvus build was judged, what rehearsed it
         out["server_build"] = report.server_build.to_dict()
+    # additive v1 keys: the inventory (every certificate loaded or seen) and the chain picture's trust paths
+    out["certificates"] = [c.to_dict() for c in report.certificates]
+    out["trust_paths"] = [p.to_dict() for p in report.trust_paths]
     return out
 
 

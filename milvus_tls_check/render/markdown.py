@@ -7,6 +7,7 @@ from typing import Sequence
 from ..fleet_result import FleetResult
 from ..model import Report, Status
 from .base import MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_summary, summary_line
+from .chain import mermaid_lines
 from .sanitize import for_terminal
 
 _ICON = {Status.PASS: "✅ pass", Status.WARN: "⚠️ warn", Status.FAIL: "❌ fail", Status.NOT_RUN: "⏭️ not run"}
@@ -38,6 +39,8 @@ def render(report: Report, options: RenderOptions = PLAIN, *, heading: str = "mi
     for d in report.disagreements:
         out += ["", f"> **Doctor model disagrees with the real handshake:** {_cell(d)}"]
     out += ["", f"**{summary_line(report)}**", ""]
+    if report.trust_paths:   # the chain picture: one Mermaid flowchart, broken links red
+        out += ["### Trust paths", "", *mermaid_lines(report.trust_paths), ""]
     # Names and paths come from untrusted files: control characters are shown as \xNN, never passed through.
     return for_terminal("\n".join(out))
 

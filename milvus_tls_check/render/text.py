@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..fleet_result import FleetResult
+from ..inventory import by_role
 from ..model import Report, Severity, Status
 from .base import MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_header, fleet_summary, summary_line
+from .chain import text_lines as chain_text_lines
 from .sanitize import for_terminal
 
 _MARK = {Status.PASS: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.NOT_RUN: "SKIP"}
@@ -56,6 +58,7 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
                 lines += _peer_lines(h.peer)
     for d in report.disagreements:
         lines.append(f"  {mark('FAIL')}  doctor model disagrees with the real handshake: {d}")
+    lines += chain_text_lines(report.trust_paths)
     if verbose:
         lines += _material_lines(report)
     for note in report.notes:
@@ -72,22 +75,60 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
 
 
 def _material_lines(report: Report) -> list[str]:
-    """--verbose: each file loaded, its fingerprint, and for each certificate its subject, SAN, issuer, validity and
-    key (from `report.certificates`: role -> [{subject, sans, issuer, not_before, not_after, key, sha256}], when the
-    report carries it)."""
-    certificates = getattr(report, "certificates", None) or {}
+    """--verbose: each file loaded, its fingerprint, and each certificate in it (the inventory): position and PEM line,
+    subject, SAN, issuer, serial, validity and days left, key, SHA-256 fingerprint, signature algorithm; then each
+    certificate a live server presented. `report.certificates` holds inventory records (a mapping role -> [dict]
+    is read too)."""
+    certificates = report.certificates
+    records = ({role: list(items) for role, items in certificates.items()} if isinstance(certificates, Mapping)
+               else by_role(certificates))
     out = ["", "Material"]
     for role, path in report.inputs.items():
         fp = report.fingerprints.get(role)
         out.append(f"  {role}: {path}" + (f"  {fp}" if fp else ""))
-        for index, cert in enumerate(certificates.get(role) or ()):
-            sans = ", ".join(cert.get("sans") or []) or "no SAN"
-            out.append(f"    #{index} subject {cert.get('subject', '?')}")
-            out.append(f"       SAN {sans}")
-            out.append(f"       issuer {cert.get('issuer', '?')}")
-            out.append(f"       valid {cert.get('not_before', '?')} .. {cert.get('not_after', '?')}")
-            out.append(f"       key {cert.get('key', '?')}  sha256:{cert.get('sha256', '?')}")
+        out += _certificate_lines(records.get(role) or ())
+    live = records.get("peer") or ()
+    if live:
+        out.append(f"  presented by {_field(live[0], 'file')}:")
+        out += _certificate_lines(live)
     return out if len(out) > 2 else []
+
+
+def _field(cert, name: str):
+    return cert.get(name) if isinstance(cert, Mapping) else getattr(cert, name, None)
+
+
+def _certificate_lines(records) -> list[str]:
+    out = []
+    for index, cert in enumerate(records):
+        get = lambda name: _field(cert, name)  # noqa: E731
+        position = get("position") if get("position") is not None else index
+        where = f"  (line {get('line')})" if get("line") else ""
+        out.append(f"    #{position} subject {get('subject') or '?'}{where}")
+        out.append(f"       SAN {', '.join(get('sans') or []) or 'no SAN'}")
+        out.append(f"       issuer {get('issuer') or '?'}" + (f"  serial {get('serial')}" if get("serial") else ""))
+        days = get("days_left")
+        left = "" if days is None else f"  ({days} days left)" if days >= 0 else f"  (expired {-days} days ago)"
+        out.append(f"       valid {get('not_before') or '?'} .. {get('not_after') or '?'}{left}")
+        out.append(f"       key {get('key') or '?'}  sha256:{get('sha256') or '?'}")
+        if get("signature_algorithm"):
+            out.append(f"       signature {get('signature_algorithm')}")
+    return out
+
+
+def _client_lines(report: Report, mark) -> list[str]:
+    """--client: one line per client and mode, with its result and why."""
+    if not report.clients:
+        return []
+    out = ["", "Clients"]
+    for sel in report.clients:
+        for m in report.modes:
+            verdict = report.selected_verdict(m, sel)
+            causes = report.selected_causes(m, sel)
+            why = f": {', '.join(causes)}" if causes else ""
+            out.append(f"  {mark('PASS' if verdict == 'pass' else 'FAIL')}  mode {m} {sel.label} [{sel.key}]"
+                       f"{' connects' if verdict == 'pass' else ' does not connect'}{why}")
+    return out
 
 
 def _peer_lines(peer) -> list[str]:

@@ -1,0 +1,112 @@
+"""Issue 15: `milvus-tls exporter` started for real in a subprocess, scraped over HTTP, parsed with prometheus_client's
+parser, and stopped. The fleet: a good and a broken static set, and a live target that accepts TCP and never speaks
+(bounded by --timeout; the check runs in the background, so a scrape never waits for it)."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _scrape(port: int) -> tuple[dict, float]:
+    start = time.perf_counter()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        body = response.read().decode()
+    seconds = time.perf_counter() - start
+    out: dict[str, list] = {}
+    for family in text_string_to_metric_families(body):
+        for s in family.samples:
+            out.setdefault(s.name, []).append(s)
+    return out, seconds
+
+
+@pytest.fixture
+def silent():
+    """A listening socket that never accepts: connections complete in the kernel and then nothing is said."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+def test_exporter_serves_fleet_metrics_and_stops(tmp_path, silent):
+    for name, folder in (("good", "docs-san"), ("broken", "broken-wrong-ca")):
+        shutil.copytree(ROOT / "fixtures" / folder, tmp_path / name)
+        for key in (tmp_path / name).glob("*.key"):
+            key.chmod(0o600)
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(yaml.safe_dump({"targets": [
+        {"name": "good", "dir": "good", "no_handshake": True},
+        {"name": "broken", "dir": "broken", "no_handshake": True},
+        {"name": "silent", "dir": "good", "tls_mode": 1, "uri": f"https://127.0.0.1:{silent}"}]}))
+    port = _free_port()
+    timeout = 1.5
+    proc = subprocess.Popen([sys.executable, "-m", "milvus_tls_check", "exporter", "--fleet", str(fleet),
+                             "--listen", f"127.0.0.1:{port}", "--interval", "2", "--timeout", str(timeout)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 60
+        got: dict = {}
+        while time.monotonic() < deadline:
+            try:
+                got, _ = _scrape(port)
+            except OSError:
+                got = {}
+            if "milvus_tls_check_success" in got:
+                break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.2)
+        assert "milvus_tls_check_success" in got, got.keys()
+        success = {(s.labels["target"], s.labels["mode"], s.labels["client"]): s.value
+                   for s in got["milvus_tls_check_success"]}
+        assert success[("good", "1", "static")] == 1.0 and success[("good", "2", "static")] == 1.0
+        assert success[("broken", "2", "static")] == 0.0
+        assert [v for (t, _, _), v in success.items() if t == "silent"] and \
+            all(v == 0.0 for (t, _, _), v in success.items() if t == "silent")
+        findings = {(s.labels["target"], s.labels["code"]) for s in got["milvus_tls_findings"]}
+        assert ("broken", "chain.untrusted") in findings and any(t == "silent" for t, _ in findings)
+        roles = {(s.labels["target"], s.labels["role"]) for s in got["milvus_tls_cert_expiry_seconds"]}
+        assert {("good", "server_pem"), ("good", "ca_pem"), ("broken", "client_pem")} <= roles
+        [check] = got["milvus_tls_exporter_check_duration_seconds"]
+        assert 0 < check.value < 2 * timeout + 1.5, check.value    # the silent target is bounded by --timeout
+        assert got["milvus_tls_exporter_checks_total"][0].value >= 1
+        assert "milvus_tls_exporter_scrape_duration_seconds" in got
+        # scrapes while a check is running answer at once from the last results
+        times = [_scrape(port)[1] for _ in range(5)]
+        assert max(times) < 0.5, times
+        assert _scrape(port)[0]["milvus_tls_exporter_scrape_duration_seconds"][0].value < 0.5
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            status = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert status == 0, proc.stderr.read()
+
+
+def test_exporter_refuses_a_missing_fleet_file(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "milvus_tls_check", "exporter", "--fleet", str(tmp_path / "no.yaml"),
+                           "--listen", "127.0.0.1:0"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2 and "cannot read fleet file" in done.stderr
