@@ -358,7 +358,9 @@ _CODES: tuple[Code, ...] = (
        by=SEEN),
     _c("tls.client_cert_rejected", "Server rejected the client certificate",
        "tlsMode 2 server could not verify the client cert against tls.caPemPath, or its usage/algorithm is refused.",
-       "Issue the client cert from the CA in tls.caPemPath with `extendedKeyUsage = clientAuth` and SHA-256.",
+       "Give the server the CA that issued the client certificate (tls.caPemPath), or issue the client certificate "
+       "from the CA it holds; when it already is, the static findings for mode 2 name what Go refuses (its usage, "
+       "its signature algorithm, its chain).",
        by=SEEN),
     _c("tls.server_cert_untrusted", "Client does not trust the server certificate",
        "The server's chain does not lead to the client's root (server_pem_path or ca_pem_path), or it is expired.",
