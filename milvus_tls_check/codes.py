@@ -289,6 +289,12 @@ _CODES: tuple[Code, ...] = (
        "One-way parameters against tlsMode 2, TLS parameters against tlsMode 0, or plain parameters against TLS.",
        "Match the pymilvus call to common.security.tlsMode (see the printed MilvusClient call).",
        by=PARAMS),
+    _c("client.auth_missing", "Authorization is on but the client passes no credentials",
+       """With `common.security.authorizationEnabled: true` every RPC needs a token or user and password; after
+       a perfect TLS handshake the server answers UNAUTHENTICATED, which users read as a TLS failure.""",
+       """Pass `token="user:password"` (or `user=` and `password=`) to MilvusClient; the default account is root
+       (password Milvus until changed).""",
+       by=PARAMS),
     ),
     *_family("Deployment files",
     _c("config.tls_mode_invalid", "common.security.tlsMode is not 0, 1 or 2",
@@ -308,8 +314,13 @@ _CODES: tuple[Code, ...] = (
        "Replace with `common.security.tlsMode: 1` or `2`.",
        by=DEPLOY),
     _c("config.http_port_shared", "REST shares the gRPC port while TLS is on",
-       "Milvus 2.4+ refuses to start: \"share the same port, tls mode must be 0\" (milvus#46312).",
-       "Set `proxy.http.port` to its own port (e.g. 19121) or `proxy.http.enabled: false`.",
+       """With `proxy.http.enabled` (true by default) and no `proxy.http.port`, REST shares 19530 through cmux,
+       which only works in tlsMode 0. Milvus 2.4.13+ (listener_manager.go, milvus#36459), 2.5 and 2.6 refuse to
+       start ("proxy server(http) and external grpc server share the same port, tls mode must be 0",
+       milvus#46312): an error. Milvus 2.3 and 2.4.0-2.4.12 start and silently serve no REST (milvus#36724): a
+       warning. The Helm chart does not render `proxy.http.*` from its values.""",
+       """Set `proxy.http.port` to its own port (e.g. 19121) or `proxy.http.enabled: false` in milvus.yaml/user.yaml
+       (Helm: `extraConfigFiles.user.yaml`; Operator: `spec.config.proxy.http`).""",
        by=DEPLOY, go_only=True),
     _c("config.path_not_mounted", "Configured path is not provided by any volume",
        "The container sees no file at that path: Milvus exits at start.",
@@ -318,6 +329,46 @@ _CODES: tuple[Code, ...] = (
     _c("config.internal_sni_mismatch", "Internal TLS certificate lacks internaltls.sni",
        "Milvus 2.5+ nodes verify each other against the one `internaltls.sni` name: a node cert without it breaks cluster traffic.",
        "Reissue the node certificate with `subjectAltName = DNS:<internaltls.sni>`.",
+       by=DEPLOY),
+    # issue 14: Milvus 2.4-2.6 deployments
+    _c("config.internal_tls_files", "Internal TLS files missing or unusable",
+       """Milvus 2.5+ (`common.security.internaltlsEnabled`): each component loads `internaltls.serverPemPath` and
+       `internaltls.serverKeyPath` (credentials.NewServerTLSFromFile) and its clients `internaltls.caPemPath`. A
+       component that cannot load them logs "<Node> can't create creds" and serves plaintext while its peers dial
+       TLS: nothing fails at start, every internal call fails later. Before 2.5.0 (milvus#36865) the keys do not
+       exist: internal traffic stays plaintext (a warning).""",
+       """Provide the three files to every Milvus component (Helm: global `volumes`/`volumeMounts`, not
+       `proxy.volumes`; Operator: `spec.components.volumes`/`volumeMounts`) and point `internaltls.*` at them.""",
+       by=DEPLOY),
+    _c("config.default_certs", "tlsMode set without tls.* paths: the image's test certificates",
+       """Milvus then loads its default `configs/cert/server.pem|server.key|ca.pem`: the sample certificates in
+       the image and the source tree, whose CA private key is public. Anyone can impersonate such a server or
+       (mode 2) mint a client certificate it accepts.""",
+       """Issue your own certificates (`milvus-tls gen`), mount them (e.g. `./tls:/milvus/tls`) and set
+       `tls.serverPemPath`, `tls.serverKeyPath` (and `tls.caPemPath` for mode 2) in milvus.yaml/user.yaml.""",
+       by=DEPLOY),
+    _c("config.helm_tls_incomplete", "Helm proxy.tls.enabled does not switch Milvus to TLS",
+       """The chart's `proxy.tls.enabled` only creates a kubernetes.io/tls Secret (tls.crt, tls.key, no ca.crt) from
+       `proxy.tls.crt/key`; it mounts nothing and sets no tlsMode. Values such as `--set
+       common.security.tlsMode=1` are not rendered into Milvus's config: only `extraConfigFiles` reaches it.""",
+       """Mount the Secret (`proxy.volumes`/`proxy.volumeMounts`, or the global ones) and set
+       `tls.serverPemPath`, `tls.serverKeyPath` and `common.security.tlsMode` in `extraConfigFiles.user.yaml`;
+       for tlsMode 2 add a ca.crt key and `tls.caPemPath`.""",
+       by=DEPLOY),
+    _c("config.ingress_backend_protocol", "Ingress speaks the wrong protocol to Milvus",
+       """nginx-ingress with `nginx.ingress.kubernetes.io/backend-protocol: GRPC` (the chart's default annotation)
+       sends plaintext HTTP/2 to the backend; in front of a TLS Milvus that fails (HTTP 502 at the client,
+       zilliztech/milvus-helm#71). GRPCS in front of a tlsMode 0 Milvus fails the same way; a tlsMode 2 Milvus
+       also needs the ingress to present a client certificate.""",
+       """Set `nginx.ingress.kubernetes.io/backend-protocol: GRPCS` for tlsMode 1/2 (GRPC for tlsMode 0); for
+       tlsMode 2 also `nginx.ingress.kubernetes.io/proxy-ssl-secret: NAMESPACE/SECRET` with a client cert.""",
+       by=DEPLOY),
+    _c("config.ingress_name_mismatch", "Ingress TLS does not cover the name the client checks",
+       """With TLS terminated at the ingress the client verifies the ingress's certificate (spec.tls secretName),
+       not Milvus's: the client's server_name (or URI host) must be among spec.tls hosts and in that
+       certificate's subjectAltName, else CERTIFICATE_VERIFY_FAILED / "Peer name ... is not in peer certificate".""",
+       """Add the host to `spec.tls[].hosts` and issue the ingress Secret's certificate for it, or connect with
+       that host (pymilvus `server_name`) and trust the ingress's CA.""",
        by=DEPLOY),
     ),
     *_family("Handshakes",
@@ -330,6 +381,19 @@ _CODES: tuple[Code, ...] = (
     _c("handshake.disagreement", "Static verdict and real handshake disagree",
        "The doctor's model and what grpc actually did differ: a bug in the doctor. Trust the handshake.",
        "Report it with the JSON report attached.",
+       by=SEEN),
+    _c("auth.unauthenticated", "TLS worked; the server wants credentials",
+       """The TLS handshake passed and Milvus answered the RPC with UNAUTHENTICATED: authorization
+       (`common.security.authorizationEnabled`) is on and the client sent no or wrong credentials.""",
+       """Pass `token="user:password"` (or `user=`/`password=`) to MilvusClient; give them to the doctor with
+       `--pymilvus-args` (they are never printed).""",
+       by=SEEN),
+    _c("net.proxy_error", "A proxy in front of Milvus answered with an HTTP error",
+       """The client reached a reverse proxy or ingress (HTTP status 502/503/504, or an HTTP/2 error) instead of
+       Milvus: the proxy could not talk to its backend, typically plaintext gRPC (`grpc_pass grpc://`,
+       backend-protocol GRPC) to a TLS Milvus, or the reverse.""",
+       """Make the proxy speak TLS to a TLS Milvus (nginx `grpc_pass grpcs://`, nginx-ingress `backend-protocol:
+       GRPCS`; tlsMode 2: a client certificate for the proxy) and check the proxy's error log.""",
        by=SEEN),
     _c("net.refused", "Connection refused",
        "Nothing listens there: Milvus is down, exited at start (bad TLS file), or the port is wrong.",

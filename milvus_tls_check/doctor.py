@@ -92,8 +92,9 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
     inputs = {role.value: path for role, path in roles_in_play(request, modes).items()}
     if request.uri:
         inputs["uri"] = request.uri
+    notes += _client_calls(request, modes)   # --client: the exact call of each selected client
     return Report(verdict=overall(findings, handshakes, modes, request.strict), modes=modes, server_name=request.server_name,
-                  checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements,
+                  checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements, clients=tuple(request.clients),
                   inputs=inputs, fingerprints=fingerprints(material),
                   judged_at=request.judged_at().strftime("%Y-%m-%dT%H:%M:%SZ"), strict=request.strict,
                   notes=notes, server_build=_server_build(request, tuple(h for h in handshakes if h not in skipped)),
@@ -117,6 +118,14 @@ def _server_build(request: Request, handshakes: tuple[Handshake, ...]):
     """Which Milvus build was judged and what rehearsed it (pure; the handshake package is cheap to import)."""
     from .handshake.serverbuild import server_build
     return server_build(request, handshakes)
+
+
+def _client_calls(request: Request, modes: tuple[int, ...]) -> tuple[str, ...]:
+    """--client: the exact call of each selected client, with the user's paths (rules/clients.py)."""
+    if not request.clients:
+        return ()
+    from .rules.clients import client_calls
+    return client_calls(request, modes)
 
 
 def _deployment_notes(request: Request, material: Material) -> tuple[str, ...]:

@@ -77,6 +77,10 @@ class Request:
     notes: tuple[str, ...] = ()               # what building the request decided for the user (defaults taken)
     client_exact: bool = False                # client roles are exactly the application's pymilvus arguments
     verbose: bool = False
+    # --client: the clients to judge (facts.clients.ClientSel); empty = pymilvus as before (no per-client report).
+    clients: tuple = ()
+    go_tls: Optional[Any] = None              # --go-args as facts.clients.TlsConfig (None: the general flags)
+    node_tls: Optional[Any] = None            # --node-args as facts.clients.TlsConfig (None: the general flags)
 
     def judged_at(self) -> _dt.datetime:
         return self.at or _dt.datetime.now(_dt.timezone.utc)
@@ -101,6 +105,20 @@ class Request:
         else:
             ca = ca or self.paths.get(Role.CLIENT_CA) or self.paths.get(Role.SERVER_CA)
         return ClientParams(server_pem, cert, key, ca, self.server_name)
+
+    def client_tls(self, kind: str):
+        """A Go or Node client's TLS inputs (facts.clients.TlsConfig): its own --go-args/--node-args, else the
+        general flags: the trust root from --client-ca-pem, else --client-server-pem (each with its default), and
+        a client certificate when both --client-pem and --client-key are given (no pymilvus precedence rules)."""
+        from .facts.clients import GO, TlsConfig
+        own = self.go_tls if kind == GO else self.node_tls
+        if own is not None:
+            return own
+        ca = (self.paths.get(Role.CLIENT_CA) or self.paths.get(Role.SERVER_CA) or self.paths.get(Role.CLIENT_SERVER_PEM)
+              or self.paths.get(Role.SERVER_CERT))
+        if Role.CLIENT_CA not in self.explicit and Role.CLIENT_SERVER_PEM in self.explicit:
+            ca = self.paths.get(Role.CLIENT_SERVER_PEM)
+        return TlsConfig(ca, self.paths.get(Role.CLIENT_CERT), self.paths.get(Role.CLIENT_KEY), self.server_name)
 
 
 class FileKind(str, enum.Enum):
@@ -162,6 +180,9 @@ class Finding:
     message: str
     fix: str
     modes: tuple[int, ...] = ()   # the modes it breaks; empty = every mode
+    # The selected clients (facts.clients.ClientSel.key or kind: "go", "node==3", "pymilvus==2.3") it concerns;
+    # empty = every client (facts.clients.concerns decides for the findings of the pymilvus rules).
+    clients: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {"code": self.code, "severity": self.severity.value, "subject": self.subject,
@@ -359,6 +380,8 @@ class Report:
     judged_at: str = ""
     strict: bool = False
     notes: tuple[str, ...] = ()
+    # --client: the clients judged (facts.clients.ClientSel); with any, the verdict is theirs (any failing fails)
+    clients: tuple = ()
     schema: str = SCHEMA_ID
     server_build: Optional[ServerBuild] = None   # which Milvus build was judged, and what rehearsed it
     # Every certificate loaded or seen (inventory.CertificateRecord: role, file, position, names, validity, key...)
@@ -368,6 +391,33 @@ class Report:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))
+        if self.clients:
+            failed = any(v is Verdict.FAIL for v in self.selected_verdicts().values())
+            object.__setattr__(self, "verdict", Verdict.of(failed))
+
+    def concerns(self, finding: Finding, sel) -> bool:
+        from .facts.clients import concerns
+        return concerns(finding.code, finding.subject, finding.clients, sel)
+
+    def selected_verdict(self, mode: int, sel) -> Verdict:
+        """One selected client's verdict in one mode: the blocking findings that concern it, and its attempts."""
+        from .facts.clients import attempt_is_for
+        bad_finding = any(self.concerns(f, sel) for f in self.blocking(mode))
+        bad_handshake = any(h.mode == mode and not h.ok and h.counts and attempt_is_for(h.client_impl, sel)
+                            for h in self.handshakes)
+        return Verdict.of(bad_finding or bad_handshake)
+
+    def selected_verdicts(self) -> dict:
+        """(mode, ClientSel.key) -> Verdict for every selected client and evaluated mode."""
+        return {(mode, sel.key): self.selected_verdict(mode, sel) for mode in self.modes for sel in self.clients}
+
+    def selected_causes(self, mode: int, sel) -> tuple[str, ...]:
+        """Why a selected client fails in a mode: the codes of its blocking findings and failed attempts."""
+        from .facts.clients import attempt_is_for
+        codes = [f.code for f in self.blocking(mode) if self.concerns(f, sel)]
+        codes += [h.code for h in self.handshakes if h.mode == mode and not h.ok and h.counts
+                  and attempt_is_for(h.client_impl, sel)]
+        return tuple(dict.fromkeys(codes))
 
     @property
     def passed(self) -> bool:

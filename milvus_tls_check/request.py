@@ -73,6 +73,9 @@ class Options:
     verbose: bool = False
     milvus_version: Optional[str] = None
     rehearsal: str = "auto"
+    client: tuple[str, ...] = ()          # --client KIND[==VERSION] (repeatable; "all")
+    go_args: Optional[str] = None         # --go-args JSON
+    node_args: Optional[str] = None       # --node-args JSON
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -159,7 +162,11 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
             raise UsageError(f"--key-password-env {options.key_password_env}: that variable is not set")
         password = environ[options.key_password_env].encode()
     return Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
+    clients, go_tls, node_tls = _clients(options)
+    if clients and not any(c.kind == "pymilvus" for c in clients) and options.pymilvus:
+        notes.append("--pymilvus runs real pymilvus clients; no pymilvus client was selected with --client")
                    at=options.at, warn_days=options.warn_days, strict=options.strict, uri=options.uri,
+                   clients=clients, go_tls=go_tls, node_tls=node_tls,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
                    key_password=password, deployment=deployment, notes=tuple(dict.fromkeys(notes)),
                    milvus_version=milvus_version, milvus_version_source=version_source, rehearsal=options.rehearsal, client_exact=client_exact,
@@ -167,6 +174,37 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
 
 
 def _client_beside_server(paths: dict, explicit: set, modes: tuple, deployment) -> list[str]:
+def _clients(options: Options):
+    """--client, --go-args, --node-args -> (ClientSel tuple, Go TlsConfig or None, Node TlsConfig or None)."""
+    import json
+
+    from .facts.clients import GO, NODE, BadClient, ClientSel, go_config, node_config, parse_clients
+    try:
+        clients = parse_clients(options.client)
+        go_tls = node_tls = None
+        for flag, text in (("--go-args", options.go_args), ("--node-args", options.node_args)):
+            if not text:
+                continue
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                raise BadClient(f"{flag}: not JSON ({exc})")
+            if not isinstance(value, dict):
+                raise BadClient(f"{flag}: must be a JSON object")
+            if flag == "--go-args":
+                go_tls = go_config(value)
+            else:
+                node_tls = node_config(value)
+    except BadClient as exc:
+        raise UsageError(str(exc))
+    # an application's own arguments name the client they belong to
+    if go_tls is not None and not any(c.kind == GO for c in clients):
+        clients += (ClientSel(GO),)
+    if node_tls is not None and not any(c.kind == NODE for c in clients):
+        clients += (ClientSel(NODE),)
+    return clients, go_tls, node_tls
+
+
     """Mutual TLS without a client certificate given: the folder the deployment mounts for the server files (the
     docs' `tls/`) often holds client.pem and client.key; use them (saying so) rather than judge mode 2 without one."""
     if modes and 2 not in modes:

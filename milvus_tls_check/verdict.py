@@ -42,6 +42,15 @@ def may_be_advisory(hs: Handshake, mode_errors: tuple[Finding, ...]) -> bool:
             and hs.side is Side.SERVER and hs.code in SERVER_SIDE_REJECTIONS)
 
 
+def _speaks_for(f: Finding, hs: Handshake) -> bool:
+    """A finding tagged for selected clients (--client, Finding.clients) speaks only for their attempts."""
+    if not f.clients:
+        return True
+    kind = "pymilvus" if hs.client_impl.kind in (ClientKind.PYMILVUS_GRPCIO, ClientKind.PYMILVUS) \
+        else hs.client_impl.kind.value
+    return any(c.split("==")[0] == kind for c in f.clients)
+
+
 def reconcile(findings: Iterable[Finding], handshakes: tuple[Handshake, ...]
               ) -> tuple[tuple[Handshake, ...], tuple[str, ...]]:
     """Compare each rehearsal with the static verdict of its mode; say plainly where they disagree.
@@ -54,6 +63,7 @@ def reconcile(findings: Iterable[Finding], handshakes: tuple[Handshake, ...]
     disagreements: list[str] = []
     for hs in handshakes:
         errors = blocking_findings(findings, (hs.mode,), False)
+        errors = tuple(f for f in errors if _speaks_for(f, hs))   # --client: another client's finding does not
         hs = point_to_cause(hs, errors)
         if may_be_advisory(hs, errors):
             hs = replace(hs, advisory=True, detail=hs.detail + ADVISORY_NOTE)

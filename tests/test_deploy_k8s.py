@@ -67,10 +67,12 @@ def test_operator_sample_trap_common_tls(tmp_path, secrets):
         "common.tls.serverPemPath", "common.tls.serverKeyPath", "common.tls.caPemPath"}
     assert all(f.severity is Severity.ERROR for f in mis)
     assert "Milvus my-release spec.config" in mis[0].message
-    # what Milvus really loads: the defaults, which the pod does not mount (only /certs is mounted)
-    nm = [f for f in view.findings if f.code == "config.path_not_mounted"]
-    assert {f.subject for f in nm} == {"/milvus/configs/cert/server.pem", "/milvus/configs/cert/server.key"}
-    assert "Mounted: /certs" in nm[0].message
+    # what Milvus really loads: the defaults, the image's sample certificates (only /certs is mounted)
+    [dc] = [f for f in view.findings if f.code == "config.default_certs"]
+    assert dc.severity is Severity.ERROR
+    assert "/milvus/configs/cert/server.pem" in dc.message and "/milvus/configs/cert/server.key" in dc.message
+    assert "spec.config of the Milvus custom resource" in dc.fix
+    assert not [f for f in view.findings if f.code == "config.path_not_mounted"]
     assert view.tls_mode == 1
     assert "config.http_port_shared" not in codes(view)       # the sample puts REST on 8080
 
@@ -160,7 +162,9 @@ def test_helm_values_http_port_shared_both_ways(tmp_path, helm_secret, secrets):
         "proxy:\n  http:\n    port: 8080\n", "")
     view = deployment(secrets, k8s=[write(tmp_path / "values.yaml", values), helm_secret])
     [f] = [f for f in view.findings if f.code == "config.http_port_shared"]
-    assert "Helm values proxy.http.enabled" in f.message
+    # values.yaml sets proxy.http.enabled, which the chart never renders: Milvus's default (true) decides
+    assert "does not render proxy.http" in f.message and "Milvus 2.5.6" in f.message
+    assert f.severity is Severity.ERROR and "extraConfigFiles.user.yaml" in f.fix
 
 
 # --- plain manifests -------------------------------------------------------------------------------------------

@@ -111,7 +111,7 @@ def test_misnested_triggered_for_common_tls(docs):
     assert "configs/cert/server.pem" in found[0].message          # what Milvus uses instead
     # and the consequence: the default path is what Milvus loads, and no mount provides it
     assert view.container_paths[Role.SERVER_CERT] == "/milvus/configs/cert/server.pem"
-    assert "config.path_not_mounted" in codes(view)
+    assert "config.default_certs" in codes(view)
 
 
 def test_misnested_is_a_warning_when_the_right_key_says_the_same(docs):
@@ -159,7 +159,7 @@ def test_http_port_shared_triggered_when_rest_has_no_port(docs):
     view = view_of(docs, variant(docs, "shared.yaml", "    port: 8080 # high-level restful api",
                                  "    port: # high-level restful api"))
     f = only(view, "config.http_port_shared")[0]
-    assert f.severity is Severity.ERROR and "2.4+" in f.message and "tls mode must be 0" in f.message
+    assert f.severity is Severity.ERROR and "Milvus 2.5.6" in f.message and "tls mode must be 0" in f.message
 
 
 def test_http_port_shared_triggered_when_rest_port_equals_grpc_port(docs):
@@ -172,7 +172,7 @@ def test_http_port_shared_uses_the_2_4_default_when_http_is_not_configured(docs,
     user.write_text("tls:\n  serverPemPath: /milvus/tls/server.pem\n  serverKeyPath: /milvus/tls/server.key\n"
                     "common:\n  security:\n    tlsMode: 1\n")
     f = only(view_of(docs, user), "config.http_port_shared")[0]
-    assert "default, true since 2.4" in f.message
+    assert "Milvus's default" in f.message
 
 
 def test_http_port_shared_silent_with_own_port_or_disabled_or_mode_0(docs):
@@ -213,12 +213,12 @@ def test_internal_sni_silent_when_the_cert_carries_it_or_internal_tls_is_off(doc
     assert "config.internal_sni_mismatch" not in codes(view_of(docs))
 
 
-def test_internal_paths_not_mounted_are_a_warning(docs):
+def test_internal_paths_not_mounted_are_internal_tls_files(docs):
     p = _internal(docs, "localhost")
     p.write_text(p.read_text().replace("internaltls:\n  serverPemPath: /milvus/tls/server.pem",
                                        "internaltls:\n  serverPemPath: /milvus/internal/server.pem", 1))
-    found = only(view_of(docs, p), "config.path_not_mounted")
-    assert [(f.subject, f.severity) for f in found] == [("/milvus/internal/server.pem", Severity.WARNING)]
+    found = only(view_of(docs, p), "config.internal_tls_files")
+    assert [(f.subject, f.severity) for f in found] == [("/milvus/internal/server.pem", Severity.ERROR)]
 
 
 def test_go_style_wildcard_matching():

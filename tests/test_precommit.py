@@ -50,6 +50,22 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
 
 
+def _snapshot(dest: Path) -> Path:
+    """This working tree as one commit of a new repository: every file git would see (tracked or not, ignored files
+    left out), so pre-commit installs exactly what is here; try-repo on a dirty tree would take only tracked files."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
+                           capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        source = ROOT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    _git(dest, "init", "-q")
+    _git(dest, "add", "-A")
+    _git(dest, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "snapshot")
+    return dest
+
+
 @pytest.mark.skipif(PRE_COMMIT is None, reason="pip install pre-commit (the test extra)")
 def test_pre_commit_try_repo_on_a_good_and_a_broken_set(tmp_path):
     repo = tmp_path / "repo"
@@ -62,8 +78,10 @@ def test_pre_commit_try_repo_on_a_good_and_a_broken_set(tmp_path):
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     env.pop("VIRTUAL_ENV", None)
 
+    hooks = _snapshot(tmp_path / "hooks")
+
     def try_repo() -> subprocess.CompletedProcess:
-        return subprocess.run([PRE_COMMIT, "try-repo", str(ROOT), "milvus-tls-doctor", "--verbose"], cwd=repo,
+        return subprocess.run([PRE_COMMIT, "try-repo", str(hooks), "milvus-tls-doctor", "--verbose"], cwd=repo,
                               env=env, capture_output=True, text=True, timeout=900)
 
     _git(repo, "add", "tls")

@@ -14,8 +14,9 @@ from milvus_tls_check.facts.deployment import (DEFAULTS, INTERNAL_PATH_KEYS, TLS
 from milvus_tls_check.material import load_material
 from milvus_tls_check.model import Material, Request, Role, Severity, Status
 from milvus_tls_check.rules import Context, registered_rules, run_rules
-from milvus_tls_check.rules.client import check_client_params, check_deployment_client
-from milvus_tls_check.rules.config import (check_http_port, check_internal, check_legacy, check_misnested,
+from milvus_tls_check.rules.client import check_client_auth, check_client_params, check_deployment_client
+from milvus_tls_check.rules.config import (check_default_certs, check_http_port, check_internal, check_legacy,
+                                           check_misnested,
                                            check_paths, check_tls_disabled, check_tls_mode, judge_deployment)
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -73,7 +74,8 @@ def test_rules_are_registered_config_first_with_their_codes():
     assert {"config.tls_mode", "config.tls_disabled", "config.misnested", "config.legacy_key", "config.http_port",
             "config.paths", "config.internal_tls", "client.deployment", "client.params"} <= set(ids)
     by_id = {s.id: s for s in specs}
-    assert by_id["config.internal_tls"].codes == {"config.path_not_mounted", "config.internal_sni_mismatch"}
+    assert by_id["config.internal_tls"].codes == {"config.internal_tls_files", "config.internal_sni_mismatch"}
+    assert {"config.default_certs", "config.helm_tls", "config.ingress", "client.auth"} <= set(ids)
 
 
 # --- config.tls_mode_invalid --------------------------------------------------------------------------------------
@@ -130,7 +132,7 @@ def test_http_port_shared():
     [r] = check_http_port(ctx(shared))
     assert codes([r]) == [("config.http_port_shared", Severity.ERROR)] and "default" not in r.findings[0].message
     default = facts({**TLS1, "proxy": {}})
-    assert "default, true since 2.4" in next(iter(check_http_port(ctx(default)))).findings[0].message
+    assert "Milvus's default" in next(iter(check_http_port(ctx(default)))).findings[0].message
     assert codes(check_http_port(ctx(facts({**TLS1, "proxy": {"http": {"port": 19530}}})))) == \
         [("config.http_port_shared", Severity.ERROR)]
 
@@ -151,12 +153,18 @@ def test_paths_not_mounted(tmp_path):
     assert "Mounted: /milvus/certs" in found[0].findings[0].message
 
 
-def test_paths_mode_2_ca_is_scoped_and_image_defaults_are_named(tmp_path):
+def test_image_defaults_are_default_certs_not_unmounted_paths(tmp_path):
     f = facts({"common": {"security": {"tlsMode": 2}}}, mounts=[])
-    found = [x for r in check_paths(ctx(f)) for x in r.findings]
-    assert [x.subject for x in found] == ["/milvus/configs/cert/server.pem", "/milvus/configs/cert/server.key",
-                                          "/milvus/configs/cert/ca.pem"]
-    assert found[2].modes == (2,) and "sample certificates" in found[0].message
+    assert codes(check_paths(ctx(f))) == []
+    [r] = check_default_certs(ctx(f))
+    assert codes([r]) == [("config.default_certs", Severity.ERROR)]
+    for path in ("/milvus/configs/cert/server.pem", "/milvus/configs/cert/server.key", "/milvus/configs/cert/ca.pem"):
+        assert path in r.findings[0].message
+    assert "sample certificates" in r.findings[0].message
+    loop = facts({"common": {"security": {"tlsMode": 1}}}, mounts=[],
+                 client=ClientArgs(raw_keys=("uri",), uri="https://localhost:19530"))
+    assert codes(check_default_certs(ctx(loop))) == [("config.default_certs", Severity.WARNING)]
+    assert codes(check_default_certs(ctx(facts(TLS1, mounts=tls_mounts(tmp_path))))) == []
 
 
 def test_paths_silent_when_mounted_or_without_mounts(tmp_path):
@@ -190,18 +198,47 @@ def test_internal_sni_match_and_the_loaded_material_is_used(tmp_path, shared_goo
     assert list(check_internal(ctx(f, material))) == []
 
 
-def test_internal_paths_not_mounted_are_warnings(tmp_path, shared_good):
+def test_internal_paths_not_mounted_are_internal_tls_files(tmp_path, shared_good):
     f = internal(tmp_path, shared_good, "localhost", caPemPath="/milvus/internal/ca.pem")
     found = [x for r in check_internal(ctx(f)) for x in r.findings]
     assert [(x.code, x.subject, x.severity) for x in found] == [
-        ("config.path_not_mounted", "/milvus/internal/ca.pem", Severity.WARNING)]
+        ("config.internal_tls_files", "/milvus/internal/ca.pem", Severity.ERROR)]
+    assert "can't create creds" in found[0].message
+
+
+def test_internal_tls_before_2_5_is_a_warning(tmp_path, shared_good):
+    f = internal(tmp_path, shared_good, "nope")
+    [r] = check_internal(ctx(f, request=Request(paths={}, milvus_version="2.4.23")))
+    assert codes([r]) == [("config.internal_tls_files", Severity.WARNING)]
+    assert "Milvus 2.4.23" in r.findings[0].message
+
+
+def test_http_port_by_line():
+    shared = facts({**TLS1, "proxy": {"http": {"port": ""}}})
+    for version, sev in (("2.3.5", Severity.WARNING), ("2.4.12", Severity.WARNING), ("2.4.13", Severity.ERROR),
+                         ("2.5", Severity.ERROR), (None, Severity.ERROR)):
+        [r] = check_http_port(ctx(shared, request=Request(paths={}, milvus_version=version)))
+        assert codes([r]) == [("config.http_port_shared", sev)], version
+        assert f"Milvus {version or '2.6'}" in r.findings[0].message
+
+
+def test_client_auth_missing():
+    auth = {**TLS1, "common": {"security": {"tlsMode": 1, "authorizationEnabled": True}}}
+    bare = ClientArgs(raw_keys=("uri",), uri="https://milvus:19530")
+    assert codes(check_client_auth(ctx(facts(auth, client=bare)))) == [("client.auth_missing", Severity.ERROR)]
+    user_only = ClientArgs(raw_keys=("uri", "user"), uri="https://milvus:19530", has_user=True)
+    assert "user without password" in list(check_client_auth(ctx(facts(auth, client=user_only))))[0].findings[0].message
+    token = ClientArgs(raw_keys=("uri", "token"), uri="https://milvus:19530", has_token=True)
+    assert list(check_client_auth(ctx(facts(auth, client=token)))) == []
+    assert list(check_client_auth(ctx(facts(TLS1, client=bare)))) == []          # authorization off
 
 
 def test_internal_cert_that_is_no_certificate_is_not_run(tmp_path, shared_good):
     f = internal(tmp_path, shared_good, "localhost")
     (tmp_path / "server.pem").write_text("not a certificate\n")
-    [r] = check_internal(ctx(f))
-    assert r.status is Status.NOT_RUN and "SNI check did not run" in r.reason
+    [r] = check_internal(ctx(f))       # Go cannot load it: the component serves plaintext (and no SNI check runs)
+    assert codes([r]) == [("config.internal_tls_files", Severity.ERROR)]
+    assert r.findings[0].subject == "/milvus/tls/server.pem" and "can't create creds" in r.findings[0].message
 
 
 def test_internal_off_is_silent(tmp_path, shared_good):

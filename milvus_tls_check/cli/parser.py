@@ -82,6 +82,14 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
     deploy.add_argument("--service", help="the Compose service that runs Milvus (default: the one that mounts milvus.yaml)")
     deploy.add_argument("--k8s", action="append", default=[], help="Kubernetes manifests / Helm values (repeatable)")
     deploy.add_argument("--pymilvus-args", help="JSON of the keyword arguments the application passes to MilvusClient")
+    deploy.add_argument("--go-args", help="JSON of a Go client's TLS inputs: {\"address\", \"server_name\", \"ca\", "
+                        "\"cert\", \"key\"} (judged as the Go SDK / milvus-backup / milvus-cdc use them)")
+    deploy.add_argument("--node-args", help="JSON of the Node SDK's config object: {\"address\", \"ssl\", \"tls\": "
+                        "{\"rootCertPath\", \"privateKeyPath\", \"certChainPath\", \"serverName\"}} (Node SDK, Attu)")
+    clients = d.add_argument_group("clients")
+    clients.add_argument("--client", action="append", default=[], metavar="KIND[==VERSION]",
+                         help="judge this client (repeatable): pymilvus[==LINE] (default), go[==GO VERSION], "
+                              "node[==SDK LINE]; all = every kind at its newest line; one verdict per client")
     live = d.add_argument_group("handshakes and live servers")
     live.add_argument("--uri", help="a running Milvus: https://HOST:PORT (TLS) or http://HOST:PORT (plaintext)")
     live.add_argument("--timeout", type=_seconds, default=5.0, help="seconds for each network step (5)")
@@ -162,4 +170,5 @@ def options_from_args(args: argparse.Namespace) -> Options:
     values = {name: getattr(args, name) for name in Options.field_names() if hasattr(args, name)}
     values["milvus_yaml"] = tuple(values.get("milvus_yaml") or ())
     values["k8s"] = tuple(values.get("k8s") or ())
+    values["client"] = tuple(values.get("client") or ())
     return Options(**values)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Optional
 
-from ..facts.deployment import TLS_PATH_KEYS, DeploymentFacts, PathFact, role_used
+from ..facts.deployment import IMAGE_CERT_DIR, TLS_PATH_KEYS, DeploymentFacts, PathFact, role_used
 from ..facts.x509 import dns_entry_matches, dns_sans
 from ..facts.pymilvus import uri_host
 from ..model import Role
@@ -40,10 +40,13 @@ def deployment_paths(facts: DeploymentFacts) -> DeploymentPaths:
             info = facts.paths[key]
             unreadable = info.resolved is not None and info.resolved.mount and info.resolved.mount.unreadable \
                 and not info.resolved.missing
+            in_image = info.resolved is not None and info.resolved.mount is None \
+                and info.container.startswith(IMAGE_CERT_DIR)
             if info.host and info.provided:
                 paths[role] = info.host
-            elif not unreadable and _server_used(facts, key):
+            elif not unreadable and not in_image and _server_used(facts, key):
                 paths[role] = info.container    # nothing provides it: the doctor reports it missing, as Milvus would
+            # in_image: the image's own sample certificates are there (config.default_certs says what they are)
     for role_value, host in facts.secret_files.items():   # a Kubernetes Secret alone: its keys by name
         paths.setdefault(Role(role_value), host)
     explicit: set[Role] = set()

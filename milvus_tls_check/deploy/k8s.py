@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from .common import DeploymentError, Layer, Mount, load_yaml, load_yaml_all, read_text, resolve
+from ..facts.deployment import HelmFacts, IngressFacts, flatten
+from .common import DeploymentError, Layer, Mount, as_text, load_yaml, load_yaml_all, read_text, resolve
 from .compose import CONFIG_DIR, CONFIG_FILES
 
 _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-_HELM_HINTS = ("extraConfigFiles", "cluster", "proxy", "standalone", "customConfigMap", "mixCoordinator")
+_HELM_HINTS = ("extraConfigFiles", "cluster", "proxy", "standalone", "customConfigMap", "mixCoordinator", "ingress")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class PodContext:
     env: dict[str, str] = field(default_factory=dict)
     image: Optional[str] = None          # the Milvus image as written (container image, CR image, Helm image.all)
     image_source: str = ""
+    local_mounts: set = field(default_factory=set)   # mountPaths only this component's pod has (not global)
+    scope: str = ""                      # the component those local mounts belong to ("proxy")
+    cluster: bool = False
 
 
 @dataclass
@@ -63,6 +67,10 @@ class K8sView:
     workload: bool = True                # False: Secrets alone (no pod, so no mounts, file modes or tlsMode)
     secret_files: dict[str, str] = field(default_factory=dict)   # a Secret alone: role value -> file
     secret_keys: dict[str, str] = field(default_factory=dict)    # role value -> "tls.crt of Secret S"
+    helm: Optional[HelmFacts] = None
+    ingresses: list[IngressFacts] = field(default_factory=list)
+    cluster: bool = False
+    layout: str = ""
 
 
 # --- private folder for materialised Secret/ConfigMap contents ---------------------------------------------------
@@ -219,10 +227,15 @@ def _pod_from_cr(cr: Mapping[str, Any], origin: str, notes: list[str]) -> PodCon
                      image=str(comps["image"]) if comps.get("image") else None,
                      image_source=f"spec.components.image of {label}")
     cluster = str(spec.get("mode") or "standalone").lower() == "cluster"
+    pod.cluster = cluster
     for part in ("proxy",) if cluster else ("standalone",):
         sub = comps.get(part) or {}
         pod.volumes += list(sub.get("volumes") or [])
-        pod.mounts += list(sub.get("volumeMounts") or [])
+        local = list(sub.get("volumeMounts") or [])
+        pod.mounts += local
+        if cluster:
+            pod.local_mounts |= {str(m.get("mountPath")) for m in local if isinstance(m, Mapping)}
+            pod.scope = part
         pod.env.update(_env_list(sub.get("env"), label, notes))
     return pod
 
@@ -232,9 +245,13 @@ def _pod_from_helm(values: Mapping[str, Any], origin: str, notes: list[str]) -> 
     part = "proxy" if cluster else "standalone"
     sub = values.get(part) or {}
     label = f"Helm values {Path(origin).name} ({part} pod)"
+    local = list(sub.get("volumeMounts") or [])
     pod = PodContext(label, list(values.get("volumes") or []) + list(sub.get("volumes") or []),
-                     list(values.get("volumeMounts") or []) + list(sub.get("volumeMounts") or []),
-                     _env_list(sub.get("extraEnv"), label, notes))
+                     list(values.get("volumeMounts") or []) + local,
+                     _env_list(sub.get("extraEnv"), label, notes), cluster=cluster)
+    if cluster:   # proxy.volumeMounts reach the proxy pod only; the global volumeMounts every component
+        pod.local_mounts = {str(m.get("mountPath")) for m in local if isinstance(m, Mapping)}
+        pod.scope = part
     image = (values.get("image") or {}).get("all") if isinstance(values.get("image"), Mapping) else None
     if isinstance(image, Mapping) and image.get("tag"):
         repo = str(image.get("repository") or "milvusdb/milvus")
@@ -409,6 +426,99 @@ def _secret_alone(sources: Mapping[tuple[str, str], Source], mat: SecretFolder, 
                       "volume mounts, file modes and tlsMode were not checked (add the workload's manifest with --k8s)")
 
 
+# --- Helm values and Ingress objects -------------------------------------------------------------------------------
+
+# Top-level values the chart (zilliztech/milvus-helm templates/config.tpl) never renders into milvus.yaml, though
+# users write them as if it did (`--set common.security.tlsMode=1`).
+_HELM_UNRENDERED_TOP = ("common", "tls", "internaltls")
+# The chart's default ingress.annotations (values.yaml); Helm merges the user's map over them.
+HELM_INGRESS_ANNOTATIONS = {"nginx.ingress.kubernetes.io/backend-protocol": "GRPC",
+                            "nginx.ingress.kubernetes.io/listen-ports-ssl": "[19530]",
+                            "nginx.ingress.kubernetes.io/proxy-body-size": "4m",
+                            "nginx.ingress.kubernetes.io/ssl-redirect": "true"}
+
+
+def _helm_ignored(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for top in _HELM_UNRENDERED_TOP:
+        if isinstance(values.get(top), Mapping):
+            out += [(k, as_text(v)) for k, v in flatten(values[top], top)]
+    http = (values.get("proxy") or {}).get("http") if isinstance(values.get("proxy"), Mapping) else None
+    if isinstance(http, Mapping):
+        # the chart's own default (proxy.http.enabled: true) is as inert as anything the user sets there
+        out += [(k, as_text(v)) for k, v in flatten(http, "proxy.http") if k != "proxy.http.debugMode.enabled"]
+    return out
+
+
+def _helm_facts(values: Mapping[str, Any], origin: str, sources: Mapping[tuple[str, str], Source],
+                pod: PodContext, mounts: list[Mount]) -> HelmFacts:
+    tls = (values.get("proxy") or {}).get("tls") if isinstance(values.get("proxy"), Mapping) else None
+    tls = tls if isinstance(tls, Mapping) else {}
+    name = str(tls.get("secretName") or "")
+    src = sources.get(("Secret", name)) if name else None
+    mounted: list[str] = []
+    vols = {str(v.get("name")): v for v in pod.volumes if isinstance(v, Mapping) and v.get("name")}
+    for vm in pod.mounts:
+        if not isinstance(vm, Mapping):
+            continue
+        srcs = _volume_sources(vols.get(str(vm.get("name") or "")) or {}) or []
+        if name and any(kind == "Secret" and n == name for kind, n, _, _ in srcs):
+            mounted.append(str(vm.get("mountPath")))
+    extra = values.get("extraConfigFiles")
+    extra_yaml = str(extra.get("user.yaml") or "") if isinstance(extra, Mapping) else ""
+    has_extra = any(line.strip() and not line.lstrip().startswith("#") for line in extra_yaml.splitlines())
+    return HelmFacts(Path(origin).name, tls.get("enabled") is True, name, bool(tls.get("crt") and tls.get("key")),
+                     tuple(sorted(src.data)) if src is not None else None, tuple(mounted),
+                     tuple(_helm_ignored(values)), has_extra)
+
+
+def _ingress_secret_certs(names: list[str], sources: Mapping[tuple[str, str], Source],
+                          mat: SecretFolder) -> dict[str, str]:
+    """The ingress TLS Secrets' certificates (tls.crt), materialised so the rules can read their names."""
+    out: dict[str, str] = {}
+    for name in names:
+        src = sources.get(("Secret", name))
+        if src is None or "tls.crt" not in src.data:
+            continue
+        folder = mat.folder()
+        SecretFolder.write(folder / "tls.crt", src.data["tls.crt"], False)
+        out[name] = str(folder / "tls.crt")
+    return out
+
+
+def _ingress_of(name: str, source: str, annotations: Any, tls: Any, rules: Any,
+                sources: Mapping[tuple[str, str], Source], mat: SecretFolder) -> IngressFacts:
+    ann = {str(k): as_text(v) for k, v in (annotations or {}).items()} if isinstance(annotations, Mapping) else {}
+    entries = []
+    for t in tls or []:
+        if isinstance(t, Mapping):
+            entries.append((tuple(str(h) for h in t.get("hosts") or []), str(t.get("secretName") or "")))
+    hosts = tuple(str(r.get("host")) for r in rules or [] if isinstance(r, Mapping) and r.get("host"))
+    certs = _ingress_secret_certs([s for _, s in entries if s], sources, mat)
+    return IngressFacts(name, source, ann, tuple(entries), hosts, certs)
+
+
+def _ingresses(docs: list[tuple[str, Any]], helm: list[tuple[str, Mapping[str, Any]]],
+               sources: Mapping[tuple[str, str], Source], mat: SecretFolder) -> list[IngressFacts]:
+    out = []
+    for origin, doc in docs:
+        if doc.get("kind") != "Ingress":
+            continue
+        name = str((doc.get("metadata") or {}).get("name") or "(unnamed)")
+        spec = doc.get("spec") or {}
+        out.append(_ingress_of(name, f"Ingress {name} ({Path(origin).name})",
+                               (doc.get("metadata") or {}).get("annotations"), spec.get("tls"), spec.get("rules"),
+                               sources, mat))
+    for origin, values in helm:
+        ing = values.get("ingress")
+        if isinstance(ing, Mapping) and ing.get("enabled") is True:
+            ann = ing.get("annotations") if isinstance(ing.get("annotations"), Mapping) else {}
+            out.append(_ingress_of("(Helm)", f"Helm values ingress ({Path(origin).name})",
+                                   {**HELM_INGRESS_ANNOTATIONS, **ann},
+                                   ing.get("tls"), ing.get("rules"), sources, mat))
+    return out
+
+
 # --- entry point ------------------------------------------------------------------------------------------------
 
 def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
@@ -443,14 +553,27 @@ def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
                               f"Secret, so {name or 'proxy.tls.secretName'} must exist already; add its manifest with "
                               f"--k8s (kubectl get secret {name or 'NAME'} -o yaml)")
 
+    view.ingresses = _ingresses(docs, helm, sources, secrets)
     pod = _pod_from_workloads(docs, view.notes)
+    view.layout = "manifests"
     if pod is None and crs:
         pod = _pod_from_cr(crs[0][1], crs[0][0], view.notes)
+        view.layout = "operator"
     if pod is None and helm:
         pod = _pod_from_helm(helm[0][1], helm[0][0], view.notes)
+        view.layout = "helm"
     if pod is None and any(kind == "Secret" for kind, _ in sources) and not crs and not helm:
         _secret_alone(sources, secrets, view)
         view.tempdir = secrets.path
+        view.layout = "secret"
+        return view
+    if pod is None and view.ingresses:
+        view.workload = False
+        view.layout = "ingress"
+        view.tempdir = secrets.path
+        view.pod = ", ".join(i.source for i in view.ingresses)
+        view.notes.append("Kubernetes: only Ingress objects were given, no Milvus workload: the backend's tlsMode is "
+                          "not known (add the Milvus manifests, CR or Helm values with --k8s)")
         return view
     if pod is None:
         raise DeploymentError(f"--k8s {', '.join(paths)}: no Milvus workload, Milvus custom resource or Helm values "
@@ -460,6 +583,12 @@ def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
 
     # Config layers, lowest first: what the pod mounts at /milvus/configs, then Helm's/the Operator's user.yaml.
     view.mounts = _mounts(pod, sources, secrets, view.notes)
+    if pod.local_mounts:
+        from dataclasses import replace
+        view.mounts = [replace(m, scope=pod.scope) if m.target in pod.local_mounts else m for m in view.mounts]
+    view.cluster = pod.cluster
+    if helm:
+        view.helm = _helm_facts(helm[0][1], helm[0][0], sources, pod, view.mounts)
     view.tempdir = secrets.path
     for name in CONFIG_FILES:
         r = resolve(view.mounts, f"{CONFIG_DIR}/{name}")
@@ -470,10 +599,13 @@ def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
             if isinstance(data, Mapping):
                 view.layers.append(Layer(f"{name} ({what})", data))
     for origin, values in helm:
-        http = ((values.get("proxy") or {}).get("http") or {})
-        if isinstance(http, Mapping) and "enabled" in http:
-            view.layers.append(Layer(f"Helm values proxy.http.enabled ({Path(origin).name})",
-                                     {"proxy": {"http": {"enabled": http["enabled"]}}}))
+        # The chart's config.tpl renders only proxy.port/internalPort under proxy: values such as
+        # proxy.http.enabled, common.security.tlsMode or tls.* never reach Milvus (only extraConfigFiles does).
+        ignored = _helm_ignored(values)
+        if ignored:
+            view.notes.append(f"Helm: {', '.join(k for k, _ in ignored)} in {Path(origin).name} "
+                              "are not rendered into Milvus's configuration by the chart (only extraConfigFiles "
+                              "is); Milvus does not see them")
         extra = (values.get("extraConfigFiles") or {})
         if isinstance(extra, Mapping) and extra.get("user.yaml"):
             label = f"Helm values extraConfigFiles.user.yaml ({Path(origin).name})"

@@ -1,10 +1,13 @@
 """--pymilvus-args: the keyword arguments the application passes to MilvusClient / connections.connect, read into
 facts.deployment.ClientArgs. What pymilvus does with them is facts.pymilvus (trust_of, the one URI parser).
 
-Secrets (token, password, user) are read past and never repeated.
+Secrets (token, password, user, and a user:password written into the URI) are never repeated: ClientArgs keeps
+only whether they are there and the `authorization` metadata pymilvus would send (for the live probe), and the URI
+without its user information.
 """
 from __future__ import annotations
 
+import base64
 import difflib
 import json
 import os
@@ -64,15 +67,45 @@ def parse_args(value: str) -> ClientArgs:
         raise DeploymentError("--pymilvus-args: " + "; ".join(_unknown(k) for k in unknown) +
                               ". pymilvus takes: " + ", ".join(sorted(k for k in KNOWN_KEYWORDS
                                                                      if not k.startswith("_"))))
+    uri, uri_user, uri_password = _split_userinfo(_text(data.get("uri") or data.get("address")))
+    user, password, token = _text(data.get("user")) or uri_user, _text(data.get("password")) or uri_password, \
+        _text(data.get("token"))
     secure = data.get("secure")
     if isinstance(secure, str):
         secure = secure.strip().lower() in ("1", "true", "yes")
     return ClientArgs(
         raw_keys=tuple(sorted(str(k) for k in data)),
-        uri=_text(data.get("uri") or data.get("address")),
+        uri=uri,
         host=_text(data.get("host")), port=_text(data.get("port")),
         secure_arg=None if secure is None else bool(secure),
         server_pem_path=_text(data.get("server_pem_path")), client_pem_path=_text(data.get("client_pem_path")),
         client_key_path=_text(data.get("client_key_path")), ca_pem_path=_text(data.get("ca_pem_path")),
         server_name=_text(data.get("server_name")),
-        source=source if source == "--pymilvus-args" else Path(source).name)
+        source=source if source == "--pymilvus-args" else Path(source).name,
+        has_token=bool(token), has_user=bool(user), has_password=bool(password),
+        authorization=authorization(user, password, token))
+
+
+def authorization(user: Optional[str], password: Optional[str], token: Optional[str]) -> str:
+    """The `authorization` metadata pymilvus sends (grpc_handler: base64 of "user:password", else of the token)."""
+    if user and password:
+        raw = f"{user}:{password}"
+    elif token:
+        raw = token
+    else:
+        return ""
+    return base64.b64encode(raw.encode("utf-8")).decode("ascii")
+
+
+def _split_userinfo(uri: Optional[str]) -> tuple[Optional[str], Optional[str], Optional[str]]:
+    """`https://root:Milvus@host:19530` -> ("https://host:19530", "root", "Milvus"): pymilvus takes credentials
+    from the URI too; the doctor keeps the URI without them (it appears in messages)."""
+    if not uri or "@" not in uri or "://" not in uri:
+        return uri, None, None
+    from urllib.parse import unquote, urlsplit, urlunsplit
+    parts = urlsplit(uri)
+    if "@" not in parts.netloc:
+        return uri, None, None
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), unquote(user) or None, unquote(password) or None

@@ -78,7 +78,7 @@ def read_deployment_facts(*, milvus_yaml: Sequence[str] = (), compose: Optional[
         mounts += kv.mounts
         layers += kv.layers
         notes += kv.notes
-        k8s_origin = K8sOrigin(tuple(k8s), kv.pod, kv.tempdir)
+        k8s_origin = K8sOrigin(tuple(k8s), kv.pod, kv.tempdir, cluster=kv.cluster, layout=kv.layout)
         if kv.image and image is None:
             image = MilvusImage(kv.image, image_tag(kv.image), kv.image_source)
         if kv.tempdir:
@@ -97,4 +97,5 @@ def read_deployment_facts(*, milvus_yaml: Sequence[str] = (), compose: Optional[
     return DeploymentFacts(config=config, has_config=has_config, mounted=mounted, mounts=tuple(mounts), paths=paths,
                            tls_mode=tls_mode(config) if has_config else None, client=args, compose=compose_origin,
                            k8s=k8s_origin, image=image, workdir_host=str(workdir) if workdir else None,
-                           notes=tuple(notes), secret_files=secret_files)
+                           notes=tuple(notes), secret_files=secret_files,
+                           helm=kv.helm if k8s else None, ingresses=tuple(kv.ingresses) if k8s else ())

@@ -30,7 +30,7 @@ DEFAULTS = {
     "internaltls.serverPemPath": "configs/cert/server.pem",
     "internaltls.serverKeyPath": "configs/cert/server.key",
     "internaltls.caPemPath": "configs/cert/ca.pem",
-    "internaltls.sni": "",
+    "internaltls.sni": "localhost",   # 2.5+ configs/milvus.yaml ships `sni: localhost`
     "proxy.port": "19530",
     "proxy.http.enabled": "true",     # 2.4+: the REST server is on by default
     "proxy.http.port": "",            # empty: REST shares the gRPC port
@@ -42,6 +42,13 @@ KNOWN_TLS_KEYS = TLS_PATH_KEYS + INTERNAL_PATH_KEYS + (
     "internaltls.sni", "common.security.tlsMode", "common.security.internaltlsEnabled")
 LEGACY_KEY = "common.security.tlsEnabled"
 IMAGE_CERT_DIR = "/milvus/configs/cert/"    # the Milvus image's sample certificates (CA key public)
+# SHA-256 fingerprints of those samples (configs/cert/{ca,server,client}.pem, the same blobs on branches 2.3 to 2.6
+# of milvus-io/milvus: "O=ronething, CN=localhost", CA key configs/cert/ca.key in the repository).
+SAMPLE_CERT_SHA256 = {
+    "51b98b478612f0c186cca37a3c1a5bc744843e4f6c41a1dbea262980a00063e7": "ca.pem",
+    "8f73f815d79b75c9685ae138dcf1e064925b9eea3f3b3d9822a4979dc2ead762": "server.pem",
+    "6c5c008218046a50cb0db2645dc0ea73db46c9fa4b8b808fa4f2e2324ac17d8c": "client.pem",
+}
 MILVUS_WORKDIR = "/milvus"
 
 # the last segment of a TLS key -> where Milvus reads it
@@ -238,6 +245,10 @@ class Mount:
     file_modes: Optional[Mapping[str, int]] = None
     volume: str = ""                     # the Kubernetes volume's name
     default_mode_set: bool = False       # the volume sets defaultMode (else Kubernetes' 0644)
+    # Kubernetes: which Milvus pods have this mount. "" = every Milvus pod the files describe (a global Helm
+    # `volumeMounts`, an Operator `spec.components.volumeMounts`, Compose's one service); "proxy"/"standalone" =
+    # only that component's pod (Helm `proxy.volumeMounts`, Operator `spec.components.proxy.volumeMounts`).
+    scope: str = ""
 
 
 @dataclass(frozen=True)
@@ -332,6 +343,17 @@ class ClientArgs:
     ca_pem_path: Optional[str] = None
     server_name: Optional[str] = None
     source: str = "--pymilvus-args"
+    # Credentials: only whether they are there, and the `authorization` metadata value pymilvus would send
+    # (base64 of "user:password" or of the token), for the live probe. Never printed: repr=False, and no
+    # renderer reads ClientArgs fields it does not know.
+    has_token: bool = False
+    has_user: bool = False
+    has_password: bool = False
+    authorization: str = field(default="", repr=False, compare=False)
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.has_token or (self.has_user and self.has_password)
 
     @property
     def scheme(self) -> str:
@@ -409,6 +431,47 @@ class K8sOrigin:
     files: tuple[str, ...]
     pod: str                              # the pod (or CR / Helm values part) whose Milvus container was read
     secret_dir: Optional[str] = None      # where Secret/ConfigMap contents were materialised for this run
+    cluster: bool = False                 # a cluster layout (Helm cluster.enabled, Operator mode cluster): the
+                                          # other components (mixcoord, querynode, datanode...) run in own pods
+    layout: str = ""                      # "helm" | "operator" | "manifests" | "secret"
+
+
+@dataclass(frozen=True)
+class HelmFacts:
+    """What a Helm values file says about TLS, as the chart (zilliztech/milvus-helm) renders it: proxy.tls.* makes
+    a kubernetes.io/tls Secret and nothing else; only extraConfigFiles reaches Milvus's config."""
+
+    file: str
+    tls_enabled: bool = False                 # proxy.tls.enabled
+    secret_name: str = ""                     # proxy.tls.secretName
+    secret_inline: bool = False               # proxy.tls.crt and .key given: the chart creates the Secret
+    secret_keys: Optional[tuple[str, ...]] = None   # the Secret's keys when it is known (inline or in --k8s)
+    secret_mounted_at: tuple[str, ...] = ()   # mount paths of volumes that mount that Secret
+    ignored: tuple[tuple[str, str], ...] = ()  # (values key, value) the chart never renders into milvus.yaml
+    extra_config: bool = False                # extraConfigFiles.user.yaml has content
+
+
+@dataclass(frozen=True)
+class IngressFacts:
+    """One Ingress (a manifest, or the one Helm's `ingress.enabled` renders)."""
+
+    name: str
+    source: str                               # "Ingress milvus (ingress.yaml)" / "Helm values ingress (values.yaml)"
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    tls: tuple[tuple[tuple[str, ...], str], ...] = ()   # (hosts, secretName) per spec.tls entry
+    rule_hosts: tuple[str, ...] = ()
+    # secretName -> the materialised tls.crt of that Secret (when the Secret is in --k8s)
+    secret_certs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def backend_protocol(self) -> Optional[str]:
+        for k, v in self.annotations.items():
+            if k.endswith("/backend-protocol"):
+                return str(v).strip().upper()
+        return None
+
+    def annotation(self, suffix: str) -> Optional[str]:
+        return next((str(v) for k, v in self.annotations.items() if k.endswith("/" + suffix)), None)
 
 
 # --- everything together ------------------------------------------------------------------------------------------
@@ -430,6 +493,8 @@ class DeploymentFacts:
     # A Kubernetes Secret given without a workload: role value ("server_pem", ...) -> the materialised file, keys
     # mapped by name (server.pem/tls.crt, server.key/tls.key, ca.pem/ca.crt, client.pem, client.key)
     secret_files: Mapping[str, str] = field(default_factory=dict)
+    helm: Optional[HelmFacts] = None                   # a Helm values file was read
+    ingresses: tuple[IngressFacts, ...] = ()           # Ingress objects (manifests or Helm's ingress.*)
 
     @property
     def mode_value(self) -> Optional[int]:

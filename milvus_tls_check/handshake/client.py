@@ -120,7 +120,8 @@ class Attempt:
     params_error: bool = False     # pymilvus would fail before connecting (missing file...)
 
 
-def attempt(address: str, params: ClientParams, *, secure: bool, timeout: float) -> Attempt:
+def attempt(address: str, params: ClientParams, *, secure: bool, timeout: float,
+            authorization: str = "") -> Attempt:
     """Connect to `address` ("host:port") as pymilvus would and make one GetVersion call.
 
     The call is fail-fast (wait_for_ready=False) on a fresh, idle channel: grpc first waits for the channel's
@@ -128,6 +129,9 @@ def attempt(address: str, params: ClientParams, *, secure: bool, timeout: float)
     or fails it with the attempt's own error, which is the reason we want. So this one call is both the wait for
     ready (bounded by `timeout`) and the RPC after the handshake that a mutual-TLS refusal needs. (grpc-python's
     connectivity watch polls every 200 ms; this is as exact and takes milliseconds on loopback.)
+
+    `authorization`: the metadata value pymilvus sends with credentials (base64 of "user:password" or the token);
+    with authorizationEnabled Milvus answers UNAUTHENTICATED without it.
     """
     grpc = grpc_module()
     t0 = time.monotonic()
@@ -149,7 +153,8 @@ def attempt(address: str, params: ClientParams, *, secure: bool, timeout: float)
     try:
         rpc = channel.unary_unary(GET_VERSION)   # raw bytes both ways; b"" is an empty GetVersionRequest
         try:
-            response = rpc(b"", timeout=max(timeout, 0.05), wait_for_ready=False)
+            response = rpc(b"", timeout=max(timeout, 0.05), wait_for_ready=False,
+                           metadata=(("authorization", authorization),) if authorization else None)
         except grpc.RpcError as exc:
             code = exc.code().name if exc.code() else "UNKNOWN"
             details = exc.details() or ""

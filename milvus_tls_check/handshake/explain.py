@@ -129,6 +129,16 @@ HINTS = (
 )
 # A plaintext client got TLS bytes back (rare: most TLS servers just hang up).
 TLS_BYTES_TO_PLAIN = ("Trying to connect an http1.x server", "Bad Request")
+# An HTTP server, not a gRPC server, answered the call: a reverse proxy or ingress in front of Milvus that could not
+# reach its backend (nginx `grpc_pass grpc://` to a TLS Milvus: 502). A gRPC server never answers with an HTTP
+# status other than 200. grpc core: "Received http2 header with status: 502" (UNAVAILABLE for 502/503/504 and
+# 429, UNIMPLEMENTED for 404, UNKNOWN otherwise); grpc-go: "unexpected HTTP status code received from server".
+HTTP_STATUS = re.compile(r"(?:Received http2 header with status|unexpected HTTP status code received from "
+                         r"server):?\s*(\d{3})", re.IGNORECASE)
+# HTTP/2 errors a proxy answers with (its upstream failed mid-stream).
+HTTP2_ERROR = ("Received RST_STREAM with error code", "Stream removed", "http2 stream reset")
+# The RPC after a good handshake was refused for want of credentials (Milvus authorizationEnabled).
+UNAUTHENTICATED = ("UNAUTHENTICATED", "missing authorization in header", "auth check failure")
 
 
 def trim(text: str, limit: int = MAX_DETAIL) -> str:
@@ -153,6 +163,9 @@ def classify(raw: str, *, tls: bool, sent_cert: bool = False, cert_requested: Op
         return Explanation("net.unresolved", reason)
     if _any(raw, REFUSED):
         return Explanation("net.refused", reason)
+    proxied = proxy_error(raw)
+    if proxied is not None:
+        return proxied
     if tls and _any(raw, NOT_TLS):
         return Explanation("tls.server_plaintext", reason)
     if not tls and _any(raw, NOT_TLS + TLS_BYTES_TO_PLAIN):
@@ -167,6 +180,9 @@ def classify(raw: str, *, tls: bool, sent_cert: bool = False, cert_requested: Op
                                  f"{'not valid yet' if code == 'cert.not_yet_valid' else 'expired'} ({reason})")
     if tls and _any(raw, UNTRUSTED):
         return Explanation("tls.server_cert_untrusted", reason)
+    if _any(raw, UNAUTHENTICATED) and not _any(raw, ("Custom verification check failed",)):
+        # after the TLS checks: grpcio words its own hostname check "Custom verification ... UNAUTHENTICATED"
+        return Explanation("auth.unauthenticated", unauthenticated(reason))
 
     if tls:
         code = _client_cert_code(both, sent_cert=sent_cert, cert_requested=cert_requested)
@@ -192,6 +208,37 @@ def classify(raw: str, *, tls: bool, sent_cert: bool = False, cert_requested: Op
     if _any(raw, TIMEOUT):
         return Explanation("net.timeout", reason)
     return Explanation("handshake.failed", reason + _evidence(extra))
+
+
+def proxy_error(raw: str) -> Optional[Explanation]:
+    """An HTTP status or HTTP/2 error where a gRPC answer was due: a proxy in front of Milvus (net.proxy_error)."""
+    m = HTTP_STATUS.search(raw or "")
+    if m:
+        status = int(m.group(1))
+        what = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout", 404: "Not Found"}.get(status, "")
+        why = ("it could not talk to its backend: a proxy that speaks plaintext gRPC to a TLS Milvus (nginx "
+               "`grpc_pass grpc://`, nginx-ingress `backend-protocol: GRPC`) or TLS to a plaintext one, or the "
+               "backend is down" if status in (502, 503, 504) else
+               "it has no route to a gRPC backend for this call")
+        return Explanation("net.proxy_error", f"an HTTP proxy answered instead of Milvus, with HTTP status {status}"
+                                              f"{' ' + what if what else ''}: {why}; the TLS handshake was with the "
+                                              f"proxy (grpc: {trim(raw)})")
+    if _any(raw or "", HTTP2_ERROR):
+        return Explanation("net.proxy_error", "the stream was reset with an HTTP/2 error before Milvus answered: "
+                                              "typically a proxy in front of Milvus whose backend connection failed "
+                                              f"(grpc: {trim(raw)})")
+    return None
+
+
+def unauthenticated(reason: str) -> str:
+    return ("the TLS handshake passed; Milvus answered the call with UNAUTHENTICATED: authorization "
+            "(common.security.authorizationEnabled) is on and the client sent no or wrong credentials "
+            f"(token, or user and password) (grpc: {reason})")
+
+
+NOT_MILVUS = ("the TLS handshake passed and a gRPC server answered, but it does not implement "
+              "milvus.proto.milvus.MilvusService/GetVersion: a gRPC server that is not a Milvus proxy (a wrong port, "
+              "e.g. another service or Milvus's internal port 19529, or a gRPC proxy routing elsewhere)")
 
 
 def _client_cert_code(text: str, *, sent_cert: bool, cert_requested: Optional[bool]) -> Optional[str]:

@@ -49,6 +49,8 @@ def _rehearsal(plan: HandshakePlan, raw: RawAttempt, mode: int) -> Handshake:
     if not raw.ran:
         return Handshake(mode, p.target, False, "handshake.not_run", raw.error, seconds=raw.seconds,
                          could_not_run=True, **impls)
+    if p.client.kind in (ClientKind.GO, ClientKind.NODE):
+        return _other_client(mode, p.target, raw, impls)
     pymilvus = p.client.kind is ClientKind.PYMILVUS
     if raw.ok:
         if pymilvus:
@@ -124,6 +126,11 @@ def _live(plan: HandshakePlan, attempts: tuple[RawAttempt, ...]) -> tuple[Handsh
         raw = _for_mode(pymilvus, mode)
         if raw is not None:
             out.append(_from_pymilvus(mode, plan, raw, seen))
+    for raw in attempts:   # --client go / node, one Handshake per mode the attempt speaks for
+        if raw.planned.client.kind in (ClientKind.GO, ClientKind.NODE):
+            out += [_other_client(mode, plan.uri or "", raw, _impls(raw)) if raw.ran else
+                    Handshake(mode, plan.uri or "", False, "handshake.not_run", raw.error, seconds=raw.seconds,
+                              could_not_run=True, **_impls(raw)) for mode in raw.planned.modes]
     return tuple(_with_address(h, plan.live) for h in out)
 
 
@@ -133,6 +140,28 @@ def _with_address(hs: Handshake, target) -> Handshake:
         return hs
     from dataclasses import replace
     return replace(hs, detail=f"{hs.detail}; check it: `nc -vz {target.host} {target.port}`")
+
+
+def _other_client(mode: int, target: str, raw: RawAttempt, impls: dict) -> Handshake:
+    """A real Go or Node client's outcome, its own words classified (facts.clients.classify_words); the rehearsal
+    server's refusal (Go's HANDSHAKE lines) wins where it names the client certificate."""
+    from ..facts.clients import classify_words
+    kind = raw.planned.client.kind
+    who = "Go client (crypto/tls as the Go SDK configures it)" if kind is ClientKind.GO else \
+        f"Node SDK {raw.client_version or raw.planned.client.version}".strip()
+    if raw.ok:
+        version = f"; server version {raw.server_version}" if raw.server_version else ""
+        return Handshake(mode, target, True, "handshake.ok", _with_go_words(f"{who}: handshake and GetVersion "
+                         f"succeeded{version}", raw), tls_version=raw.tls_version, seconds=raw.seconds, **impls)
+    code, side = classify_words(kind.value, raw.error)
+    said = next((w for w in (explain.classify_server(line, sent_cert=raw.sent_cert) for line in raw.server_log)
+                 if w is not None), None)
+    if said is not None and said.code in ("tls.client_cert_required", "tls.client_cert_rejected") \
+            and side != "client":
+        code, side = said.code, "server"
+    return Handshake(mode, target, False, code, _with_go_words(f"{who}: {explain.trim(raw.error, 400)}", raw),
+                     tls_version=raw.tls_version, seconds=raw.seconds,
+                     side={"client": Side.CLIENT, "server": Side.SERVER}.get(side or ""), **impls)
 
 
 def _for_mode(raws: list[RawAttempt], mode: int) -> Optional[RawAttempt]:

@@ -12,8 +12,8 @@ the rehearsal not runnable with that reason, because Milvus would not start.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Iterable, Optional
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Optional
 
 from ..facts.pymilvus import BadUri, ClientParams, Target, parse_uri
 from ..model import (ClientImpl, ClientKind, Finding, LoadedFile, Material, Request, Role, ServerImpl, ServerKind,
@@ -58,6 +58,8 @@ class PlannedAttempt:
     params: Optional[ClientParams] = None  # the client's pymilvus parameters (None for the ssl probe)
     secure: bool = True
     probe_name: Optional[str] = None      # SNI of the ssl probe
+    tls: Optional[Any] = None             # a Go or Node client's inputs (facts.clients.TlsConfig)
+    python: Optional[str] = None          # real pymilvus of a selected line: its venv's interpreter (venvs.py)
 
     @property
     def mode(self) -> int:
@@ -98,9 +100,11 @@ def plan_handshakes(request: Request, modes: tuple[int, ...], material: Material
         attempts: list[PlannedAttempt] = []
         for mode in modes:
             params = _rehearsal_params(request.client_params(mode))
-            attempts.append(PlannedAttempt((mode,), grpcio, rehearsal, REHEARSAL_TARGET, params))
+            if _wants_pymilvus(request):
+                attempts.append(PlannedAttempt((mode,), grpcio, rehearsal, REHEARSAL_TARGET, params))
             if request.run_pymilvus:
-                attempts.append(PlannedAttempt((mode,), pymilvus, rehearsal, REHEARSAL_TARGET, params))
+                attempts += _pymilvus_attempts(request, (mode,), rehearsal, REHEARSAL_TARGET, params, True)
+            attempts += _other_clients(request, (mode,), rehearsal, REHEARSAL_TARGET)
         return HandshakePlan(tuple(attempts), servers, request.timeout, modes=modes)
 
     uri = request.uri
@@ -111,13 +115,51 @@ def plan_handshakes(request: Request, modes: tuple[int, ...], material: Material
         return HandshakePlan((), (), request.timeout, uri, None, str(exc), modes)
     # An http:// URI makes pymilvus ignore every TLS argument: one plaintext attempt serves all modes.
     groups = tuple((m,) for m in modes) if target.secure else (modes,)
-    attempts = [PlannedAttempt(g, grpcio, live, uri, request.client_params(g[0]), target.secure) for g in groups]
+    attempts = [PlannedAttempt(g, grpcio, live, uri, request.client_params(g[0]), target.secure) for g in groups
+                if _wants_pymilvus(request)]
     attempts.append(PlannedAttempt((modes[0],), ClientImpl(ClientKind.SSL_PROBE), live, uri, None, target.secure,
                                    request.server_name if target.secure else None))
     if request.run_pymilvus:
-        attempts += [PlannedAttempt(g, pymilvus, live, uri, request.client_params(g[0]), target.secure)
-                     for g in groups]
-    return HandshakePlan(tuple(attempts), (), request.timeout, uri, target, "", modes)
+        for g in groups:
+            attempts += _pymilvus_attempts(request, g, live, uri, request.client_params(g[0]), target.secure)
+    for g in groups:
+        attempts += _other_clients(request, g, live, uri)
+    client = getattr(request.deployment, "client", None)
+    return HandshakePlan(tuple(attempts), (), request.timeout, uri, target, "", modes,
+                         authorization=getattr(client, "authorization", "") or "")
+
+
+def _wants_pymilvus(request: Request) -> bool:
+    """pymilvus is judged by default, and when --client selects a pymilvus line."""
+    return not request.clients or any(c.kind == "pymilvus" for c in request.clients)
+
+
+def _pymilvus_attempts(request: Request, modes: tuple[int, ...], server: ServerImpl, target: str,
+                       params: ClientParams, secure: bool) -> list[PlannedAttempt]:
+    """The real pymilvus: the doctor's interpreter, or with --client one per selected line, each in its venv."""
+    lines = [c for c in request.clients if c.kind == "pymilvus"]
+    if not lines:
+        return [PlannedAttempt(modes, ClientImpl(ClientKind.PYMILVUS), server, target, params, secure)]
+    from .venvs import python_for
+    out = []
+    for sel in lines:
+        py = python_for(sel.release) if sel.release else None
+        out.append(PlannedAttempt(modes, ClientImpl(ClientKind.PYMILVUS, sel.release), server, target, params,
+                                  secure, python=str(py) if py else f"missing:{sel.release}"))
+    return out
+
+
+def _other_clients(request: Request, modes: tuple[int, ...], server: ServerImpl, target: str) -> list[PlannedAttempt]:
+    """--client go / node: one attempt each, with the client's own TLS inputs."""
+    out = []
+    for sel in request.clients:
+        if sel.kind == "go":
+            out.append(PlannedAttempt(modes, ClientImpl(ClientKind.GO, sel.version), server, target,
+                                      tls=request.client_tls("go")))
+        elif sel.kind == "node":
+            out.append(PlannedAttempt(modes, ClientImpl(ClientKind.NODE, sel.release), server, target,
+                                      tls=request.client_tls("node")))
+    return out
 
 
 def _rehearsal_params(params: ClientParams) -> ClientParams:

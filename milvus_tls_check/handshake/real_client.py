@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from typing import Optional
 
 from ..model import ClientParams
 
@@ -90,14 +91,16 @@ def python() -> str:
     return os.environ.get(PYTHON_ENV) or sys.executable
 
 
-def run(uri: str, params: ClientParams, timeout: float) -> Outcome:
-    """MilvusClient(uri=uri, timeout=timeout, **params.as_kwargs()) then get_server_version(), in a subprocess."""
+def run(uri: str, params: ClientParams, timeout: float, python_path: Optional[str] = None) -> Outcome:
+    """MilvusClient(uri=uri, timeout=timeout, **params.as_kwargs()) then get_server_version(), in a subprocess
+    (python_path: the interpreter, e.g. a pymilvus line's venv from venvs.py; default python())."""
+    exe = python_path or python()
     kwargs = params.as_kwargs()
     env = dict(os.environ, GRPC_VERBOSITY="debug", PYTHONUNBUFFERED="1")
     env.pop("GRPC_TRACE", None)
     t0 = time.monotonic()
     try:
-        cp = subprocess.run([python(), "-c", _SCRIPT, json.dumps({"uri": uri, "timeout": timeout, "kwargs": kwargs})],
+        cp = subprocess.run([exe, "-c", _SCRIPT, json.dumps({"uri": uri, "timeout": timeout, "kwargs": kwargs})],
                             capture_output=True, text=True, timeout=timeout * 2 + STARTUP_ALLOWANCE, env=env,
                             stdin=subprocess.DEVNULL, check=False)
     except subprocess.TimeoutExpired as exc:
@@ -105,7 +108,7 @@ def run(uri: str, params: ClientParams, timeout: float) -> Outcome:
         return Outcome(False, False, f"pymilvus did not return within {timeout * 2 + STARTUP_ALLOWANCE:g}s",
                        "Deadline Exceeded", reason_lines(err), "", time.monotonic() - t0)
     except OSError as exc:
-        return Outcome(False, True, f"cannot start {python()}: {exc}", "", (), "", time.monotonic() - t0)
+        return Outcome(False, True, f"cannot start {exe}: {exc}", "", (), "", time.monotonic() - t0)
     seconds = time.monotonic() - t0
     found = re.search(re.escape(_MARK) + r"(.*)", cp.stdout)
     if not found:
@@ -113,7 +116,7 @@ def run(uri: str, params: ClientParams, timeout: float) -> Outcome:
                        f"{(cp.stderr or cp.stdout)[-300:]}", "", reason_lines(cp.stderr), "", seconds)
     res = json.loads(found.group(1))
     if res.get("missing"):
-        return Outcome(False, True, f"pymilvus is not importable in {python()} ({res['missing']}); "
+        return Outcome(False, True, f"pymilvus is not importable in {exe} ({res['missing']}); "
                        f"pip install pymilvus there, or set {PYTHON_ENV} to the application's python",
                        "", (), "", seconds)
     return Outcome(bool(res["ok"]), False, res.get("error", ""), res.get("cause", "").rstrip(" |"),

@@ -161,11 +161,41 @@ def _client(planned: PlannedAttempt, address: str, uri: str, timeout: float) -> 
     if planned.client.kind is ClientKind.PYMILVUS:
         return _pymilvus(planned, uri, timeout)
     if planned.client.kind is ClientKind.PYMILVUS_GRPCIO:
-        return _grpcio(planned, address, timeout)
+        return _grpcio(planned, address, timeout, authorization)
+    if planned.client.kind in (ClientKind.GO, ClientKind.NODE):
+        return _other_client(planned, address, timeout)
     return RawAttempt(planned, ran=False, error=f"no {planned.client.kind.value} client yet")
 
 
-def _grpcio(planned: PlannedAttempt, address: str, timeout: float) -> RawAttempt:
+def _other_client(planned: PlannedAttempt, address: str, timeout: float) -> RawAttempt:
+    """The real Go client (crypto/tls as the Go SDK configures it) or the real Node SDK (realclients.py). Against
+    the rehearsal the name checked is the client's server name, else the host its own address names."""
+    from .realclients import run_go, run_node
+
+    cfg = planned.tls
+    rehearsal = planned.server.kind.rehearsal
+    name = cfg.server_name
+    if not name and rehearsal:
+        own = cfg.address or ""
+        name = (own.rsplit(":", 1)[0] if own.count(":") == 1 else own).strip("[]") or None
+    if planned.client.kind is ClientKind.GO:
+        out = run_go(address, server_name=name, ca=cfg.ca, cert=cfg.cert if cfg.sends_cert else None,
+                     key=cfg.key if cfg.sends_cert else None, timeout=timeout, go_version=planned.client.version)
+    else:
+        tls = {k: v for k, v in (("rootCertPath", cfg.ca), ("privateKeyPath", cfg.key if cfg.sends_cert else None),
+                                 ("certChainPath", cfg.cert if cfg.sends_cert else None), ("serverName", name)) if v}
+        config = {"address": address, "ssl": bool(cfg.secure and planned.secure)}
+        if tls and config["ssl"]:
+            config["tls"] = tls
+        out = run_node(config, timeout=timeout, line=planned.client.version or "3")
+    error = out.error + (f" ({out.details})" if out.details and out.details not in out.error else "")
+    return RawAttempt(planned, ran=not out.could_not_run, ok=out.ok, error=(f"[{out.stage}] " if out.stage else "")
+                      + error, sent_cert=bool(cfg.sends_cert), server_version=out.server_version,
+                      tls_version=out.tls_version, seconds=out.seconds, client_version=out.version,
+                      params_error=out.stage == "config")
+
+
+def _grpcio(planned: PlannedAttempt, address: str, timeout: float, authorization: str = "") -> RawAttempt:
     from .client import attempt, grpc_module
 
     att = attempt(address, planned.params, secure=planned.secure, timeout=timeout)
@@ -177,7 +207,11 @@ def _grpcio(planned: PlannedAttempt, address: str, timeout: float) -> RawAttempt
 def _pymilvus(planned: PlannedAttempt, uri: str, timeout: float) -> RawAttempt:
     from . import real_client
 
-    out = real_client.run(uri, planned.params, timeout)
+    if planned.python and planned.python.startswith("missing:"):
+        release = planned.python.split(":", 1)[1]
+        return RawAttempt(planned, ran=False, error=f"no venv for pymilvus {release}: python -m "
+                          f"milvus_tls_check.handshake.venvs install {release}")
+    out = real_client.run(uri, planned.params, timeout, python_path=planned.python)
     return RawAttempt(planned, ran=not out.could_not_run, ok=out.ok, error=out.error, cause=out.cause,
                       log_lines=out.log_lines, sent_cert=planned.secure and planned.params.sends_client_cert,
                       server_version=out.version, seconds=out.seconds, client_version=out.pymilvus_version)

@@ -20,7 +20,24 @@ def to_dict(report: Report) -> dict:
     # additive v1 keys: the inventory (every certificate loaded or seen) and the chain picture's trust paths
     out["certificates"] = [c.to_dict() for c in report.certificates]
     out["trust_paths"] = [p.to_dict() for p in report.trust_paths]
+    if report.clients:   # additive v1 keys (--client): a verdict per client, and which clients each item concerns
+        _clients(report, out)
     return out
+
+
+def _clients(report: Report, out: dict) -> None:
+    from ..facts.clients import attempt_is_for
+    out["clients"] = [{"client": sel.key, "kind": sel.kind, "line": sel.line, "release": sel.release,
+                       "label": sel.label,
+                       "verdict": "fail" if any(report.selected_verdict(m, sel) == "fail" for m in report.modes)
+                       else "pass",
+                       "mode_verdicts": {str(m): report.selected_verdict(m, sel).value for m in report.modes},
+                       "causes": {str(m): list(report.selected_causes(m, sel)) for m in report.modes}}
+                      for sel in report.clients]
+    for item, f in zip(out["findings"], report.findings):
+        item["clients"] = [sel.key for sel in report.clients if report.concerns(f, sel)]
+    for item, h in zip(out["handshakes"], report.handshakes):
+        item["clients"] = [sel.key for sel in report.clients if attempt_is_for(h.client_impl, sel)]
 
 
 def _v1(report: Report) -> dict:

@@ -63,6 +63,7 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
         lines += _material_lines(report)
     for note in report.notes:
         lines.append(f"  note: {note}")
+    lines += _client_lines(report, mark)
     lines += ["", summary_line(report)]
     # Names and paths come from untrusted files: no control character reaches the terminal except our colours.
     return for_terminal("\n".join(lines), keep_colour=colour) + "\n"

@@ -150,7 +150,7 @@ _REGISTRY: list[RuleSpec] = []
 
 # Report order of the rule modules: deployment (config) rules first, then the material families. Within a module,
 # rules run in definition (registration) order. A module not listed here runs after these, in import order.
-MODULE_ORDER = ("config", "files", "keys", "validity", "chain", "names", "usage", "algorithms", "client")
+MODULE_ORDER = ("config", "files", "keys", "validity", "chain", "names", "usage", "algorithms", "client", "clients")
 
 
 def rule(rule_id: str, *, codes: Iterable[str]) -> Callable[[Rule], Rule]:
@@ -175,7 +175,7 @@ def _catalogue():
 
 def registered_rules() -> tuple[RuleSpec, ...]:
     """Every registered rule, in report order (MODULE_ORDER, then definition order within a module)."""
-    from . import algorithms, chain, client, files, keys, names, usage, validity  # noqa: F401 (they register)
+    from . import algorithms, chain, client, clients, files, keys, names, usage, validity  # noqa: F401 (register)
     try:
         from . import config  # noqa: F401
     except ImportError:

@@ -123,6 +123,36 @@ def check_deployment_client(ctx: Context):
                      SUBJECT_CLIENT, findings)
 
 
+def auth_findings(ctx: Context) -> list[Finding]:
+    """client.auth_missing: the deployment turns authorization on, the application's arguments carry no
+    credentials (Milvus answers UNAUTHENTICATED after a good handshake)."""
+    f = ctx.deployment
+    a = f.client if f is not None else None
+    if a is None or not f.has_config:
+        return []
+    from ..facts.deployment import effective, parse_bool
+    auth = effective(f.config, "common.security.authorizationEnabled")
+    if parse_bool(auth.text) is not True or a.has_credentials:
+        return []
+    given = ("user without password" if a.has_user else "password without user" if a.has_password
+             else "no token, user or password")
+    return [finding("client.auth_missing", SUBJECT_CLIENT,
+                    f"{auth.written_as} is true ({auth.source}) but {a.source} passes {given}: after a good TLS "
+                    "handshake every call is answered UNAUTHENTICATED, which pymilvus reports like a connection "
+                    "failure.",
+                    fix=f"Add `\"token\": \"USER:PASSWORD\"` (or `\"user\"` and `\"password\"`) to the "
+                        f"MilvusClient arguments ({a.source}); the first account is root, password Milvus until "
+                        "changed.")]
+
+
+@rule("client.auth", codes=("client.auth_missing",))
+def check_client_auth(ctx: Context):
+    found = auth_findings(ctx)
+    if found:
+        yield result("client.auth", "the application passes credentials where authorization is on", SUBJECT_CLIENT,
+                     found)
+
+
 NO_CLIENT_REASON = ("no client certificate was given, so the client side of mutual TLS (tlsMode 2) cannot be "
                     "judged; give the files the application passes as client_pem_path and client_key_path: "
                     "--client-pem PATH --client-key PATH")

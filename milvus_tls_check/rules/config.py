@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from ..facts.deployment import (DEFAULTS, IMAGE_CERT_DIR, INTERNAL_PATH_KEYS, LEGACY_KEY, TLS_PATH_KEYS,
+from ..facts.deployment import (DEFAULTS, IMAGE_CERT_DIR, INTERNAL_PATH_KEYS, LEGACY_KEY, SAMPLE_CERT_SHA256,
+                                TLS_PATH_KEYS,
                                 DeploymentFacts, PathFact, as_text, effective, misnested,
                                 parse_bool, role_used)
 from ..facts.x509 import dns_sans, go_name_match, ip_sans
@@ -72,6 +73,8 @@ def _tls_intended(f: DeploymentFacts) -> list[str]:
             why.append(f"{key} is provided by {info.resolved.mount.origin}")
     if misnested(f.config):
         why.append("TLS keys are set (under a section Milvus does not read)")
+    if f.helm is not None and f.helm.tls_enabled:
+        why.append(f"the Helm values {f.helm.file} set proxy.tls.enabled (see config.helm_tls_incomplete)")
     return why
 
 
@@ -139,6 +142,53 @@ def check_legacy(ctx: Context):
 
 # --- config.http_port_shared ---------------------------------------------------------------------------------------
 
+# listener_manager.go, the proxy's refusal of a shared REST/gRPC port under TLS, came to the 2.4 branch with
+# milvus#36459 (2024-09-26, first in v2.4.13) and to 2.5 with milvus#36442 (before v2.5.0). Before it (2.3.x,
+# 2.4.0-2.4.12, service.go) the proxy started and served the gRPC port without the REST server (milvus#36724).
+HTTP_REFUSAL_SINCE = {"2.4": 13, "2.5": 0, "2.6": 0}
+
+
+def judged_version(ctx: Context) -> tuple[str, Optional[int], str]:
+    """(line, patch or None, how it was chosen) of the Milvus judged, for version-dependent config rules."""
+    from ..facts.milvus_lines import UnknownMilvusVersion, parse_version
+    given = ctx.request.milvus_version
+    line = ctx.build.line
+    if given:
+        try:
+            gl, patch = parse_version(given)
+        except UnknownMilvusVersion:
+            gl, patch = line, None
+        if gl == line:
+            src = f" ({ctx.request.milvus_version_source})" if ctx.request.milvus_version_source else ""
+            return line, patch, f"Milvus {given}{src}"
+    return line, None, f"Milvus {line} (the newest line; give --milvus-version or the image tag to judge another)"
+
+
+def http_refuses(line: str, patch: Optional[int]) -> bool:
+    """Does this Milvus refuse to start when REST shares the gRPC port under TLS? A bare line means its newest."""
+    since = HTTP_REFUSAL_SINCE.get(line)
+    if since is None:
+        return _lkey(line) > _lkey("2.6")   # 2.3 (and anything older with REST on 19530) only loses REST
+    return patch is None or patch >= since
+
+
+def _lkey(line: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in line.split(".") if x.isdigit())
+
+
+def config_home(f: DeploymentFacts) -> str:
+    """Where the user writes Milvus settings in this deployment, for fix texts."""
+    if f.helm is not None:
+        return f"extraConfigFiles.user.yaml of the Helm values {f.helm.file}"
+    if f.k8s is not None and f.k8s.layout == "operator":
+        return "spec.config of the Milvus custom resource"
+    raw = f.tls_mode.raw if f.tls_mode is not None else None
+    if raw is not None and raw.setting is not None and not raw.setting.env:
+        return raw.setting.source
+    files = [l.label for l in f.config.ordered_layers() if not l.env]
+    return files[-1] if files else "milvus.yaml"
+
+
 @rule("config.http_port", codes=("config.http_port_shared",))
 def check_http_port(ctx: Context):
     f = ctx.deployment
@@ -151,15 +201,112 @@ def check_http_port(ctx: Context):
     grpc = effective(f.config, "proxy.port")
     if port.text and port.text != grpc.text:
         return
+    line, patch, judged = judged_version(ctx)
     how = ("proxy.http.port is not set" if not port.text else
            f"proxy.http.port {port.text} equals proxy.port {grpc.text}")
-    on = "the default, true since 2.4" if enabled.setting is None else f"set in {enabled.source}"
+    on = "Milvus's default" if enabled.setting is None else f"set in {enabled.source}"
+    if f.helm is not None and enabled.setting is None:
+        on += "; the Helm chart does not render proxy.http.* from its values, only extraConfigFiles"
+    lead = (f"{judged}: proxy.http.enabled is true ({on}) and {how}, so the RESTful server shares the gRPC port, "
+            f"which works only with tlsMode 0")
+    if http_refuses(line, patch):
+        msg = (f"{lead}; with tlsMode {f.mode_value} this Milvus refuses to start (\"proxy server(http) and external "
+               "grpc server share the same port, tls mode must be 0\", listener_manager.go since 2.4.13).")
+        severity = Severity.ERROR
+    else:
+        msg = (f"{lead}; with tlsMode {f.mode_value} this Milvus starts but serves no REST at all (curl gets "
+               "\"application/grpc expected\", milvus#36724); from 2.4.13 on it refuses to start.")
+        severity = Severity.WARNING
+    fix = (f"In {config_home(f)} set `proxy: {{http: {{port: 19121}}}}` (its own port, TLS like gRPC) or "
+           "`proxy: {http: {enabled: false}}`.")
     yield from _report("config.http_port", "the REST server has its own port while TLS is on", [finding(
-        "config.http_port_shared", SUBJECT_CONFIG,
-        f"Milvus 2.4+: proxy.http.enabled is true ({on}) and {how}, so the RESTful server would share the "
-        f"gRPC port; with tlsMode {f.mode_value} Milvus 2.4+ refuses to start (\"proxy server(http) and "
-        "external grpc server share the same port, tls mode must be 0\"). Milvus 2.3 and older are not "
-        "affected.")])
+        "config.http_port_shared", SUBJECT_CONFIG, msg, severity=severity, fix=fix)])
+
+
+# --- config.default_certs -------------------------------------------------------------------------------------------
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _loopback_only(ctx: Context, f: DeploymentFacts) -> bool:
+    """Is this deployment reached only on loopback (the client dials localhost, no Kubernetes)?"""
+    if f.k8s is not None:
+        return False
+    hosts = []
+    if f.client is not None and f.client.address:
+        hosts.append(f.client.address[0])
+    if ctx.request.uri:
+        from ..facts.pymilvus import uri_host
+        hosts.append(uri_host(ctx.request.uri) or "")
+    return bool(hosts) and all(h.lower().startswith("127.") or h.lower() in LOOPBACK_HOSTS for h in hosts)
+
+
+def image_default(info: PathFact) -> bool:
+    """Does Milvus load this file from the image's own samples: configs/cert (the default, relative to /milvus)
+    with nothing mounted over it (Compose/Kubernetes)?"""
+    return info.resolved is not None and info.resolved.mount is None and info.container.startswith(IMAGE_CERT_DIR)
+
+
+def sample_cert(ctx: Context, info: PathFact) -> str:
+    """The Milvus sample certificate this file holds ("server.pem"...), by fingerprint; "" when none."""
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives import hashes
+    if not info.host or info.key.endswith("KeyPath") or not Path(info.host).is_file():
+        return ""
+    for cert in certs_at(ctx, info.host, Role.SERVER_CA if info.key.endswith("caPemPath") else Role.SERVER_CERT):
+        name = SAMPLE_CERT_SHA256.get(cert.fingerprint(hashes.SHA256()).hex())
+        if name:
+            return name
+    return ""
+
+
+def default_cert_keys(f: DeploymentFacts, internal: bool = False, ctx: Optional[Context] = None) -> list[PathFact]:
+    """The tls.* files the configured tlsMode loads (internal: the internaltls.* files) that are Milvus's samples:
+    the image's configs/cert with nothing mounted over it, or (with ctx) a file holding a sample certificate."""
+    out = []
+    for key in INTERNAL_PATH_KEYS if internal else TLS_PATH_KEYS:
+        info = f.paths.get(key)
+        if info is None or (not internal and not role_used(key, f.mode_value)):
+            continue
+        if image_default(info) or (ctx is not None and sample_cert(ctx, info)):
+            out.append(info)
+    return out
+
+
+def internal_on(ctx: Context, f: DeploymentFacts) -> bool:
+    """Internal TLS switched on, on a Milvus line that has it (2.5+)."""
+    return parse_bool(effective(f.config, "common.security.internaltlsEnabled").text) is True \
+        and _lkey(judged_version(ctx)[0]) >= _lkey(INTERNAL_SINCE)
+
+
+@rule("config.default_certs", codes=("config.default_certs",))
+def check_default_certs(ctx: Context):
+    f = ctx.deployment
+    if f is None or not f.has_config:
+        return
+    infos = default_cert_keys(f, ctx=ctx) if f.tls_on else []
+    internal = default_cert_keys(f, internal=True, ctx=ctx) if internal_on(ctx, f) else []
+    if not infos and not internal:
+        return
+    loop = _loopback_only(ctx, f)
+    keys = ", ".join(f"{i.key} ({i.container}, {i.eff.source if i.eff.setting else 'not set: the default'}"
+                     + (f"; it is Milvus's sample {sample_cert(ctx, i)}" if sample_cert(ctx, i) else "") + ")"
+                     for i in infos + internal)
+    what = (f"tlsMode {f.mode_value}" if infos else "") + (" and " if infos and internal else "") + \
+        ("internal TLS" if internal else "")
+    msg = (f"{what} loads {keys}: the sample certificates Milvus ships in its image and source tree "
+           "(configs/cert), whose CA private key is public. Anyone can impersonate this server"
+           + (" or mint a client certificate it accepts" if f.mode_value == 2 else "") +
+           (". Acceptable only for a loopback test." if loop else "; this deployment is reached over the network."))
+    section = ", ".join((["tls"] if infos else []) + (["internaltls"] if internal else []))
+    fix = (f"Issue your own set (`milvus-tls gen --out tls --name <host>`), mount it at /milvus/tls and set in "
+           f"{config_home(f)} ({section}): `serverPemPath: /milvus/tls/server.pem, serverKeyPath: "
+           f"/milvus/tls/server.key" + (", caPemPath: /milvus/tls/ca.pem" if f.mode_value == 2 or internal else "")
+           + "`.")
+    yield from _report("config.default_certs", "TLS uses certificates of this deployment, not Milvus's samples", [
+        finding("config.default_certs", SUBJECT_CONFIG, msg, fix=fix,
+                severity=Severity.WARNING if loop else Severity.ERROR)])
 
 
 # --- config.path_not_mounted ---------------------------------------------------------------------------------------
@@ -192,28 +339,102 @@ def check_paths(ctx: Context):
         info = f.paths[key]
         if info.resolved is None or not role_used(key, f.mode_value) or info.satisfied:
             continue
+        if info in default_cert_keys(f):
+            continue   # the image's sample certificates: config.default_certs says it
         out.append(not_mounted(f, info, modes=(2,) if key == "tls.caPemPath" else ()))
     yield from _report("config.paths", "every configured tls.* file is mounted into the container", out)
 
 
 # --- internal TLS (2.5+) ---------------------------------------------------------------------------------------------
 
-INTERNAL_TITLE = "internal TLS files are mounted and carry internaltls.sni"
+INTERNAL_TITLE = "internal TLS files are usable by every component and carry internaltls.sni"
+INTERNAL_SINCE = "2.5"   # milvus#36865 (2024-11-20), first in v2.5.0
+PEERS = "the other Milvus components (mixcoord, querynode, datanode, streamingnode...)"
 
 
-@rule("config.internal_tls", codes=("config.path_not_mounted", "config.internal_sni_mismatch"))
+def _internal_files(ctx: Context, f: DeploymentFacts) -> list[Finding]:
+    """internaltls.* files that a component cannot load: missing, not mounted, only in the proxy pod, unusable."""
+    from pathlib import Path
+    out: list[Finding] = []
+    consequence = ("the component logs \"can't create creds\" and serves internal gRPC in plaintext while its peers "
+                   "dial TLS: Milvus starts, and every call between components fails later")
+    fix_home = config_home(f)
+    local: dict = {}     # a mount only one component's pod has -> the internal files it provides
+    for key in INTERNAL_PATH_KEYS:
+        info = f.paths.get(key)
+        if info is None or image_default(info):
+            continue   # missing keys: the image's samples load (config.default_certs says what they are)
+        set_by = f"{info.eff.written_as} = {info.eff.text!r} ({info.eff.source})"
+        r = info.resolved
+        if r is not None and not info.satisfied:
+            why = r.missing or "no volume provides it"
+            fix = (f"Mount the file into every Milvus pod at {info.container} (Helm: global volumes/volumeMounts; "
+                   f"Operator: spec.components.volumes/volumeMounts) or point {key} at a mounted file in {fix_home}.")
+            out.append(finding("config.internal_tls_files", info.container,
+                               f"{set_by} is {info.container} in the container, but {why}: {consequence}.", fix=fix))
+            continue
+        if r is not None and r.mount is not None and r.mount.scope and f.k8s is not None and f.k8s.cluster:
+            local.setdefault(r.mount.origin, (r.mount, []))[1].append(info)
+            continue
+        if info.host and Path(info.host).is_file():
+            role = Role.SERVER_KEY if key.endswith("serverKeyPath") else Role.SERVER_CA if key.endswith("caPemPath") \
+                else Role.SERVER_CERT
+            bad = _unusable(ctx, info.host, role)
+            if bad:
+                out.append(finding("config.internal_tls_files", info.container,
+                                   f"{set_by}: {bad}: {consequence}.",
+                                   fix=f"Replace the file at {info.container} with a PEM "
+                                       f"{'private key' if role is Role.SERVER_KEY else 'certificate'} "
+                                       f"({'the key of internaltls.serverPemPath' if role is Role.SERVER_KEY else 'as tls.* takes'})."))
+        elif info.host and r is None:
+            out.append(finding("config.internal_tls_files", info.container,
+                               f"{set_by}: {info.host} does not exist: {consequence}.",
+                               fix=f"Point {key} at the file in {fix_home}, or create it."))
+    for mount, infos in local.values():
+        keys = ", ".join(f"{i.key} ({i.container})" for i in infos)
+        where = ("the top level of the Helm values (`volumes`/`volumeMounts`)" if f.helm is not None else
+                 "`spec.components.volumes`/`volumeMounts` of the Milvus custom resource"
+                 if f.k8s.layout == "operator" else "every Milvus workload")
+        out.append(finding("config.internal_tls_files", infos[0].container,
+                           f"{keys}: provided by {mount.origin}, which only the {mount.scope} pod has; {PEERS} run in "
+                           f"their own pods without it: {consequence}.",
+                           fix=f"Mount the volume for every component: move its volumeMount from {mount.scope} to "
+                               f"{where}."))
+    return out
+
+
+def _unusable(ctx: Context, path: str, role: Role) -> str:
+    """Why Go cannot load this internal file (empty, not PEM, a key without certificate...), or ""."""
+    loaded = ctx.material.by_path(path)
+    if loaded is None:
+        from ..material import load_file
+        loaded = load_file(role, path)
+    errors = [x for x in loaded.findings if x.severity is Severity.ERROR and x.code.startswith(("file.", "key.enc"))]
+    if errors:
+        return f"{errors[0].code}: {errors[0].message}"
+    if role is Role.SERVER_KEY and loaded.key is None:
+        return "it holds no private key"
+    if role is not Role.SERVER_KEY and not loaded.certs:
+        return "it holds no certificate"
+    return ""
+
+
+@rule("config.internal_tls", codes=("config.internal_tls_files", "config.internal_sni_mismatch"))
 def check_internal(ctx: Context):
     f = ctx.deployment
     if f is None or parse_bool(effective(f.config, "common.security.internaltlsEnabled").text) is not True:
         return
-    out = []
-    for key in INTERNAL_PATH_KEYS:
-        info = f.paths.get(key)
-        if info is None or info.resolved is None or info.satisfied:
-            continue
-        out.append(not_mounted(f, info, severity=Severity.WARNING,
-                               consequence="the node logs the load failure and serves internal traffic in plaintext, "
-                                           "while nodes that did load theirs expect TLS"))
+    line, patch, judged = judged_version(ctx)
+    if _lkey(line) < _lkey(INTERNAL_SINCE):
+        on = effective(f.config, "common.security.internaltlsEnabled")
+        yield from _report("config.internal_tls", INTERNAL_TITLE, [finding(
+            "config.internal_tls_files", SUBJECT_CONFIG,
+            f"{judged}: {on.written_as} is true ({on.source}), but internal TLS exists only from Milvus 2.5.0 "
+            "(milvus#36865): this Milvus ignores common.security.internaltlsEnabled and internaltls.*, and traffic "
+            "between its components stays plaintext.", severity=Severity.WARNING,
+            fix="Upgrade to Milvus 2.5+ for internal TLS, or remove the internaltls keys so nobody relies on them.")])
+        return
+    out = _internal_files(ctx, f)
     cert = f.paths.get("internaltls.serverPemPath")
     from pathlib import Path
     if cert is None or not cert.host or not Path(cert.host).is_file():
@@ -222,30 +443,174 @@ def check_internal(ctx: Context):
     certs = certs_at(ctx, cert.host)
     if not certs:
         yield from _report("config.internal_tls", INTERNAL_TITLE, out)
-        yield not_run("config.internal_tls", INTERNAL_TITLE, cert.container,
-                      f"internaltls.serverPemPath ({cert.container}) could not be read as a certificate; the SNI "
-                      "check did not run")
+        if not any(x.subject == cert.container for x in out):
+            yield not_run("config.internal_tls", INTERNAL_TITLE, cert.container,
+                          f"internaltls.serverPemPath ({cert.container}) could not be read as a certificate; the SNI "
+                          "check did not run")
         return
-    mismatch = _sni_mismatch(f, cert, certs[0])
+    mismatch = _sni_mismatch(f, cert, certs[0], judged)
     yield from _report("config.internal_tls", INTERNAL_TITLE, out + ([mismatch] if mismatch else []))
 
 
-def _sni_mismatch(f: DeploymentFacts, cert: PathFact, leaf) -> Optional[Finding]:
-    """Go's VerifyHostname of internaltls.sni against the internal certificate (SANs only, never the CN)."""
+def _sni_mismatch(f: DeploymentFacts, cert: PathFact, leaf, judged: str = "") -> Optional[Finding]:
+    """grpc-go's check of internaltls.sni against the internal certificate: Go's VerifyHostname, SANs only (Go
+    1.15+ never uses the Common Name)."""
     sni = effective(f.config, "internaltls.sni")
     dns, ips = dns_sans(leaf), [str(i) for i in ip_sans(leaf)]
     listed = ", ".join([f"DNS:{d}" for d in dns] + [f"IP:{i}" for i in ips]) or "no subjectAltName at all"
+    lead = f"{judged}: " if judged else ""
+    fix = (f"Reissue the internal certificate with `subjectAltName = DNS:{sni.text or '<name>'}` (every component "
+           f"presents it), or set internaltls.sni in {config_home(f)} to a name it carries.")
     if not sni.text:
         return finding("config.internal_sni_mismatch", cert.container,
-                       f"common.security.internaltlsEnabled is true but internaltls.sni is empty; the nodes verify "
-                       f"each other against that name and the internal certificate {cert.container} carries {listed}.")
+                       f"{lead}common.security.internaltlsEnabled is true but internaltls.sni is empty; the nodes "
+                       f"verify each other against that name and the internal certificate {cert.container} carries "
+                       f"{listed}.", fix=fix)
     if go_name_match(leaf, sni.text):
         return None
     why = " (Go ignores the Common Name)" if not dns else ""
     return finding("config.internal_sni_mismatch", cert.container,
-                   f"internaltls.sni is {sni.text!r} ({sni.source}) but the internal certificate {cert.container} "
-                   f"carries {listed}{why}: every node's TLS check against that name fails, breaking traffic between "
-                   "Milvus nodes.")
+                   f"{lead}internaltls.sni is {sni.text!r} ({sni.source}) but the internal certificate "
+                   f"{cert.container} carries {listed}{why}: every component's gRPC client checks that name (grpc-go "
+                   "matches subjectAltName only), so traffic between Milvus components fails.", fix=fix)
+
+
+# --- config.helm_tls_incomplete ---------------------------------------------------------------------------------------
+
+@rule("config.helm_tls", codes=("config.helm_tls_incomplete",))
+def check_helm_tls(ctx: Context):
+    f = ctx.deployment
+    h = f.helm if f is not None else None
+    if h is None:
+        return
+    ignored = [(k, v) for k, v in h.ignored if not k.startswith("proxy.http")]
+    if not h.tls_enabled and not ignored:
+        return
+    missing: list[str] = []
+    if ignored:
+        missing.append("these values are not rendered into Milvus's configuration by the chart (only "
+                       "extraConfigFiles is): " + ", ".join(f"{k}={v}" for k, v in ignored))
+    if h.tls_enabled:
+        name = h.secret_name or "(proxy.tls.secretName unset)"
+        made = (f"creates the kubernetes.io/tls Secret {name} (tls.crt, tls.key, no ca.crt)" if h.secret_inline
+                else f"expects the Secret {name} to exist (no proxy.tls.crt/key given)")
+        missing.insert(0, f"proxy.tls.enabled only {made}")
+        if not h.secret_mounted_at:
+            missing.append(f"no volume mounts the Secret {name} into the Milvus pod (proxy.volumes/volumeMounts or the "
+                           "global volumes/volumeMounts)")
+        raw = f.tls_mode.raw if f.tls_mode is not None else None
+        if not f.tls_on:
+            missing.append("common.security.tlsMode is " + (f"{raw.text!r} ({raw.source})" if raw and raw.setting
+                                                            else "not set in extraConfigFiles.user.yaml (0: plaintext)"))
+        elif h.secret_mounted_at:
+            for key in ("tls.serverPemPath", "tls.serverKeyPath"):
+                info = f.paths.get(key)
+                if info is not None and not any(info.container.startswith(m.rstrip("/") + "/")
+                                                for m in h.secret_mounted_at):
+                    missing.append(f"{key} is {info.container}, not a file of the Secret's mount "
+                                   f"({', '.join(h.secret_mounted_at)})")
+        if f.mode_value == 2 and h.secret_keys is not None and not {"ca.crt", "ca.pem"} & set(h.secret_keys):
+            missing.append(f"tlsMode 2 needs tls.caPemPath, and the Secret {name} has no CA key")
+    serious = len(missing) - (1 if h.tls_enabled else 0) - (1 if ignored else 0)
+    if serious == 0 and (not ignored or f.tls_on):
+        if not ignored:
+            return   # the Secret is mounted and Milvus is pointed at it: nothing missing
+        severity = Severity.WARNING   # Milvus is configured through extraConfigFiles; the stray values do nothing
+    else:
+        severity = Severity.ERROR
+    mount = (h.secret_mounted_at[0].rstrip("/") if h.secret_mounted_at else "/etc/milvus/certs")
+    fix = (f"In {h.file}: mount the Secret (`proxy.volumes: [{{name: milvus-tls, secret: {{secretName: "
+           f"{h.secret_name or 'milvus-tls'}}}}}]`, `proxy.volumeMounts: [{{name: milvus-tls, mountPath: {mount}}}]`) "
+           f"and set in extraConfigFiles.user.yaml: `tls: {{serverPemPath: {mount}/tls.crt, serverKeyPath: "
+           f"{mount}/tls.key}}` and `common: {{security: {{tlsMode: 1}}}}`.")
+    yield from _report("config.helm_tls", "Helm TLS values reach Milvus", [finding(
+        "config.helm_tls_incomplete", f"Helm values {h.file}", "; ".join(missing) + ".", fix=fix,
+        severity=severity)])
+
+
+# --- Ingress ------------------------------------------------------------------------------------------------------------
+
+def _client_name(ctx: Context, f: DeploymentFacts) -> Optional[str]:
+    a = f.client
+    if a is not None:
+        if a.server_name:
+            return a.server_name
+        return a.address[0] if a.address else None
+    return None
+
+
+@rule("config.ingress", codes=("config.ingress_backend_protocol", "config.ingress_name_mismatch"))
+def check_ingress(ctx: Context):
+    f = ctx.deployment
+    if f is None or not f.ingresses:
+        return
+    out: list[Finding] = []
+    known = f.tls_mode is not None and f.has_config and f.tls_mode.valid
+    for ing in f.ingresses:
+        proto = ing.backend_protocol
+        if known:
+            m = f.mode_value
+            want = "GRPCS" if m in (1, 2) else "GRPC"
+            bad = None
+            if proto != want:
+                said = f"backend-protocol {proto}" if proto else "no backend-protocol annotation (HTTP/1.1 to the backend)"
+                bad = (f"{ing.source} has {said} in front of a tlsMode {m} Milvus: "
+                       + ("nginx speaks plaintext to a TLS server, the backend hangs up and the client gets HTTP 502 "
+                          "(pymilvus: \"illegal connection params\"; through a TLS ingress CERTIFICATE_VERIFY_FAILED "
+                          "when the client trusts Milvus's CA, not the ingress's)" if m in (1, 2) else
+                          "Milvus serves plaintext gRPC and nginx must use GRPC, not TLS or HTTP/1.1"))
+            elif m == 2 and not ing.annotation("proxy-ssl-secret"):
+                bad = (f"{ing.source} uses GRPCS in front of a tlsMode 2 Milvus but sets no "
+                       "nginx.ingress.kubernetes.io/proxy-ssl-secret: nginx presents no client certificate and "
+                       "Milvus ends every handshake (\"client didn't provide a certificate\")")
+            if bad:
+                fix = (f"Set the annotation `nginx.ingress.kubernetes.io/backend-protocol: {want}` on {ing.source}"
+                       + (" (Helm: ingress.annotations in the values)" if ing.name == "(Helm)" else "")
+                       + ("; for tlsMode 2 also `nginx.ingress.kubernetes.io/proxy-ssl-secret: NAMESPACE/SECRET` "
+                          "holding a client certificate the CA in tls.caPemPath issued" if m == 2 else "") + ".")
+                out.append(finding("config.ingress_backend_protocol", ing.source, bad + ".", fix=fix))
+        out += _ingress_names(ctx, f, ing)
+    yield from _report("config.ingress", "the ingress in front of Milvus fits its TLS", out)
+
+
+def _ingress_names(ctx: Context, f: DeploymentFacts, ing) -> list[Finding]:
+    from ..facts.x509 import dns_entry_matches
+    if not ing.tls:
+        return []
+    client = _client_name(ctx, f)
+    names = [client] if client else list(ing.rule_hosts)
+    out = []
+    for name in names:
+        entry = next(((hosts, secret) for hosts, secret in ing.tls
+                      if any(dns_entry_matches(h, name) for h in hosts)), None)
+        who = "the client's server_name" if client else "the rule host"
+        if entry is None:
+            listed = "; ".join(f"{', '.join(h) or '(no hosts)'} ({s or 'no secretName'})" for h, s in ing.tls)
+            out.append(finding("config.ingress_name_mismatch", ing.source,
+                               f"{who} {name!r} is not among the ingress's TLS hosts ({listed}): nginx answers with "
+                               "its default certificate and the client's check of that name fails.",
+                               fix=f"Add {name} to spec.tls[].hosts of {ing.source} with a Secret whose certificate "
+                                   f"carries DNS:{name}, or connect with a name listed there."))
+            continue
+        path = ing.secret_certs.get(entry[1])
+        if not path:
+            continue
+        certs = certs_at(ctx, path)
+        if not certs:
+            continue
+        ok, _why = grpc_match(certs[0], name)
+        if not ok:
+            dns = ", ".join(dns_sans(certs[0])) or "no DNS subjectAltName"
+            out.append(finding("config.ingress_name_mismatch", ing.source,
+                               f"{who} {name!r} is listed in spec.tls, but the certificate of Secret {entry[1]} "
+                               f"carries {dns}: the client's check of that name fails.",
+                               fix=f"Reissue the certificate in Secret {entry[1]} with `subjectAltName = DNS:{name}`."))
+    return out
+
+
+def grpc_match(cert, name: str):
+    from ..facts.x509 import grpc_name_match
+    return grpc_name_match(cert, name)
 
 
 # --- the deployment rules alone -------------------------------------------------------------------------------------
@@ -256,11 +621,16 @@ def judge_deployment(facts: DeploymentFacts, material: Optional[Material] = None
     that judge DeploymentFacts without the whole pipeline. Certificates come from `material` or are loaded."""
     import datetime as dt
 
-    from .client import check_deployment_client
-    ctx = Context(request or Request(paths={}), material or Material({}), (),
+    from .client import check_client_auth, check_deployment_client
+    if request is None:   # judge the Milvus line the deployment's image names, as the pipeline does
+        tag = facts.image.tag if facts.image is not None else None
+        request = Request(paths={}, milvus_version=tag.lstrip("v") if tag else None,
+                          milvus_version_source=facts.image.source if tag else "")
+    ctx = Context(request, material or Material({}), (),
                   at or dt.datetime.now(dt.timezone.utc), deployment=facts)
     out: list[CheckResult] = []
-    for check in (check_tls_mode, check_tls_disabled, check_misnested, check_legacy, check_http_port, check_paths,
-                  check_internal, check_deployment_client):
+    for check in (check_tls_mode, check_tls_disabled, check_misnested, check_legacy, check_http_port,
+                  check_default_certs, check_paths, check_internal, check_helm_tls, check_ingress,
+                  check_deployment_client, check_client_auth):
         out.extend(check(ctx))
     return tuple(out)
