@@ -152,11 +152,13 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                f"`{openssl_on(f['cert'], 'x509', '-noout -pubkey', f.get('deployment'))}` and "
                                f"`{openssl_on(f['key'], 'pkey', '-pubout', f.get('deployment'))}` must print the same "
                                f"key; otherwise reissue the certificate from {shown(f['key'], f.get('deployment'))}."),
-    "key.weak": lambda f: (f"Write a new key (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "
-                           f"{sh(f['key'])}`, or EC P-256) and reissue {shown(f['file'], f.get('deployment'))} from it."),
-    "key.unsupported": lambda f: (f"Write an RSA 2048 or EC P-256 key (`openssl genpkey -algorithm EC -pkeyopt "
-                                  f"ec_paramgen_curve:P-256 -out {sh(f['key'])}`) and reissue "
-                                  f"{shown(f['file'], f.get('deployment'))} from it."),
+    "key.weak": lambda f: (f"Write a new key beside the old one (`(umask 077 && openssl genpkey -algorithm RSA -pkeyopt "
+                           f"rsa_keygen_bits:2048 -out {sh(str(f['key']) + '.new')})`, or EC P-256), reissue "
+                           f"{shown(f['file'], f.get('deployment'))} from it, then put both in place."),
+    "key.unsupported": lambda f: (f"Write an EC P-256 (or RSA 2048) key beside the old one (`(umask 077 && openssl "
+                                  f"genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "
+                                  f"{sh(str(f['key']) + '.new')})`), reissue {shown(f['file'], f.get('deployment'))} "
+                                  "from it, then put both in place."),
     "key.permissions": lambda f: f"`chmod 600 {sh(f['file'])}` (owned by the user that runs Milvus or the client).",
     "cert.expired": _reissue,
     "cert.expires_soon": _reissue,

@@ -253,3 +253,14 @@ def test_kubernetes_chain_in_the_wrong_order_is_reordered_in_the_secret(tmp_path
     assert fix.startswith("Reorder key tls.crt of Secret mc, leaf first: `{ awk")
     assert "<(kubectl get secret mc -o jsonpath='{.data.tls\\.crt}' | base64 -d)" in fix
     assert "> tls.crt.new && kubectl patch secret mc --type=json" in fix and "milvus-tls-k8s-" not in fix
+
+
+def test_new_key_commands_never_overwrite_the_key_in_use(tmp_path, shared_good, capsys):
+    d = tmp_path / "tls"
+    replace(shared_good, server=make_leaf(shared_good.ca, key_type="rsa1024", eku=("server",))).write(d)
+    _, report = doctor_json(["--dir", str(d)], capsys)
+    command = _command(_fix(report, "key.weak"))
+    assert command.endswith(f"-out {d / 'server.key'}.new)")
+    before = (d / "server.key").read_bytes()
+    assert _bash(command, d).returncode == 0
+    assert (d / "server.key").read_bytes() == before and (d / "server.key.new").stat().st_mode & 0o077 == 0
