@@ -156,7 +156,7 @@ def _go_words(line) -> str:
     return f"HANDSHAKE ok {line.tls_version or '-'} {line.alpn or '-'} {line.client_subject or '-'}"
 
 
-def _client(planned: PlannedAttempt, address: str, uri: str, timeout: float) -> RawAttempt:
+def _client(planned: PlannedAttempt, address: str, uri: str, timeout: float, authorization: str = "") -> RawAttempt:
     """One attempt by the planned client (grpcio built as pymilvus builds it, or the real pymilvus)."""
     if planned.client.kind is ClientKind.PYMILVUS:
         return _pymilvus(planned, uri, timeout)
