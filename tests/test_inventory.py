@@ -97,3 +97,21 @@ def test_live_chain_is_inventoried_once_as_peer(tmp_path):
     assert records[1].file == "https://db:19530" and records[1].days_left == 10 and records[1].sans == ("DNS:live",)
     assert records[0].sha256 == hashlib.sha256(leaf.cert.public_bytes(__import__(
         "cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]).Encoding.DER)).hexdigest()
+
+
+def test_a_presented_certificate_has_the_same_inventory_fields_as_the_file(tmp_path):
+    """The probe summarises each certificate a live server sends with the inventory's fields (handshake/probe.py)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from milvus_tls_check.handshake.probe import _cert_summary
+
+    leaf = make_leaf(make_ca(), dns=("db.example.com",), ips=("10.0.0.5",))
+    (tmp_path / "server.pem").write_bytes(leaf.cert_pem())
+    material = material_of(load_file(Role.SERVER_CERT, str(tmp_path / "server.pem")))
+    peer = {"chain": [_cert_summary(leaf.cert.public_bytes(Encoding.DER))]}
+    shake = Handshake(1, "https://db:19530", True, "handshake.ok", "", peer=peer,
+                      client_impl=ClientImpl(ClientKind.SSL_PROBE), server_impl=ServerImpl(ServerKind.LIVE))
+    at = dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc)
+    from_file, live = (r.to_dict() for r in certificate_records(material, (shake,), at))
+    differ = {k for k in from_file if from_file[k] != live[k]}
+    assert differ == {"role", "source", "file"}, (from_file, live)   # no PEM lines asked for here
