@@ -150,7 +150,8 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
                      f"{CLIENT_FLAGS} (or --tls-mode 2) to check it")
     if options.uri:
         _check_uri(options.uri)
-    if not paths.get(Role.SERVER_CERT) and not options.uri:
+    # a deployment whose TLS files are the image's own samples has none the doctor can read: its findings still count
+    if not paths.get(Role.SERVER_CERT) and not options.uri and not (deployment is not None and deployment.tls_on):
         said = deployment_notes(deployment) if deployment is not None else ()
         raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri"
                          + "".join(f"\n  note: {n}" for n in said))
@@ -161,19 +162,18 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
         if options.key_password_env not in environ:
             raise UsageError(f"--key-password-env {options.key_password_env}: that variable is not set")
         password = environ[options.key_password_env].encode()
-    return Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
     clients, go_tls, node_tls = _clients(options)
     if clients and not any(c.kind == "pymilvus" for c in clients) and options.pymilvus:
         notes.append("--pymilvus runs real pymilvus clients; no pymilvus client was selected with --client")
-                   at=options.at, warn_days=options.warn_days, strict=options.strict, uri=options.uri,
+    return Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
                    clients=clients, go_tls=go_tls, node_tls=node_tls,
+                   at=options.at, warn_days=options.warn_days, strict=options.strict, uri=options.uri,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
                    key_password=password, deployment=deployment, notes=tuple(dict.fromkeys(notes)),
                    milvus_version=milvus_version, milvus_version_source=version_source, rehearsal=options.rehearsal, client_exact=client_exact,
                    verbose=options.verbose)
 
 
-def _client_beside_server(paths: dict, explicit: set, modes: tuple, deployment) -> list[str]:
 def _clients(options: Options):
     """--client, --go-args, --node-args -> (ClientSel tuple, Go TlsConfig or None, Node TlsConfig or None)."""
     import json
@@ -205,6 +205,7 @@ def _clients(options: Options):
     return clients, go_tls, node_tls
 
 
+def _client_beside_server(paths: dict, explicit: set, modes: tuple, deployment) -> list[str]:
     """Mutual TLS without a client certificate given: the folder the deployment mounts for the server files (the
     docs' `tls/`) often holds client.pem and client.key; use them (saying so) rather than judge mode 2 without one."""
     if modes and 2 not in modes:

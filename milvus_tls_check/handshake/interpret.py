@@ -196,6 +196,8 @@ def _from_attempt(mode: int, plan: HandshakePlan, raw: RawAttempt, seen) -> Hand
     p: PlannedAttempt = raw.planned
     uri, impls = plan.uri or "", _impls(raw)
     tls_version = seen.tls_version if (p.secure and seen is not None) else None
+    if raw.ok and raw.status in ("UNAUTHENTICATED", "UNIMPLEMENTED"):
+        return _answered_but(mode, uri, p, raw, tls_version, impls)
     if raw.ok:
         version = f"; server version {raw.server_version}" if raw.server_version else ""
         status = "" if raw.status == "OK" else f"; the server answered GetVersion with {raw.status}: " \
@@ -210,6 +212,28 @@ def _from_attempt(mode: int, plan: HandshakePlan, raw: RawAttempt, seen) -> Hand
     why = _context(why, p.params, seen)
     return Handshake(mode, uri, False, why.code, why.detail, tls_version=tls_version, seconds=raw.seconds,
                      side=side, **impls)
+
+
+def _answered_but(mode: int, uri: str, p: PlannedAttempt, raw: RawAttempt, tls_version, impls) -> Handshake:
+    """The transport worked and the server answered GetVersion with a refusal: not a TLS failure, say so."""
+    how = f"TLS handshake passed ({tls_version})" if p.secure and tls_version else \
+        ("TLS handshake passed" if p.secure else "plaintext connection made")
+    reason = explain.trim(raw.error, 200)
+    if raw.status == "UNIMPLEMENTED":
+        proxied = explain.proxy_error(raw.error)
+        if proxied is not None:
+            return Handshake(mode, uri, False, proxied.code, proxied.detail, tls_version=tls_version,
+                             seconds=raw.seconds, **impls)
+        detail = explain.NOT_MILVUS.replace("the TLS handshake passed", how, 1)
+        return Handshake(mode, uri, False, "handshake.failed", f"{detail} (grpc: UNIMPLEMENTED: {reason})",
+                         tls_version=tls_version, seconds=raw.seconds, **impls)
+    return Handshake(mode, uri, False, "auth.unauthenticated",
+                     f"{how}: the TLS part works. Milvus answered GetVersion with UNAUTHENTICATED: authorization "
+                     "(common.security.authorizationEnabled) is on and "
+                     + ("the credentials given were refused" if raw.sent_auth else
+                        "no credentials were sent (give the application's token or user/password with "
+                        "--pymilvus-args)") + f" (grpc: {reason})",
+                     tls_version=tls_version, seconds=raw.seconds, side=Side.CLIENT, **impls)
 
 
 def _from_probe(mode: int, plan: HandshakePlan, raw: RawAttempt) -> Handshake:

@@ -75,6 +75,9 @@ class HandshakePlan:
     live: Optional[Target] = None
     bad_uri: str = ""                      # the URI could not be parsed: every mode fails with this reason
     modes: tuple[int, ...] = ()
+    # Live only: the `authorization` metadata pymilvus would send with the application's credentials
+    # (--pymilvus-args token or user/password); "" for none. Never printed.
+    authorization: str = field(default="", repr=False, compare=False)
 
     def server(self, mode: int) -> Optional[ServerPlan]:
         return next((s for s in self.servers if s.mode == mode), None)

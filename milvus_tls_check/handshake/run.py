@@ -28,6 +28,7 @@ class RawAttempt:
     log_lines: tuple[str, ...] = ()   # pymilvus: grpc C-core lines that carry the reason
     params_error: bool = False        # failed before connecting (pymilvus would raise while building the channel)
     sent_cert: bool = False           # the client offered a certificate
+    sent_auth: bool = False           # the client sent credentials (authorization metadata)
     status: Optional[str] = None      # grpc status code name of the RPC (None: no RPC made)
     server_version: str = ""          # what GetVersion answered
     tls_version: Optional[str] = None  # negotiated version, as the rehearsal server saw it
@@ -198,9 +199,9 @@ def _other_client(planned: PlannedAttempt, address: str, timeout: float) -> RawA
 def _grpcio(planned: PlannedAttempt, address: str, timeout: float, authorization: str = "") -> RawAttempt:
     from .client import attempt, grpc_module
 
-    att = attempt(address, planned.params, secure=planned.secure, timeout=timeout)
+    att = attempt(address, planned.params, secure=planned.secure, timeout=timeout, authorization=authorization)
     return RawAttempt(planned, ok=att.ok, error=att.details, params_error=att.params_error, sent_cert=att.sent_cert,
-                      status=att.status, server_version=att.version, seconds=att.seconds,
+                      sent_auth=bool(authorization), status=att.status, server_version=att.version, seconds=att.seconds,
                       client_version=getattr(grpc_module(), "__version__", ""))
 
 
@@ -258,5 +259,6 @@ def _live(plan: HandshakePlan) -> tuple[RawAttempt, ...]:
                                   tls_version=seen.tls_version, seconds=seen.seconds)
             jobs.append(_in_thread(run_probe))
         else:
-            jobs.append(_in_thread(lambda planned=planned: _client(planned, target.address, plan.uri, timeout)))
+            jobs.append(_in_thread(lambda planned=planned: _client(planned, target.address, plan.uri, timeout,
+                                                                   plan.authorization)))
     return tuple(job() for job in jobs)
