@@ -141,8 +141,10 @@ FIXES: dict[str, Callable[[dict], str]] = {
     "file.key_in_cert": lambda f: ("Keep only the CERTIFICATE blocks (the key stays in its own file): `"
                                    + rewrite(f["file"], "sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' "
                                              + source(f["file"], f.get("deployment")), f.get("deployment")) + "`."),
-    "file.bom": lambda f: (f"Strip the three bytes: `sed -i '1s/^\\xEF\\xBB\\xBF//' {sh(f['file'])}`, or save the "
-                           "file as UTF-8 without BOM."),
+    "file.bom": lambda f: ("Strip the three bytes: `" + (
+        f"sed -i '1s/^\\xEF\\xBB\\xBF//' {sh(f['file'])}" if _secret(f["file"], f.get("deployment")) is None else
+        rewrite(f["file"], f"sed '1s/^\\xEF\\xBB\\xBF//' {source(f['file'], f.get('deployment'))}", f.get("deployment")))
+        + "`, or save the file as UTF-8 without BOM."),
     "key.encrypted": lambda f: ("Write an unencrypted copy, private from the start (openssl asks for the passphrase "
                                 "once): `(umask 077 && " + rewrite(f["file"], openssl_on(f["file"], "pkey", "",
                                                                                          f.get("deployment")),
@@ -153,11 +155,11 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                f"`{openssl_on(f['key'], 'pkey', '-pubout', f.get('deployment'))}` must print the same "
                                f"key; otherwise reissue the certificate from {shown(f['key'], f.get('deployment'))}."),
     "key.weak": lambda f: (f"Write a new key beside the old one (`(umask 077 && openssl genpkey -algorithm RSA -pkeyopt "
-                           f"rsa_keygen_bits:2048 -out {sh(str(f['key']) + '.new')})`, or EC P-256), reissue "
+                           f"rsa_keygen_bits:2048 -out {local_name(f['key'], '.new', f.get('deployment'))})`, or EC P-256), reissue "
                            f"{shown(f['file'], f.get('deployment'))} from it, then put both in place."),
     "key.unsupported": lambda f: (f"Write an EC P-256 (or RSA 2048) key beside the old one (`(umask 077 && openssl "
                                   f"genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "
-                                  f"{sh(str(f['key']) + '.new')})`), reissue {shown(f['file'], f.get('deployment'))} "
+                                  f"{local_name(f['key'], '.new', f.get('deployment'))})`), reissue {shown(f['file'], f.get('deployment'))} "
                                   "from it, then put both in place."),
     "key.permissions": lambda f: f"`chmod 600 {sh(f['file'])}` (owned by the user that runs Milvus or the client).",
     "cert.expired": _reissue,

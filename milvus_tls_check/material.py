@@ -91,7 +91,7 @@ def _bom_finding(role: Role, path: str, subj: str, loaded: LoadedFile) -> Findin
     any PEM data in certificate input" / "... in key input"; AppendCertsFromPEM false -> "fail to append ca to
     cert"). grpcio 1.85 (BoringSSL's PEM reader, line-based) refuses it too: "Could not load any root certificate"
     for a trust file, "Failed to create security handshaker" for the client cert or key (observed)."""
-    fix = f"Strip it: `sed -i '1s/^\\xEF\\xBB\\xBF//' {path}`."
+    # The command that strips it is the finding's fix (findings.FIXES), with the file as the user knows it.
     first = loaded.certs[0].subject.rfc4514_string() if loaded.certs else ""
     if role in (Role.SERVER_CERT, Role.SERVER_KEY):
         what = "certificate" if role is Role.SERVER_CERT else "key"
@@ -99,20 +99,20 @@ def _bom_finding(role: Role, path: str, subj: str, loaded: LoadedFile) -> Findin
                  if role is Role.SERVER_CERT and len(loaded.certs) > 1 else "")
         return finding("file.bom", subj, f"{path} starts with a UTF-8 byte-order mark: Go's PEM reader does not see "
                        f"the first block, so Milvus exits at start (\"tls: failed to find any PEM data in {what} "
-                       f"input\").{extra} {fix}")
+                       f"input\").{extra}")
     if role is Role.SERVER_CA:
         if len(loaded.certs) > 1:
             return finding("file.bom", subj, f"{path} starts with a UTF-8 byte-order mark: Go skips its first "
-                           f"certificate ({first}), so Milvus (tlsMode 2) does not trust clients issued by it. {fix}",
+                           f"certificate ({first}), so Milvus (tlsMode 2) does not trust clients issued by it.",
                            severity=Severity.WARNING)
         return finding("file.bom", subj, f"{path} starts with a UTF-8 byte-order mark: Go finds no certificate in "
-                       f"it, so Milvus with tlsMode 2 exits at start (\"fail to append ca to cert\"). {fix}")
+                       f"it, so Milvus with tlsMode 2 exits at start (\"fail to append ca to cert\").")
     if role in (Role.CLIENT_CA, Role.CLIENT_SERVER_PEM):
         return finding("file.bom", subj, f"{path} starts with a UTF-8 byte-order mark: pymilvus's grpcio cannot "
                        f"read the root (\"Could not load any root certificate\", then \"Failed to create security "
-                       f"handshaker\"), and Milvus's Go skips it too if this is also tls.caPemPath. {fix}")
+                       f"handshaker\"), and Milvus's Go skips it too if this is also tls.caPemPath.")
     return finding("file.bom", subj, f"{path} starts with a UTF-8 byte-order mark: pymilvus's grpcio cannot read "
-                   f"it (\"Failed to create security handshaker\"). {fix}")
+                   f"it (\"Failed to create security handshaker\").")
 
 
 def _pem_to_der(data: bytes) -> Optional[bytes]:

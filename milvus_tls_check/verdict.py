@@ -218,7 +218,7 @@ def in_user_terms(checks: Iterable[CheckResult], deployment: Any = None) -> tupl
     if not folder:
         return checks
     from .findings import shown
-    copy = re.compile(re.escape(folder.rstrip("/")) + r"/[^\s,;:()'\"]+")
+    copy = re.compile(re.escape(folder.rstrip("/")) + r"/[^\s,;:()'\"`]+")
 
     def words(text: str) -> str:
         return copy.sub(lambda m: shown(m.group(0).rstrip("."), deployment) + ("." if m.group(0).endswith(".") else ""),

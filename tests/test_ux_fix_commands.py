@@ -264,3 +264,29 @@ def test_new_key_commands_never_overwrite_the_key_in_use(tmp_path, shared_good, 
     before = (d / "server.key").read_bytes()
     assert _bash(command, d).returncode == 0
     assert (d / "server.key").read_bytes() == before and (d / "server.key.new").stat().st_mode & 0o077 == 0
+
+
+def _k8s_faults(g):
+    weak = make_leaf(g.ca, key_type="rsa1024", eku=("server",))
+    expired = make_leaf(g.ca, not_before=NOW - dt.timedelta(days=400), days=30, eku=("server",))
+    return {
+        "bom": {"tls.crt": b"\xef\xbb\xbf" + g.server.cert_pem()},
+        "key-in-cert": {"tls.crt": g.server.cert_pem() + g.server.key_pem()},
+        "encrypted": {"tls.key": g.server.key_pem(password=b"pw")},
+        "mismatch": {"tls.key": g.client.key_pem()},
+        "weak": {"tls.crt": weak.cert_pem(), "tls.key": weak.key_pem()},
+        "expired": {"tls.crt": expired.cert_pem(), "tls.key": expired.key_pem()},
+        "not-pem": {"tls.crt": b"not a certificate\n"},
+    }
+
+
+@pytest.mark.parametrize("fault", ["bom", "key-in-cert", "encrypted", "mismatch", "weak", "expired", "not-pem"])
+def test_kubernetes_findings_never_name_the_private_copy(fault, tmp_path, shared_good, capsys):
+    data = {"tls.crt": shared_good.server.cert_pem(), "tls.key": shared_good.server.key_pem(),
+            "ca.crt": shared_good.ca.cert_pem()}
+    data.update(_k8s_faults(shared_good)[fault])
+    status, report = doctor_json(["--k8s", str(_secret(tmp_path / "s.yaml", data))], capsys)
+    assert report["findings"], fault
+    for f in report["findings"]:
+        assert "milvus-tls-k8s-" not in f["fix"] + f["message"], (f["code"], f["fix"], f["message"])
+        assert not PLACEHOLDER.search(f["fix"]), (f["code"], f["fix"])
