@@ -123,11 +123,14 @@ _CODES: tuple[Code, ...] = (
        pymilvus/grpc cannot use an encrypted client key either.""",
        "Write an unencrypted copy with `openssl pkey` (it asks for the passphrase once), put it in place and protect it with file permissions (`chmod 600`); the finding gives the command with the key's path."),
     _c("key.mismatch", "Private key does not belong to the certificate",
-       """Go's tls.X509KeyPair checks the pair: Milvus refuses to start ("private key does not match public key").
-       For the client pair, grpc cannot sign the handshake and the server drops it.""",
+       """Go's tls.X509KeyPair checks the pair against the first certificate of the file: Milvus refuses to start
+       ("private key does not match public key"). A chain written intermediate first gives the same refusal although
+       the key's certificate is in the file. For the client pair, grpc cannot sign the handshake and the server drops
+       it.""",
        """Use the key the certificate was issued for: `openssl x509 -noout -pubkey` on the certificate and
        `openssl pkey -pubout` on the key must print the same key (the finding gives both commands with the paths);
-       otherwise reissue the certificate from this key."""),
+       otherwise reissue the certificate from this key. When the key's certificate is a later block of the file,
+       put it first (the finding gives the command that reorders the file; nothing needs reissuing)."""),
     _c("key.weak", "Key is too small",
        """RSA below 2048 bits is weak; Go 1.24+ refuses RSA keys below 1024 bits in TLS and in certificate
        verification, so such a cert fails with newer Milvus builds.""",
