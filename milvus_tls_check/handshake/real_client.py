@@ -32,6 +32,10 @@ try:
 except Exception as e:
     out["missing"] = f"{type(e).__name__}: {e}"
 else:
+    auth = os.environ.pop("MILVUS_TLS_CHECK_AUTHORIZATION", "")
+    if auth:   # the application's credentials: from the environment, never the command line
+        import base64
+        p["kwargs"]["token"] = base64.b64decode(auth).decode("utf-8")
     try:
         client = pymilvus.MilvusClient(uri=p["uri"], timeout=p["timeout"], **p["kwargs"])
         try:
@@ -91,13 +95,18 @@ def python() -> str:
     return os.environ.get(PYTHON_ENV) or sys.executable
 
 
-def run(uri: str, params: ClientParams, timeout: float, python_path: Optional[str] = None) -> Outcome:
+def run(uri: str, params: ClientParams, timeout: float, python_path: Optional[str] = None,
+        authorization: str = "") -> Outcome:
     """MilvusClient(uri=uri, timeout=timeout, **params.as_kwargs()) then get_server_version(), in a subprocess
-    (python_path: the interpreter, e.g. a pymilvus line's venv from venvs.py; default python())."""
+    (python_path: the interpreter, e.g. a pymilvus line's venv from venvs.py; default python()). `authorization`:
+    the application's credentials as pymilvus's authorization metadata (base64 of "user:password" or the token);
+    the child gets them in its environment, never on its command line, and passes them as token=."""
     exe = python_path or python()
     kwargs = params.as_kwargs()
     env = dict(os.environ, GRPC_VERBOSITY="debug", PYTHONUNBUFFERED="1")
     env.pop("GRPC_TRACE", None)
+    if authorization:
+        env["MILVUS_TLS_CHECK_AUTHORIZATION"] = authorization
     t0 = time.monotonic()
     try:
         cp = subprocess.run([exe, "-c", _SCRIPT, json.dumps({"uri": uri, "timeout": timeout, "kwargs": kwargs})],

@@ -160,7 +160,7 @@ def _go_words(line) -> str:
 def _client(planned: PlannedAttempt, address: str, uri: str, timeout: float, authorization: str = "") -> RawAttempt:
     """One attempt by the planned client (grpcio built as pymilvus builds it, or the real pymilvus)."""
     if planned.client.kind is ClientKind.PYMILVUS:
-        return _pymilvus(planned, uri, timeout)
+        return _pymilvus(planned, uri, timeout, authorization)
     if planned.client.kind is ClientKind.PYMILVUS_GRPCIO:
         return _grpcio(planned, address, timeout, authorization)
     if planned.client.kind in (ClientKind.GO, ClientKind.NODE):
@@ -205,15 +205,16 @@ def _grpcio(planned: PlannedAttempt, address: str, timeout: float, authorization
                       client_version=getattr(grpc_module(), "__version__", ""))
 
 
-def _pymilvus(planned: PlannedAttempt, uri: str, timeout: float) -> RawAttempt:
+def _pymilvus(planned: PlannedAttempt, uri: str, timeout: float, authorization: str = "") -> RawAttempt:
     from . import real_client
 
     if planned.python and planned.python.startswith("missing:"):
         release = planned.python.split(":", 1)[1]
         return RawAttempt(planned, ran=False, error=f"no venv for pymilvus {release}: python -m "
                           f"milvus_tls_check.handshake.venvs install {release}")
-    out = real_client.run(uri, planned.params, timeout, python_path=planned.python)
+    out = real_client.run(uri, planned.params, timeout, python_path=planned.python, authorization=authorization)
     return RawAttempt(planned, ran=not out.could_not_run, ok=out.ok, error=out.error, cause=out.cause,
+                      sent_auth=bool(authorization),
                       log_lines=out.log_lines, sent_cert=planned.secure and planned.params.sends_client_cert,
                       server_version=out.version, seconds=out.seconds, client_version=out.pymilvus_version)
 

@@ -82,3 +82,18 @@ def test_user_and_password_in_the_uri_count_too(milvus_auth, capsys):
     assert "root:Milvus" not in out
     assert _grpcio(json.loads(out))["code"] == "handshake.ok"
     assert status == 0
+
+
+def test_real_pymilvus_sees_the_same(milvus_auth, capsys):
+    """--pymilvus: the real MilvusClient without credentials fails on auth, not TLS; with the application's token
+    (handed to its subprocess through the environment, never argv) it connects."""
+    base = ["--uri", milvus_auth.uri_tls, "--tls-mode", "1", "--pymilvus"]
+    one_way = {"uri": milvus_auth.uri_tls, "server_pem_path": str(GOOD / "server.pem"), "server_name": "localhost"}
+    status, out = _doctor(base + ["--pymilvus-args", json.dumps(one_way)], capsys)
+    [real] = [h for h in json.loads(out)["handshakes"] if h["client"] == "pymilvus"]
+    assert real["code"] == "auth.unauthenticated", real
+    status, out = _doctor(base + ["--pymilvus-args", json.dumps({**one_way, "token": TOKEN})], capsys)
+    report = json.loads(out)
+    [real] = [h for h in report["handshakes"] if h["client"] == "pymilvus"]
+    assert real["code"] == "handshake.ok", real
+    assert status == 0 and TOKEN not in out
