@@ -380,3 +380,26 @@ def test_answered_but_refused(status, details, code, says):
 def test_proxy_502_live():
     hs, _ = _live("UNAVAILABLE", "failed to connect to all addresses; Received http2 header with status: 502", ok=False)
     assert (hs.ok, hs.code) == (False, "net.proxy_error") and "502" in hs.detail
+
+
+def test_a_grpc_server_that_is_not_milvus(tmp_path, shared_good, capsys):
+    """A real gRPC server on loopback (TLS, no Milvus service): GetVersion is UNIMPLEMENTED after a good
+    handshake; the doctor says it is not a Milvus proxy instead of blaming TLS."""
+    from concurrent import futures
+
+    import grpc
+    shared_good.write(tmp_path / "tls")
+    creds = grpc.ssl_server_credentials([(shared_good.server.key_pem(), shared_good.server.cert_pem())])
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    port = server.add_secure_port("127.0.0.1:0", creds)
+    server.start()
+    try:
+        status = cli.main(["doctor", "--uri", f"https://127.0.0.1:{port}", "--tls-mode", "1", "--client-server-pem",
+                           str(tmp_path / "tls" / "ca.pem"), "--server-name", "localhost", "--format", "json",
+                           "--timeout", "3"])
+    finally:
+        server.stop(0)
+    report = json.loads(capsys.readouterr().out)
+    [hs] = [h for h in report["handshakes"] if h["client"] == "grpcio"]
+    assert status == 1 and hs["code"] == "handshake.failed"
+    assert "not a Milvus proxy" in hs["detail"] and "TLS handshake passed" in hs["detail"]
