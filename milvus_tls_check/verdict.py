@@ -123,8 +123,10 @@ CAUSES: Mapping[str, tuple[str, ...]] = {
     "tls.client_cert_rejected": _CLIENT_CHAIN,
     "tls.client_cert_required": ("client.cert_missing", "client.params_conflict", "client.params_incomplete",
                                  "client.mode_mismatch"),
-    "handshake.failed": ("key.unsupported", "key.weak", "ku.digital_signature_missing", "file.bom",
-                         "sig.unsupported"),
+    # the client failing on its own material ("Failed to create security handshaker": a client key that does not
+    # match its certificate, a file grpc cannot read) or on the server's key or usage
+    "handshake.failed": ("key.mismatch", "key.encrypted", "key.unsupported", "key.weak", "ku.digital_signature_missing",
+                         "file.bom", "file.not_pem", "file.der", "file.wrong_kind", "file.empty", "sig.unsupported"),
 }
 # Which files a handshake code is about: the server's chain (the client verifies it) or the client's.
 _CLIENT_SIDE_CODES = ("tls.client_cert_rejected", "tls.client_cert_required")
@@ -142,9 +144,10 @@ def point_to_cause(hs: Handshake, errors: tuple[Finding, ...]) -> Handshake:
         return hs
     wanted = CAUSES.get(hs.code, ()) + (hs.code,)
     # Which end's files: the server refused the client certificate (its chain, key, tls.caPemPath), or the client
-    # refused the server's; unknown: any file.
+    # refused the server's certificate (trust, name); otherwise any file.
     client_side = hs.code in _CLIENT_SIDE_CODES or hs.side is Side.SERVER
-    server_side = not client_side and (hs.side is Side.CLIENT or hs.code in _SERVER_SIDE_CODES)
+    # (a client-side failure of another kind may be about the client's own files: no filter then)
+    server_side = not client_side and hs.code in _SERVER_SIDE_CODES
     for f in errors:
         if f.code not in wanted:
             continue

@@ -166,3 +166,11 @@ def test_point_to_cause_matches_the_end_that_refused():
     hs = point_to_cause(required, (f("client.cert_missing", "pymilvus client"),))
     assert hs.see == "client.cert_missing" and hs.detail.endswith("the cause is client.cert_missing above (its fix is there)")
     assert point_to_cause(Handshake(1, "rehearsal", True, "handshake.ok", ""), (server_chain,)).see == ""
+
+
+def test_client_key_mismatch_handshake_points_to_key_mismatch(good_dir, shared_good, capsys):
+    (good_dir / "client.key").write_bytes(shared_good.server.key_pem())
+    status, out, _ = run_cli(["doctor", "--dir", str(good_dir), "--tls-mode", "2", "--rehearsal", "grpcio"], capsys)
+    assert status == 1 and "FAIL key.mismatch" in out
+    assert "fix: see key.mismatch above" in out
+    assert out.count(f"openssl pkey -in {good_dir / 'client.key'} -pubout") == 1
