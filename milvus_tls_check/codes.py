@@ -288,6 +288,12 @@ _CODES: tuple[Code, ...] = (
        pymilvus#2785).""",
        "Pass all three (mutual) or only server_pem_path (one-way).",
        by=PARAMS),
+    _c("client.paths_ignored", "This pymilvus release ignores the certificate paths without server_name",
+       """pymilvus 2.1.0 to 2.3.7 build the TLS channel from server_pem_path, ca_pem_path and the client pair only
+       when server_name is set (pymilvus#1962); without it they trust the system roots and send no client
+       certificate, so a private CA fails with "illegal connection params or server unavailable".""",
+       "Pass server_name (the name in the server certificate), or upgrade to pymilvus 2.3.8 / 2.4.0 or later.",
+       by=PARAMS),
     _c("client.mode_mismatch", "Client parameters do not fit the server's tlsMode",
        "One-way parameters against tlsMode 2, TLS parameters against tlsMode 0, or plain parameters against TLS.",
        "Match the pymilvus call to common.security.tlsMode (see the printed MilvusClient call).",
