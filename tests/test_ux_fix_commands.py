@@ -277,15 +277,18 @@ def _k8s_faults(g):
         "weak": {"tls.crt": weak.cert_pem(), "tls.key": weak.key_pem()},
         "expired": {"tls.crt": expired.cert_pem(), "tls.key": expired.key_pem()},
         "not-pem": {"tls.crt": b"not a certificate\n"},
+        "expired-ca": {"ca.crt": make_ca("old CA", days=1, not_before=NOW - dt.timedelta(days=5)).cert_pem()},
     }
 
 
-@pytest.mark.parametrize("fault", ["bom", "key-in-cert", "encrypted", "mismatch", "weak", "expired", "not-pem"])
+@pytest.mark.parametrize("fault", ["bom", "key-in-cert", "encrypted", "mismatch", "weak", "expired", "not-pem",
+                                   "expired-ca"])
 def test_kubernetes_findings_never_name_the_private_copy(fault, tmp_path, shared_good, capsys):
     data = {"tls.crt": shared_good.server.cert_pem(), "tls.key": shared_good.server.key_pem(),
             "ca.crt": shared_good.ca.cert_pem()}
     data.update(_k8s_faults(shared_good)[fault])
-    status, report = doctor_json(["--k8s", str(_secret(tmp_path / "s.yaml", data))], capsys)
+    mode = ["--tls-mode", "2"] if fault == "expired-ca" else []     # ca.crt is tls.caPemPath: mode 2 reads it
+    status, report = doctor_json(["--k8s", str(_secret(tmp_path / "s.yaml", data)), *mode], capsys)
     assert report["findings"], fault
     for f in report["findings"]:
         assert "milvus-tls-k8s-" not in f["fix"] + f["message"], (f["code"], f["fix"], f["message"])

@@ -63,9 +63,10 @@ def reissue_facts(ctx: Context, f, cert) -> dict:
     if name:
         facts["name"] = name
         facts["ip"] = as_ip(name) is not None
+    in_secret = ctx.deployment is not None and ctx.deployment.in_secret_dir(f.path)
     if is_self_issued(cert):
         facts["new_set"] = True
-        facts["out"] = os.path.join(os.path.dirname(f.path) or ".", "renewed")
+        facts["out"] = "renewed" if in_secret else os.path.join(os.path.dirname(f.path) or ".", "renewed")
         return facts
     # gen reads the first certificate of --from-ca: a file that starts with the issuer, a CA file first
     holders = [g for g in ctx.material.files.values() if g.certs and g.certs[0].subject == cert.issuer]
