@@ -77,3 +77,14 @@ def test_the_pre_registry_call_still_works():
     assert "\x1b[32mPASS\x1b[0m" in render.renderer("text")(report, colour=True)
     for fmt in formats():
         assert render.renderer(fmt)(report) == RENDERERS[fmt].render_report(report, render.PLAIN)
+
+
+def test_json_fleet_streams_the_same_bytes():
+    """The CLI streams a JSON fleet one target at a time (memory stays flat): byte for byte render_fleet's output."""
+    import io
+
+    from milvus_tls_check.render.json import stream_fleet
+    for results in ([], [FleetResult(HOSTILE, None, "x")], [FleetResult("a", _report()), FleetResult("b", None, "y")]):
+        out = io.StringIO()
+        stream_fleet(iter(results), out)
+        assert out.getvalue() == RENDERERS["json"].render_fleet(results)

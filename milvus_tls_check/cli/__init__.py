@@ -133,15 +133,38 @@ def after_a_second(show, delay: float = 1.0):
     return maybe
 
 
+def _stream(write, output: Optional[str]) -> None:
+    """write(file) to --output (or stdout) as it goes."""
+    if not output:
+        write(sys.stdout)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            write(fh)
+    except OSError as exc:
+        raise UsageError(f"--output {output}: cannot write: {exc.strerror or exc}")
+
+
 def _fleet(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Every target starts from the command line's options (--strict, --warn-days, --dir, ...) and overrides them."""
-    from ..fleet import FleetError, load_fleet, progress_bar, run_fleet
+    from ..fleet import FleetError, iter_fleet, load_fleet, progress_bar, run_fleet
     from ..render import RENDERERS, RenderOptions
     try:
         targets = load_fleet(args.fleet, base_options=options_from_args(args))
     except FleetError as exc:
         raise UsageError(str(exc))
     show = after_a_second(progress_bar()) if sys.stderr.isatty() else None
+    stream = getattr(RENDERERS[args.format], "stream_fleet", None)
+    if stream is not None:   # each target rendered and dropped as it comes: memory stays flat for large fleets
+        passed: list[bool] = []
+
+        def noting(results):
+            for r in results:
+                passed.append(r.passed)
+                yield r
+        _stream(lambda out: stream(noting(iter_fleet(targets, workers=args.workers, progress=show)), out,
+                                   RenderOptions()), args.output)
+        return EXIT_PASS if all(passed) else EXIT_FAIL
     results = run_fleet(targets, workers=args.workers, progress=show)
     _write(RENDERERS[args.format].render_fleet(results, RenderOptions()), args.output)
     _step_summary(args.format, lambda: RENDERERS["markdown"].render_fleet(results, RenderOptions()))

@@ -118,7 +118,9 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
                                  "server_pem, uri, ...) and a name; the flags given here are every target's "
                                  "defaults, which `defaults:` and then the target itself override")
     fleet.add_argument("--fleet", help="YAML list of named targets, each with the options of one run")
-    fleet.add_argument("--workers", type=int, default=8, help="with --fleet: targets checked at once (8)")
+    fleet.add_argument("--workers", type=int, default=1,
+                       help="with --fleet: static targets checked at once (1: static checks hold the GIL, more threads "
+                            "measured slower); live targets are always probed side by side")
     codes = sub.add_parser("codes", help="list every finding code: what it means, why it fails, the fix",
                            description="The finding catalogue (the same text as docs/findings.md).")
     codes.add_argument("--format", choices=("text", "json"), default="text")
@@ -146,7 +148,7 @@ def _add_tool_parsers(sub) -> None:
                    help="address to serve /metrics on (127.0.0.1:9915)")
     e.add_argument("--interval", type=_seconds, default=300.0, help="seconds between checks of the fleet (300)")
     e.add_argument("--timeout", type=_seconds, default=5.0, help="seconds for each network step of a live target (5)")
-    e.add_argument("--workers", type=int, default=8, help="static targets checked at once (8)")
+    e.add_argument("--workers", type=int, default=1, help="static targets checked at once (1)")
     e.add_argument("--once", action="store_true", help="check once, print the metrics and exit (no server)")
     e.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     c = sub.add_parser("completion", help="print a shell completion script (bash, zsh, fish)",

@@ -4,8 +4,10 @@ json.dumps escapes every control character itself, so no sanitizer is needed her
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence, TextIO
 
 from ..codes import CATALOGUE
 from ..fleet_result import FleetResult
@@ -66,8 +68,32 @@ def _v1(report: Report) -> dict:
 
 def fleet_to_dict(results: Sequence[FleetResult]) -> dict:
     return {"schema": "milvus-tls-check/fleet/v1", "verdict": "fail" if fleet_failed(results) else "pass",
-            "targets": [{"name": r.name, "verdict": "pass" if r.passed else "fail", "error": r.error or None,
-                         "report": to_dict(r.report) if r.report else None} for r in results]}
+            "targets": [_target(r) for r in results]}
+
+
+def _target(r: FleetResult) -> dict:
+    return {"name": r.name, "verdict": "pass" if r.passed else "fail", "error": r.error or None,
+            "report": to_dict(r.report) if r.report else None}
+
+
+def stream_fleet(results: Iterable[FleetResult], out: TextIO, options: RenderOptions = PLAIN) -> None:
+    """render_fleet's bytes, written one target at a time: each result is rendered and dropped as it comes, the
+    targets spooled to a temporary file until the verdict (which comes first) is known. Memory stays flat."""
+    failed, count = False, 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for r in results:
+            text = json.dumps(_target(r), indent=2).replace("\n", "\n    ")
+            spool.write(("    " if count == 0 else ",\n    ") + text)
+            failed = failed or not r.passed
+            count += 1
+        out.write('{\n  "schema": "milvus-tls-check/fleet/v1",\n  "verdict": "' + ("fail" if failed else "pass") + '",\n')
+        if not count:
+            out.write('  "targets": []\n}\n')
+            return
+        out.write('  "targets": [\n')
+        spool.seek(0)
+        shutil.copyfileobj(spool, out)
+        out.write("\n  ]\n}\n")
 
 
 def render(report: Report, options: RenderOptions = PLAIN) -> str:
@@ -87,6 +113,9 @@ class JsonRenderer:
 
     def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
         return render_fleet(results, options)
+
+    def stream_fleet(self, results: Iterable[FleetResult], out: TextIO, options: RenderOptions = PLAIN) -> None:
+        stream_fleet(results, out, options)
 
 
 RENDERER = JsonRenderer()
