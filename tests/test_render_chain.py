@@ -102,3 +102,57 @@ def test_an_intermediate_that_is_not_a_ca_breaks_the_middle_link(tmp_path, capsy
     lines = tree.splitlines()
     assert "CN=Not A CA" in lines[3] and "BROKEN ca.not_ca" in lines[3], tree
     assert "CN=Root CA" in lines[4] and "verified" in lines[4] and "(anchor)" in lines[4], tree
+
+
+MERMAID = {"mermaid": "11.17.2", "jsdom": "29.1.1"}
+
+
+@pytest.fixture(scope="module")
+def mermaid_parser(tmp_path_factory) -> Path:
+    """Mermaid itself (from the npm registry, once per machine): the parser GitHub's renderer runs."""
+    import json
+    import subprocess
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        pytest.skip("node and npm are needed for Mermaid's own parser (apt-get install nodejs npm)")
+    cache = Path(os.environ.get("MILVUS_TLS_MERMAID_CACHE", Path.home() / ".cache" / "milvus-tls-check" / "mermaid"))
+    marker = cache / "node_modules" / "mermaid" / "package.json"
+    if not marker.exists() or json.loads(marker.read_text())["version"] != MERMAID["mermaid"]:
+        cache.mkdir(parents=True, exist_ok=True)
+        (cache / "package.json").write_text(json.dumps({"private": True, "dependencies": MERMAID}))
+        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent"], cwd=cache,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+    script = cache / "mermaid_parse.mjs"
+    shutil.copy(ROOT / "tests" / "mermaid_parse.mjs", script)
+    return script
+
+
+def _mermaid(script: Path, markdown: str, tmp_path: Path) -> list[dict]:
+    import json
+    import subprocess
+    page = tmp_path / "page.md"
+    page.write_text(markdown, encoding="utf-8")
+    done = subprocess.run(["node", str(script), str(page)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_mermaid_parses_the_charts_with_mermaid_itself(mermaid_parser, sets, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(sets)
+    for name in sorted(SETS):
+        _, md, _ = run_cli(["doctor", "--dir", name, "--no-handshake", "--format", "markdown"], capsys)
+        assert _mermaid(mermaid_parser, md, tmp_path) == [{"ok": True, "type": "flowchart-v2"}], name
+    # hostile names (quotes, brackets, pipes, backticks) stay inside their labels
+    root = make_ca('Evil "CA" [x] |y| `z` <b>')
+    leaf = make_leaf(make_ca("Mid ] CA", issuer=root, ca=False), "localhost")
+    (tmp_path / "server.pem").write_bytes(leaf.cert_pem(with_chain=True))
+    leaf.write(tmp_path / "x.pem", tmp_path / "server.key")
+    (tmp_path / "ca.pem").write_bytes(root.cert_pem())
+    _, md, _ = run_cli(["doctor", "--server-pem", str(tmp_path / "server.pem"), "--server-key",
+                        str(tmp_path / "server.key"), "--client-server-pem", str(tmp_path / "ca.pem"),
+                        "--no-handshake", "--format", "markdown"], capsys)
+    assert "ca.not_ca" in md
+    assert _mermaid(mermaid_parser, md, tmp_path) == [{"ok": True, "type": "flowchart-v2"}]
+    broken = md.replace("flowchart LR", "flowchart LR\n  a -->|", 1)
+    assert not _mermaid(mermaid_parser, broken, tmp_path)[0]["ok"]   # the parser does refuse a broken chart
