@@ -46,6 +46,8 @@ def _speaks_for(f: Finding, hs: Handshake) -> bool:
     """A finding tagged for selected clients (--client, Finding.clients) speaks only for their attempts."""
     if not f.clients:
         return True
+    if hs.client_impl.kind is ClientKind.PYMILVUS_GRPCIO:
+        return False   # the doctor's own grpcio is no selected line's
     kind = "pymilvus" if hs.client_impl.kind in (ClientKind.PYMILVUS_GRPCIO, ClientKind.PYMILVUS) \
         else hs.client_impl.kind.value
     return any(c.split("==")[0] == kind for c in f.clients)

@@ -34,8 +34,12 @@ def test_cn_ip_without_ip_san(tmp_path, capsys):
     g = good_set()
     leaf = make_leaf(g.ca, "127.0.0.1", dns=(), ips=())
     f = _write(tmp_path, server_pem=leaf.cert_pem(), server_key=leaf.key_pem(), ca_pem=g.ca.cert_pem())
-    code, v, _ = _doctor(capsys, f, "--client-server-pem", f["ca_pem"], "--server-name", "127.0.0.1")
-    assert v["pymilvus==2.4"][0] == "pass"                 # grpc matches an IP against the CN
+    code, v, report = _doctor(capsys, f, "--client-server-pem", f["ca_pem"], "--server-name", "127.0.0.1",
+                              "--client", "pymilvus==2.5")
+    assert v["pymilvus==2.5"][0] == "pass"                 # grpcio 1.85 matches an IP against the CN
+    assert v["pymilvus==2.4"] == ("fail", ["name.mismatch"])   # grpcio 1.67 (tsi's legacy matcher) does not
+    legacy = [x for x in report["findings"] if x["clients"] == ["pymilvus==2.4"]]
+    assert "grpcio 1.67.1" in legacy[0]["message"]
     assert v["go"] == ("fail", ["name.mismatch"])         # Go: "doesn't contain any IP SANs"
     assert v["node==2.6"] == ("fail", ["name.mismatch"])  # Node: an IP is matched against IP SANs only
     assert code == 1

@@ -105,6 +105,13 @@ class ClientSel:
     def user_password_forces_secure(self) -> bool:
         return self.kind == PYMILVUS and _vkey(self.release or self.line)[:3] == (2, 2, 8)
 
+    def legacy_grpc_names(self) -> bool:
+        """Lines whose grpcio still checks names with tsi's legacy matcher (observed: pymilvus 2.3.8 installs
+        grpcio 1.60.0, 2.4.15 grpcio 1.67.1; 2.5+ install 1.85, which uses the newer verifier): no CN for an IP
+        name, the CN only when the certificate has no SAN at all, and a wildcard only when the rest of the name
+        still has a dot ("*.local" does not match "milvus.local")."""
+        return self.kind == PYMILVUS and _vkey(self.release or self.line)[:2] <= (2, 4)
+
     def secure_must_be_bool(self) -> bool:
         return self.kind == PYMILVUS and _vkey(self.release or self.line) >= (2, 2, 0)
 
@@ -316,6 +323,42 @@ def _node_check(host_parts: list[str], pattern: str) -> bool:
         (prefix + suffix != "" or len(h) > 0)
 
 
+PYMILVUS_GRPCIO = {"2.3": "1.60.0", "2.4": "1.67.1", "2.5": "1.85.3", "2.6": "1.85.3", "3.0": "1.85.3"}
+
+
+def legacy_grpc_name_match(dns_sans: tuple[str, ...], ip_sans: tuple[str, ...], cns: tuple[str, ...],
+                           name: str) -> bool:
+    """tsi_ssl_peer_matches_name (grpc before the HostNameCertificateVerifier): IP names against IP SANs only;
+    DNS SANs exact or '*.rest' wildcards where the name's part after its first label still holds a dot; the CN
+    only when there is no SAN at all, and never for an IP name."""
+    import ipaddress
+    try:
+        ip = ipaddress.ip_address(name)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        return any(_same_ip(ip, s) for s in ip_sans)
+    host = name.lower().rstrip(".")
+
+    def entry(e: str) -> bool:
+        e = e.lower().rstrip(".")
+        if not e.startswith("*"):
+            return e == host
+        if len(e) < 3 or e[1] != ".":
+            return False
+        first = host.find(".")
+        if first < 0 or first >= len(host) - 2:
+            return False
+        rest = host[first + 1:]
+        dot = rest.find(".")
+        if dot < 0 or dot == len(rest) - 1:
+            return False
+        return rest == e[2:]
+    if any(entry(d) for d in dns_sans):
+        return True
+    return not dns_sans and not ip_sans and any(entry(c) for c in cns)
+
+
 # ---- the exact call, for the report's notes ------------------------------------------------------------------
 
 def pymilvus_call(sel: ClientSel, uri: str, kwargs: dict) -> str:
@@ -379,6 +422,8 @@ def concerns(code: str, subject: str, clients: tuple, sel: ClientSel) -> bool:
         return True
     if code.startswith(("name.", "client.")) or subject.startswith(PYMILVUS_SUBJECTS):
         return False
+    if sel.kind == NODE and code == "file.bom" and subject.startswith(("client_pem (", "client_key (")):
+        return False   # observed: Node's OpenSSL reads a PEM file after a UTF-8 BOM (Go and grpcio do not)
     if subject.startswith("server_pem (") and not code.startswith(SERVER_SIDE_ON_SERVER_CERT):
         return False
     return True

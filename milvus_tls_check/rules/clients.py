@@ -68,11 +68,14 @@ def _anchored(chain: tuple, anchors: tuple, *, partial: bool) -> bool:
 
 
 def _signed_by(cert, issuer) -> bool:
+    from cryptography.exceptions import InvalidSignature
     try:
         cert.verify_directly_issued_by(issuer)
         return True
-    except Exception:  # noqa: BLE001 - any failure: not its issuer (or an algorithm cryptography lacks)
+    except InvalidSignature:
         return False
+    except Exception:  # noqa: BLE001 - an algorithm cryptography will not verify (SHA-1: "Unsupported signature
+        return cert.issuer == issuer.subject   # algorithm"), or not an issuer at all: the names decide
 
 
 WHO = {GO: "the Go SDK (crypto/tls)", NODE: "the Node SDK (grpc-js/OpenSSL)"}
@@ -91,8 +94,9 @@ def _judge_go_node(ctx: Context, sel: ClientSel) -> list[Finding]:
         out.append(finding("chain.untrusted", subject, f"{who}: no CA file is configured, so it trusts the system "
                            "roots only; a private CA's server certificate does not verify (Go: \"x509: certificate "
                            "signed by unknown authority\")."))
-    elif trust is not None and trust.certs and len(trust.certs) == 1 and \
+    elif sel.kind == GO and trust is not None and trust.certs and len(trust.certs) == 1 and \
             any(f.code == "file.bom" for f in trust.findings):
+        # observed: Node's OpenSSL reads the file after the BOM; Go's pem.Decode does not
         words = ("pem.Decode finds no block at the start and no \"\\n-----BEGIN\" after it, so "
                  "AppendCertsFromPEM adds nothing" if sel.kind == GO else
                  "OpenSSL's PEM reader skips the BEGIN line that carries the BOM, so no certificate is trusted")
@@ -178,6 +182,22 @@ def _judge_pymilvus_line(ctx: Context, sel: ClientSel) -> list[Finding]:
     """What the selected pymilvus release does differently from the newest line the pymilvus rules model."""
     out: list[Finding] = []
     subject = f"pymilvus parameters ({sel.label})"
+    server = ctx.file(Role.SERVER_CERT)
+    name = ctx.request.server_name
+    if sel.legacy_grpc_names() and server is not None and server.certs and name:
+        from ..facts.clients import PYMILVUS_GRPCIO, legacy_grpc_name_match
+        from ..facts.x509 import grpc_name_match, split_host_port
+        leaf = server.certs[0]
+        host, _port = split_host_port(name)
+        dns, ips, cns = tuple(dns_sans(leaf)), tuple(str(i) for i in ip_sans(leaf)), tuple(common_names(leaf))
+        if grpc_name_match(leaf, host)[0] and not legacy_grpc_name_match(dns, ips, cns, host):
+            grpcio = PYMILVUS_GRPCIO.get(sel.line, "")
+            out.append(finding("name.mismatch", f"server_pem ({server.path})",
+                               f"{sel.label} installs grpcio {grpcio or '<= 1.67'}, whose name check (tsi's legacy "
+                               f"matcher) refuses {host!r} for this certificate ({', '.join(dns + ips) or 'no SAN'};"
+                               f" CN {', '.join(cns) or '-'}): no CN for an IP name, the CN only without any SAN, "
+                               "and a wildcard only when the rest of the name still has a dot; grpcio 1.85 "
+                               "(pymilvus 2.5+) accepts it."))
     for mode in ctx.modes:
         params = ctx.client(mode)
         if sel.paths_need_server_name() and not _server_name_given(ctx) and (params.root_path or
