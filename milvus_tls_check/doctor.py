@@ -98,8 +98,17 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   inputs=inputs, fingerprints=fingerprints(material),
                   judged_at=request.judged_at().strftime("%Y-%m-%dT%H:%M:%SZ"), strict=request.strict,
                   notes=notes, server_build=_server_build(request, tuple(h for h in handshakes if h not in skipped)),
-                  certificates=certificate_records(material, handshakes, request.judged_at(), _block_lines(material)),
+                  certificates=certificate_records(material, handshakes, request.judged_at(), _block_lines(material),
+                                                   _secret_names(request, material)),
                   trust_paths=trust_paths(request, modes, leaf_first(material)[0], checks))  # as the rules judged
+
+
+def _secret_names(request: Request, material: Material) -> dict:
+    """A Kubernetes Secret's key, copied to a private folder for the run, by its name (never the temporary path)."""
+    if request.deployment is None:
+        return {}
+    from .findings import shown
+    return {f.path: shown(f.path, request.deployment) for f in material.files.values()}
 
 
 def _block_lines(material: Material) -> dict:

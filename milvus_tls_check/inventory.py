@@ -200,14 +200,17 @@ def _peer_record(entry: Mapping[str, Any], *, uri: str, position: int, at: _dt.d
 
 
 def certificate_records(material: Material, handshakes: Sequence[Handshake], at: _dt.datetime,
-                        block_lines: Optional[Mapping[str, Mapping[str, int]]] = None) -> tuple[CertificateRecord, ...]:
+                        block_lines: Optional[Mapping[str, Mapping[str, int]]] = None,
+                        names: Optional[Mapping[str, str]] = None) -> tuple[CertificateRecord, ...]:
     """Every certificate in the material (file order, then position), then each live server's presented chain once.
-    `block_lines`: path -> pem_block_lines(its bytes), for the line of each PEM block."""
+    `block_lines`: path -> pem_block_lines(its bytes), for the line of each PEM block; `names`: path -> how the user
+    knows the file when it is not a path of theirs (a Kubernetes Secret's key: "key tls.crt of Secret milvus-tls")."""
     out: list[CertificateRecord] = []
     for loaded in material.files.values():
         lines = (block_lines or {}).get(loaded.path) or {}
+        file = (names or {}).get(loaded.path, loaded.path)
         for position, cert in enumerate(loaded.certs):
-            record = record_of(cert, role=loaded.role.value, source="file", file=loaded.path, position=position, at=at)
+            record = record_of(cert, role=loaded.role.value, source="file", file=file, position=position, at=at)
             line = lines.get(record.sha256)
             out.append(record if line is None else _with_line(record, line))
     seen: set[str] = set()

@@ -115,3 +115,23 @@ def test_a_presented_certificate_has_the_same_inventory_fields_as_the_file(tmp_p
     from_file, live = (r.to_dict() for r in certificate_records(material, (shake,), at))
     differ = {k for k in from_file if from_file[k] != live[k]}
     assert differ == {"role", "source", "file"}, (from_file, live)   # no PEM lines asked for here
+
+
+def test_a_kubernetes_secrets_certificates_are_named_by_secret_and_key(tmp_path, shared_good, capsys):
+    """Secret contents are copied to a private folder for the run; the inventory names the Secret's key, never that
+    temporary copy."""
+    import base64
+
+    import yaml
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "milvus-tls", "namespace": "milvus"},
+              "type": "kubernetes.io/tls",
+              "data": {"tls.crt": base64.b64encode(shared_good.server.cert_pem()).decode(),
+                       "tls.key": base64.b64encode(shared_good.server.key_pem()).decode()}}
+    (tmp_path / "secret.yaml").write_text(yaml.safe_dump(secret))
+    status, out, _ = run_cli(["doctor", "--k8s", str(ROOT / "fixtures" / "deploy" / "k8s" / "helm-values-tls.yaml"),
+                              "--k8s", str(tmp_path / "secret.yaml"), "--no-handshake", "--format", "json"], capsys)
+    report = json.loads(out)
+    jsonschema.validate(report, SCHEMA)
+    [server] = [c for c in report["certificates"] if c["role"] == "server_pem"]
+    assert server["file"] == "key tls.crt of Secret milvus-tls" and server["line"] == 1
+    assert server["sha256"] == shared_good.server.cert.fingerprint(hashes.SHA256()).hex()
