@@ -79,8 +79,8 @@ def test_the_pre_registry_call_still_works():
         assert render.renderer(fmt)(report) == RENDERERS[fmt].render_report(report, render.PLAIN)
 
 
-def test_json_fleet_streams_the_same_bytes():
-    """The CLI streams a JSON fleet one target at a time (memory stays flat): byte for byte render_fleet's output."""
+def test_json_and_text_fleets_stream_the_same_bytes():
+    """The CLI streams a JSON (and a text) fleet one target at a time (memory stays flat): byte for byte render_fleet's output."""
     import io
 
     from milvus_tls_check.render.json import stream_fleet
@@ -88,3 +88,7 @@ def test_json_fleet_streams_the_same_bytes():
         out = io.StringIO()
         stream_fleet(iter(results), out)
         assert out.getvalue() == RENDERERS["json"].render_fleet(results)
+        for colour in (False, True):
+            out = io.StringIO()
+            RENDERERS["text"].stream_fleet(iter(results), out, RenderOptions(colour=colour))
+            assert out.getvalue() == RENDERERS["text"].render_fleet(results, RenderOptions(colour=colour))

@@ -43,7 +43,11 @@ def fleet_failed(results: Sequence[FleetResult]) -> int:
 
 
 def fleet_summary(results: Sequence[FleetResult]) -> str:
-    return f"Fleet: {len(results) - fleet_failed(results)} of {len(results)} targets pass"
+    return fleet_summary_of(len(results), fleet_failed(results))
+
+
+def fleet_summary_of(total: int, failed: int) -> str:
+    return f"Fleet: {total - failed} of {total} targets pass"
 
 
 def fleet_header(result: FleetResult) -> str:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence, TextIO
 
 from ..fleet_result import FleetResult
 from ..inventory import by_role
 from ..model import Report, Severity, Status
-from .base import MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_header, fleet_summary, summary_line
+from .base import (MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_header, fleet_summary, fleet_summary_of,
+                   summary_line)
 from .chain import text_lines as chain_text_lines
 from .sanitize import for_terminal
 
@@ -73,6 +74,17 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
     parts = [could_not_run(r) if r.report is None else f"{fleet_header(r)}\n{render(r.report, options)}"
              for r in results]
     return for_terminal("\n".join(parts) + "\n" + fleet_summary(results) + "\n", keep_colour=options.colour)
+
+
+def stream_fleet(results: Iterable[FleetResult], out: TextIO, options: RenderOptions = PLAIN) -> None:
+    """render_fleet's text, written one target at a time (each result rendered and dropped as it comes)."""
+    total = failed = 0
+    for r in results:
+        part = could_not_run(r) if r.report is None else f"{fleet_header(r)}\n{render(r.report, options)}"
+        out.write(for_terminal(("\n" if total else "") + part, keep_colour=options.colour))
+        total += 1
+        failed += not r.passed
+    out.write(for_terminal("\n" + fleet_summary_of(total, failed) + "\n", keep_colour=options.colour))
 
 
 def _material_lines(report: Report) -> list[str]:
@@ -159,6 +171,9 @@ class TextRenderer:
 
     def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
         return render_fleet(results, options)
+
+    def stream_fleet(self, results: Iterable[FleetResult], out: TextIO, options: RenderOptions = PLAIN) -> None:
+        stream_fleet(results, out, options)
 
 
 RENDERER = TextRenderer()
