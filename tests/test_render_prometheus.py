@@ -67,3 +67,13 @@ def test_a_fleet_parses_with_hostile_names(sets, capsys):
     ok = {(s.labels["target"], s.labels["mode"]): s.value for s in got["milvus_tls_check_success"]}
     assert ok[('good "a"\\b\nc', "2")] == 1.0 and ok[("broken", "2")] == 0.0
     assert {s.labels["target"] for s in got["milvus_tls_cert_expiry_seconds"]} == {'good "a"\\b\nc', "broken"}
+
+
+def test_selected_clients_each_get_a_success_series(sets, capsys):
+    status, out, _ = run_cli(["doctor", "--dir", str(sets / "broken"), "--no-handshake", "--format", "prometheus",
+                              "--client", "go", "--client", "pymilvus", "--at", "2027-01-01T00:00:00Z"], capsys)
+    success = {(s.labels["mode"], s.labels["client"]): s.value for s in samples(out)["milvus_tls_check_success"]}
+    assert {client for _, client in success} == {"go", "pymilvus==3.0"} or \
+        {client.split("==")[0] for _, client in success} == {"go", "pymilvus"}
+    assert all(v == 1.0 for (mode, _), v in success.items() if mode == "1")
+    assert success[("2", next(c for _, c in success if c.startswith("pymilvus")))] == 0.0

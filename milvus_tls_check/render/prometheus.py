@@ -70,14 +70,23 @@ def families(results: Iterable[tuple[str, Optional[Report]]]) -> list[Family]:
             not_after.setdefault(labels, end)
             if judged is not None:
                 expiry.setdefault(labels, end - judged)
-        verdicts = report.client_verdicts
+        selected = getattr(report, "selected_verdicts", None)
+        if getattr(report, "clients", ()) and selected is not None:   # --client: one verdict per selected client
+            for (mode, key), verdict in selected().items():
+                success[(("target", target), ("mode", str(mode)), ("client", key))] = \
+                    1.0 if verdict.value == "pass" else 0.0
+            verdicts = {}
+            chosen = True
+        else:
+            verdicts = report.client_verdicts
+            chosen = False
         if verdicts:
             for (mode, client), verdict in verdicts.items():
                 success[(("target", target), ("mode", str(mode)), ("client", client.value))] = \
                     1.0 if verdict.value == "pass" else 0.0
         for mode in report.modes:
             key = (("target", target), ("mode", str(mode)), ("client", "static"))
-            if not verdicts or not any(m == mode for m, _ in verdicts):
+            if not chosen and (not verdicts or not any(m == mode for m, _ in verdicts)):
                 success[key] = 1.0 if report.mode_verdict(mode).value == "pass" else 0.0
         for f in report.findings:
             key = (("target", target), ("code", f.code), ("severity", f.severity.value))
