@@ -388,10 +388,6 @@ class Report:
     certificates: tuple[Any, ...] = ()
     # Each trust path, leaf -> intermediates -> anchor, its links verified or broken (inventory.TrustPath)
     trust_paths: tuple[Any, ...] = ()
-    # Every certificate loaded or seen (inventory.CertificateRecord: role, file, position, names, validity, key...)
-    certificates: tuple[Any, ...] = ()
-    # Each trust path, leaf -> intermediates -> anchor, its links verified or broken (inventory.TrustPath)
-    trust_paths: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))
