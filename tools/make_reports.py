@@ -19,7 +19,8 @@ EXAMPLES = {
     "good": ["--dir", "fixtures/docs-san", "--rehearsal", "go"],
     "broken": ["--dir", "fixtures/broken-wrong-ca", "--rehearsal", "go"],
 }
-EXTENSIONS = {"text": "txt", "json": "json", "junit": "xml", "markdown": "md"}
+EXTENSIONS = {"text": "txt", "json": "json", "junit": "xml", "markdown": "md", "sarif": "sarif", "github": "github",
+              "prometheus": "prom"}
 _TIMING = [re.compile(p) for p in (r'"seconds": [0-9.]+', r'time="[0-9.]+"', r"\([0-9.]+s\)",
                                    r"\| [0-9]+\.[0-9]{2} \|", r"127\.0\.0\.1:[0-9]+")]
 
