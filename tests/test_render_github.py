@@ -71,3 +71,13 @@ def test_no_summary_without_the_variable_and_escaping_round_trips(capsys, monkey
     assert "\n" not in line
     assert parse(line) == ("error", {"file": "dir,x/a:b.pem", "line": "3", "title": "x.y"}, "50% done\nnext: a,b")
     assert not re.search(r"file=,|line=,", command("notice", "m", file=None, line=None, title="t"))
+
+
+def test_a_failed_handshake_is_annotated_where_its_static_cause_is(broken, capsys, monkeypatch):
+    monkeypatch.chdir(broken)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    status, out, _ = run_cli(["doctor", "--dir", "broken", "--rehearsal", "grpcio", "--tls-mode", "2",
+                              "--format", "github"], capsys)
+    assert status == 1
+    shakes = [c for c in map(parse, out.splitlines()) if c[1].get("title", "").startswith("tls.")]
+    assert shakes and all(p["file"] == "broken/client.pem" and p["line"] == "1" for _, p, _ in shakes), shakes

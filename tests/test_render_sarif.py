@@ -72,3 +72,14 @@ def test_fleet_and_a_good_set_are_valid_sarif(capsys):
     doc = json.loads(fleet)
     _valid(doc)
     assert doc["runs"][0]["results"][0]["message"]["text"].startswith("[typo\x1b[2J] could not run")
+
+
+def test_handshake_results_are_valid_and_located_at_their_cause(broken, capsys, monkeypatch):
+    monkeypatch.chdir(broken)
+    status, out, _ = run_cli(["doctor", "--dir", "broken", "--rehearsal", "grpcio", "--tls-mode", "2",
+                              "--format", "sarif"], capsys)
+    doc = json.loads(out)
+    _valid(doc)
+    shakes = [r for r in doc["runs"][0]["results"] if r["ruleId"].startswith("tls.")]
+    assert shakes and all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken/client.pem"
+                          for r in shakes)

@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 from ..fleet_result import FleetResult
 from ..model import Report, Severity
 from .base import PLAIN, RenderOptions, fleet_summary, summary_line
-from .locate import finding_location
+from .locate import finding_location, handshake_location
 from .sanitize import for_terminal
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -38,8 +38,9 @@ def _lines(report: Report, prefix: str = "") -> list[str]:
                            title=f"{prefix}{f.code}"))
     for h in report.handshakes:
         if not h.ok and h.counts:
+            path, line = handshake_location(report, h)
             out.append(command("error", f"{prefix}mode {h.mode} {h.target} via {h.client}: {h.detail or h.code}",
-                               title=f"{prefix}{h.code}"))
+                               file=path, line=line, title=f"{prefix}{h.code}"))
     verdict = "notice" if report.passed else "error"
     out.append(command(verdict, f"{prefix}{summary_line(report)}", title=f"{prefix}milvus-tls doctor"))
     return out

@@ -33,3 +33,11 @@ def finding_location(report: Report, finding: Finding) -> tuple[Optional[str], O
         if cert.position > 0 and cert.subject and cert.subject in finding.message:
             return path, cert.line
     return path, (min(lines) if lines else None)
+
+
+def handshake_location(report: Report, handshake) -> tuple[Optional[str], Optional[int]]:
+    """A failed attempt whose cause a static finding names (Handshake.see) is located where that finding is."""
+    code = getattr(handshake, "see", "")
+    cause = next((f for f in report.findings if code and f.code == code and (not f.modes or handshake.mode in f.modes)),
+                 None)
+    return finding_location(report, cause) if cause is not None else (None, None)

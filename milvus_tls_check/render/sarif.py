@@ -16,7 +16,7 @@ from ..codes import CATALOGUE, Code
 from ..fleet_result import FleetResult
 from ..model import Finding, Report, Severity
 from .base import PLAIN, RenderOptions, summary_line
-from .locate import finding_location
+from .locate import finding_location, handshake_location
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 # docs/findings.md in this project's repository; MILVUS_TLS_DOCS_URL points the links at another copy.
@@ -77,6 +77,12 @@ def _handshake_results(report: Report, index: dict[str, int], prefix: str) -> li
                   "properties": {"mode": h.mode, "client": h.client, "target": h.target}}
         if h.code in index:
             result["ruleIndex"] = index[h.code]
+        path, line = handshake_location(report, h)
+        if path:
+            physical: dict = {"artifactLocation": _artifact(path)}
+            if line:
+                physical["region"] = {"startLine": line}
+            result["locations"] = [{"physicalLocation": physical}]
         out.append(result)
     return out
 
