@@ -70,7 +70,10 @@ def check_once(fleet_file: str, base: Options, workers: int) -> tuple[list[Famil
     start = time.perf_counter()
     targets = load_fleet(fleet_file, base_options=base)   # re-read each time: an edited fleet file is picked up
     results = run_fleet(targets, workers=workers)
-    return families([(r.name, r.report) for r in results]), time.perf_counter() - start
+    per_target = Family("milvus_tls_exporter_target_check_duration_seconds", "gauge",
+                        "Wall time of the last check of this target.",
+                        tuple(((("target", r.name),), r.seconds) for r in results))
+    return families([(r.name, r.report) for r in results]) + [per_target], time.perf_counter() - start
 
 
 def run_exporter(args: argparse.Namespace) -> int:

@@ -88,6 +88,8 @@ def test_exporter_serves_fleet_metrics_and_stops(tmp_path, silent):
         roles = {(s.labels["target"], s.labels["role"]) for s in got["milvus_tls_cert_expiry_seconds"]}
         assert {("good", "server_pem"), ("good", "ca_pem"), ("broken", "client_pem")} <= roles
         [check] = got["milvus_tls_exporter_check_duration_seconds"]
+        per_target = {s.labels["target"]: s.value for s in got["milvus_tls_exporter_target_check_duration_seconds"]}
+        assert set(per_target) == {"good", "broken", "silent"} and per_target["silent"] < 2 * timeout + 0.5
         assert 0 < check.value < 2 * timeout + 1.5, check.value    # the silent target is bounded by --timeout
         assert got["milvus_tls_exporter_checks_total"][0].value >= 1
         assert "milvus_tls_exporter_scrape_duration_seconds" in got
