@@ -165,13 +165,23 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     clients, go_tls, node_tls = _clients(options)
     if clients and not any(c.kind == "pymilvus" for c in clients) and options.pymilvus:
         notes.append("--pymilvus runs real pymilvus clients; no pymilvus client was selected with --client")
-    return Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
+    return _fixed_client_tls(Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
                    clients=clients, go_tls=go_tls, node_tls=node_tls,
                    at=options.at, warn_days=options.warn_days, strict=options.strict, uri=options.uri,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
                    key_password=password, deployment=deployment, notes=tuple(dict.fromkeys(notes)),
                    milvus_version=milvus_version, milvus_version_source=version_source, rehearsal=options.rehearsal, client_exact=client_exact,
-                   verbose=options.verbose)
+                   verbose=options.verbose))
+
+
+def _fixed_client_tls(request: Request) -> Request:
+    """A selected Go or Node client's TLS inputs, fixed from the whole request (the doctor later narrows `paths` to
+    the files the evaluated modes use, which must not change what a Go or Node client is given)."""
+    from dataclasses import replace
+
+    kinds = {c.kind for c in request.clients}
+    return replace(request, go_tls=request.client_tls("go") if "go" in kinds else None,
+                   node_tls=request.client_tls("node") if "node" in kinds else None)
 
 
 def _clients(options: Options):

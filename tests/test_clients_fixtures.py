@@ -91,3 +91,31 @@ def test_only_go_selected_does_not_fail_on_pymilvus_rules(clients_ready, fixture
     report = json.loads(out)
     assert code == 0 and report["verdict"] == "pass"
     assert not [h for h in report["handshakes"] if h["client"] == "grpcio"]
+
+
+def test_live_uri_connects_as_each_selected_client(clients_ready, fixture_dir, capsys):
+    """--uri: the Go and Node clients connect to the running server (here the Go front, Milvus's TLS stack, before a
+    grpcio backend); the name they check is --server-name, else the URI's host (an IP the docs' set lacks)."""
+    from milvus_tls_check.handshake.rehearsal import serving
+
+    d = fixture_dir("docs-san")
+    build = gofront.find_build(None)
+    assert build is not None
+    with serving(None, 0) as backend, gofront.start_front(build, 1, str(d / "server.pem"), str(d / "server.key"),
+                                                          None, backend) as front:
+        uri = f"https://127.0.0.1:{front.port}"
+        base = ["--dir", str(d), "--tls-mode", "1", "--uri", uri, "--client", "go", "--client", "node==2.6",
+                "--client", "pymilvus==3.0", "--format", "json"]
+        code, out = _run(capsys, *base, "--server-name", "localhost")
+        report = json.loads(out)
+        assert code == 0, out
+        assert {(h["client"], h["ok"]) for h in report["handshakes"]} >= {("go", True), ("node", True),
+                                                                          ("grpcio", True)}
+        code, out = _run(capsys, *base)
+        report = json.loads(out)
+        by = {c["client"]: c for c in report["clients"]}
+        assert code == 1
+        assert by["go"]["verdict"] == "fail" and "name.mismatch" in by["go"]["causes"]["1"]
+        assert by["node==2.6"]["verdict"] == "fail" and "name.mismatch" in by["node==2.6"]["causes"]["1"]
+        go = next(h for h in report["handshakes"] if h["client"] == "go")
+        assert "doesn't contain any IP SANs" in go["detail"]

@@ -31,7 +31,7 @@ from .corpus import BOM, Case, _crlf, by_name, custom_cert
 
 CLIENTS = tuple([f"pymilvus=={line}" for line in PYMILVUS_LINES] + [f"node=={line}" for line in NODE_LINES]
                 + ["go"])
-TIMEOUT = 4.0
+TIMEOUT = 2.5
 
 # the corpus cases reused as they are (issue 11's truth corpus), chosen where the clients plausibly differ
 REUSED = (

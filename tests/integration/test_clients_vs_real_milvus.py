@@ -23,7 +23,8 @@ pytest.importorskip("milvus")
 from milvus_tls_check.facts.clients import NODE_LINES, PYMILVUS_LINES  # noqa: E402
 from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
 from milvus_tls_check.handshake import gofront, realclients, venvs  # noqa: E402
-from milvus_tls_check.lab.clients import CLIENTS, ClientCase, client_corpus, doctor_verdicts, observe_client  # noqa: E402
+from milvus_tls_check.lab.clients import (CLIENTS, ClientCase, client_corpus, close_workers,  # noqa: E402
+                                          doctor_verdicts, observe_client)
 from milvus_tls_check.lab.realmilvus import running_milvus  # noqa: E402
 
 pytestmark = pytest.mark.integration
@@ -44,7 +45,8 @@ def client_caches():
     assert gofront.toolchains(), "no Go toolchain: python -m milvus_tls_check.handshake.gofront install 1.25"
     realclients.go_binary()
     assert gofront.find_build("2.3.5") is not None, "python -m milvus_tls_check.handshake.gofront install 1.21"
-    return True
+    yield True
+    close_workers()   # the warm pymilvus interpreters (one per line)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +104,7 @@ def matrix_out():
 def test_each_client_verdict_equals_real_client(case, client_caches, milvus_for, tmp_path):
     handle = milvus_for(case)
     paths = case.write(tmp_path / "files")
-    with ThreadPoolExecutor(max_workers=2) as pool:   # 2 cores: two clients at a time
+    with ThreadPoolExecutor(max_workers=4) as pool:   # failing clients mostly wait: four at a time
         seen = dict(zip(CLIENTS, pool.map(lambda c: observe_client(handle, case, paths, c), CLIENTS)))
     with quiet_parsing():
         report = doctor_verdicts(case, paths)
