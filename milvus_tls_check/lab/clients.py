@@ -55,6 +55,7 @@ REUSED = (
 class ClientCase:
     case: Case
     no_name: bool = False      # the clients get no server name (they check the dialled host, 127.0.0.1)
+    as_args: bool = False      # the doctor gets the pymilvus keywords as --pymilvus-args (exactly what is passed)
 
     @property
     def name(self) -> str:
@@ -68,6 +69,14 @@ class ClientCase:
         return self.case.write(d)
 
     def doctor_args(self, paths: dict[str, Path]) -> list[str]:
+        if self.as_args:
+            import json
+            args = ["--tls-mode", str(self.case.mode), "--server-pem", str(paths["server.pem"]),
+                    "--server-key", str(paths["server.key"])]
+            if "ca.pem" in paths:
+                args += ["--ca-pem", str(paths["ca.pem"])]
+            kwargs = {"uri": "https://127.0.0.1:19530", **self.pymilvus_params(paths).as_kwargs()}
+            return args + ["--pymilvus-args", json.dumps(kwargs)]
         args = self.case.doctor_args(paths)
         if self.no_name:
             i = args.index("--server-name")
@@ -82,7 +91,7 @@ class ClientCase:
         """What a Go or Node client is given (the doctor's general flags): ca, cert, key, server_name."""
         def s(k):
             return str(paths[k]) if k in paths else None
-        ca = s("client-ca.pem") or s("client-trust.pem")
+        ca = s("client-ca.pem") or s("client-trust.pem")   # --client-ca-pem, else --client-server-pem
         return {"ca": ca, "cert": s("client.pem"), "key": s("client.key"),
                 "server_name": None if self.no_name else self.case.server_name}
 
@@ -128,6 +137,13 @@ def client_corpus() -> tuple[ClientCase, ...]:
     mutual("client-pem-bom-m2", "client_pem_path starts with a UTF-8 BOM", client_pem=BOM + cli)
     mutual("client-key-crlf-m2", "client cert and key with CRLF line endings", client_pem=_crlf(cli),
            client_key=_crlf(ckey))
+    # trust parameters pymilvus reads its own way (its exact keywords: --pymilvus-args)
+    cases.append(ClientCase(Case("ca-pem-alone-m1", "5-clients", 1, "only ca_pem_path (pymilvus ignores it alone, "
+                                 "pymilvus#2785; Go and Node trust it)", srv, skey, None, client_ca_pem=ca), as_args=True))
+    cases.append(ClientCase(Case("server-pem-with-client-certs-m2", "5-clients", 2, "server_pem_path with the mutual "
+                                 "three (pymilvus sends no client cert; Go and Node do)", srv, skey, ca,
+                                 client_server_pem=ca, client_pem=cli, client_key=ckey, client_ca_pem=ca),
+                            as_args=True))
     names = [c.name for c in cases]
     assert len(names) == len(set(names)), "duplicate case names"
     return tuple(cases)

@@ -79,23 +79,33 @@ MATRIX: dict[str, dict[str, tuple]] = {}
 
 @pytest.fixture(scope="module", autouse=True)
 def matrix_out():
-    """$MILVUS_TLS_CLIENT_MATRIX=FILE: write the case x client matrix (observed / doctor) as Markdown rows."""
+    """$MILVUS_TLS_CLIENT_MATRIX=FILE: write the case x client matrix (observed / doctor, cause) and each client's
+    own words as Markdown (docs/observations.md, "Every client that connects")."""
     yield
     target = os.environ.get("MILVUS_TLS_CLIENT_MATRIX")
     if not target or not MATRIX:
         return
-    lines = ["| case | " + " | ".join(CLIENTS) + " |", "|---|" + "---|" * len(CLIENTS)]
+    short = [c.replace("pymilvus==", "py ").replace("node==", "node ") for c in CLIENTS]
+    lines = ["| case | what | " + " | ".join(short) + " |", "|---|---|" + "---|" * len(CLIENTS)]
+    words = []
     for case in CASES:
         row = MATRIX.get(case.name)
         if row is None:
             continue
         cells = []
         for client in CLIENTS:
-            ok, got, causes, words = row[client]
-            seen = "ok" if ok else "fail"
-            cells.append(f"{seen} / {got}" + (f" `{', '.join(causes)}`" if causes else "")
-                         + ("" if ok else f"<br>{words[:140].replace('|', '/')}"))
-        lines.append(f"| {case.name} | " + " | ".join(cells) + " |")
+            ok, got, causes, _said = row[client]
+            cells.append(("ok / pass" if ok else "FAIL / fail") + (f" `{causes[0]}`" if causes else "")
+                         if (got == "pass") == ok else f"**{'ok' if ok else 'FAIL'} / {got}**")
+        lines.append(f"| `{case.name}` | {case.case.desc} | " + " | ".join(cells) + " |")
+        said = {}
+        for client in CLIENTS:
+            ok, _got, _causes, text = row[client]
+            if not ok:
+                said.setdefault(text[:170].replace("|", "/"), []).append(client)
+        for text, who in said.items():
+            words.append(f"| `{case.name}` | {', '.join(who)} | {text} |")
+    lines += ["", "| case | clients | the client's own words |", "|---|---|---|"] + words
     with open(target, "w") as fh:
         fh.write("\n".join(lines) + "\n")
 
