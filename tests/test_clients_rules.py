@@ -99,3 +99,23 @@ def test_go_args_and_node_args_decide(tmp_path, capsys):
     v = {c["client"]: c["mode_verdicts"]["1"] for c in report["clients"]}
     assert v == {"go": "fail", "node==3": "pass"} and code == 1
     assert any("other.pem" in n for n in report["notes"])
+
+
+def test_pymilvus_23_paths_need_server_name(tmp_path, capsys):
+    """pymilvus 2.1.0-2.3.7 use the certificate paths only with server_name (pymilvus#1962): the application's
+    own keywords without server_name fail that line only; with server_name every line passes."""
+    g = good_set()
+    f = _write(tmp_path, server_pem=g.server.cert_pem(True), server_key=g.server.key_pem(), ca_pem=g.ca.cert_pem())
+    args = {"uri": "https://127.0.0.1:19530", "server_pem_path": f["ca_pem"]}
+    argv = ["doctor", "--tls-mode", "1", "--server-pem", f["server_pem"], "--server-key", f["server_key"],
+            "--no-handshake", "--format", "json", "--client", "pymilvus==2.3.7", "--client", "pymilvus==2.3",
+            "--client", "pymilvus==3.0"]
+    main(argv + ["--pymilvus-args", json.dumps(args)])
+    report = json.loads(capsys.readouterr().out)
+    v = {c["client"]: (c["mode_verdicts"]["1"], c["causes"]["1"]) for c in report["clients"]}
+    assert v["pymilvus==2.3.7"] == ("fail", ["client.paths_ignored"])
+    assert v["pymilvus==2.3"][0] == "pass" and v["pymilvus==3.0"][0] == "pass"     # 2.3.8 fixed it
+    assert any("pymilvus 2.3.7: MilvusClient(" in n and "server_name='<the name" in n for n in report["notes"])
+    main(argv + ["--pymilvus-args", json.dumps({**args, "server_name": "localhost"})])
+    report = json.loads(capsys.readouterr().out)
+    assert all(c["verdict"] == "pass" for c in report["clients"])

