@@ -119,3 +119,25 @@ def test_live_uri_connects_as_each_selected_client(clients_ready, fixture_dir, c
         assert by["node==2.6"]["verdict"] == "fail" and "name.mismatch" in by["node==2.6"]["causes"]["1"]
         go = next(h for h in report["handshakes"] if h["client"] == "go")
         assert "doesn't contain any IP SANs" in go["detail"]
+
+
+def test_real_pymilvus_of_a_line_runs_in_its_venv(clients_ready, fixture_dir, capsys):
+    """--pymilvus with --client pymilvus==LINE: the real MilvusClient of that release, from its own venv (venvs.py);
+    a line whose venv is not prepared is not run, and says how to prepare it."""
+    from milvus_tls_check.handshake import venvs
+
+    venvs.install("2.4")
+    d = fixture_dir("docs-san")
+    code, out = _run(capsys, "--dir", str(d), "--tls-mode", "1", "--client", "pymilvus==2.4", "--pymilvus",
+                     "--rehearsal", "go", "--format", "json")
+    report = json.loads(out)
+    real = [h for h in report["handshakes"] if h["client"] == "pymilvus"]
+    assert code == 0 and real and real[0]["ok"], out
+    assert real[0]["client_impl"]["version"] == "2.4.15" if "client_impl" in real[0] else True
+    assert real[0]["clients"] == ["pymilvus==2.4"]
+    code, out = _run(capsys, "--dir", str(d), "--tls-mode", "1", "--client", "pymilvus==2.2.17", "--pymilvus",
+                     "--rehearsal", "go", "--format", "json")
+    report = json.loads(out)
+    missing = [h for h in report["handshakes"] if h["client"] == "pymilvus"]
+    assert missing and missing[0]["could_not_run"]
+    assert "milvus_tls_check.handshake.venvs install 2.2.17" in missing[0]["detail"]
