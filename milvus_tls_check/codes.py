@@ -294,6 +294,12 @@ _CODES: tuple[Code, ...] = (
        certificate, so a private CA fails with "illegal connection params or server unavailable".""",
        "Pass server_name (the name in the server certificate), or upgrade to pymilvus 2.3.8 / 2.4.0 or later.",
        by=PARAMS),
+    _c("client.default_port", "The client's address has no port, and the client's default is not Milvus's",
+       """pymilvus 2.3.5+ dials 443 for an https:// URI without a port (MilvusClient of 2.6.10-2.6.11 dials 19530,
+       fixed in 2.6.12); the Node SDK only warns and grpc-js dials 443. Milvus listens on 19530 unless a proxy or
+       an ingress serves 443, so the connection is refused or reaches something else.""",
+       "Write the port in the address: https://HOST:19530 (or the port the proxy or ingress serves).",
+       severity=W, by=PARAMS),
     _c("client.mode_mismatch", "Client parameters do not fit the server's tlsMode",
        "One-way parameters against tlsMode 2, TLS parameters against tlsMode 0, or plain parameters against TLS.",
        "Match the pymilvus call to common.security.tlsMode (see the printed MilvusClient call).",

@@ -119,3 +119,20 @@ def test_pymilvus_23_paths_need_server_name(tmp_path, capsys):
     main(argv + ["--pymilvus-args", json.dumps({**args, "server_name": "localhost"})])
     report = json.loads(capsys.readouterr().out)
     assert all(c["verdict"] == "pass" for c in report["clients"])
+
+
+def test_default_port_per_client(tmp_path, capsys):
+    """An address without a port: pymilvus 2.3.5+ dials 443, 2.3.4 and MilvusClient 2.6.10-2.6.11 19530; the Node
+    SDK 443 (grpc-js) after a warning; a warning names the client and the port."""
+    g = good_set()
+    f = _write(tmp_path, server_pem=g.server.cert_pem(True), server_key=g.server.key_pem(), ca_pem=g.ca.cert_pem())
+    args = {"uri": "https://localhost", "server_pem_path": f["ca_pem"], "server_name": "localhost"}
+    main(["doctor", "--tls-mode", "1", "--server-pem", f["server_pem"], "--server-key", f["server_key"],
+          "--no-handshake", "--format", "json", "--client", "pymilvus==2.4", "--client", "pymilvus==2.6.10",
+          "--client", "pymilvus==2.3.4", "--pymilvus-args", json.dumps(args),
+          "--node-args", json.dumps({"address": "localhost", "ssl": True, "tls": {"rootCertPath": f["ca_pem"]}})])
+    report = json.loads(capsys.readouterr().out)
+    ports = {tuple(x["clients"]): x["message"] for x in report["findings"] if x["code"] == "client.default_port"}
+    assert "on 443" in ports[("pymilvus==2.4",)] and "on 19530" in ports[("pymilvus==2.6.10",)]
+    assert "on 19530" in ports[("pymilvus==2.3.4",)] and "on 443" in ports[("node==3",)]
+    assert all(x["severity"] == "warning" for x in report["findings"] if x["code"] == "client.default_port")

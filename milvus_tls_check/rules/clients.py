@@ -217,9 +217,40 @@ def _server_name_given(ctx: Context) -> bool:
     return bool(ctx.request.server_name)
 
 
+def _default_port(ctx: Context, sel: ClientSel) -> list[Finding]:
+    """An application address without a port: the port this client dials instead (client.default_port)."""
+    from urllib.parse import urlsplit
+    if sel.kind == PYMILVUS:
+        app = getattr(ctx.deployment, "client", None) if ctx.deployment is not None else None
+        uri = getattr(app, "uri", None) or ""
+        if not uri.lower().startswith("https://"):
+            return []
+        try:
+            if urlsplit(uri).port is not None:
+                return []
+        except ValueError:
+            return []
+        port, who = sel.https_default_port(), f"{sel.label} (MilvusClient)"
+        subject = f"pymilvus parameters ({sel.label})"
+    elif sel.kind == NODE and ctx.request.node_tls is not None and ctx.request.node_tls.source == "--node-args":
+        uri = ctx.request.node_tls.address or ""
+        host = uri.rsplit("/", 1)[-1]
+        if not uri or ":" in host:
+            return []
+        port, who, subject = 443, f"{sel.label} (grpc-js, after its \"No port specified\" warning)", \
+            f"{sel.key} client (--node-args)"
+    else:
+        return []
+    if port == 19530:
+        return [finding("client.default_port", subject, f"{who} dials {uri} without a port on 19530: right for "
+                        "Milvus itself, wrong when a proxy or an ingress serves 443.")]
+    return [finding("client.default_port", subject, f"{who} dials {uri} without a port on {port}; Milvus "
+                    "listens on 19530 unless a proxy or an ingress serves 443.")]
+
+
 @rule("clients", codes=("chain.untrusted", "file.bom", "name.mismatch", "name.cn_only", "name.trailing_dot",
                         "eku.server_auth_missing", "sig.weak", "sig.unsupported", "cert.serial_invalid",
-                        "client.cert_missing", "client.paths_ignored"))
+                        "client.cert_missing", "client.paths_ignored", "client.default_port"))
 def check_clients(ctx: Context):
     for sel in ctx.request.clients:
         if sel.kind == PYMILVUS:
@@ -234,6 +265,7 @@ def check_clients(ctx: Context):
                                         "configured (give --client-pem and --client-key, or the client's own "
                                         "certChainPath/privateKeyPath or cert/key).", modes=(2,)))
             title = f"{sel.label}: verifies the server as its TLS stack does"
+        findings += _default_port(ctx, sel)
         yield result("clients", title, sel.key, [_tag(f, sel) for f in findings])
 
 
