@@ -145,3 +145,43 @@ def test_each_client_verdict_equals_real_client(case, client_caches, milvus_for,
                             f"{static_verdicts[client]}")
     MATRIX[case.name] = row
     assert not problems, f"{case.name} ({case.case.desc}):\n  " + "\n  ".join(problems)
+
+
+def test_missing_port_each_client_dials_443(client_caches, tmp_path):
+    """An address without a port: every tested pymilvus line (https://) and both Node SDK lines dial 443 (observed:
+    "Fail connecting to server on 127.0.0.1:443", "connect ECONNREFUSED 127.0.0.1:443"); the doctor warns for each
+    with the port (client.default_port)."""
+    import json
+
+    from milvus_tls_check.cli import main
+    from milvus_tls_check.facts.clients import ClientSel
+    from milvus_tls_check.facts.pymilvus import ClientParams
+    from milvus_tls_check.handshake import real_client
+
+    for line in ("2.3", "3.0"):
+        out = real_client.run("https://127.0.0.1", ClientParams(server_name="localhost"), 2.0,
+                              python_path=str(venvs.python_for(ClientSel("pymilvus", line).release)))
+        assert not out.ok and "127.0.0.1:443" in out.error, out
+    for line in NODE_LINES:
+        out = realclients.run_node({"address": "127.0.0.1", "ssl": True}, timeout=2.0, line=line)
+        assert not out.ok and "127.0.0.1:443" in out.error, out
+    from milvus_tls_check.certs import good_set
+    g = good_set()
+    (tmp_path / "s.pem").write_bytes(g.server.cert_pem(True))
+    (tmp_path / "s.key").write_bytes(g.server.key_pem())
+    (tmp_path / "s.key").chmod(0o600)
+    (tmp_path / "ca.pem").write_bytes(g.ca.cert_pem())
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        main(["doctor", "--tls-mode", "1", "--server-pem", str(tmp_path / "s.pem"), "--server-key",
+              str(tmp_path / "s.key"), "--no-handshake", "--format", "json", "--client", "pymilvus==2.3",
+              "--client", "pymilvus==3.0", "--pymilvus-args",
+              json.dumps({"uri": "https://127.0.0.1", "server_pem_path": str(tmp_path / "ca.pem")}),
+              "--node-args", json.dumps({"address": "127.0.0.1", "ssl": True,
+                                         "tls": {"rootCertPath": str(tmp_path / "ca.pem")}})])
+    report = json.loads(buf.getvalue())
+    warned = {x["clients"][0] for x in report["findings"] if x["code"] == "client.default_port"}
+    assert warned == {"pymilvus==2.3", "pymilvus==3.0", "node==3"}
+    assert all("on 443" in x["message"] for x in report["findings"] if x["code"] == "client.default_port")
