@@ -65,8 +65,9 @@ def test_all_clients_on_docs_cn_only_says_who_connects(clients_ready, fixture_di
     assert "FAIL  mode 2 Go SDK (crypto/tls) [go] does not connect: name.cn_only" in clients
     assert "PASS  mode 1 Node SDK 3.0.6 (grpc-js/OpenSSL) [node==3] connects" in clients
     assert "PASS  mode 2 Node SDK 3.0.6 (grpc-js/OpenSSL) [node==3] connects" in clients
-    # the cause, in Go's own words, from the real Go client against the Go rehearsal
-    assert "certificate relies on legacy Common Name field" in out
+    # why, under the client's line, and Go's own words from the real Go client against the Go rehearsal
+    assert "because: Go SDK (crypto/tls) checks 'localhost' against the SAN only (no SAN; CN localhost)" in clients
+    assert "[handshake] tls: failed to verify certificate: x509: certificate relies on legacy Common Name" in out
 
 
 def test_json_tags_findings_and_handshakes_with_clients(clients_ready, fixture_dir, capsys):

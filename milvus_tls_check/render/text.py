@@ -141,7 +141,23 @@ def _client_lines(report: Report, mark) -> list[str]:
             why = f": {', '.join(causes)}" if causes else ""
             out.append(f"  {mark('PASS' if verdict == 'pass' else 'FAIL')}  mode {m} {sel.label} [{sel.key}]"
                        f"{' connects' if verdict == 'pass' else ' does not connect'}{why}")
+            if verdict != "pass":
+                because = _client_reason(report, m, sel)
+                if because:
+                    out.append(f"        because: {because}")
     return out
+
+
+def _client_reason(report: Report, mode: int, sel) -> str:
+    """The first words that say why a selected client fails: its blocking finding, else its failed attempt."""
+    from ..facts.clients import attempt_is_for
+    for f in report.blocking(mode):
+        if report.concerns(f, sel):
+            return f.message if len(f.message) <= 300 else f.message[:297] + "..."
+    for h in report.handshakes:
+        if h.mode == mode and not h.ok and h.counts and attempt_is_for(h.client_impl, sel):
+            return h.detail if len(h.detail) <= 300 else h.detail[:297] + "..."
+    return ""
 
 
 def _peer_lines(peer) -> list[str]:
