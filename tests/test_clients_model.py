@@ -116,7 +116,8 @@ def test_client_notes_carry_the_users_paths(capsys):
     assert code == 0 and report["verdict"] == "pass"
     notes = "\n".join(report["notes"])
     assert "MilvusClient(uri='https://localhost:19530', client_pem_path='fixtures/docs-san/client.pem'" in notes
-    assert "milvusclient.New(ctx, &milvusclient.ClientConfig{" in notes and "fixtures/docs-san/ca.pem" in notes
+    assert "milvusclient.New(ctx, (&milvusclient.ClientConfig{Address: \"localhost:19530\"}).WithTLSConfig(" in notes
+    assert "fixtures/docs-san/ca.pem" in notes
     assert "new MilvusClient({address: 'localhost:19530', ssl: true, tls: {rootCertPath: " in notes
     assert "MILVUS_TLS_ROOT_CERT_PATH=fixtures/docs-san/ca.pem" in notes
     assert [c["client"] for c in report["clients"]] == ["pymilvus==3.0", "go", "node==3", "pymilvus==2.3"]

@@ -130,9 +130,11 @@ def test_default_port_per_client(tmp_path, capsys):
     main(["doctor", "--tls-mode", "1", "--server-pem", f["server_pem"], "--server-key", f["server_key"],
           "--no-handshake", "--format", "json", "--client", "pymilvus==2.4", "--client", "pymilvus==2.6.10",
           "--client", "pymilvus==2.3.4", "--pymilvus-args", json.dumps(args),
-          "--node-args", json.dumps({"address": "localhost", "ssl": True, "tls": {"rootCertPath": f["ca_pem"]}})])
+          "--node-args", json.dumps({"address": "localhost", "ssl": True, "tls": {"rootCertPath": f["ca_pem"]}}),
+          "--go-args", json.dumps({"address": "https://localhost", "ca": f["ca_pem"]})])
     report = json.loads(capsys.readouterr().out)
     ports = {tuple(x["clients"]): x["message"] for x in report["findings"] if x["code"] == "client.default_port"}
     assert "on 443" in ports[("pymilvus==2.4",)] and "on 19530" in ports[("pymilvus==2.6.10",)]
     assert "on 19530" in ports[("pymilvus==2.3.4",)] and "on 443" in ports[("node==3",)]
+    assert "ClientConfig.parse adds :443" in ports[("go",)]
     assert all(x["severity"] == "warning" for x in report["findings"] if x["code"] == "client.default_port")

@@ -12,7 +12,9 @@ Clients (``--client KIND[==VERSION]``):
       (fixed 2.6.12);
     * 2.2.0+: ``secure`` must be a bool (a string raises ParamError).
 - ``go``: Go SDK v2 (``milvusclient``) and the Go tools built on it (milvus-backup, milvus-cdc). crypto/tls through
-  grpc-go's credentials.NewTLS: ServerName (empty: the dialled host), RootCAs (nil: system roots), Certificates.
+  grpc-go's credentials.NewTLS: ServerName (empty: the dialled host), RootCAs (nil: system roots), Certificates;
+  ``ClientConfig.WithTLSConfig`` (newer SDKs) or DialOptions carry it. ``ClientConfig.parse``: an https:// address
+  turns TLS on, and a TLS address without a port gets :443.
   Go never uses the subject CN (Go 1.15+); an IP needs an IP SAN; the leaf itself may be a root; SNI drops a
   trailing dot; a ServerName with a port matches nothing.
 - ``node``: the Node SDK ``@zilliz/milvus2-sdk-node`` (grpc-js on Node's OpenSSL) and Attu (``MILVUS_TLS_*``).
@@ -380,9 +382,10 @@ def go_call(cfg: TlsConfig, address: str) -> str:
     if cfg.sends_cert:
         parts.append(f"Certificates: []tls.Certificate{{pair}} /* tls.LoadX509KeyPair(\"{cfg.cert}\", \"{cfg.key}\") */")
     tls_cfg = "&tls.Config{" + ", ".join(parts) + "}"
-    return (f"Go SDK: milvusclient.New(ctx, &milvusclient.ClientConfig{{Address: \"{address}\", DialOptions: "
-            f"[]grpc.DialOption{{grpc.WithTransportCredentials(credentials.NewTLS({tls_cfg}))}}}}) (EnableTLSAuth "
-            "alone uses the system roots)")
+    return (f"Go SDK: milvusclient.New(ctx, (&milvusclient.ClientConfig{{Address: \"{address}\"}})"
+            f".WithTLSConfig({tls_cfg})) (SDKs without WithTLSConfig: DialOptions: []grpc.DialOption{{grpc."
+            "WithTransportCredentials(credentials.NewTLS(...))}; EnableTLSAuth or an https:// address alone trusts "
+            "the system roots)")
 
 
 def node_call(cfg: TlsConfig, address: str) -> str:

@@ -232,13 +232,17 @@ def _default_port(ctx: Context, sel: ClientSel) -> list[Finding]:
             return []
         port, who = sel.https_default_port(), f"{sel.label} (MilvusClient)"
         subject = f"pymilvus parameters ({sel.label})"
-    elif sel.kind == NODE and ctx.request.node_tls is not None and ctx.request.node_tls.source == "--node-args":
-        uri = ctx.request.node_tls.address or ""
-        host = uri.rsplit("/", 1)[-1]
-        if not uri or ":" in host:
+    elif sel.kind in (NODE, GO):
+        own = ctx.request.node_tls if sel.kind == NODE else ctx.request.go_tls
+        flag = "--node-args" if sel.kind == NODE else "--go-args"
+        if own is None or own.source != flag or not own.secure:
             return []
-        port, who, subject = 443, f"{sel.label} (grpc-js, after its \"No port specified\" warning)", \
-            f"{sel.key} client (--node-args)"
+        uri = own.address or ""
+        if not uri or ":" in uri.rsplit("]", 1)[-1]:
+            return []
+        port, subject = 443, f"{sel.key} client ({flag})"
+        who = (f"{sel.label} (grpc-js, after its \"No port specified\" warning)" if sel.kind == NODE else
+               f"{sel.label} (milvusclient's ClientConfig.parse adds :443 to a TLS address)")
     else:
         return []
     if port == 19530:
