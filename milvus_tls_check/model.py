@@ -266,6 +266,7 @@ class Verdict(str, enum.Enum):
 class ClientImpl:
     kind: ClientKind
     version: str = ""   # e.g. the grpcio or pymilvus version actually used ("" when unknown)
+    selection: str = ""  # --client: the selection (facts.clients.ClientSel.key) this attempt runs for; not in JSON
 
     def to_dict(self) -> dict:
         return {"kind": self.kind.value, "version": self.version}

@@ -142,3 +142,25 @@ def test_real_pymilvus_of_a_line_runs_in_its_venv(clients_ready, fixture_dir, ca
     missing = [h for h in report["handshakes"] if h["client"] == "pymilvus"]
     assert missing and missing[0]["could_not_run"]
     assert "milvus_tls_check.handshake.venvs install 2.2.17" in missing[0]["detail"]
+
+
+def test_go_version_decides_negative_serials(clients_ready, tmp_path, capsys):
+    """--client go==1.21 and --client go (the newest toolchain): a server certificate with a negative serial is
+    parsed by Go 1.21 and refused by Go 1.23+ (x509negativeserial); the real Go client of each version agrees."""
+    from milvus_tls_check.facts.x509 import quiet_parsing
+    from milvus_tls_check.lab.corpus import by_name
+
+    assert gofront.find_toolchain("1.21") is not None, "python -m milvus_tls_check.handshake.gofront install 1.21"
+    with quiet_parsing():
+        case = by_name()["negative-serial-server-m1"]
+        paths = case.write(tmp_path / "neg")
+        # Milvus 2.3.5 (Go 1.20) loads it; the newest lines' Go refuses it at start, for every client
+        code, out = _run(capsys, *case.doctor_args(paths), "--client", "go==1.21", "--client", "go",
+                         "--rehearsal", "go", "--milvus-version", "2.3.5", "--format", "json")
+    report = json.loads(out)
+    by = {c["client"]: c for c in report["clients"]}
+    assert by["go==1.21"]["verdict"] == "pass" and by["go"]["verdict"] == "fail", out
+    assert "cert.serial_invalid" in by["go"]["causes"]["1"]
+    real = {tuple(h["clients"]): h for h in report["handshakes"] if h["client"] == "go"}
+    assert real[("go==1.21",)]["ok"] and "Go 1.21" in real[("go==1.21",)]["detail"]
+    assert not real[("go",)]["ok"] and "x509: negative serial number" in real[("go",)]["detail"]

@@ -423,7 +423,7 @@ def concerns(code: str, subject: str, clients: tuple, sel: ClientSel) -> bool:
     (the pymilvus rules) concern pymilvus, and Go/Node unless they are about pymilvus's own parameters, its trust
     files, or how BoringSSL judges the server certificate."""
     if clients:
-        return sel.key in clients or sel.kind in clients
+        return sel.key in clients   # a tag is a selection's key ("go" is the newest Go, not every Go version)
     if sel.kind == PYMILVUS:
         return True
     if code.startswith(("name.", "client.")) or subject.startswith(PYMILVUS_SUBJECTS):
@@ -439,6 +439,8 @@ def attempt_is_for(impl, sel: ClientSel) -> bool:
     """Does a handshake attempt (model.ClientImpl) speak for the selected client?"""
     kind = getattr(impl.kind, "value", impl.kind)
     version = impl.version or ""
+    if getattr(impl, "selection", ""):
+        return impl.selection == sel.key   # an attempt made for one selection speaks for that one
     if sel.kind == PYMILVUS:
         if kind == "grpcio":
             return True

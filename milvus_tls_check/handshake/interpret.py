@@ -33,7 +33,7 @@ def interpret(plan: HandshakePlan, attempts: Iterable[RawAttempt],
 
 def _impls(raw: RawAttempt) -> dict:
     p = raw.planned
-    return {"client_impl": ClientImpl(p.client.kind, raw.client_version or p.client.version),
+    return {"client_impl": ClientImpl(p.client.kind, raw.client_version or p.client.version, p.client.selection),
             "server_impl": ServerImpl(p.server.kind, raw.server_impl_version or p.server.version)}
 
 

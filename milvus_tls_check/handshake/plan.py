@@ -147,7 +147,7 @@ def _pymilvus_attempts(request: Request, modes: tuple[int, ...], server: ServerI
     out = []
     for sel in lines:
         py = python_for(sel.release) if sel.release else None
-        out.append(PlannedAttempt(modes, ClientImpl(ClientKind.PYMILVUS, sel.release), server, target, params,
+        out.append(PlannedAttempt(modes, ClientImpl(ClientKind.PYMILVUS, sel.release, sel.key), server, target, params,
                                   secure, python=str(py) if py else f"missing:{sel.release}"))
     return out
 
@@ -157,10 +157,10 @@ def _other_clients(request: Request, modes: tuple[int, ...], server: ServerImpl,
     out = []
     for sel in request.clients:
         if sel.kind == "go":
-            out.append(PlannedAttempt(modes, ClientImpl(ClientKind.GO, sel.version), server, target,
+            out.append(PlannedAttempt(modes, ClientImpl(ClientKind.GO, sel.version, sel.key), server, target,
                                       tls=request.client_tls("go")))
         elif sel.kind == "node":
-            out.append(PlannedAttempt(modes, ClientImpl(ClientKind.NODE, sel.release), server, target,
+            out.append(PlannedAttempt(modes, ClientImpl(ClientKind.NODE, sel.release, sel.key), server, target,
                                       tls=request.client_tls("node")))
     return out
 

@@ -147,7 +147,8 @@ def _judge_go_node(ctx: Context, sel: ClientSel) -> list[Finding]:
                 out.append(finding("sig.unsupported", ssubj, f"{who}: {readable_name(cert)} is signed with "
                                    f"{problem}; Go cannot verify it (\"x509: cannot verify signature: algorithm "
                                    "unimplemented\")."))
-    if sel.kind == GO and serial_number(leaf) < 0:
+    go_minor = tuple(int(x) for x in sel.version.split(".")[:2]) if sel.version else (99, 0)
+    if sel.kind == GO and serial_number(leaf) < 0 and go_minor >= (1, 23):   # x509negativeserial, Go 1.23+
         out.append(finding("cert.serial_invalid", ssubj, f"{who}: {readable_name(leaf)} has a negative serial "
                            "number; Go 1.23+ clients refuse to parse it (\"x509: negative serial number\").",
                            severity=Severity.ERROR))
