@@ -123,3 +123,15 @@ def test_client_notes_carry_the_users_paths(capsys):
     assert [c["client"] for c in report["clients"]] == ["pymilvus==3.0", "go", "node==3", "pymilvus==2.3"]
     assert all(c["verdict"] == "pass" for c in report["clients"])
     assert all("clients" in f for f in report["findings"])
+
+
+def test_client_report_is_valid_v1(capsys):
+    import jsonschema
+
+    main(["doctor", "--dir", "fixtures/docs-cn-only", "--client", "all", "--client", "pymilvus==2.3", "--no-handshake",
+          "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    with open("docs/report-v1.schema.json") as fh:
+        jsonschema.validate(report, json.load(fh))
+    assert {c["client"]: c["verdict"] for c in report["clients"]} == {
+        "pymilvus==3.0": "pass", "go": "fail", "node==3": "pass", "pymilvus==2.3": "pass"}
