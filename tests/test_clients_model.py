@@ -15,6 +15,7 @@ def test_parse_clients_all_and_lines():
     sels = parse_clients(["all", "pymilvus==2.4", "node==2.6", "go==1.24", "pymilvus==3.0"])
     assert [s.key for s in sels] == ["pymilvus==3.0", "go", "node==3", "pymilvus==2.4", "node==2.6", "go==1.24"]
     assert parse_client("attu").kind == NODE and parse_client("golang").kind == GO
+    assert [s.key for s in parse_clients("go,node==2.6")] == ["go", "node==2.6"]   # one string (a fleet target)
     assert ClientSel(PYMILVUS, "2.4").release == "2.4.15" and ClientSel(NODE, "3").release == "3.0.6"
     with pytest.raises(BadClient, match="unknown client"):
         parse_client("java")

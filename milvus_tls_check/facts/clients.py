@@ -145,6 +145,8 @@ def parse_client(text: str) -> ClientSel:
 def parse_clients(texts) -> tuple[ClientSel, ...]:
     """Every --client value, `all` expanded to each kind at its newest line; order kept, duplicates dropped."""
     out: list[ClientSel] = []
+    if isinstance(texts, str):   # one value (a fleet target's `client: go,node`)
+        texts = (texts,)
     for text in texts or ():
         for part in str(text).split(","):
             if not part.strip():
