@@ -118,7 +118,10 @@ class Request:
               or self.paths.get(Role.SERVER_CERT))
         if Role.CLIENT_CA not in self.explicit and Role.CLIENT_SERVER_PEM in self.explicit:
             ca = self.paths.get(Role.CLIENT_SERVER_PEM)
-        return TlsConfig(ca, self.paths.get(Role.CLIENT_CERT), self.paths.get(Role.CLIENT_KEY), self.server_name)
+        cert, key = self.paths.get(Role.CLIENT_CERT), self.paths.get(Role.CLIENT_KEY)
+        if not (cert and key):   # the general flags give a Go or Node client its pair only when both are there
+            cert = key = None
+        return TlsConfig(ca, cert, key, self.server_name)
 
 
 class FileKind(str, enum.Enum):

@@ -164,3 +164,28 @@ def test_go_version_decides_negative_serials(clients_ready, tmp_path, capsys):
     real = {tuple(h["clients"]): h for h in report["handshakes"] if h["client"] == "go"}
     assert real[("go==1.21",)]["ok"] and "Go 1.21" in real[("go==1.21",)]["detail"]
     assert not real[("go",)]["ok"] and "x509: negative serial number" in real[("go",)]["detail"]
+
+
+def test_node_args_key_without_chain(clients_ready, fixture_dir, capsys):
+    """--node-args with privateKeyPath but no certChainPath: the SDK goes TWO_WAY and grpc-js refuses to build the
+    channel (real Node SDK, against the Go rehearsal); with certChainPath alone it stays ONE_WAY and sends no
+    certificate, which tlsMode 2 refuses."""
+    d = fixture_dir("docs-san")
+    key_only = {"address": "localhost:19530", "ssl": True,
+                "tls": {"rootCertPath": str(d / "ca.pem"), "privateKeyPath": str(d / "client.key")}}
+    code, out = _run(capsys, "--dir", str(d), "--tls-mode", "1", "--node-args", json.dumps(key_only),
+                     "--rehearsal", "go", "--format", "json")
+    report = json.loads(out)
+    node = next(c for c in report["clients"] if c["client"] == "node==3")
+    assert code == 1 and node["verdict"] == "fail" and "client.params_incomplete" in node["causes"]["1"]
+    real = next(h for h in report["handshakes"] if h["client"] == "node")
+    assert not real["ok"] and "Private key must be given with accompanying certificate chain" in real["detail"]
+    chain_only = {"address": "localhost:19530", "ssl": True,
+                  "tls": {"rootCertPath": str(d / "ca.pem"), "certChainPath": str(d / "client.pem")}}
+    code, out = _run(capsys, "--dir", str(d), "--tls-mode", "2", "--node-args", json.dumps(chain_only),
+                     "--rehearsal", "go", "--format", "json")
+    report = json.loads(out)
+    node = next(c for c in report["clients"] if c["client"] == "node==3")
+    assert node["verdict"] == "fail" and "client.params_incomplete" in node["causes"]["2"]
+    real = next(h for h in report["handshakes"] if h["client"] == "node")
+    assert not real["ok"] and real["code"] in ("tls.client_cert_required", "handshake.failed"), real

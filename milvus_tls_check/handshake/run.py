@@ -183,8 +183,8 @@ def _other_client(planned: PlannedAttempt, address: str, timeout: float) -> RawA
         out = run_go(address, server_name=name, ca=cfg.ca, cert=cfg.cert if cfg.sends_cert else None,
                      key=cfg.key if cfg.sends_cert else None, timeout=timeout, go_version=planned.client.version)
     else:
-        tls = {k: v for k, v in (("rootCertPath", cfg.ca), ("privateKeyPath", cfg.key if cfg.sends_cert else None),
-                                 ("certChainPath", cfg.cert if cfg.sends_cert else None), ("serverName", name)) if v}
+        tls = {k: v for k, v in (("rootCertPath", cfg.ca), ("privateKeyPath", cfg.key), ("certChainPath", cfg.cert),
+                                 ("serverName", name)) if v}   # as given: the SDK decides what one of them means
         config = {"address": address, "ssl": bool(cfg.secure and planned.secure)}
         if tls and config["ssl"]:
             config["tls"] = tls

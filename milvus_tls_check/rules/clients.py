@@ -255,7 +255,8 @@ def _default_port(ctx: Context, sel: ClientSel) -> list[Finding]:
 
 @rule("clients", codes=("chain.untrusted", "file.bom", "name.mismatch", "name.cn_only", "name.trailing_dot",
                         "eku.server_auth_missing", "sig.weak", "sig.unsupported", "cert.serial_invalid",
-                        "client.cert_missing", "client.paths_ignored", "client.default_port"))
+                        "client.cert_missing", "client.paths_ignored", "client.default_port",
+                        "client.params_incomplete"))
 def check_clients(ctx: Context):
     for sel in ctx.request.clients:
         if sel.kind == PYMILVUS:
@@ -264,6 +265,16 @@ def check_clients(ctx: Context):
         else:
             findings = _judge_go_node(ctx, sel)
             cfg = ctx.request.client_tls(sel.kind)
+            if sel.kind == NODE and cfg.key and not cfg.cert:
+                findings.append(finding("client.params_incomplete", f"{sel.key} client ({cfg.source})",
+                                        f"{sel.label}: privateKeyPath without certChainPath makes the SDK's TWO_WAY "
+                                        "mode, and grpc-js refuses to build the channel (\"Private key must be given "
+                                        "with accompanying certificate chain\")."))
+            elif sel.kind == NODE and cfg.cert and not cfg.key and 2 in ctx.modes:
+                findings.append(finding("client.params_incomplete", f"{sel.key} client ({cfg.source})",
+                                        f"{sel.label}: certChainPath without privateKeyPath stays ONE_WAY (the SDK "
+                                        "switches to TWO_WAY on privateKeyPath): no client certificate is sent.",
+                                        modes=(2,)))
             if 2 in ctx.modes and not cfg.sends_cert:
                 findings.append(finding("client.cert_missing", f"{sel.key} client ({cfg.source})",
                                         f"{sel.label}: tlsMode 2 requires a client certificate and none is "
