@@ -20,6 +20,7 @@ from ..material import load_file, subject_of
 from ..model import Finding, LoadedFile, Role, Severity
 from . import Context, result, rule
 
+
 def _server_auth():
     from cryptography.x509.oid import ExtendedKeyUsageOID
     return ExtendedKeyUsageOID.SERVER_AUTH
