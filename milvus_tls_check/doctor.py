@@ -149,11 +149,11 @@ def _modes_the_server_runs(modes: tuple[int, ...], handshakes: tuple[Handshake, 
     """With a live target and no --tls-mode, judge the mode the server actually runs, as the probe saw it:
     a server that requires a client certificate is tlsMode 2, one that asks for none is tlsMode 1."""
     peer = next((h.peer for h in handshakes if h.client == "ssl-probe" and h.peer), None)
-    if not peer or not peer.get("speaks_tls"):
+    if not peer or not peer.speaks_tls:
         return modes, handshakes, ""
-    if peer.get("client_cert_required"):
+    if peer.client_cert_required:
         server_mode = 2
-    elif peer.get("client_cert_requested") is False:
+    elif peer.client_cert_requested is False:
         server_mode = 1
     else:
         return modes, handshakes, ""

@@ -215,8 +215,8 @@ def certificate_records(material: Material, handshakes: Sequence[Handshake], at:
             out.append(record if line is None else _with_line(record, line))
     seen: set[str] = set()
     for h in handshakes:
-        chain = (h.peer or {}).get("chain")
-        if h.server_impl.kind.value != "live" or not isinstance(chain, list) or h.target in seen:
+        chain = h.peer.chain if h.peer is not None else ()
+        if h.server_impl.kind.value != "live" or not chain or h.target in seen:
             continue
         seen.add(h.target)
         out += [_peer_record(entry, uri=h.target, position=i, at=at) for i, entry in enumerate(chain)

@@ -289,6 +289,35 @@ GRPCIO_REHEARSAL = ServerImpl(ServerKind.GRPCIO_REHEARSAL)
 
 
 @dataclass(frozen=True)
+class Peer:
+    """What the raw ssl probe saw of a live server. `chain` holds one summary per presented certificate
+    (subject, sans, issuer, not_after, serial, key, signature, sha256, ...), in the order the server sent them."""
+
+    address: str
+    speaks_tls: Optional[bool]
+    tls_version: Optional[str] = None
+    alpn: Optional[str] = None
+    cipher: Optional[str] = None
+    chain: tuple[Mapping[str, Any], ...] = ()
+    client_cert_requested: Optional[bool] = None
+    client_cert_required: Optional[bool] = None
+    after_handshake_without_client_cert: Optional[str] = None
+    first_bytes: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report's v1 `peer` object: TLS facts only when the server speaks TLS."""
+        out: dict[str, Any] = {"address": self.address, "speaks_tls": self.speaks_tls}
+        if self.speaks_tls:
+            out.update({"tls_version": self.tls_version, "alpn": self.alpn, "cipher": self.cipher,
+                        "chain": [dict(c) for c in self.chain], "client_cert_requested": self.client_cert_requested,
+                        "client_cert_required": self.client_cert_required,
+                        "after_handshake_without_client_cert": self.after_handshake_without_client_cert})
+        if self.first_bytes:
+            out["first_bytes"] = self.first_bytes
+        return out
+
+
+@dataclass(frozen=True)
 class Handshake:
     mode: int
     target: str          # "rehearsal" or the URI
@@ -299,7 +328,7 @@ class Handshake:
     seconds: float = 0.0
     client_impl: ClientImpl = GRPCIO_CLIENT
     could_not_run: bool = False
-    peer: Optional[Mapping[str, Any]] = None   # what a raw probe saw: subjects, SANs, ALPN, client-cert demand
+    peer: Optional[Peer] = None   # what a raw probe saw: subjects, SANs, ALPN, client-cert demand
     # True when this attempt cannot speak for Milvus: the rehearsal server is BoringSSL, which refuses some client
     # certificates Go accepts (e.g. an intermediate whose keyUsage lacks keyCertSign). It never fails the verdict.
     advisory: bool = False
@@ -326,7 +355,7 @@ class Handshake:
              "tls_version": self.tls_version, "seconds": round(self.seconds, 3), "client": self.client,
              "could_not_run": self.could_not_run, "advisory": self.advisory}
         if self.peer is not None:
-            d["peer"] = dict(self.peer)
+            d["peer"] = self.peer.to_dict()
         if implementations:
             d["client_impl"] = self.client_impl.to_dict()
             d["server_impl"] = self.server_impl.to_dict()

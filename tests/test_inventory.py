@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from milvus_tls_check.certs import make_ca, make_leaf
 from milvus_tls_check.inventory import certificate_records, pem_block_lines
 from milvus_tls_check.material import load_file, material_of
-from milvus_tls_check.model import ClientImpl, ClientKind, Handshake, Role, ServerImpl, ServerKind
+from milvus_tls_check.model import ClientImpl, ClientKind, Handshake, Peer, Role, ServerImpl, ServerKind
 
 from tests.helpers import run_cli
 
@@ -87,8 +87,8 @@ def test_live_chain_is_inventoried_once_as_peer(tmp_path):
     leaf = make_leaf(ca)
     (tmp_path / "server.pem").write_bytes(leaf.cert_pem())
     material = material_of(load_file(Role.SERVER_CERT, str(tmp_path / "server.pem")))
-    peer = {"speaks_tls": True, "chain": [{"subject": "CN=live", "issuer": "CN=ca", "sans": ["DNS:live"],
-                                           "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-11T00:00:00Z"}]}
+    peer = Peer("db:19530", True, chain=({"subject": "CN=live", "issuer": "CN=ca", "sans": ["DNS:live"],
+                                          "not_before": "2026-01-01T00:00:00Z", "not_after": "2027-01-11T00:00:00Z"},))
     live = ServerImpl(ServerKind.LIVE)
     shakes = tuple(Handshake(mode, "https://db:19530", True, "handshake.ok", "", peer=peer,
                              client_impl=ClientImpl(ClientKind.SSL_PROBE), server_impl=live) for mode in (1, 2))
@@ -108,7 +108,7 @@ def test_a_presented_certificate_has_the_same_inventory_fields_as_the_file(tmp_p
     leaf = make_leaf(make_ca(), dns=("db.example.com",), ips=("10.0.0.5",))
     (tmp_path / "server.pem").write_bytes(leaf.cert_pem())
     material = material_of(load_file(Role.SERVER_CERT, str(tmp_path / "server.pem")))
-    peer = {"chain": [_cert_summary(leaf.cert.public_bytes(Encoding.DER))]}
+    peer = Peer("db:19530", True, chain=(_cert_summary(leaf.cert.public_bytes(Encoding.DER)),))
     shake = Handshake(1, "https://db:19530", True, "handshake.ok", "", peer=peer,
                       client_impl=ClientImpl(ClientKind.SSL_PROBE), server_impl=ServerImpl(ServerKind.LIVE))
     at = dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc)

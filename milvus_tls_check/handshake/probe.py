@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ..model import Peer
 from . import explain
 
 HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
@@ -58,16 +59,10 @@ class ProbeResult:
             return False
         return not (self.after_handshake or "").startswith("answered HTTP/2")
 
-    def peer(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"address": f"{self.host}:{self.port}", "speaks_tls": self.speaks_tls}
-        if self.speaks_tls:
-            out.update({"tls_version": self.tls_version, "alpn": self.alpn, "cipher": self.cipher,
-                        "chain": self.chain, "client_cert_requested": self.cert_requested,
-                        "client_cert_required": self.demands_client_cert,
-                        "after_handshake_without_client_cert": self.after_handshake})
-        if self.first_bytes:
-            out["first_bytes"] = self.first_bytes
-        return out
+    def peer(self) -> Peer:
+        return Peer(f"{self.host}:{self.port}", self.speaks_tls, self.tls_version, self.alpn, self.cipher,
+                    tuple(c for c in self.chain if isinstance(c, dict)), self.cert_requested,
+                    self.demands_client_cert, self.after_handshake, self.first_bytes)
 
 
 def _resolve(host: str, port: int, timeout: float) -> list:

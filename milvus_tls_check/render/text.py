@@ -163,7 +163,7 @@ def _client_reason(report: Report, mode: int, sel) -> str:
 def _peer_lines(peer) -> list[str]:
     """What the raw probe saw, one fact a line and one certificate a line."""
     out = []
-    for key, value in peer.items():
+    for key, value in peer.to_dict().items():
         if key == "chain" and isinstance(value, list):
             out.append(f"        chain presented ({len(value)}):")
             for index, cert in enumerate(value):
