@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 from .fleet_result import FleetResult
-from .request import Options, build_request, parse_instant
+from .request import Options, build_request, parse_instant, secret_folder
 
 MAX_LIVE = 512   # live targets probed at once (each holds a thread and a few sockets for about one --timeout)
 PATH_KEYS = {"dir", "server_pem", "server_key", "ca_pem", "client_pem", "client_key", "client_ca_pem",
@@ -140,7 +140,6 @@ def iter_fleet(targets: Sequence[tuple[str, Any]], workers: int = 1,
     one --timeout however many are silent. `progress(done, total)` is called as targets finish, in any order.
     One static worker is the default: static checks hold the GIL (cryptography releases and retakes it on every
     call), so threads only contend: 2,000 sets took 3.8 s in one thread, 5.0 s in two and 5.2 s in eight."""
-    from .deploy import SecretFolder
     from .doctor import diagnose
 
     def one(item):
@@ -149,7 +148,7 @@ def iter_fleet(targets: Sequence[tuple[str, Any]], workers: int = 1,
         if isinstance(options, _UnusableOptions):
             return FleetResult(name, None, options.reason, seconds=time.perf_counter() - start)
         try:
-            with SecretFolder() as secrets:
+            with secret_folder(options) as secrets:
                 report = diagnose(build_request(options, secrets=secrets))
         except ValueError as exc:  # UsageError and friends: this target's options are wrong, the fleet goes on
             return FleetResult(name, None, str(exc), seconds=time.perf_counter() - start)

@@ -269,3 +269,13 @@ def _milvus_version(options: Options, deployment) -> tuple[Optional[str], str]:
     except UnknownMilvusVersion as exc:
         raise UsageError(f"--milvus-version {version}: {exc}")
     return version.lstrip("v"), source
+
+
+def secret_folder(options: Options):
+    """The folder Kubernetes Secret contents are written to for the run (a context manager); nothing to hold
+    without --k8s, so deploy/ (and PyYAML) stay off a plain run's path."""
+    if not options.k8s:
+        import contextlib
+        return contextlib.nullcontext()
+    from .deploy import SecretFolder
+    return SecretFolder()

@@ -17,7 +17,7 @@ from milvus_tls_check.deploy import SecretFolder
 from milvus_tls_check.deploy.pymilvus_args import parse_args
 from milvus_tls_check.facts.pymilvus import ClientParams, Target
 from milvus_tls_check.handshake import explain
-from milvus_tls_check.handshake.interpret import interpret
+from milvus_tls_check.handshake import interpret
 from milvus_tls_check.handshake.plan import HandshakePlan, PlannedAttempt
 from milvus_tls_check.handshake.probe import ProbeResult
 from milvus_tls_check.handshake.run import RawAttempt

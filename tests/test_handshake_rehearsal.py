@@ -326,7 +326,7 @@ def test_a_model_bug_is_reported_plainly(tmp_path):
     from xml.etree import ElementTree as ET
 
     from milvus_tls_check.handshake import run_handshakes
-    from milvus_tls_check.render import renderer
+    from milvus_tls_check.render import RENDERERS
 
     good = _request(["--dir", str(_dir(tmp_path / "good")), "--tls-mode", "1"])
     other = _request(["--dir", str(_dir(tmp_path / "other")), "--tls-mode", "1", "--server-name", "nope.example"])
@@ -337,6 +337,6 @@ def test_a_model_bug_is_reported_plainly(tmp_path):
     report = diagnose(good, handshake_runner=runner)
     assert report.verdict == "fail" and not report.findings
     assert report.disagreements and "static checks pass but the rehearsal handshake failed" in report.disagreements[0]
-    assert "disagrees with the real handshake" in renderer("text")(report)
-    assert "handshake.disagreement" in {f.get("message") for f in ET.fromstring(renderer("junit")(report)).iter("failure")}
-    assert json.loads(renderer("json")(report))["disagreements"] == list(report.disagreements)
+    assert "disagrees with the real handshake" in RENDERERS["text"].render_report(report)
+    assert "handshake.disagreement" in {f.get("message") for f in ET.fromstring(RENDERERS["junit"].render_report(report)).iter("failure")}
+    assert json.loads(RENDERERS["json"].render_report(report))["disagreements"] == list(report.disagreements)

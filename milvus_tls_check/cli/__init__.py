@@ -11,7 +11,7 @@ import traceback
 from typing import Optional, Sequence
 
 from ..errors import UsageError
-from ..request import Options, build_request
+from ..request import Options, build_request, secret_folder
 from .parser import build_parser, options_from_args
 
 __all__ = ["EXIT_FAIL", "EXIT_INTERNAL", "EXIT_PASS", "EXIT_USAGE", "UsageError", "build_parser", "main",
@@ -70,11 +70,11 @@ def _main(argv: list[str]) -> int:
         return EXIT_PASS
     if args.fleet:
         return _fleet(parser, args)
-    from ..deploy import SecretFolder
     from ..doctor import diagnose
     from ..render import RENDERERS, RenderOptions
-    with SecretFolder() as secrets:   # Kubernetes Secret contents live there until the report is written
-        report = diagnose(build_request(options_from_args(args), secrets=secrets))
+    options = options_from_args(args)
+    with secret_folder(options) as secrets:   # Kubernetes Secret contents live there until the report is written
+        report = diagnose(build_request(options, secrets=secrets))
     use_colour = args.format == "text" and not args.output and sys.stdout.isatty() and not args.no_colour \
         and "NO_COLOR" not in os.environ
     _write(RENDERERS[args.format].render_report(report, RenderOptions(colour=use_colour, verbose=args.verbose)),

@@ -65,7 +65,7 @@ def plan(files: list[str]) -> dict[str, dict]:
 
 
 def run_precommit(args: argparse.Namespace) -> int:
-    from ..deploy import SecretFolder
+    from ..request import secret_folder
     from ..doctor import diagnose
     from ..errors import UsageError
     from ..render import RENDERERS, RenderOptions
@@ -81,7 +81,7 @@ def run_precommit(args: argparse.Namespace) -> int:
         options = Options(**values, no_handshake=True, tls_mode=args.tls_mode, server_name=args.server_name,
                           warn_days=args.warn_days, strict=args.strict)
         try:
-            with SecretFolder() as secrets:
+            with secret_folder(options) as secrets:
                 report = diagnose(build_request(options, secrets=secrets))
         except (UsageError, ValueError) as exc:
             print(f"milvus-tls precommit: {folder}: {exc}")

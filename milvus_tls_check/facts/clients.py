@@ -456,7 +456,7 @@ def attempt_is_for(impl, sel: ClientSel) -> bool:
     return False
 
 
-# ---- a Go or Node client's own words -> a code (pure; handshake/interpret.py builds the Handshake) ---------------
+# ---- a Go or Node client's own words -> a code (pure; handshake/interpretation.py builds the Handshake) ---------------
 
 _GO_WORDS = (
     ("legacy Common Name field", "name.cn_only", "client"),

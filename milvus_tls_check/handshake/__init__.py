@@ -2,7 +2,7 @@
 
     plan_handshakes(request, modes, material, findings) -> HandshakePlan   (plan.py: which attempts; pure)
     run_plan(plan, material)                            -> RawAttempts     (run.py: the only network code)
-    interpret(plan, attempts, findings)                 -> Handshakes      (interpret.py: error text -> code; pure)
+    interpret(plan, attempts, findings)                 -> Handshakes      (interpretation.py: error text -> code; pure)
 
 - No URI: a rehearsal per evaluated mode, and a client built as pymilvus builds it (client.py); with
   request.run_pymilvus also a real pymilvus.MilvusClient (subprocess). The rehearsal server (request.rehearsal):
@@ -19,30 +19,25 @@ Nothing here imports grpc at module import: `import milvus_tls_check.handshake` 
 """
 from __future__ import annotations
 
-from ..facts.pymilvus import DEFAULT_PORT, HTTPS_PORT, BadUri, Target, parse_uri  # noqa: F401 (re-exported)
-from ..model import Finding, Handshake, Material, Request, ServerImpl, ServerKind
-from .interpret import interpret
-from .plan import HandshakePlan, PlannedAttempt, ServerPlan, plan_handshakes  # noqa: F401 (the API)
-from .run import RawAttempt, run_plan  # noqa: F401 (the API)
-from .serverbuild import choose, install_hint, server_build  # noqa: F401 (the API)
+import importlib
+from typing import Any
+
+# name -> the submodule that defines it. Loaded on first use, so `import milvus_tls_check.handshake.serverbuild`
+# (the report's server build, needed even with --no-handshake) does not pay for the planner and the runners.
+_API = {
+    "DEFAULT_PORT": "..facts.pymilvus", "HTTPS_PORT": "..facts.pymilvus", "BadUri": "..facts.pymilvus",
+    "Target": "..facts.pymilvus", "parse_uri": "..facts.pymilvus",
+    "interpret": ".interpretation",
+    "HandshakePlan": ".plan", "PlannedAttempt": ".plan", "ServerPlan": ".plan", "plan_handshakes": ".plan",
+    "RawAttempt": ".run", "run_plan": ".run",
+    "choose": ".serverbuild", "install_hint": ".serverbuild", "server_build": ".serverbuild",
+    "rehearsal_server": ".pipeline", "run_handshakes": ".pipeline",
+}
+
+__all__ = sorted(_API)
 
 
-def rehearsal_server(request: Request) -> ServerImpl:
-    """The rehearsal server for request.rehearsal and request.milvus_version. Looks for a toolchain (files only:
-    nothing is installed, built or spawned); the build itself happens when the rehearsal runs, once, into the cache."""
-    go_version = ""
-    if request.rehearsal != "grpcio":
-        from . import gofront
-        tc = gofront.toolchain_for(request.milvus_version)
-        go_version = tc.version if tc else ""
-    return choose(request, go_version)
-
-
-def run_handshakes(request: Request, modes: tuple[int, ...], material: Material,
-                   findings: tuple[Finding, ...]) -> tuple[Handshake, ...]:
-    """The handshake step of the pipeline (doctor.diagnose calls it when request.handshake is true):
-    plan, run, interpret. Reconciliation with the static checks is verdict.reconcile's job."""
-    rehearsal = rehearsal_server(request) if request.uri is None else ServerImpl(ServerKind.GRPCIO_REHEARSAL)
-    plan = plan_handshakes(request, modes, material, findings, rehearsal=rehearsal,
-                           milvus_version=request.milvus_version)
-    return interpret(plan, run_plan(plan, material), findings)
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_API[name], __name__), name)

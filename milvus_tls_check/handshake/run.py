@@ -1,4 +1,4 @@
-"""The network part: HandshakePlan -> raw attempts. No classification here (interpret.py does that).
+"""The network part: HandshakePlan -> raw attempts. No classification here (interpretation.py does that).
 
 Rehearsal: per mode, one server (grpcio today, Go's crypto/tls in front of grpcio when the plan says GO_REHEARSAL)
 and the planned clients against it, one after the other. Live: every attempt and the ssl probe side by side, so

@@ -1,24 +1,41 @@
 """Renderers: one module per output format, each declaring one `RENDERER` (see base.Renderer) that renders a
 Report and a fleet of FleetResults. All read the same Report; control characters go through render.sanitize.
 
-Adding a format: a module here with a RENDERER, and its name in _FORMAT_MODULES below.
+Adding a format: a module here with a RENDERER, and its name in _FORMAT_MODULES below. A format's module is
+imported when that format is first asked for, so a run pays only for the format it prints.
 """
 from __future__ import annotations
 
-from typing import Callable
+import importlib
+from collections.abc import Iterator, Mapping
 
-from . import github as _github, json as _json, junit as _junit, markdown as _markdown, prometheus as _prometheus
-from . import sarif as _sarif, text as _text
 from .base import MODE_NAMES, PLAIN, Renderer, RenderOptions, summary_line
 
-_FORMAT_MODULES = (_text, _json, _junit, _markdown, _sarif, _github, _prometheus)
+# format name -> the module (in this package) that declares its RENDERER; in the order --format lists them
+_FORMAT_MODULES = {"text": "text", "json": "json", "junit": "junit", "markdown": "markdown", "sarif": "sarif",
+                   "github": "github", "prometheus": "prometheus"}
 
-RENDERERS: dict[str, Renderer] = {m.RENDERER.name: m.RENDERER for m in _FORMAT_MODULES}
+
+class _Registry(Mapping):
+    """name -> Renderer, importing a format's module on first use."""
+
+    def __getitem__(self, fmt: str) -> Renderer:
+        module = _FORMAT_MODULES[fmt]
+        return importlib.import_module(f"{__name__}.{module}").RENDERER
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_FORMAT_MODULES)
+
+    def __len__(self) -> int:
+        return len(_FORMAT_MODULES)
+
+
+RENDERERS: Mapping[str, Renderer] = _Registry()
 
 
 def formats() -> tuple[str, ...]:
     """The --format choices, in the order the CLI lists them."""
-    return tuple(RENDERERS)
+    return tuple(_FORMAT_MODULES)
 
 
 def get(fmt: str) -> Renderer:
@@ -28,17 +45,7 @@ def get(fmt: str) -> Renderer:
         raise ValueError(f"unknown format {fmt!r}") from None
 
 
-def renderer(fmt: str) -> Callable[..., str]:
-    """Deprecated: the pre-registry API, `renderer(fmt)(report, colour=..., verbose=...)`. Use
-    `get(fmt).render_report(report, RenderOptions(...))`."""
-    chosen = get(fmt)
-
-    def render(report, **options) -> str:
-        return chosen.render_report(report, RenderOptions(**options))
-    return render
-
-
 FORMATS = formats()
 
-__all__ = ["FORMATS", "MODE_NAMES", "PLAIN", "RENDERERS", "Renderer", "RenderOptions", "formats", "get", "renderer",
+__all__ = ["FORMATS", "MODE_NAMES", "PLAIN", "RENDERERS", "Renderer", "RenderOptions", "formats", "get",
            "summary_line"]

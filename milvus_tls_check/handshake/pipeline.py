@@ -1,0 +1,29 @@
+"""The handshake step of the pipeline: plan, run, interpret (what doctor.diagnose calls)."""
+from __future__ import annotations
+
+from ..model import Finding, Handshake, Material, Request, ServerImpl, ServerKind
+from .interpretation import interpret
+from .plan import plan_handshakes
+from .run import run_plan
+from .serverbuild import choose
+
+
+def rehearsal_server(request: Request) -> ServerImpl:
+    """The rehearsal server for request.rehearsal and request.milvus_version. Looks for a toolchain (files only:
+    nothing is installed, built or spawned); the build itself happens when the rehearsal runs, once, into the cache."""
+    go_version = ""
+    if request.rehearsal != "grpcio":
+        from . import gofront
+        tc = gofront.toolchain_for(request.milvus_version)
+        go_version = tc.version if tc else ""
+    return choose(request, go_version)
+
+
+def run_handshakes(request: Request, modes: tuple[int, ...], material: Material,
+                   findings: tuple[Finding, ...]) -> tuple[Handshake, ...]:
+    """The handshake step of the pipeline (doctor.diagnose calls it when request.handshake is true):
+    plan, run, interpret. Reconciliation with the static checks is verdict.reconcile's job."""
+    rehearsal = rehearsal_server(request) if request.uri is None else ServerImpl(ServerKind.GRPCIO_REHEARSAL)
+    plan = plan_handshakes(request, modes, material, findings, rehearsal=rehearsal,
+                           milvus_version=request.milvus_version)
+    return interpret(plan, run_plan(plan, material), findings)
