@@ -105,17 +105,9 @@ def run_go(address: str, *, server_name: Optional[str], ca: Optional[str], cert:
     args = [str(binary), "-addr", address, "-server-name", server_name or "", "-ca", ca or "", "-cert", cert or "",
             "-key", key or "", "-timeout", f"{timeout:g}s"]
     from .gofront import _clean_env
-    try:
-        cp = subprocess.run(args, capture_output=True, text=True, timeout=timeout + STARTUP, env=_clean_env(),
-                            stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return ClientRun(False, "timeout", f"the Go client did not return within {timeout + STARTUP:g}s",
-                         seconds=time.monotonic() - t0)
-    m = re.search(r"^RESULT (.*)$", cp.stdout, re.M)
-    if not m:
-        return ClientRun(False, "crash", f"the Go client exited {cp.returncode}: {(cp.stderr or cp.stdout)[-400:]}",
-                         could_not_run=True, seconds=time.monotonic() - t0)
-    r = json.loads(m.group(1))
+    r = _result_of(args, _clean_env(), "the Go client", timeout, t0)
+    if isinstance(r, ClientRun):
+        return r
     return ClientRun(bool(r.get("ok")), r.get("stage", ""), r.get("error", ""), "", r.get("tls_version") or None,
                      str(r.get("go", "")).removeprefix("go"), "", time.monotonic() - t0)
 
@@ -176,21 +168,29 @@ def run_node(config: dict, *, timeout: float, line: str = "3") -> ClientRun:
                          f"milvus_tls_check.handshake.realclients install-node {line}", could_not_run=True)
     payload = json.dumps({"sdk_dir": str(sdk), "config": config, "timeout_ms": int(timeout * 1000)})
     env = dict(os.environ, GRPC_NODE_VERBOSITY="NONE", NODE_NO_WARNINGS="1")
-    try:
-        cp = subprocess.run([node, str(NODE_SCRIPT), payload], capture_output=True, text=True,
-                            timeout=timeout + STARTUP, env=env, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return ClientRun(False, "timeout", f"the Node client did not return within {timeout + STARTUP:g}s",
-                         seconds=time.monotonic() - t0)
-    m = re.search(r"^RESULT (.*)$", cp.stdout, re.M)
-    if not m:
-        return ClientRun(False, "crash", f"node exited {cp.returncode}: {(cp.stderr or cp.stdout)[-400:]}",
-                         could_not_run=True, seconds=time.monotonic() - t0)
-    r = json.loads(m.group(1))
+    r = _result_of([node, str(NODE_SCRIPT), payload], env, "the Node client", timeout, t0)
+    if isinstance(r, ClientRun):
+        return r
     if r.get("stage") == "missing":
         return ClientRun(False, "missing", r.get("error", ""), could_not_run=True, seconds=time.monotonic() - t0)
     return ClientRun(bool(r.get("ok")), r.get("stage", ""), r.get("error", ""), r.get("details", ""), None,
                      r.get("sdk", ""), r.get("server_version", ""), time.monotonic() - t0)
+
+
+def _result_of(args: list[str], env: dict, who: str, timeout: float, t0: float):
+    """Run a client program and read its one `RESULT {json}` line: the parsed dict, or a ClientRun that says why
+    there is none (it timed out, or exited without one)."""
+    try:
+        cp = subprocess.run(args, capture_output=True, text=True, timeout=timeout + STARTUP, env=env,
+                            stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return ClientRun(False, "timeout", f"{who} did not return within {timeout + STARTUP:g}s",
+                         seconds=time.monotonic() - t0)
+    m = re.search(r"^RESULT (.*)$", cp.stdout, re.M)
+    if not m:
+        return ClientRun(False, "crash", f"{who} exited {cp.returncode}: {(cp.stderr or cp.stdout)[-400:]}",
+                         could_not_run=True, seconds=time.monotonic() - t0)
+    return json.loads(m.group(1))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

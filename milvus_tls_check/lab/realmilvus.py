@@ -552,3 +552,35 @@ def milvus_processes() -> list[int]:
 
 def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+class MilvusPerSetup:
+    """One real Milvus per server setup, for a corpus ordered by setup: started when the first case of a setup asks
+    for it, stopped when the next setup starts, and at close(). `write(folder)` writes the setup's files and returns
+    them by name (server.pem, server.key, ca.pem)."""
+
+    def __init__(self, base: Path, start_timeout: float = 60) -> None:
+        self.base, self.start_timeout = Path(base), start_timeout
+        self._setup: Optional[str] = None
+        self._stack: Optional[contextlib.ExitStack] = None
+        self._handle: Optional[MilvusHandle] = None
+        self._count = 0
+
+    def get(self, setup: str, mode: int, write) -> MilvusHandle:
+        if self._setup != setup:
+            self.close()
+            folder = self.base / f"{self._count:02d}-{setup}"
+            self._count += 1
+            files = write(folder / "tls")
+            stack = contextlib.ExitStack()
+            self._handle = stack.enter_context(running_milvus(
+                folder / "milvus", mode, files["server.pem"], files["server.key"],
+                files.get("ca.pem") if mode == 2 else None, start_timeout=self.start_timeout))
+            self._setup, self._stack = setup, stack
+        assert self._handle is not None
+        return self._handle
+
+    def close(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+        self._setup = self._stack = self._handle = None

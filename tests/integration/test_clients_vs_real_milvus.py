@@ -13,8 +13,6 @@ one that cannot be prepared fails the run, it does not skip.
 """
 from __future__ import annotations
 
-import contextlib
-import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -25,9 +23,9 @@ pytest.importorskip("milvus")
 from milvus_tls_check.facts.clients import NODE_LINES, PYMILVUS_LINES  # noqa: E402
 from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
 from milvus_tls_check.handshake import gofront, realclients, venvs  # noqa: E402
-from milvus_tls_check.lab.clients import (CLIENTS, ClientCase, client_corpus, close_workers,  # noqa: E402
+from milvus_tls_check.lab.clients import (CLIENTS, client_corpus, close_workers,  # noqa: E402
                                           doctor_verdicts, observe_client)
-from milvus_tls_check.lab.realmilvus import running_milvus  # noqa: E402
+from milvus_tls_check.lab.realmilvus import MilvusPerSetup  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -53,27 +51,12 @@ def client_caches():
 
 @pytest.fixture(scope="module")
 def milvus_for(tmp_path_factory):
-    """One real Milvus per server setup, started when its first case asks, stopped when the next setup starts."""
-    base = tmp_path_factory.mktemp("clients-real")
-    current: dict = {"setup": None, "stack": None, "handle": None}
-    counter = itertools.count()
-
-    def get(case: ClientCase):
-        if current["setup"] != case.server_setup:
-            if current["stack"] is not None:
-                current["stack"].close()
-            d = base / f"{next(counter):02d}-{case.server_setup}"
-            files = case.write(d / "tls")
-            stack = contextlib.ExitStack()
-            handle = stack.enter_context(running_milvus(
-                d / "milvus", case.case.mode, files["server.pem"], files["server.key"],
-                files.get("ca.pem") if case.case.mode == 2 else None, start_timeout=60))
-            current.update(setup=case.server_setup, stack=stack, handle=handle)
-        return current["handle"]
-
-    yield get
-    if current["stack"] is not None:
-        current["stack"].close()
+    """One real Milvus per server setup (the corpus is ordered by setup); all stopped when the module is done."""
+    servers = MilvusPerSetup(tmp_path_factory.mktemp("clients-real"))
+    try:
+        yield lambda case: servers.get(case.server_setup, case.case.mode, case.write)
+    finally:
+        servers.close()
 
 
 MATRIX: dict[str, dict[str, tuple]] = {}

@@ -8,8 +8,6 @@ one Milvus runs at a time (~5-9 s a start; a server that refuses its files exits
 """
 from __future__ import annotations
 
-import contextlib
-import itertools
 
 import pytest
 
@@ -19,8 +17,8 @@ pytest.importorskip("pymilvus")
 from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
 from milvus_tls_check.handshake import gofront  # noqa: E402
 from milvus_tls_check.handshake.rehearsal import serving  # noqa: E402
-from milvus_tls_check.lab.corpus import Case, corpus, observe_go, observe_real  # noqa: E402
-from milvus_tls_check.lab.realmilvus import running_milvus  # noqa: E402
+from milvus_tls_check.lab.corpus import corpus, observe_go, observe_real  # noqa: E402
+from milvus_tls_check.lab.realmilvus import MilvusPerSetup  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -50,27 +48,12 @@ def build():
 
 @pytest.fixture(scope="module")
 def milvus_for(tmp_path_factory):
-    """One real Milvus per server setup, started when its first case asks, stopped when the next setup starts."""
-    base = tmp_path_factory.mktemp("real")
-    current: dict = {"setup": None, "stack": None, "handle": None}
-    counter = itertools.count()
-
-    def get(case: Case):
-        if current["setup"] != case.server_setup:
-            if current["stack"] is not None:
-                current["stack"].close()
-            d = base / f"{next(counter):02d}-{case.server_setup}"
-            files = case.write(d / "tls")
-            stack = contextlib.ExitStack()
-            handle = stack.enter_context(running_milvus(
-                d / "milvus", case.mode, files["server.pem"], files["server.key"],
-                files.get("ca.pem") if case.mode == 2 else None, start_timeout=60))
-            current.update(setup=case.server_setup, stack=stack, handle=handle)
-        return current["handle"]
-
-    yield get
-    if current["stack"] is not None:
-        current["stack"].close()
+    """One real Milvus per server setup (the corpus is ordered by setup); all stopped when the module is done."""
+    servers = MilvusPerSetup(tmp_path_factory.mktemp("real"))
+    try:
+        yield lambda case: servers.get(case.server_setup, case.mode, case.write)
+    finally:
+        servers.close()
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
