@@ -370,6 +370,16 @@ _CODES: tuple[Code, ...] = (
        `tls.serverPemPath`, `tls.serverKeyPath` and `common.security.tlsMode` in `extraConfigFiles.user.yaml`;
        for tlsMode 2 add a ca.crt key and `tls.caPemPath`.""",
        by=DEPLOY),
+    _c("config.k8s_unsafe_path", "Kubernetes key or path that is not a plain name inside the volume",
+       """A Secret/ConfigMap key outside `[-._a-zA-Z0-9]`, or an `items[].path`/`subPath` that is absolute or holds
+       `..`: the API server rejects the object ("a valid config key must consist of alphanumeric characters, '-',
+       '_' or '.'", "must be a relative path", "must not contain '..'"), so the pod never gets the file. The doctor
+       never writes such an entry anywhere (a hostile manifest cannot make it write outside its private folder):
+       it is skipped, and what needed it is reported missing.""",
+       """Name each key with letters, digits, `-`, `_` and `.` only (the docs' `tls.crt`, `tls.key`, `ca.crt`,
+       or `server.pem`, `server.key`, `ca.pem`), and give `items[].path` and `subPath` as a path relative to the
+       volume (`server.pem`, `certs/server.pem`).""",
+       by=DEPLOY),
     _c("config.ingress_backend_protocol", "Ingress speaks the wrong protocol to Milvus",
        """nginx-ingress with `nginx.ingress.kubernetes.io/backend-protocol: GRPC` (the chart's default annotation)
        sends plaintext HTTP/2 to the backend; in front of a TLS Milvus that fails (HTTP 502 at the client,

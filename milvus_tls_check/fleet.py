@@ -43,9 +43,13 @@ def load_fleet(path: str, base_options: Optional[Options] = None) -> list[tuple[
     file's `defaults:` override them, and each target overrides both."""
     import yaml
 
+    from .deploy.common import DeploymentError, read_text
+    from .facts.yamlload import safe_load
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = safe_load(read_text(path, "fleet file"))
+    except DeploymentError as exc:
+        raise FleetError(f"cannot read {exc}")
+    except yaml.YAMLError as exc:
         raise FleetError(f"cannot read fleet file {path}: {exc}")
     if isinstance(data, list):
         data = {"targets": data}
@@ -94,6 +98,9 @@ def _coerce(key: str, value: Any, base: Path) -> Any:
     if key in ("milvus_yaml", "k8s"):
         items = value if isinstance(value, list) else [value]
         return tuple(_path(str(v), base) for v in items if v is not None)
+    if key == "compose_env":
+        items = value if isinstance(value, list) else [value]
+        return tuple(str(v) for v in items if v is not None)
     if value is None:
         return None
     if key in PATH_KEYS:

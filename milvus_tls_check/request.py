@@ -66,6 +66,7 @@ class Options:
     pymilvus: bool = False
     milvus_yaml: tuple[str, ...] = ()
     compose: Optional[str] = None
+    compose_env: tuple[str, ...] = ()    # environment variables Compose interpolation may take (--compose-env)
     service: Optional[str] = None
     k8s: tuple[str, ...] = ()
     pymilvus_args: Optional[str] = None
@@ -111,7 +112,9 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
             raise ValueError("build_request: Kubernetes material needs a SecretFolder from the caller")
         deployment = read_deployment_facts(milvus_yaml=options.milvus_yaml, compose=options.compose,
                                            service=options.service, k8s=options.k8s,
-                                           pymilvus_args=options.pymilvus_args, environ=environ, secrets=secrets)
+                                           pymilvus_args=options.pymilvus_args, secrets=secrets,
+                                           environ={k: environ[k] for k in options.compose_env if k in environ},
+                                           environment_names=frozenset(environ))
         found = deployment_paths(deployment)
         paths.update(found.paths)
         explicit |= set(found.client_explicit)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import traceback
 from typing import Optional, Sequence
 
@@ -25,14 +27,29 @@ def request_from_args(args: argparse.Namespace):
     return build_request(options_from_args(args))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI job cancelled, `timeout`, a pod stopping): unwinds like Ctrl-C, so every `finally` runs: the
+    Kubernetes Secret folder is removed and the Go front and client processes are stopped."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return _main(argv)
     except UsageError as exc:
         print(f"milvus-tls: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:
+        print("milvus-tls: terminated", file=sys.stderr)
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         print("milvus-tls: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
@@ -42,6 +59,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"milvus-tls: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
               "(run with --debug for the traceback)", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _main(argv: list[str]) -> int:

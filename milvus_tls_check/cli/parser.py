@@ -79,6 +79,10 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
     deploy.add_argument("--milvus-yaml", action="append", default=[],
                         help="milvus.yaml / user.yaml (repeatable; later wins)")
     deploy.add_argument("--compose", help="docker-compose.yml: resolve container paths through the volume mounts")
+    deploy.add_argument("--compose-env", action="append", default=[], metavar="NAME",
+                        help="an environment variable Compose interpolation may take from the doctor's environment "
+                             "(repeatable; by default only the project's .env is used, so a CI secret is never "
+                             "substituted into the report)")
     deploy.add_argument("--service", help="the Compose service that runs Milvus (default: the one that mounts milvus.yaml)")
     deploy.add_argument("--k8s", action="append", default=[], help="Kubernetes manifests / Helm values (repeatable)")
     deploy.add_argument("--pymilvus-args", help="JSON of the keyword arguments the application passes to MilvusClient")
@@ -172,5 +176,6 @@ def options_from_args(args: argparse.Namespace) -> Options:
     values = {name: getattr(args, name) for name in Options.field_names() if hasattr(args, name)}
     values["milvus_yaml"] = tuple(values.get("milvus_yaml") or ())
     values["k8s"] = tuple(values.get("k8s") or ())
+    values["compose_env"] = tuple(values.get("compose_env") or ())
     values["client"] = tuple(values.get("client") or ())
     return Options(**values)

@@ -27,10 +27,10 @@ def _is_compose(name: str) -> bool:
 
 
 def _is_k8s(path: Path) -> bool:
-    try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:65536]
-    except OSError:
-        return False
+    from ..deploy.common import MAX_CONFIG_BYTES
+    from ..facts.fileio import read_bounded
+    got = read_bounded(str(path), MAX_CONFIG_BYTES, regular_only=True)   # a staged FIFO or device is never read
+    head = got.data[:65536].decode("utf-8", errors="replace")
     return "apiVersion:" in head and "kind:" in head
 
 

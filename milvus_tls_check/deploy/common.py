@@ -6,12 +6,13 @@ turns it into a usage error, exit 2); everything about what the files *say* beco
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import yaml
 
 from ..errors import UsageError
+from ..facts.fileio import Problem, ReadResult, read_bounded
+from ..facts.yamlload import safe_load, safe_load_all
 from ..facts.deployment import (Layer, MilvusConfig, Mount, Resolved, Setting, as_text, container_abspath,  # noqa: F401
                                 flatten, norm_key, resolve)
 
@@ -22,18 +23,35 @@ class DeploymentError(UsageError):
     """A deployment file the user named cannot be used at all (missing, unreadable, not YAML/JSON)."""
 
 
-def read_text(path: str, what: str) -> str:
-    p = Path(path)
+def read_text(path: str, what: str, max_bytes: int = MAX_CONFIG_BYTES) -> str:
+    """A deployment file's text: a regular file of at most `max_bytes`, read without ever blocking (a FIFO, a
+    device such as /dev/zero, or a file swapped for one while it is opened is refused, never read)."""
+    got = read_bounded(path, max_bytes, regular_only=True)
+    if got.problem is not None:
+        raise DeploymentError(f"{what} {path}: {_why_unusable(got)}")
     try:
-        if not p.is_file():
-            raise DeploymentError(f"{what} {path}: no such file")
-        if p.stat().st_size > MAX_CONFIG_BYTES:
-            raise DeploymentError(f"{what} {path}: larger than {MAX_CONFIG_BYTES} bytes; not a deployment file")
-        return p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise DeploymentError(f"{what} {path}: cannot be read: {exc.strerror or exc}") from None
+        return got.data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DeploymentError(f"{what} {path}: not UTF-8 text") from None
+
+
+def read_optional_text(path: str, what: str, max_bytes: int = MAX_CONFIG_BYTES) -> Optional[str]:
+    """As read_text, but None when the file does not exist (Compose's project .env, say)."""
+    got = read_bounded(path, max_bytes, regular_only=True)
+    if got.problem is not None and got.problem.absent:
+        return None
+    return read_text(path, what, max_bytes)
+
+
+def _why_unusable(got: ReadResult) -> str:
+    p = got.problem
+    if p is not None and p.absent:
+        return "no such file"
+    if p in (Problem.TOO_LARGE, Problem.ENDLESS):
+        return f"larger than {got.limit} bytes; not a deployment file"
+    if p in (Problem.DIRECTORY, Problem.FIFO, Problem.SOCKET, Problem.SPECIAL):
+        return f"not a regular file ({p.value}); not read"
+    return f"cannot be read: {got.reason or (p.value if p else '')}"
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
@@ -45,13 +63,13 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 def load_yaml(text: str, label: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return safe_load(text)
     except yaml.YAMLError as exc:
         raise DeploymentError(f"{label}: not valid YAML: {_yaml_problem(exc)}") from None
 
 
 def load_yaml_all(text: str, label: str) -> list[Any]:
     try:
-        return [d for d in yaml.safe_load_all(text) if d is not None]
+        return [d for d in safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:
         raise DeploymentError(f"{label}: not valid YAML: {_yaml_problem(exc)}") from None

@@ -3,6 +3,12 @@
 Compose interpolates `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR:+alt}`, `$VAR` and
 `$$` with the shell environment over the project's `.env` file; relative host paths are relative to the compose
 file's folder. That is what this module reproduces, so a container path maps to the host file Docker would bind.
+
+One difference, on purpose: the doctor's own environment (a CI job's tokens) is not a source of values unless the
+user names the variable (`--compose-env NAME`); otherwise a `${TOKEN}` in the file would put the token into the
+report. A variable the file uses that is set only in the environment is named in a note (never its value) and
+treated as unset. The project's `.env` and `env_file:` files are the deployment's own and are read (bounded,
+regular files only).
 """
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from .common import DeploymentError, Layer, Mount, load_yaml, read_text, resolve
+from .common import DeploymentError, Layer, Mount, load_yaml, read_optional_text, read_text, resolve
 
 CONFIG_DIR = "/milvus/configs"
 CONFIG_FILES = ("milvus.yaml", "default.yaml", "user.yaml")   # the order Milvus layers them
@@ -21,11 +27,25 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # --- interpolation -------------------------------------------------------------------------------------------
 
-def read_env_file(path: Path) -> dict[str, str]:
+class Variables(dict):
+    """The values interpolation may use; remembers the names it was asked for that are set only in the doctor's
+    environment (`held_back`: names, never values)."""
+
+    def __init__(self, values: Mapping[str, str], environment_names: frozenset = frozenset()):
+        super().__init__(values)
+        self.environment_names = environment_names
+        self.held_back: set[str] = set()
+
+    def get(self, name: Any, default: Any = None) -> Any:
+        if name not in self and name in self.environment_names:
+            self.held_back.add(name)
+        return super().get(name, default)
+
+
+def read_env_file(path: Path, required: bool = False) -> dict[str, str]:
     out: dict[str, str] = {}
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError:
+    text = read_text(str(path), "env file") if required else read_optional_text(str(path), "env file")
+    if text is None:
         return out
     for line in text.splitlines():
         line = line.strip()
@@ -98,8 +118,11 @@ def _expand(body: str, env: Mapping[str, str], where: str) -> str:
                 return interpolate(word, env, where) if unset_or_empty else value
             if op.endswith("?"):
                 if unset_or_empty:
+                    held = isinstance(env, Variables) and name in env.held_back
                     raise DeploymentError(f"{where}: required variable {name} is missing: "
-                                          f"{interpolate(word, env, where) or 'no message'}")
+                                          f"{interpolate(word, env, where) or 'no message'}" +
+                                          (f" (it is set in the environment; the doctor reads it from there only "
+                                           f"with --compose-env {name})" if held else ""))
                 return value
             return "" if unset_or_empty else interpolate(word, env, where)
     raise DeploymentError(f"{where}: invalid interpolation ${{{body}}}")
@@ -194,20 +217,22 @@ def _mounts(name: str, svc: Mapping[str, Any], top: Mapping[str, Any], base: Pat
     return mounts
 
 
-def _env(name: str, svc: Mapping[str, Any], base: Path, shell: Mapping[str, str]) -> dict[str, str]:
+def _env(name: str, svc: Mapping[str, Any], base: Path, shell: Variables) -> dict[str, str]:
     env: dict[str, str] = {}
     files = svc.get("env_file") or []
     for f in [files] if isinstance(files, (str, Mapping)) else files:
         path = f.get("path") if isinstance(f, Mapping) else f
         if path:
-            env.update(read_env_file(Path(_host(str(path), base))))
+            required = f.get("required", True) is not False if isinstance(f, Mapping) else True
+            env.update(read_env_file(Path(_host(str(path), base)), required=required))
     raw = svc.get("environment") or {}
     items = raw.items() if isinstance(raw, Mapping) else (
         (e.partition("=")[0], e.partition("=")[2] if "=" in e else None) for e in raw if isinstance(e, str))
     for k, v in items:
         if v is None:
-            if k in shell:
-                env[str(k)] = shell[k]
+            value = shell.get(k)
+            if value is not None:
+                env[str(k)] = value
             continue
         env[str(k)] = "true" if v is True else "false" if v is False else str(v)
     return env
@@ -243,11 +268,15 @@ def _score(svc: Mapping[str, Any]) -> int:
     return score
 
 
-def read_compose(path: str, service: Optional[str] = None, shell_env: Optional[Mapping[str, str]] = None) -> ComposeView:
+def read_compose(path: str, service: Optional[str] = None, shell_env: Optional[Mapping[str, str]] = None,
+                 environment_names: frozenset = frozenset()) -> ComposeView:
+    """`shell_env`: the environment variables Compose interpolation may take (those the user named with
+    --compose-env); `environment_names`: the names of every variable set in the environment, so a variable held
+    back can be named in a note."""
     text = read_text(path, "--compose")
     base = Path(path).resolve().parent
-    shell = dict(os.environ if shell_env is None else shell_env)
-    env_for_interp = {**read_env_file(base / ".env"), **shell}
+    shell = Variables(dict(shell_env or {}), environment_names)
+    env_for_interp = Variables({**read_env_file(base / ".env"), **shell}, environment_names)
     data = load_yaml(text, path)
     if not isinstance(data, Mapping) or not isinstance(data.get("services"), Mapping):
         raise DeploymentError(f"--compose {path}: no `services:` mapping; not a Compose file")
@@ -278,6 +307,13 @@ def read_compose(path: str, service: Optional[str] = None, shell_env: Optional[M
                        image=str(image) if isinstance(image, (str, int, float)) and str(image).strip() else None)
     if env:
         view.env = Layer(f"environment of service {chosen} ({label})", env, env=True)
+    held = sorted(env_for_interp.held_back | shell.held_back)
+    if held:
+        view.notes.append(f"Compose: {', '.join(held)} {'is' if len(held) == 1 else 'are'} set in the environment "
+                          "the doctor runs in, and Compose would use it; the doctor did not read it (a value from the "
+                          "environment may be a secret, and the report would show it) and took the file's default: "
+                          "define it in the project's .env, or pass " +
+                          " ".join(f"--compose-env {h}" for h in held) + " to take it from the environment")
     for name in CONFIG_FILES:
         r = resolve(mounts, f"{CONFIG_DIR}/{name}")
         if r.host and Path(r.host).is_file():

@@ -12,13 +12,14 @@ import base64
 import binascii
 import os
 import posixpath
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from ..facts.deployment import HelmFacts, IngressFacts, flatten
+from ..facts.deployment import HelmFacts, IngressFacts, UnsafeEntry, flatten, shown_name as shown
 from .common import DeploymentError, Layer, Mount, as_text, load_yaml, load_yaml_all, read_text, resolve
 from .compose import CONFIG_DIR, CONFIG_FILES
 
@@ -71,6 +72,37 @@ class K8sView:
     ingresses: list[IngressFacts] = field(default_factory=list)
     cluster: bool = False
     layout: str = ""
+    unsafe: list[UnsafeEntry] = field(default_factory=list)
+
+
+# --- names Kubernetes accepts: the only ones ever turned into a path -----------------------------------------------
+
+# k8s.io/apimachinery validation.IsConfigMapKey (Secret and ConfigMap data keys): [-._a-zA-Z0-9]+, not "." or "..",
+# at most 253 characters.
+_CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")
+
+
+def key_problem(key: str) -> Optional[str]:
+    if key in (".", "..") or not _CONFIG_KEY.fullmatch(key):
+        return ("not a valid key: Kubernetes allows only letters, digits, '-', '_' and '.' (and not '.' or '..'), "
+                "and rejects the object (\"a valid config key must consist of alphanumeric characters, '-', '_' or "
+                "'.'\")")
+    return None
+
+
+def relative_path_problem(path: str) -> Optional[str]:
+    """items[].path and subPath: Kubernetes (validateLocalDescendingPath) wants a relative path without '..'.
+    The doctor also refuses empty, '.' and control characters in a part: it writes only plain names."""
+    if not path:
+        return "empty"
+    if path.startswith("/"):
+        return "an absolute path; Kubernetes requires a path relative to the volume (\"must be a relative path\")"
+    parts = path.split("/")
+    if ".." in parts:
+        return "contains '..'; Kubernetes rejects it (\"must not contain '..'\")"
+    if any(p in ("", ".") or any(ord(ch) < 32 or ch == "\x7f" for ch in p) for p in parts):
+        return "not a plain relative path (an empty or '.' part, or a control character)"
+    return None
 
 
 # --- private folder for materialised Secret/ConfigMap contents ---------------------------------------------------
@@ -100,14 +132,29 @@ class SecretFolder:
         sub.mkdir(mode=0o700)
         return sub
 
-    @staticmethod
-    def write(path: Path, data: bytes, private: bool) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    def write(self, folder: Path, rel: str, data: bytes, private: bool) -> bool:
+        """Write `rel` (a plain relative path, checked by the caller) inside `folder`, one of this SecretFolder's
+        sub-folders. Anything that would land outside the folder, or through a link, is refused (False), never
+        written: the folder is private (0700) and only ever holds what this method made."""
+        if self.root is None or relative_path_problem(rel) is not None:
+            return False
+        root = os.path.realpath(self.root)
+        base = os.path.realpath(folder)
+        target = os.path.realpath(os.path.join(base, rel))
+        if os.path.commonpath([root, base]) != root or os.path.commonpath([base, target]) != base or target == base:
+            return False
         mode = 0o600 if private else 0o644
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        try:
+            os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+            if os.path.realpath(os.path.dirname(target)) != os.path.dirname(target):
+                return False
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+        except OSError:
+            return False   # a name that clashes with a folder ("a" and "a/b"): Kubernetes would refuse it too
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.chmod(path, mode)
+        os.chmod(target, mode)
+        return True
 
     def close(self) -> None:
         if self.root is not None:
@@ -138,7 +185,19 @@ def _documents(paths: Iterable[str]) -> list[tuple[str, Any]]:
     return out
 
 
-def _secret(doc: Mapping[str, Any], origin: str, notes: list[str]) -> Source:
+def _safe_keys(kind: str, name: str, origin: str, data: dict[str, bytes], unsafe: list[UnsafeEntry]) -> dict:
+    """The keys Kubernetes accepts; each other key becomes an UnsafeEntry and is dropped."""
+    out = {}
+    for key, value in data.items():
+        why = key_problem(key)
+        if why is None:
+            out[key] = value
+        else:
+            unsafe.append(UnsafeEntry(f"{kind} {name} ({Path(origin).name})", "key", key, why))
+    return out
+
+
+def _secret(doc: Mapping[str, Any], origin: str, notes: list[str], unsafe: list[UnsafeEntry]) -> Source:
     name = str((doc.get("metadata") or {}).get("name") or "(unnamed)")
     data: dict[str, bytes] = {}
     for k, v in (doc.get("data") or {}).items():
@@ -149,10 +208,11 @@ def _secret(doc: Mapping[str, Any], origin: str, notes: list[str]) -> Source:
                          "use stringData: for plain text); Kubernetes would reject it")
     for k, v in (doc.get("stringData") or {}).items():
         data[str(k)] = str(v if v is not None else "").encode()
-    return Source("Secret", name, data, origin, str(doc.get("type") or "Opaque"))
+    return Source("Secret", name, _safe_keys("Secret", name, origin, data, unsafe), origin,
+                  str(doc.get("type") or "Opaque"))
 
 
-def _configmap(doc: Mapping[str, Any], origin: str) -> Source:
+def _configmap(doc: Mapping[str, Any], origin: str, unsafe: list[UnsafeEntry]) -> Source:
     name = str((doc.get("metadata") or {}).get("name") or "(unnamed)")
     data = {str(k): str(v if v is not None else "").encode() for k, v in (doc.get("data") or {}).items()}
     for k, v in (doc.get("binaryData") or {}).items():
@@ -160,7 +220,7 @@ def _configmap(doc: Mapping[str, Any], origin: str) -> Source:
             data[str(k)] = base64.b64decode(str(v))
         except (binascii.Error, ValueError):
             pass
-    return Source("ConfigMap", name, data, origin)
+    return Source("ConfigMap", name, _safe_keys("ConfigMap", name, origin, data, unsafe), origin)
 
 
 def _is_helm_values(doc: Mapping[str, Any]) -> bool:
@@ -321,7 +381,7 @@ def _default_mode(vol: Mapping[str, Any]) -> Optional[int]:
 
 
 def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: SecretFolder,
-            notes: list[str]) -> list[Mount]:
+            notes: list[str], unsafe: list[UnsafeEntry]) -> list[Mount]:
     volumes = {str(v.get("name")): v for v in pod.volumes if isinstance(v, Mapping) and v.get("name")}
     mounts: list[Mount] = []
     for vm in pod.mounts:
@@ -354,6 +414,10 @@ def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: Sec
                     if not isinstance(it, Mapping):
                         continue
                     key, path = str(it.get("key") or ""), str(it.get("path") or it.get("key") or "")
+                    why = relative_path_problem(path)
+                    if why is not None:
+                        unsafe.append(UnsafeEntry(origin, "items[].path", path, why))
+                        continue
                     if key in src.data:
                         files[posixpath.normpath(path)] = (src.data[key], src.describe(key))
                         item_mode = _mode_of(it.get("mode"))
@@ -373,11 +437,18 @@ def _mounts(pod: PodContext, sources: Mapping[tuple[str, str], Source], mat: Sec
             continue
         folder = mat.folder()
         for rel, (data, desc) in files.items():
-            SecretFolder.write(folder / rel, data, _is_private(rel, data))
+            if not mat.write(folder, rel, data, _is_private(rel, data)):
+                unsafe.append(UnsafeEntry(origin, "items[].path", rel, "clashes with another entry of the volume "
+                                          "(a file where a folder is needed, or the reverse)"))
+                continue
             entries[rel] = desc
             file_modes.setdefault(rel, default_mode if default_mode is not None else DEFAULT_FILE_MODE)
         k8s_modes = {"file_modes": file_modes, "volume": vname, "default_mode_set": default_mode is not None}
-        if sub:
+        if sub and relative_path_problem(sub) is not None:
+            unsafe.append(UnsafeEntry(origin, "subPath", sub, relative_path_problem(sub) or ""))
+            mounts.append(Mount(target, None, f"{origin} (subPath {shown(sub)})", is_file=True, entries={},
+                                unreadable=f"subPath {shown(sub)} is not a relative path inside the volume"))
+        elif sub:
             sub = posixpath.normpath(sub)
             if sub in entries:
                 mounts.append(Mount(target, str(folder / sub), f"{origin} (subPath {sub})", is_file=True,
@@ -408,8 +479,8 @@ def _secret_alone(sources: Mapping[tuple[str, str], Source], mat: SecretFolder, 
         folder = mat.folder()
         entries = {}
         for key, data in src.data.items():
-            SecretFolder.write(folder / key, data, _is_private(key, data))
-            entries[key] = src.describe(key)
+            if mat.write(folder, key, data, _is_private(key, data)):   # keys were checked when the Secret was read
+                entries[key] = src.describe(key)
         view.mounts.append(Mount(f"/(Secret {src.name})", str(folder), f"Secret {src.name} ({Path(src.origin).name})",
                                  entries=entries))
         for key, role in SECRET_KEY_ROLES:
@@ -481,8 +552,8 @@ def _ingress_secret_certs(names: list[str], sources: Mapping[tuple[str, str], So
         if src is None or "tls.crt" not in src.data:
             continue
         folder = mat.folder()
-        SecretFolder.write(folder / "tls.crt", src.data["tls.crt"], False)
-        out[name] = str(folder / "tls.crt")
+        if mat.write(folder, "tls.crt", src.data["tls.crt"], False):
+            out[name] = str(folder / "tls.crt")
     return out
 
 
@@ -533,10 +604,10 @@ def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
     for origin, doc in docs:
         kind = doc.get("kind")
         if kind == "Secret":
-            s = _secret(doc, origin, view.notes)
+            s = _secret(doc, origin, view.notes, view.unsafe)
             sources[("Secret", s.name)] = s
         elif kind == "ConfigMap":
-            s = _configmap(doc, origin)
+            s = _configmap(doc, origin, view.unsafe)
             sources[("ConfigMap", s.name)] = s
         elif kind in ("Milvus", "MilvusCluster") and str(doc.get("apiVersion", "")).startswith("milvus.io/"):
             crs.append((origin, doc))
@@ -582,7 +653,7 @@ def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
     view.image, view.image_source = pod.image, pod.image_source
 
     # Config layers, lowest first: what the pod mounts at /milvus/configs, then Helm's/the Operator's user.yaml.
-    view.mounts = _mounts(pod, sources, secrets, view.notes)
+    view.mounts = _mounts(pod, sources, secrets, view.notes, view.unsafe)
     if pod.local_mounts:
         from dataclasses import replace
         view.mounts = [replace(m, scope=pod.scope) if m.target in pod.local_mounts else m for m in view.mounts]
@@ -593,7 +664,7 @@ def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
     for name in CONFIG_FILES:
         r = resolve(view.mounts, f"{CONFIG_DIR}/{name}")
         if r.host and Path(r.host).is_file():
-            text = Path(r.host).read_text(encoding="utf-8", errors="replace")
+            text = read_text(r.host, "mounted config")
             what = (r.mount.entries or {}).get(".") or r.mount.origin
             data = load_yaml(text, f"{r.container} ({what})")
             if isinstance(data, Mapping):

@@ -10,7 +10,7 @@ from typing import Mapping, Optional, Sequence
 from ..facts.deployment import (DEFAULTS, INTERNAL_PATH_KEYS, TLS_PATH_KEYS, ComposeOrigin, DeploymentFacts,
                                 K8sOrigin, Layer, MilvusConfig, MilvusImage, Mount, PathFact, container_abspath,
                                 effective, image_tag, resolve, tls_mode)
-from .common import DeploymentError
+from .common import DeploymentError, read_text
 from .k8s import SecretFolder
 from .milvus_yaml import parse_config_text, read_layers
 from .pymilvus_args import parse_args
@@ -39,9 +39,12 @@ def _path_fact(config: MilvusConfig, key: str, mounted: bool, mounts: Sequence[M
 def read_deployment_facts(*, milvus_yaml: Sequence[str] = (), compose: Optional[str] = None,
                           service: Optional[str] = None, k8s: Sequence[str] = (),
                           pymilvus_args: Optional[str] = None, environ: Optional[Mapping[str, str]] = None,
+                          environment_names: frozenset = frozenset(),
                           secrets: Optional[SecretFolder] = None) -> DeploymentFacts:
     """Read every deployment file given. With `k8s`, Secret contents are materialised into `secrets`, which the
-    caller closes when the run is over (required then: the files must outlive this call)."""
+    caller closes when the run is over (required then: the files must outlive this call). `environ`: the variables
+    Compose interpolation may use (only those the user named); `environment_names`: the names set in the
+    environment (for the note on a variable held back)."""
     milvus_yaml, k8s = list(milvus_yaml or ()), list(k8s or ())
     notes: list[str] = []
     args = parse_args(pymilvus_args) if pymilvus_args else None
@@ -52,7 +55,7 @@ def read_deployment_facts(*, milvus_yaml: Sequence[str] = (), compose: Optional[
         raise DeploymentError("--service needs --compose")
     if compose:
         from .compose import read_compose
-        cv = read_compose(compose, service, environ)
+        cv = read_compose(compose, service, environ or {}, environment_names)
         mounts += cv.mounts
         notes += cv.notes
         compose_origin = ComposeOrigin(cv.file, cv.service, cv.grpc_port)
@@ -61,7 +64,7 @@ def read_deployment_facts(*, milvus_yaml: Sequence[str] = (), compose: Optional[
         if not milvus_yaml:
             for container, host in cv.config_files:
                 layers.append(Layer(f"{Path(host).name} mounted at {container}",
-                                    parse_config_text(Path(host).read_text(encoding="utf-8"), host)))
+                                    parse_config_text(read_text(host, "Compose config file"), host)))
             if cv.config_files:
                 notes.append("Compose: read the config service " f"{cv.service} mounts: " +
                              ", ".join(f"{h} at {c}" for c, h in cv.config_files))
@@ -98,4 +101,5 @@ def read_deployment_facts(*, milvus_yaml: Sequence[str] = (), compose: Optional[
                            tls_mode=tls_mode(config) if has_config else None, client=args, compose=compose_origin,
                            k8s=k8s_origin, image=image, workdir_host=str(workdir) if workdir else None,
                            notes=tuple(notes), secret_files=secret_files,
-                           helm=kv.helm if k8s else None, ingresses=tuple(kv.ingresses) if k8s else ())
+                           helm=kv.helm if k8s else None, ingresses=tuple(kv.ingresses) if k8s else (),
+                           unsafe_entries=tuple(kv.unsafe) if k8s else ())

@@ -474,6 +474,28 @@ class IngressFacts:
         return next((str(v) for k, v in self.annotations.items() if k.endswith("/" + suffix)), None)
 
 
+@dataclass(frozen=True)
+class UnsafeEntry:
+    """A Secret/ConfigMap key, an `items[].path` or a `subPath` that is not a plain relative file name inside the
+    volume: Kubernetes rejects it, and the doctor never turns it into a path (a hostile manifest's `../../x` or
+    `/usr/lib/...` would otherwise be a write outside the doctor's folder)."""
+
+    where: str         # "Secret milvus-tls (secret.yaml)", "volume tls at /milvus/tls of ..."
+    field: str         # "key", "items[].path", "subPath"
+    written: str       # as written (shown escaped, truncated: `shown`)
+    reason: str
+
+    @property
+    def shown(self) -> str:
+        return shown_name(self.written)
+
+
+def shown_name(text: str, limit: int = 80) -> str:
+    """A hostile name as it may be shown: escaped (repr), its middle cut when long (the end names the file)."""
+    r = repr(text)
+    return r if len(r) <= limit else r[:limit // 3] + "..." + r[-(limit - limit // 3 - 3):]
+
+
 # --- everything together ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -495,6 +517,7 @@ class DeploymentFacts:
     secret_files: Mapping[str, str] = field(default_factory=dict)
     helm: Optional[HelmFacts] = None                   # a Helm values file was read
     ingresses: tuple[IngressFacts, ...] = ()           # Ingress objects (manifests or Helm's ingress.*)
+    unsafe_entries: tuple[UnsafeEntry, ...] = ()       # Kubernetes keys/paths refused (never written)
 
     @property
     def mode_value(self) -> Optional[int]:

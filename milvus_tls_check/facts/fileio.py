@@ -24,6 +24,7 @@ class Problem(str, enum.Enum):
     DIRECTORY = "directory"
     FIFO = "fifo"                      # not opened: a read would block
     SOCKET = "socket"
+    SPECIAL = "special"                # a device, refused where only regular files make sense (configs)
     TOO_LARGE = "too_large"            # a regular file over the bound (size known)
     ENDLESS = "endless"                # more than the bound arrived while reading (a device or a growing file)
     UNREADABLE = "unreadable"          # open or read failed (permissions, I/O error)
@@ -52,8 +53,10 @@ class ReadResult:
         return self.problem is None
 
 
-def read_bounded(path: str, max_bytes: int = MAX_BYTES) -> ReadResult:
-    """Read at most max_bytes of a regular file (or a readable device) without ever blocking."""
+def read_bounded(path: str, max_bytes: int = MAX_BYTES, *, regular_only: bool = False) -> ReadResult:
+    """Read at most max_bytes of a regular file (or a readable device, unless `regular_only`) without ever
+    blocking. With `regular_only` the opened file itself is checked too (fstat), so a file swapped for a device or
+    a FIFO between the stat and the open is refused."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -74,6 +77,8 @@ def read_bounded(path: str, max_bytes: int = MAX_BYTES) -> ReadResult:
         return problem(Problem.FIFO)
     if stat.S_ISSOCK(st.st_mode):
         return problem(Problem.SOCKET)
+    if regular_only and not stat.S_ISREG(st.st_mode):
+        return problem(Problem.SPECIAL)
     if stat.S_ISREG(st.st_mode) and st.st_size > max_bytes:
         return problem(Problem.TOO_LARGE, size=st.st_size)
     try:
@@ -81,6 +86,8 @@ def read_bounded(path: str, max_bytes: int = MAX_BYTES) -> ReadResult:
     except OSError as exc:
         return problem(Problem.UNREADABLE, exc.strerror or str(exc))
     try:
+        if regular_only and not stat.S_ISREG(os.fstat(fd).st_mode):
+            return problem(Problem.SPECIAL)
         chunks, total = [], 0
         while total <= max_bytes:
             chunk = os.read(fd, min(65536, max_bytes + 1 - total))

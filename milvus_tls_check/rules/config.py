@@ -613,6 +613,19 @@ def grpc_match(cert, name: str):
     return grpc_name_match(cert, name)
 
 
+# --- Kubernetes keys and paths that are not plain names ---------------------------------------------------------------
+
+@rule("config.k8s_paths", codes=("config.k8s_unsafe_path",))
+def check_k8s_unsafe_paths(ctx: Context):
+    f = ctx.deployment
+    if f is None or not f.unsafe_entries:
+        return
+    yield from _report("config.k8s_paths", "Kubernetes keys and paths are plain names inside the volume", [finding(
+        "config.k8s_unsafe_path", e.where,
+        f"{e.field} {e.shown}: {e.reason}. The doctor did not write it anywhere and read the rest "
+        "without it.") for e in f.unsafe_entries])
+
+
 # --- the deployment rules alone -------------------------------------------------------------------------------------
 
 def judge_deployment(facts: DeploymentFacts, material: Optional[Material] = None, *, at=None,
@@ -629,7 +642,7 @@ def judge_deployment(facts: DeploymentFacts, material: Optional[Material] = None
     ctx = Context(request, material or Material({}), (),
                   at or dt.datetime.now(dt.timezone.utc), deployment=facts)
     out: list[CheckResult] = []
-    for check in (check_tls_mode, check_tls_disabled, check_misnested, check_legacy, check_http_port,
+    for check in (check_k8s_unsafe_paths, check_tls_mode, check_tls_disabled, check_misnested, check_legacy, check_http_port,
                   check_default_certs, check_paths, check_internal, check_helm_tls, check_ingress,
                   check_deployment_client, check_client_auth):
         out.extend(check(ctx))
