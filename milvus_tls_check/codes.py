@@ -396,6 +396,18 @@ _CODES: tuple[Code, ...] = (
        that host (pymilvus `server_name`) and trust the ingress's CA.""",
        by=DEPLOY),
     ),
+    *_family("Verdict",
+    _c("input.not_judged", "A side a mode needs was not judged: the verdict is incomplete",
+       """A mode works only when both ends do: Milvus must load its files (tls.serverPemPath, tls.serverKeyPath and,
+       for tlsMode 2, tls.caPemPath) and the client must verify it and, for tlsMode 2, present a certificate Milvus
+       accepts. When the files of one end were not given (no client certificate for mode 2, a Secret the
+       deployment mounts but that was not passed with --k8s), nothing about that end was proven, so the verdict is
+       `incomplete` (exit status 4), never a pass.""",
+       """Give what the report's "Not judged" line names (the flags, or the Secret: `kubectl get secret NAME -o
+       yaml > NAME.yaml` then `--k8s NAME.yaml`), or say that only one end is to be judged with `--side server`
+       or `--side client`.""",
+       severity=None, by=SEEN),
+    ),
     *_family("Handshakes",
     _c("handshake.ok", "Handshake and one RPC succeeded", "", "",
        severity=None, by=SEEN),

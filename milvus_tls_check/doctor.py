@@ -11,7 +11,7 @@ from .inventory import certificate_records, pem_block_lines, trust_paths
 from .material import fingerprints, leaf_first, load_material
 from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role
 from .rules import Context, run_rules
-from .verdict import instant_matters, not_rehearsed, overall, reconcile, said_once, unjudged_modes
+from .verdict import instant_matters, not_rehearsed, overall, reconcile, said_once, unjudged_modes, unjudged_sides
 
 # Role order decides which role "owns" a path used twice (the docs pass server.pem as server_pem_path too).
 _ORDER = (Role.SERVER_CERT, Role.SERVER_KEY, Role.SERVER_CA, Role.CLIENT_CERT, Role.CLIENT_KEY,
@@ -100,7 +100,8 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   notes=notes, server_build=_server_build(request, tuple(h for h in handshakes if h not in skipped)),
                   certificates=certificate_records(material, handshakes, request.judged_at(), _block_lines(material),
                                                    _secret_names(request, material)),
-                  trust_paths=trust_paths(request, modes, leaf_first(material)[0], checks))  # as the rules judged
+                  trust_paths=trust_paths(request, modes, leaf_first(material)[0], checks),  # as the rules judged
+                  unjudged=unjudged_sides(request, modes, checks, handshakes), side=request.side)
 
 
 def _secret_names(request: Request, material: Material) -> dict:

@@ -17,3 +17,8 @@ class FleetResult:
     @property
     def passed(self) -> bool:
         return self.report is not None and self.report.passed
+
+    @property
+    def verdict(self) -> str:
+        """"pass", "fail" or "incomplete"; a target that could not run at all (unusable options) fails."""
+        return "fail" if self.report is None else self.report.verdict.value

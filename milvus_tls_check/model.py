@@ -81,6 +81,7 @@ class Request:
     clients: tuple = ()
     go_tls: Optional[Any] = None              # --go-args as facts.clients.TlsConfig (None: the general flags)
     node_tls: Optional[Any] = None            # --node-args as facts.clients.TlsConfig (None: the general flags)
+    side: Optional[str] = None                # --side server|client: only that end is to be judged
 
     def judged_at(self) -> _dt.datetime:
         return self.at or _dt.datetime.now(_dt.timezone.utc)
@@ -253,6 +254,7 @@ class Side(str, enum.Enum):
 class Verdict(str, enum.Enum):
     PASS = "pass"
     FAIL = "fail"
+    INCOMPLETE = "incomplete"   # nothing failed, but a side a mode needs was not judged: never a pass
 
     def __str__(self) -> str:
         return self.value
@@ -261,8 +263,22 @@ class Verdict(str, enum.Enum):
         return format(self.value, spec)
 
     @classmethod
-    def of(cls, failed: bool) -> "Verdict":
-        return cls.FAIL if failed else cls.PASS
+    def of(cls, failed: bool, incomplete: bool = False) -> "Verdict":
+        return cls.FAIL if failed else cls.INCOMPLETE if incomplete else cls.PASS
+
+
+@dataclass(frozen=True)
+class Unjudged:
+    """A side of a mode the doctor could not judge because its input was not given (the client certificate of mode
+    2, a Secret the deployment mounts): the mode's verdict is `incomplete`, and `add` says exactly what to give."""
+
+    mode: int
+    side: str          # "server" | "client"
+    what: str          # what was not judged, in words
+    add: str           # what to add: the flags, the file, the command that fetches it
+
+    def to_dict(self) -> dict:
+        return {"mode": self.mode, "side": self.side, "what": self.what, "add": self.add}
 
 
 @dataclass(frozen=True)
@@ -421,12 +437,22 @@ class Report:
     certificates: tuple[Any, ...] = ()
     # Each trust path, leaf -> intermediates -> anchor, its links verified or broken (inventory.TrustPath)
     trust_paths: tuple[Any, ...] = ()
+    # Sides of the evaluated modes that were not judged (verdict.unjudged_sides); any makes a mode incomplete
+    unjudged: tuple[Unjudged, ...] = ()
+    side: Optional[str] = None         # --side: the one end the user asked to judge (None: both)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "verdict", Verdict(self.verdict))
+        verdict = Verdict(self.verdict)
         if self.clients:
-            failed = any(v is Verdict.FAIL for v in self.selected_verdicts().values())
-            object.__setattr__(self, "verdict", Verdict.of(failed))
+            verdicts = self.selected_verdicts().values()
+            verdict = Verdict.of(any(v is Verdict.FAIL for v in verdicts),
+                                 any(v is Verdict.INCOMPLETE for v in verdicts))
+        elif verdict is Verdict.PASS and self.incomplete_modes():
+            verdict = Verdict.INCOMPLETE
+        object.__setattr__(self, "verdict", verdict)
+
+    def incomplete_modes(self) -> tuple[int, ...]:
+        return tuple(sorted({u.mode for u in self.unjudged if u.mode in self.modes}))
 
     def concerns(self, finding: Finding, sel) -> bool:
         from .facts.clients import concerns
@@ -438,7 +464,7 @@ class Report:
         bad_finding = any(self.concerns(f, sel) for f in self.blocking(mode))
         bad_handshake = any(h.mode == mode and not h.ok and h.counts and attempt_is_for(h.client_impl, sel)
                             for h in self.handshakes)
-        return Verdict.of(bad_finding or bad_handshake)
+        return Verdict.of(bad_finding or bad_handshake, mode in self.incomplete_modes())
 
     def selected_verdicts(self) -> dict:
         """(mode, ClientSel.key) -> Verdict for every selected client and evaluated mode."""
@@ -462,13 +488,13 @@ class Report:
 
     def mode_verdict(self, mode: int) -> Verdict:
         bad_handshake = any(h.mode == mode and not h.ok and h.counts for h in self.handshakes)
-        return Verdict.of(bool(self.blocking(mode)) or bad_handshake)
+        return Verdict.of(bool(self.blocking(mode)) or bad_handshake, mode in self.incomplete_modes())
 
     def client_verdict(self, mode: int, client: ClientKind) -> Verdict:
         """One client's verdict in one mode: the mode's blocking findings, and that client's counting attempts."""
         bad_handshake = any(h.mode == mode and h.client_impl.kind is client and not h.ok and h.counts
                             for h in self.handshakes)
-        return Verdict.of(bool(self.blocking(mode)) or bad_handshake)
+        return Verdict.of(bool(self.blocking(mode)) or bad_handshake, mode in self.incomplete_modes())
 
     @property
     def client_verdicts(self) -> Mapping[tuple[int, ClientKind], Verdict]:

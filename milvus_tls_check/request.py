@@ -13,6 +13,7 @@ from typing import Mapping, Optional
 from .errors import UsageError
 from .facts.pymilvus import BadUri, parse_uri, uri_host
 from .model import CLIENT_ROLES, Request, Role
+from .rules.client import CLIENT_FLAGS
 
 # --dir takes the docs' file names, or cert-manager's (a kubernetes.io/tls Secret's keys written out).
 DIR_NAMES = {Role.SERVER_CERT: "server.pem", Role.SERVER_KEY: "server.key", Role.SERVER_CA: "ca.pem",
@@ -20,7 +21,6 @@ DIR_NAMES = {Role.SERVER_CERT: "server.pem", Role.SERVER_KEY: "server.key", Role
 CERT_MANAGER_NAMES = {Role.SERVER_CERT: "tls.crt", Role.SERVER_KEY: "tls.key", Role.SERVER_CA: "ca.crt",
                       Role.CLIENT_CERT: "client.pem", Role.CLIENT_KEY: "client.key"}
 DIR_LAYOUTS = (("the Milvus docs' layout", DIR_NAMES), ("the cert-manager layout", CERT_MANAGER_NAMES))
-CLIENT_FLAGS = "--client-pem PATH --client-key PATH"
 
 
 def dir_layout(folder: str) -> tuple[str, Mapping[Role, str], Optional[str]]:
@@ -77,6 +77,7 @@ class Options:
     client: tuple[str, ...] = ()          # --client KIND[==VERSION] (repeatable; "all")
     go_args: Optional[str] = None         # --go-args JSON
     node_args: Optional[str] = None       # --node-args JSON
+    side: Optional[str] = None            # --side server|client: judge only that end (the other is not asked for)
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -154,7 +155,10 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     if options.uri:
         _check_uri(options.uri)
     # a deployment whose TLS files are the image's own samples has none the doctor can read: its findings still count
-    if not paths.get(Role.SERVER_CERT) and not options.uri and not (deployment is not None and deployment.tls_on):
+    # Helm's proxy.tls.enabled says TLS is meant even where Milvus is left in tlsMode 0: config.helm_tls_incomplete
+    # is the failure to show, not "nothing to check".
+    tls_meant = deployment is not None and (deployment.tls_on or (deployment.helm is not None and deployment.helm.tls_enabled))
+    if not paths.get(Role.SERVER_CERT) and not options.uri and not tls_meant:
         said = deployment_notes(deployment) if deployment is not None else ()
         raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri"
                          + "".join(f"\n  note: {n}" for n in said))
@@ -174,7 +178,15 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
                    key_password=password, deployment=deployment, notes=tuple(dict.fromkeys(notes)),
                    milvus_version=milvus_version, milvus_version_source=version_source, rehearsal=options.rehearsal, client_exact=client_exact,
-                   verbose=options.verbose))
+                   verbose=options.verbose, side=_side(options.side)))
+
+
+def _side(side: Optional[str]) -> Optional[str]:
+    if side in (None, "", "both"):
+        return None
+    if side not in ("server", "client"):
+        raise UsageError(f"--side {side}: choose server or client")
+    return side
 
 
 def _fixed_client_tls(request: Request) -> Request:

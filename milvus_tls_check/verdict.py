@@ -14,8 +14,8 @@ from dataclasses import replace
 from typing import Any, Iterable, Mapping, Optional
 
 from .codes import go_only_codes
-from .model import (CheckResult, ClientKind, Finding, Handshake, Material, ServerKind, Side, Status, Verdict,
-                    blocking_findings)
+from .model import (CheckResult, ClientKind, Finding, Handshake, Material, Request, Role, ServerKind, Side, Status,
+                    Unjudged, Verdict, blocking_findings)
 
 # Codes a grpcio rehearsal server cannot reproduce because only Go (the real Milvus) enforces them, or because
 # they are risks rather than failures. A rehearsal that passes despite them is expected, not a disagreement.
@@ -172,6 +172,76 @@ def not_rehearsed(unjudged: Mapping[int, str]) -> tuple[Handshake, ...]:
     """The not-run handshakes of the modes unjudged_modes found, with the static side's reason."""
     return tuple(Handshake(mode, "rehearsal", False, "handshake.not_run", reason, could_not_run=True)
                  for mode, reason in sorted(unjudged.items()))
+
+
+# --- exit 0 means proven: the sides a mode needs ------------------------------------------------------------------
+
+_SERVER_ROLES = {1: (Role.SERVER_CERT, Role.SERVER_KEY), 2: (Role.SERVER_CERT, Role.SERVER_KEY, Role.SERVER_CA)}
+_ROLE_WORDS = {Role.SERVER_CERT: ("tls.serverPemPath", "--server-pem", "server.pem"),
+               Role.SERVER_KEY: ("tls.serverKeyPath", "--server-key", "server.key"),
+               Role.SERVER_CA: ("tls.caPemPath", "--ca-pem", "ca.pem")}
+_SECRET_NOT_GIVEN = re.compile(r"Secret (\S+) is not in the --k8s files")
+
+
+def unjudged_sides(request: Request, modes: tuple[int, ...], checks: Iterable[CheckResult],
+                   handshakes: Iterable[Handshake]) -> tuple[Unjudged, ...]:
+    """The sides of the evaluated modes that were not judged because their input was not given. A mode is proven
+    only when the server's files (or a live server that answered) and, for mutual TLS, the client's certificate
+    were both judged; `--side` narrows what is asked for."""
+    checks, handshakes = tuple(checks), tuple(handshakes)
+    no_client = unjudged_modes(checks)
+    out: list[Unjudged] = []
+    for mode in modes:
+        if mode not in (1, 2):
+            continue
+        if request.side != "client":
+            live = request.uri is not None and any(h.mode == mode and h.target != "rehearsal" and not h.could_not_run
+                                                   for h in handshakes)
+            missing = [r for r in _SERVER_ROLES[mode] if not request.path(r)]
+            if missing and not live:
+                secrets = _secrets_not_given(request, missing)
+                out.append(Unjudged(mode, "server", _server_what(missing, secrets),
+                                    _server_add(request, missing, secrets)))
+        if request.side != "server" and mode in no_client:
+            out.append(Unjudged(mode, "client", "the client certificate and key of mutual TLS (what the application "
+                                "passes as pymilvus client_pem_path and client_key_path)", _client_add(request)))
+    return tuple(out)
+
+
+def _server_what(missing: list[Role], secrets: list[str]) -> str:
+    where = (f"in Secret {', '.join(secrets)}, which is not among the --k8s files" if secrets else "not given")
+    return "the server's " + ", ".join(_ROLE_WORDS[r][0] for r in missing) + f" ({where})"
+
+
+def _server_add(request: Request, missing: list[Role], secrets: list[str]) -> str:
+    if secrets:
+        return "; ".join(f"the Secret the deployment mounts: `kubectl get secret {name} -o yaml > {name}.yaml`, then "
+                         f"add `--k8s {name}.yaml`" for name in secrets)
+    flags = " ".join(f"{_ROLE_WORDS[r][1]} PATH" for r in missing)
+    if request.uri is not None:
+        return f"{flags}, or let the handshake with {request.uri} run (drop --no-handshake)"
+    return flags + (" (or name the files in --dir " + ", ".join(_ROLE_WORDS[r][2] for r in missing) + ")")
+
+
+def _secrets_not_given(request: Request, missing: list[Role]) -> list[str]:
+    deployment = request.deployment
+    if deployment is None:
+        return []
+    keys = {Role.SERVER_CERT: "tls.serverPemPath", Role.SERVER_KEY: "tls.serverKeyPath", Role.SERVER_CA: "tls.caPemPath"}
+    names: list[str] = []
+    for role in missing:
+        info = deployment.path(keys[role])
+        mount = info.resolved.mount if info is not None and info.resolved is not None else None
+        m = _SECRET_NOT_GIVEN.search(getattr(mount, "unreadable", "") or "")
+        if m and m.group(1) not in names:
+            names.append(m.group(1))
+    return names
+
+
+def _client_add(request: Request) -> str:
+    from .rules.client import CLIENT_FLAGS
+    return (f"{CLIENT_FLAGS} (the files the application passes), or --pymilvus-args with the application's own "
+            "parameters; to judge the server alone, say so with --side server")
 
 
 def instant_matters(material: Material, at: Optional[dt.datetime], now: Optional[dt.datetime] = None) -> bool:

@@ -318,8 +318,9 @@ CASES = [
     ("server-md5", b_server_md5, {"sig.weak": "error"}, {"chain.untrusted"}, "fail"),
     ("server-sha1", b_server_sha1, {"sig.weak": "warning"}, {"chain.untrusted"}, "pass"),
     ("sha1-root-only", b_sha1_root_only, {}, {"sig.weak"}, "pass"),
-    # No client material at all: mode 2's client side is not judged (SKIP with the flags to give), not an error.
-    ("mode2-no-client", b_mode2_without_client, {}, {"client.cert_missing", "client.params_incomplete"}, "pass"),
+    # No client material at all: mode 2's client side is not judged (SKIP with the flags to give), not an error,
+    # and never a pass: the verdict is incomplete (issue 19).
+    ("mode2-no-client", b_mode2_without_client, {}, {"client.cert_missing", "client.params_incomplete"}, "incomplete"),
     ("params-conflict", b_params_conflict, {"client.params_conflict": "error", "client.cert_missing": "error"}, set(), "fail"),
     ("params-incomplete", b_params_incomplete, {"client.params_incomplete": "error"}, {"client.params_conflict"}, "fail"),
     ("ca-no-keycertsign", b_ca_key_cert_sign_missing, {"ca.key_cert_sign_missing": "error"}, set(), "fail"),
@@ -337,7 +338,7 @@ def test_code(case_id, builder, present, absent, verdict, tmp_path, shared_good,
     else:
         assert not (absent & codes(report)), f"{case_id}: unexpected {absent & codes(report)}"
     assert report["verdict"] == verdict
-    assert status == (0 if verdict == "pass" else 1)
+    assert status == {"pass": 0, "fail": 1, "incomplete": 4}[verdict]
 
 
 def test_mode2_without_client_material_says_what_to_give(tmp_path, shared_good, capsys):

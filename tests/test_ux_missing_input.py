@@ -33,7 +33,10 @@ def test_compose_mode2_without_client_material_is_not_run_not_an_error(docs, cap
     skipped = [c for c in report["checks"] if c["status"] == "not_run" and c["check"] == "client"]
     assert len(skipped) == 1 and skipped[0]["mode"] == 2
     assert "--client-pem PATH --client-key PATH" in skipped[0]["reason"]
-    assert status == 0
+    # not judged is not proven (issue 19): incomplete, exit 4, and the report says what to add
+    assert status == 4 and report["verdict"] == "incomplete" and report["mode_verdicts"] == {"2": "incomplete"}
+    [unjudged] = report["unjudged"]
+    assert unjudged["side"] == "client" and "--client-pem PATH --client-key PATH" in unjudged["add"]
 
 
 def test_server_flags_with_tls_mode_2_and_no_client_cert_show_skip_with_the_flags(good_dir, capsys):
@@ -43,7 +46,9 @@ def test_server_flags_with_tls_mode_2_and_no_client_cert_show_skip_with_the_flag
     assert "SKIP  mode 2: pymilvus parameters select the right channel" in out
     assert "could not run: no client certificate was given" in out and "--client-pem PATH --client-key PATH" in out
     assert "client.cert_missing" not in out and "client.params_incomplete" not in out
-    assert status == 0, out
+    assert status == 4, out
+    assert "INCOMPLETE: 0 errors, 0 warnings; mode 2 (mutual TLS): incomplete" in out
+    assert "TODO  mode 2 (mutual TLS): the client side was not judged" in out
 
 
 def test_without_tls_mode_and_client_cert_a_note_says_mode_2_was_not_judged(good_dir, capsys):

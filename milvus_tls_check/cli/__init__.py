@@ -1,6 +1,8 @@
 """The command line: argv -> Options -> Request, run the pipeline, render, exit status. Thin on purpose.
 
-Exit status: 0 pass, 1 fail, 2 usage error, 3 internal error (--debug shows the traceback).
+Exit status: 0 pass (every side of every judged mode proven), 1 fail, 2 usage error, 3 internal error (--debug
+shows the traceback), 4 incomplete (nothing failed, but a side a mode needs was not judged: the report says what to
+add; never a pass).
 """
 from __future__ import annotations
 
@@ -16,10 +18,18 @@ from ..errors import UsageError
 from ..request import Options, build_request, secret_folder
 from .parser import build_parser, options_from_args
 
-__all__ = ["EXIT_FAIL", "EXIT_INTERNAL", "EXIT_PASS", "EXIT_USAGE", "UsageError", "build_parser", "main",
+__all__ = ["EXIT_FAIL", "EXIT_INCOMPLETE", "EXIT_INTERNAL", "EXIT_PASS", "EXIT_USAGE", "UsageError", "build_parser", "main",
            "request_from_args"]
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
+
+
+def exit_status(verdicts) -> int:
+    """One status for one or many verdicts: any fail is 1; else any incomplete is 4; else 0."""
+    verdicts = [str(v) for v in verdicts]
+    if "fail" in verdicts:
+        return EXIT_FAIL
+    return EXIT_INCOMPLETE if "incomplete" in verdicts else EXIT_PASS
 
 
 def request_from_args(args: argparse.Namespace):
@@ -100,7 +110,7 @@ def _main(argv: list[str]) -> int:
     _write(RENDERERS[args.format].render_report(report, RenderOptions(colour=use_colour, verbose=args.verbose)),
            args.output)
     _step_summary(args.format, lambda: RENDERERS["markdown"].render_report(report, RenderOptions()))
-    return EXIT_PASS if report.passed else EXIT_FAIL
+    return exit_status([report.verdict])
 
 
 def _step_summary(fmt: str, markdown) -> None:
@@ -176,19 +186,19 @@ def _fleet(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     show = after_a_second(progress_bar()) if sys.stderr.isatty() else None
     stream = getattr(RENDERERS[args.format], "stream_fleet", None)
     if stream is not None:   # each target rendered and dropped as it comes: memory stays flat for large fleets
-        passed: list[bool] = []
+        verdicts: list[str] = []
 
         def noting(results):
             for r in results:
-                passed.append(r.passed)
+                verdicts.append(r.verdict)
                 yield r
         _stream(lambda out: stream(noting(iter_fleet(targets, workers=args.workers, progress=show)), out,
                                    RenderOptions()), args.output)
-        return EXIT_PASS if all(passed) else EXIT_FAIL
+        return exit_status(verdicts)
     results = run_fleet(targets, workers=args.workers, progress=show)
     _write(RENDERERS[args.format].render_fleet(results, RenderOptions()), args.output)
     _step_summary(args.format, lambda: RENDERERS["markdown"].render_fleet(results, RenderOptions()))
-    return EXIT_PASS if all(r.passed for r in results) else EXIT_FAIL
+    return exit_status(r.verdict for r in results)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,9 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
     clients.add_argument("--client", action="append", default=[], metavar="KIND[==VERSION]",
                          help="judge this client (repeatable): pymilvus[==LINE] (default), go[==GO VERSION], "
                               "node[==SDK LINE]; all = every kind at its newest line; one verdict per client")
+    d.add_argument("--side", choices=("server", "client"),
+                   help="judge only this end (the other is not asked for, and the header says so); without it a "
+                        "mode passes only when both ends were judged, else the verdict is incomplete (exit 4)")
     live = d.add_argument_group("handshakes and live servers")
     live.add_argument("--uri", help="a running Milvus: https://HOST:PORT (TLS) or http://HOST:PORT (plaintext)")
     live.add_argument("--timeout", type=_seconds, default=5.0, help="seconds for each network step (5)")
@@ -169,6 +172,9 @@ def _add_tool_parsers(sub) -> None:
     pc.add_argument("--server-name", help="pymilvus server_name (default: localhost)")
     pc.add_argument("--warn-days", type=_days, default=30)
     pc.add_argument("--strict", action="store_true", help="warnings fail too")
+    pc.add_argument("--side", choices=("server", "client"),
+                    help="judge only this end (e.g. a repository that holds the server's files and values, not the "
+                         "clients'); without it an end that is not staged makes the verdict incomplete")
     pc.add_argument("--format", choices=("text", "github"), default="text")
 
 

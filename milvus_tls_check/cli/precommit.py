@@ -75,20 +75,21 @@ def run_precommit(args: argparse.Namespace) -> int:
     staged = {str(Path(f).parent) for f in args.files}
     for folder in sorted(staged - set(folders)):
         print(f"milvus-tls precommit: {folder}: no file named as Milvus TLS material or deployment (skipped)")
-    failed = False
+    verdicts: list[str] = []
     for folder, values in folders.items():
         values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()}
         options = Options(**values, no_handshake=True, tls_mode=args.tls_mode, server_name=args.server_name,
-                          warn_days=args.warn_days, strict=args.strict)
+                          warn_days=args.warn_days, strict=args.strict, side=getattr(args, "side", None))
         try:
             with secret_folder(options) as secrets:
                 report = diagnose(build_request(options, secrets=secrets))
         except (UsageError, ValueError) as exc:
             print(f"milvus-tls precommit: {folder}: {exc}")
-            failed = True
+            verdicts.append("fail")
             continue
         if args.format == "text":
-            print(f"=== {folder}: {'PASS' if report.passed else 'FAIL'}")
+            print(f"=== {folder}: {report.verdict.upper()}")
         sys.stdout.write(RENDERERS[args.format].render_report(report, RenderOptions()))
-        failed = failed or not report.passed
-    return 1 if failed else 0
+        verdicts.append(report.verdict.value)
+    from . import exit_status
+    return exit_status(verdicts)

@@ -38,6 +38,26 @@ def summary_line(report: Report) -> str:
             f"warning{'s' * (warnings != 1)}{handshakes}" + (f"; {per_mode}" if per_mode else ""))
 
 
+def combined_verdict(verdicts) -> str:
+    """Many verdicts as one: any fail fails; else any incomplete is incomplete; else pass."""
+    verdicts = {str(v) for v in verdicts}
+    return "fail" if "fail" in verdicts else "incomplete" if "incomplete" in verdicts else "pass"
+
+
+def not_judged_lines(report: Report) -> list[str]:
+    """Each side that was not judged, and what to add, in one line each (every format shows these)."""
+    return [f"mode {u.mode} ({MODE_NAMES.get(u.mode, u.mode)}): the {u.side} side was not judged: {u.what}; add "
+            f"{u.add}" for u in report.unjudged if u.mode in report.modes]
+
+
+def side_note(report: Report) -> str:
+    """--side: what the user chose not to have judged, for the header."""
+    if report.side is None:
+        return ""
+    other = "client" if report.side == "server" else "server"
+    return f"only the {report.side} side was judged (--side {report.side}); the {other} side was not"
+
+
 def fleet_failed(results: Sequence[FleetResult]) -> int:
     return sum(1 for r in results if not r.passed)
 
@@ -51,7 +71,7 @@ def fleet_summary_of(total: int, failed: int) -> str:
 
 
 def fleet_header(result: FleetResult) -> str:
-    return f"=== {result.name}: {'PASS' if result.passed else 'FAIL'}"
+    return f"=== {result.name}: {result.verdict.upper()}"
 
 
 def could_not_run(result: FleetResult) -> str:

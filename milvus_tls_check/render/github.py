@@ -10,7 +10,7 @@ from typing import Optional, Sequence
 
 from ..fleet_result import FleetResult
 from ..model import Report, Severity
-from .base import PLAIN, RenderOptions, fleet_summary, summary_line
+from .base import PLAIN, RenderOptions, fleet_summary, not_judged_lines, summary_line
 from .locate import finding_location, handshake_location
 from .sanitize import for_terminal
 
@@ -41,6 +41,8 @@ def _lines(report: Report, prefix: str = "") -> list[str]:
             path, line = handshake_location(report, h)
             out.append(command("error", f"{prefix}mode {h.mode} {h.target} via {h.client}: {h.detail or h.code}",
                                file=path, line=line, title=f"{prefix}{h.code}"))
+    for line in not_judged_lines(report):
+        out.append(command("error", f"{prefix}{line}", title=f"{prefix}input.not_judged"))
     verdict = "notice" if report.passed else "error"
     out.append(command(verdict, f"{prefix}{summary_line(report)}", title=f"{prefix}milvus-tls doctor"))
     return out

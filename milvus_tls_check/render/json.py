@@ -12,7 +12,7 @@ from typing import Iterable, Sequence, TextIO
 from ..codes import CATALOGUE
 from ..fleet_result import FleetResult
 from ..model import Report
-from .base import PLAIN, RenderOptions, fleet_failed
+from .base import PLAIN, RenderOptions, combined_verdict
 
 
 def to_dict(report: Report) -> dict:
@@ -31,8 +31,7 @@ def _clients(report: Report, out: dict) -> None:
     from ..facts.clients import attempt_is_for
     out["clients"] = [{"client": sel.key, "kind": sel.kind, "line": sel.line, "release": sel.release,
                        "label": sel.label,
-                       "verdict": "fail" if any(report.selected_verdict(m, sel) == "fail" for m in report.modes)
-                       else "pass",
+                       "verdict": combined_verdict(report.selected_verdict(m, sel) for m in report.modes),
                        "mode_verdicts": {str(m): report.selected_verdict(m, sel).value for m in report.modes},
                        "causes": {str(m): list(report.selected_causes(m, sel)) for m in report.modes}}
                       for sel in report.clients]
@@ -60,6 +59,9 @@ def _v1(report: Report) -> dict:
         "inputs": dict(report.inputs),
         "fingerprints": dict(report.fingerprints),
         "notes": list(report.notes),
+        # additive v1 keys: what was not judged (then the verdict is "incomplete") and --side
+        "unjudged": [u.to_dict() for u in report.unjudged],
+        "side": report.side,
         "codes": {code: CATALOGUE[code].title for code in sorted({f.code for f in report.findings}
                                                                  | {h.code for h in report.handshakes})
                   if code in CATALOGUE},
@@ -67,26 +69,26 @@ def _v1(report: Report) -> dict:
 
 
 def fleet_to_dict(results: Sequence[FleetResult]) -> dict:
-    return {"schema": "milvus-tls-check/fleet/v1", "verdict": "fail" if fleet_failed(results) else "pass",
+    return {"schema": "milvus-tls-check/fleet/v1", "verdict": combined_verdict(r.verdict for r in results),
             "targets": [_target(r) for r in results]}
 
 
 def _target(r: FleetResult) -> dict:
-    return {"name": r.name, "verdict": "pass" if r.passed else "fail", "error": r.error or None,
+    return {"name": r.name, "verdict": r.verdict, "error": r.error or None,
             "report": to_dict(r.report) if r.report else None}
 
 
 def stream_fleet(results: Iterable[FleetResult], out: TextIO, options: RenderOptions = PLAIN) -> None:
     """render_fleet's bytes, written one target at a time: each result is rendered and dropped as it comes, the
     targets spooled to a temporary file until the verdict (which comes first) is known. Memory stays flat."""
-    failed, count = False, 0
+    verdicts, count = set(), 0
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for r in results:
             text = json.dumps(_target(r), indent=2).replace("\n", "\n    ")
             spool.write(("    " if count == 0 else ",\n    ") + text)
-            failed = failed or not r.passed
+            verdicts.add(r.verdict)
             count += 1
-        out.write('{\n  "schema": "milvus-tls-check/fleet/v1",\n  "verdict": "' + ("fail" if failed else "pass") + '",\n')
+        out.write('{\n  "schema": "milvus-tls-check/fleet/v1",\n  "verdict": "' + combined_verdict(verdicts) + '",\n')
         if not count:
             out.write('  "targets": []\n}\n')
             return

@@ -47,6 +47,12 @@ def testsuite(report: Report, name: str = "milvus-tls doctor") -> ET.Element:
             failures += 1
             ET.SubElement(case, "failure", message=f"{h.code}: {h.detail}" if h.detail else h.code,
                           type=h.code).text = h.detail
+    for u in report.unjudged:   # an end not judged fails the gate: exit 0 means proven
+        case = ET.SubElement(suite, "testcase", classname="milvus-tls.input",
+                             name=f"mode {u.mode}: the {u.side} side was judged")
+        ET.SubElement(case, "failure", message=f"input.not_judged: {u.what}; add {u.add}",
+                      type="input.not_judged").text = f"{u.what}\nadd: {u.add}"
+        failures += 1
     for d in report.disagreements:
         case = ET.SubElement(suite, "testcase", classname="milvus-tls.model", name="static verdict agrees with handshake")
         ET.SubElement(case, "failure", message="handshake.disagreement").text = d

@@ -6,7 +6,7 @@ from typing import Sequence
 
 from ..fleet_result import FleetResult
 from ..model import Report, Status
-from .base import MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_summary, summary_line
+from .base import MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_summary, not_judged_lines, side_note, summary_line
 from .chain import mermaid_lines
 from .sanitize import for_terminal
 
@@ -38,6 +38,12 @@ def render(report: Report, options: RenderOptions = PLAIN, *, heading: str = "mi
                        f"{h.tls_version or ''} | {h.seconds:.2f} |")
     for d in report.disagreements:
         out += ["", f"> **Doctor model disagrees with the real handshake:** {_cell(d)}"]
+    unjudged = not_judged_lines(report)
+    if unjudged:
+        out += ["", "### Not judged (the verdict is incomplete until these are given)", ""]
+        out += [f"- {_cell(line)}" for line in unjudged]
+    if report.side is not None:
+        out += ["", f"_{_cell(side_note(report))}_"]
     out += ["", f"**{summary_line(report)}**", ""]
     if report.trust_paths:   # the chain picture: one Mermaid flowchart, broken links red
         out += ["### Trust paths", "", *mermaid_lines(report.trust_paths), ""]

@@ -15,7 +15,7 @@ from .. import __version__
 from ..codes import CATALOGUE, Code
 from ..fleet_result import FleetResult
 from ..model import Finding, Report, Severity
-from .base import PLAIN, RenderOptions, summary_line
+from .base import PLAIN, RenderOptions, not_judged_lines, summary_line
 from .locate import finding_location, handshake_location
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -101,6 +101,8 @@ def _run(items: Sequence[tuple[str, Optional[Report], str]]) -> dict:
             continue
         results += [_result(report, f, index, prefix) for f in report.findings]
         results += _handshake_results(report, index, prefix)
+        results += [{"ruleId": "input.not_judged", "ruleIndex": index["input.not_judged"], "level": "error",
+                     "message": {"text": f"{prefix}{line}"}} for line in not_judged_lines(report)]
         verdicts[name or "report"] = summary_line(report)
     return {"tool": {"driver": {"name": "milvus-tls doctor", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": _docs_url(codes[0]).split("#")[0],

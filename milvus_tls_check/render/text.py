@@ -8,12 +8,12 @@ from ..fleet_result import FleetResult
 from ..inventory import by_role
 from ..model import Report, Severity, Status
 from .base import (MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_header, fleet_summary, fleet_summary_of,
-                   summary_line)
+                   not_judged_lines, side_note, summary_line)
 from .chain import text_lines as chain_text_lines
 from .sanitize import for_terminal
 
 _MARK = {Status.PASS: "PASS", Status.WARN: "WARN", Status.FAIL: "FAIL", Status.NOT_RUN: "SKIP"}
-_COLOUR = {"PASS": "32", "WARN": "33", "FAIL": "31", "SKIP": "90", "INFO": "36"}
+_COLOUR = {"PASS": "32", "WARN": "33", "FAIL": "31", "SKIP": "90", "INFO": "36", "TODO": "35"}
 _SEV = {Severity.ERROR: "FAIL", Severity.WARNING: "WARN", Severity.INFO: "INFO"}
 
 
@@ -28,6 +28,8 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
              f"judged at: {report.judged_at}"]
     if report.server_build is not None:
         lines.append(f"server build: {report.server_build.line()}")
+    if report.side is not None:
+        lines.append(f"side: {side_note(report)}")
     lines.append("")
     for check in report.checks:
         if check.status is Status.PASS and not verbose and not check.findings:
@@ -65,6 +67,10 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
     for note in report.notes:
         lines.append(f"  note: {note}")
     lines += _client_lines(report, mark)
+    unjudged = not_judged_lines(report)
+    if unjudged:
+        lines += ["", "Not judged (the verdict is incomplete until these are given)"]
+        lines += [f"  {mark('TODO')}  {line}" for line in unjudged]
     lines += ["", summary_line(report)]
     # Names and paths come from untrusted files: no control character reaches the terminal except our colours.
     return for_terminal("\n".join(lines), keep_colour=colour) + "\n"

@@ -153,6 +153,7 @@ def check_client_auth(ctx: Context):
                      found)
 
 
+CLIENT_FLAGS = "--client-pem PATH --client-key PATH"
 NO_CLIENT_REASON = ("no client certificate was given, so the client side of mutual TLS (tlsMode 2) cannot be "
                     "judged; give the files the application passes as client_pem_path and client_key_path: "
                     "--client-pem PATH --client-key PATH")
