@@ -41,7 +41,7 @@ class ServerStats:
     """What BoundedServer counts (read by the collector)."""
 
     dropped: int = 0        # closed at once because --max-connections were open (the oldest idle one, else the new)
-    timed_out: int = 0      # closed without a full request within --request-timeout
+    timed_out: int = 0      # closed without a full request (or not reading the answer) within --request-timeout
     served: int = 0
     open: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -232,13 +232,24 @@ class BoundedServer:
         self._send(conn, status, [("Content-Type", "text/plain")], [status.encode() + b"\n"])
 
     def _send(self, conn: _Conn, status: str, headers: list, chunks: list) -> None:
+        """Write the answer within request_timeout in all (a client that reads slowly or not at all is cut off: it
+        cannot hold a worker), then close."""
         try:
             body = b"".join(chunks)
             head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers
                                                          if k.lower() not in ("content-length", "connection"))
             head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-            conn.sock.settimeout(self.request_timeout)   # a client that does not read is dropped too
-            conn.sock.sendall(head.encode("latin-1") + body)
+            data = memoryview(head.encode("latin-1") + body)
+            deadline = time.monotonic() + self.request_timeout
+            while data:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self.stats.add("timed_out")
+                    break
+                conn.sock.settimeout(remaining)
+                data = data[conn.sock.send(data):]
+        except TimeoutError:   # socket.timeout
+            self.stats.add("timed_out")
         except OSError:
             pass
         finally:

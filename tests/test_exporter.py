@@ -196,3 +196,31 @@ def test_a_slow_request_is_cut_off_and_a_partial_one_does_not_block_others():
         with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/nothing", timeout=5) as r:
             pass
     assert stats.open == 0
+
+
+def test_a_client_that_does_not_read_the_answer_cannot_hold_the_worker():
+    """One worker; a client asks for a large answer and never reads it: cut off after --request-timeout, and the
+    next scrape is answered."""
+    from prometheus_client import CollectorRegistry, make_wsgi_app
+
+    from milvus_tls_check.exporter import BoundedServer, FleetCollector, ServerStats
+    from milvus_tls_check.render.prometheus import Family
+
+    stats = ServerStats()
+    collector = FleetCollector(stats)
+    samples = tuple(((("target", f"t{i:06d}-" + "x" * 40), ("mode", "1"), ("client", "static")), 1.0)
+                    for i in range(60000))
+    collector.update([Family("milvus_tls_check_success", "gauge", "ok", samples)], 0.1)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    with BoundedServer(make_wsgi_app(registry), "127.0.0.1", 0, max_connections=8, request_timeout=1.0,
+                       workers=1, stats=stats) as server:
+        stuck = socket.socket()
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stuck.connect(("127.0.0.1", server.server_port))
+        stuck.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")   # ~6 MB answer, never read
+        time.sleep(0.5)
+        got, seconds = _scrape(server.server_port)
+        assert len(got["milvus_tls_check_success"]) == 60000 and seconds < 4, seconds
+        assert stats.timed_out >= 1
+        stuck.close()
