@@ -113,7 +113,7 @@ if [ "$1 $2" = "-m venv" ]; then mkdir -p "$3/bin"; cp "$0" "$3/bin/python"; fi
     quiet = "--quiet --disable-pip-version-check"
     assert log.read_text().splitlines() == [
         f"python -m venv {venv}",
-        f"python -m pip install {quiet} --require-hashes -r {ROOT}/requirements/action.txt",
+        f"python -m pip install {quiet} --require-hashes --only-binary=:all: -r {ROOT}/requirements/action.txt",
         f"python -m pip install {quiet} --no-deps --no-build-isolation {ROOT}"]
     assert (tmp_path / "path").read_text() == ""
 
