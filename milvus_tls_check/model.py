@@ -64,7 +64,7 @@ class Request:
     at: Optional[_dt.datetime] = None          # judge validity at this instant (None: now)
     warn_days: int = 30
     strict: bool = False
-    uri: Optional[str] = None                  # live target; None: rehearsal only
+    uri: Optional[str] = None                  # live target, without credentials (facts.pymilvus.redact_uri)
     timeout: float = 5.0
     handshake: bool = True
     run_pymilvus: bool = False
@@ -82,6 +82,9 @@ class Request:
     go_tls: Optional[Any] = None              # --go-args as facts.clients.TlsConfig (None: the general flags)
     node_tls: Optional[Any] = None            # --node-args as facts.clients.TlsConfig (None: the general flags)
     side: Optional[str] = None                # --side server|client: only that end is to be judged
+    # The `authorization` metadata of credentials written into --uri (user:password@), taken out of the URI so the
+    # URI can be shown; "" for none. Never printed; handed to a client only through its environment.
+    authorization: str = field(default="", repr=False, compare=False)
 
     def judged_at(self) -> _dt.datetime:
         return self.at or _dt.datetime.now(_dt.timezone.utc)

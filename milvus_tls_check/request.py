@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from typing import Mapping, Optional
 
 from .errors import UsageError
-from .facts.pymilvus import BadUri, parse_uri, uri_host
+from .facts.pymilvus import BadUri, authorization, parse_uri, redact_uri, split_credentials, uri_host
 from .model import CLIENT_ROLES, Request, Role
 from .rules.client import CLIENT_FLAGS
 
@@ -152,8 +152,11 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     if not (paths.get(Role.CLIENT_CERT) or paths.get(Role.CLIENT_KEY)) and not client_exact and not modes:
         notes.append("mode 2 (mutual TLS) was not judged: no client certificate was given; give "
                      f"{CLIENT_FLAGS} (or --tls-mode 2) to check it")
-    if options.uri:
-        _check_uri(options.uri)
+    uri, uri_auth = None, ""
+    if options.uri:   # credentials in the URI leave it here: only the cleaned URI travels on (and is ever shown)
+        uri, user, secret = split_credentials(options.uri)
+        uri_auth = authorization(user, secret, None)
+        _check_uri(uri)
     # a deployment whose TLS files are the image's own samples has none the doctor can read: its findings still count
     # Helm's proxy.tls.enabled says TLS is meant even where Milvus is left in tlsMode 0: config.helm_tls_incomplete
     # is the failure to show, not "nothing to check".
@@ -163,7 +166,7 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
         raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri"
                          + "".join(f"\n  note: {n}" for n in said))
     if server_name is None:
-        server_name = uri_host(options.uri) if options.uri else "localhost"
+        server_name = uri_host(uri) if uri else "localhost"
     password = None
     if options.key_password_env:
         if options.key_password_env not in environ:
@@ -174,11 +177,11 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
         notes.append("--pymilvus runs real pymilvus clients; no pymilvus client was selected with --client")
     return _fixed_client_tls(Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
                    clients=clients, go_tls=go_tls, node_tls=node_tls,
-                   at=options.at, warn_days=options.warn_days, strict=options.strict, uri=options.uri,
+                   at=options.at, warn_days=options.warn_days, strict=options.strict, uri=uri,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
                    key_password=password, deployment=deployment, notes=tuple(dict.fromkeys(notes)),
                    milvus_version=milvus_version, milvus_version_source=version_source, rehearsal=options.rehearsal, client_exact=client_exact,
-                   verbose=options.verbose, side=_side(options.side)))
+                   verbose=options.verbose, authorization=uri_auth, side=_side(options.side)))
 
 
 def _side(side: Optional[str]) -> Optional[str]:
@@ -257,8 +260,9 @@ def _client_beside_server(paths: dict, explicit: set, modes: tuple, deployment) 
 
 
 def _check_uri(uri: str) -> None:
+    """Messages name the URI without its credentials (parse_uri's own do too)."""
     if "://" not in uri:
-        raise UsageError(f"--uri {uri}: no scheme; use https://HOST:PORT for a TLS server or http://HOST:PORT for "
+        raise UsageError(f"--uri {redact_uri(uri)}: no scheme; use https://HOST:PORT for a TLS server or http://HOST:PORT for "
                          "a plaintext one")
     try:
         parse_uri(uri)

@@ -204,3 +204,116 @@ def test_the_canaries_would_be_caught():
         PASS  tls.serverKeyPath belongs to tls.serverPemPath
         fingerprints: spki-sha256:0011
     """), "clean")
+
+
+# --- credentials written into a URI (security issue 9) ----------------------------------------------------------
+URI_SECRET = "CANARY-uri-Pw-7Qx"
+URI_USER = "canary-user"
+ALL_FORMATS = ("text", "json", "junit", "markdown", "sarif", "github", "prometheus")
+
+
+def assert_no_uri_secret(text: str, where: str) -> None:
+    assert URI_SECRET not in text, f"{where}: the URI's password in the output"
+    assert URI_USER not in text, f"{where}: the URI's user name in the output"
+
+
+def _run_any(argv: list[str], capfd) -> tuple[int, str]:
+    status = cli.main(argv)
+    out, err = capfd.readouterr()
+    return status, out + err
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_no_uri_credentials_in_any_format(fmt, canaries, capfd, tmp_path, monkeypatch):
+    """`--uri https://user:CANARY@127.0.0.1:1` (nothing listens there): every format, the step summary too."""
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    for extra in ((), ("--dir", str(canaries["ec-pkcs8"])), ("--verbose",)):
+        status, text = _run_any(["doctor", "--uri", f"https://{URI_USER}:{URI_SECRET}@127.0.0.1:1", "--timeout", "1",
+                                 "--format", fmt, *extra], capfd)
+        assert status in (0, 1), text
+        assert_no_uri_secret(text, f"{fmt} {extra}")
+        assert "127.0.0.1:1" in text                  # the target is still named, without its credentials
+    if fmt == "github":
+        assert_no_uri_secret(summary.read_text(), "step summary")
+        assert "127.0.0.1:1" in summary.read_text()
+
+
+@pytest.mark.parametrize("uri", [f"ftp://{URI_USER}:{URI_SECRET}@x", f"{URI_USER}:{URI_SECRET}@x:19530",
+                                 f"https://{URI_USER}:{URI_SECRET}@x:notaport",
+                                 f"https://{URI_USER}:{URI_SECRET}@[::1"])
+def test_no_uri_credentials_in_the_bad_uri_error(uri, capfd):
+    status, text = _run_any(["doctor", "--uri", uri, "--no-handshake"], capfd)
+    assert status == 2 and "--uri" in text, text
+    assert_no_uri_secret(text, f"bad URI {uri}")
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_no_uri_credentials_in_fleet_output(fmt, canaries, tmp_path, capfd):
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(f"""targets:
+  - name: live
+    dir: {canaries['ec-pkcs8']}
+    uri: https://{URI_USER}:{URI_SECRET}@127.0.0.1:1
+    timeout: 1
+  - name: bad-uri
+    uri: ftp://{URI_USER}:{URI_SECRET}@x
+  - name: no-scheme
+    uri: {URI_USER}:{URI_SECRET}@x
+""")
+    status, text = _run_any(["doctor", "--fleet", str(fleet), "--format", fmt], capfd)
+    assert status == 1, text
+    assert_no_uri_secret(text, f"fleet {fmt}")
+    assert "live" in text and "bad-uri" in text
+
+
+def test_the_pymilvus_child_gets_uri_credentials_only_through_its_environment(monkeypatch, capfd):
+    """The command line of the pymilvus child (readable by anyone in `ps`) holds no URI, path nor credential: the
+    URI comes on stdin without its credentials, which arrive as the authorization value in its environment."""
+    import base64
+
+    from milvus_tls_check.handshake import real_client
+
+    seen: list[dict] = []
+    real_run = real_client.subprocess.run
+
+    def recording(cmd, **kwargs):
+        seen.append({"cmd": list(cmd), "input": kwargs.get("input") or "",
+                     "auth": (kwargs.get("env") or {}).get("MILVUS_TLS_CHECK_AUTHORIZATION", "")})
+        return real_run(cmd, **kwargs)
+    monkeypatch.setattr(real_client.subprocess, "run", recording)
+    status, text = _run_any(["doctor", "--uri", f"https://{URI_USER}:{URI_SECRET}@127.0.0.1:1", "--timeout", "1",
+                             "--pymilvus", "--tls-mode", "1"], capfd)
+    assert status == 1, text
+    assert_no_uri_secret(text, "pymilvus run")
+    assert seen, "no pymilvus child was started"
+    for call in seen:
+        assert call["cmd"] == real_client.command(call["cmd"][0])
+        assert not any(URI_SECRET in a or URI_USER in a or "127.0.0.1" in a for a in call["cmd"]), call["cmd"]
+        assert json.loads(call["input"])["uri"] == "https://127.0.0.1:1"
+        assert base64.b64decode(call["auth"]).decode() == f"{URI_USER}:{URI_SECRET}"
+
+
+@pytest.mark.parametrize("flag", ["--go-args", "--node-args"])
+def test_no_credentials_from_a_go_or_node_address(flag, canaries, capfd):
+    """An address with user:password@ in --go-args / --node-args: the client's dialled address drops them."""
+    from milvus_tls_check.facts.clients import go_config, node_config
+
+    address = f"https://{URI_USER}:{URI_SECRET}@127.0.0.1:19530"
+    assert (go_config if flag == "--go-args" else node_config)({"address": address}).address == "127.0.0.1:19530"
+    for fmt in ALL_FORMATS:
+        status, text = _run_any(["doctor", "--dir", str(canaries["ec-pkcs8"]), flag, json.dumps({"address": address}),
+                                 "--no-handshake", "--format", fmt, "--verbose"], capfd)
+        assert status in (0, 1), text
+        assert_no_uri_secret(text, f"{flag} {fmt}")
+
+
+def test_redact_uri():
+    from milvus_tls_check.facts.pymilvus import redact_uri, split_credentials
+
+    assert split_credentials("https://root:Mil%40vus@h:19530/db?x=1") == ("https://h:19530/db?x=1", "root", "Mil@vus")
+    assert redact_uri("https://a:b@c@h:1") == "https://h:1"
+    assert redact_uri("a:b@h:1") == "h:1"
+    assert redact_uri("https://h:1/p@th") == "https://h:1/p@th"
+    assert redact_uri("https://h:1/?db=x&token=abc&Password=d") == "https://h:1/?db=x&token=***&Password=***"
+    assert redact_uri(None) is None and redact_uri("") == ""

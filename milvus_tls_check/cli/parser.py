@@ -43,6 +43,16 @@ def _days(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -156,6 +166,11 @@ def _add_tool_parsers(sub) -> None:
     e.add_argument("--interval", type=_seconds, default=300.0, help="seconds between checks of the fleet (300)")
     e.add_argument("--timeout", type=_seconds, default=5.0, help="seconds for each network step of a live target (5)")
     e.add_argument("--workers", type=int, default=1, help="static targets checked at once (1)")
+    e.add_argument("--max-connections", type=_count, default=64,
+                   help="HTTP connections held open at once; more are closed at once and counted (64)")
+    e.add_argument("--request-timeout", type=_seconds, default=5.0,
+                   help="seconds a client has to send its request (and to read the answer) (5)")
+    e.add_argument("--http-workers", type=_count, default=2, help="threads answering /metrics requests (2)")
     e.add_argument("--once", action="store_true", help="check once, print the metrics and exit (no server)")
     e.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     c = sub.add_parser("completion", help="print a shell completion script (bash, zsh, fish)",

@@ -7,7 +7,6 @@ without its user information.
 """
 from __future__ import annotations
 
-import base64
 import difflib
 import json
 import os
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from ..facts.deployment import ClientArgs
-from ..facts.pymilvus import MUTUAL_KEYWORDS, TLS_KEYWORDS
+from ..facts.pymilvus import MUTUAL_KEYWORDS, TLS_KEYWORDS, authorization, split_credentials
 from .common import DeploymentError, read_text
 
 TLS_KEYS = TLS_KEYWORDS      # old names, kept for the readers
@@ -86,26 +85,7 @@ def parse_args(value: str) -> ClientArgs:
         authorization=authorization(user, password, token))
 
 
-def authorization(user: Optional[str], password: Optional[str], token: Optional[str]) -> str:
-    """The `authorization` metadata pymilvus sends (grpc_handler: base64 of "user:password", else of the token)."""
-    if user and password:
-        raw = f"{user}:{password}"
-    elif token:
-        raw = token
-    else:
-        return ""
-    return base64.b64encode(raw.encode("utf-8")).decode("ascii")
-
-
 def _split_userinfo(uri: Optional[str]) -> tuple[Optional[str], Optional[str], Optional[str]]:
     """`https://root:Milvus@host:19530` -> ("https://host:19530", "root", "Milvus"): pymilvus takes credentials
     from the URI too; the doctor keeps the URI without them (it appears in messages)."""
-    if not uri or "@" not in uri or "://" not in uri:
-        return uri, None, None
-    from urllib.parse import unquote, urlsplit, urlunsplit
-    parts = urlsplit(uri)
-    if "@" not in parts.netloc:
-        return uri, None, None
-    userinfo, host = parts.netloc.rsplit("@", 1)
-    user, _, password = userinfo.partition(":")
-    return urlunsplit(parts._replace(netloc=host)), unquote(user) or None, unquote(password) or None
+    return split_credentials(uri) if uri else (uri, None, None)

@@ -228,9 +228,12 @@ def node_config(cfg: dict) -> TlsConfig:
 
 
 def _strip_scheme(address: Optional[str]) -> Optional[str]:
+    """host:port as the client dials it; credentials written into it (user:password@) are dropped (never shown
+    nor handed to the Go or Node child)."""
     if not address:
         return address
-    return re.sub(r"^[a-z]+://", "", str(address)).rstrip("/")
+    from .pymilvus import redact_uri
+    return re.sub(r"^[a-z]+://", "", str(redact_uri(str(address)))).rstrip("/")
 
 
 # ---- name matching per client (what each stack accepts for the name it checks) --------------------------------

@@ -8,9 +8,11 @@ pymilvus (grpc_handler._setup_grpc_channel, ConnectionConfig.from_uri):
 """
 from __future__ import annotations
 
+import base64
+import re
 from dataclasses import dataclass
 from typing import Optional
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 TLS_KEYWORDS = ("server_pem_path", "client_pem_path", "client_key_path", "ca_pem_path")
 MUTUAL_KEYWORDS = ("client_pem_path", "client_key_path", "ca_pem_path")
@@ -83,16 +85,54 @@ class BadUri(ValueError):
     pass
 
 
+# `user:password@` (with or without a scheme: everything before the last @ of the authority) and query parameters
+# that carry a secret. Written without urlsplit so a URI that does not parse is cleaned too.
+_USERINFO = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)?(?P<userinfo>[^/?#]*)@")
+_SECRET_QUERY = re.compile(r"(?P<key>[?&;](?:token|password|passwd|pwd|secret|api[_-]?key|access[_-]?token|"
+                           r"auth|authorization)=)[^&;#]*", re.I)
+REDACTED = "***"
+
+
+def split_credentials(uri: str) -> tuple[str, Optional[str], Optional[str]]:
+    """`https://root:Milvus@host:19530` -> ("https://host:19530", "root", "Milvus") (percent-decoded; None when not
+    there). The URI part is what the doctor may show or pass on; secret query values (token=...) become ***."""
+    user = password = None
+    found = _USERINFO.match(uri)
+    if found:
+        name, _, secret = found.group("userinfo").partition(":")
+        user, password = unquote(name) or None, unquote(secret) or None
+        uri = (found.group("scheme") or "") + uri[found.end():]
+    return _SECRET_QUERY.sub(lambda m: m.group("key") + REDACTED, uri), user, password
+
+
+def redact_uri(uri: Optional[str]) -> Optional[str]:
+    """The URI without `user:password@` or secret query values: the only form a URI is printed in, put in a
+    report, an error or a child process's command line."""
+    return split_credentials(uri)[0] if uri else uri
+
+
+def authorization(user: Optional[str], password: Optional[str], token: Optional[str]) -> str:
+    """The `authorization` metadata pymilvus sends (grpc_handler: base64 of "user:password", else of the token)."""
+    if user and password:
+        raw = f"{user}:{password}"
+    elif token:
+        raw = token
+    else:
+        return ""
+    return base64.b64encode(raw.encode("utf-8")).decode("ascii")
+
+
 def parse_uri(uri: str) -> Target:
     """pymilvus 3.x ConnectionConfig.from_uri: http/https/tcp; host defaults to localhost; port 443 for https
-    without one, else 19530; https:// alone turns TLS on."""
+    without one, else 19530; https:// alone turns TLS on. Messages name the URI without its credentials."""
+    shown = redact_uri(uri)
     try:
         parts = urlsplit(uri)
         port = parts.port
     except ValueError as exc:
-        raise BadUri(f"pymilvus rejects the URI {uri!r}: {exc}")
+        raise BadUri(f"pymilvus rejects the URI {shown!r}: {str(exc).replace(uri, shown)}")
     if parts.scheme.lower() not in ("http", "https", "tcp"):
-        raise BadUri(f"pymilvus rejects the URI {uri!r}: it must start with http://, https:// or tcp:// "
+        raise BadUri(f"pymilvus rejects the URI {shown!r}: it must start with http://, https:// or tcp:// "
                      "(unix: sockets and .db files are not TLS)")
     host = parts.hostname or "localhost"
     secure = parts.scheme == "https"

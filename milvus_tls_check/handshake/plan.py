@@ -76,7 +76,7 @@ class HandshakePlan:
     bad_uri: str = ""                      # the URI could not be parsed: every mode fails with this reason
     modes: tuple[int, ...] = ()
     # Live only: the `authorization` metadata pymilvus would send with the application's credentials
-    # (--pymilvus-args token or user/password); "" for none. Never printed.
+    # (--pymilvus-args token or user/password, else user:password@ of --uri); "" for none. Never printed.
     authorization: str = field(default="", repr=False, compare=False)
 
     def server(self, mode: int) -> Optional[ServerPlan]:
@@ -129,7 +129,7 @@ def plan_handshakes(request: Request, modes: tuple[int, ...], material: Material
         attempts += _other_clients(request, g, live, uri)
     client = getattr(request.deployment, "client", None)
     return HandshakePlan(tuple(attempts), (), request.timeout, uri, target, "", modes,
-                         authorization=getattr(client, "authorization", "") or "")
+                         authorization=getattr(client, "authorization", "") or request.authorization)
 
 
 def _wants_pymilvus(request: Request) -> bool:

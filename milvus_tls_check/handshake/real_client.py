@@ -1,7 +1,8 @@
 """A real `pymilvus.MilvusClient` with the user's parameters, in a subprocess.
 
 pymilvus caches connections per URI inside one process, and importing it pulls grpc and protobuf into the doctor:
-so every attempt is a fresh interpreter. The interpreter is $MILVUS_TLS_CHECK_PYMILVUS_PYTHON (e.g. the
+so every attempt is a fresh interpreter. Its command line is only the interpreter and this module's script (anyone
+can read a command line in `ps`): the URI, paths and timeout reach it on stdin, credentials in its environment. The interpreter is $MILVUS_TLS_CHECK_PYMILVUS_PYTHON (e.g. the
 application's venv) or the doctor's own. grpc's C-core log lines (GRPC_VERBOSITY=debug) are captured because
 pymilvus hides the reason behind "illegal connection params or server unavailable".
 """
@@ -16,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
+from ..facts.pymilvus import redact_uri
 from ..model import ClientParams
 
 PYTHON_ENV = "MILVUS_TLS_CHECK_PYMILVUS_PYTHON"
@@ -24,7 +26,7 @@ _MARK = "@@MILVUS_TLS_RESULT@@"
 
 _SCRIPT = r"""
 import json, os, sys
-p = json.loads(sys.argv[1])
+p = json.loads(sys.stdin.read())
 out = {"ok": False, "missing": "", "error": "", "cause": "", "version": ""}
 try:
     import pymilvus
@@ -95,6 +97,11 @@ def python() -> str:
     return os.environ.get(PYTHON_ENV) or sys.executable
 
 
+def command(exe: str) -> list[str]:
+    """The child's command line: nothing of the user's is on it."""
+    return [exe, "-c", _SCRIPT]
+
+
 def run(uri: str, params: ClientParams, timeout: float, python_path: Optional[str] = None,
         authorization: str = "") -> Outcome:
     """MilvusClient(uri=uri, timeout=timeout, **params.as_kwargs()) then get_server_version(), in a subprocess
@@ -109,9 +116,10 @@ def run(uri: str, params: ClientParams, timeout: float, python_path: Optional[st
         env["MILVUS_TLS_CHECK_AUTHORIZATION"] = authorization
     t0 = time.monotonic()
     try:
-        cp = subprocess.run([exe, "-c", _SCRIPT, json.dumps({"uri": uri, "timeout": timeout, "kwargs": kwargs})],
+        cp = subprocess.run(command(exe), input=json.dumps({"uri": redact_uri(uri), "timeout": timeout,
+                                                             "kwargs": kwargs}),
                             capture_output=True, text=True, timeout=timeout * 2 + STARTUP_ALLOWANCE, env=env,
-                            stdin=subprocess.DEVNULL, check=False)
+                            check=False)
     except subprocess.TimeoutExpired as exc:
         err = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
         return Outcome(False, False, f"pymilvus did not return within {timeout * 2 + STARTUP_ALLOWANCE:g}s",

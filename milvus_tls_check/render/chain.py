@@ -3,6 +3,7 @@ flowchart for Markdown (GitHub renders it). Pure: TrustPath -> lines. Each link 
 finding code at a break."""
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 _RED = "stroke:#d1242f,stroke-width:3px,color:#d1242f"
@@ -41,9 +42,12 @@ def text_lines(paths: Sequence) -> list[str]:
 
 
 def _label(text: str) -> str:
-    """A Mermaid node label: quotes and angle brackets as Mermaid entity codes, so names never break the chart."""
+    """A Mermaid node label: quotes, angle brackets, pipes, backticks and `[` as Mermaid entity codes, so names
+    never break the chart nor become HTML, a Markdown string or a link; a `#name;` already in the text is written #35;name; (Mermaid would decode it); a line break is a
+    space (a raw one would end the statement; other control characters are \\xNN, for_terminal)."""
+    text = re.sub(r"#(?=\w+;)", "#35;", text)
     return (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
-            .replace("|", "#124;").replace("`", "#96;"))
+            .replace("|", "#124;").replace("`", "#96;").replace("[", "#91;").replace("\n", " "))
 
 
 def mermaid_lines(paths: Sequence) -> list[str]:

@@ -2,7 +2,10 @@
 finding and per failed handshake, then the one-line verdict. GitHub turns them into annotations on the line that
 broke. The CLI also appends the Markdown report to $GITHUB_STEP_SUMMARY when that variable is set.
 
-Escaping as the Actions runner unescapes (toolkit's command.ts): data `%` `\\r` `\\n`; properties also `:` `,`."""
+Escaping as the Actions runner unescapes (toolkit's command.ts): data `%` `\\r` `\\n`; properties also `:` `,`.
+Messages and titles carry names from certificates and paths: `&`, `<` and `>` in them are written as HTML character
+references, so no consumer that renders annotation text as HTML or Markdown ever meets a tag (the step summary is
+the Markdown renderer's, escaped there)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,6 +20,10 @@ from .sanitize import for_terminal
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -26,8 +33,9 @@ def escape_property(text: str) -> str:
 
 
 def command(kind: str, message: str, **properties: Optional[object]) -> str:
-    props = ",".join(f"{k}={escape_property(str(v))}" for k, v in properties.items() if v not in (None, ""))
-    return f"::{kind}{' ' + props if props else ''}::{escape_data(message)}"
+    props = ",".join(f"{k}={escape_property(_html(str(v)) if k == 'title' else str(v))}"
+                     for k, v in properties.items() if v not in (None, ""))
+    return f"::{kind}{' ' + props if props else ''}::{escape_data(_html(message))}"
 
 
 def _lines(report: Report, prefix: str = "") -> list[str]:

@@ -6,44 +6,43 @@ from typing import Sequence
 
 from ..fleet_result import FleetResult
 from ..model import Report, Status
-from .base import MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_summary, not_judged_lines, side_note, summary_line
+from .base import MODE_NAMES, PLAIN, RenderOptions, fleet_header, fleet_summary, not_judged_lines, side_note, summary_line
 from .chain import mermaid_lines
-from .sanitize import for_terminal
+from .sanitize import for_terminal, md_code, md_inline, md_text
 
 _ICON = {Status.PASS: "✅ pass", Status.WARN: "⚠️ warn", Status.FAIL: "❌ fail", Status.NOT_RUN: "⏭️ not run"}
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
+# Every string that can carry text from a certificate, a path, a URI or a fleet file goes through md_text, md_code
+# or md_inline (render/sanitize.py): no HTML, link or table cell can come out of it.
 def render(report: Report, options: RenderOptions = PLAIN, *, heading: str = "milvus-tls doctor") -> str:
-    out = [f"## {heading}: {report.verdict.upper()}", "",
+    out = [f"## {md_text(heading)}: {report.verdict.upper()}", "",
            f"Modes: {', '.join(f'{m} ({MODE_NAMES.get(m, m)})' for m in report.modes)} · "
-           f"server_name: `{report.server_name or '(dialled host)'}` · judged at {report.judged_at}", "",
-           *((f"Server build: {_cell(report.server_build.line())}", "") if report.server_build is not None else ()),
+           f"server_name: {md_code(report.server_name or '(dialled host)')} · judged at {md_text(report.judged_at)}",
+           "", *((f"Server build: {md_inline(report.server_build.line())}", "") if report.server_build is not None
+                 else ()),
            "| status | check | subject |", "|---|---|---|"]
     for c in report.checks:
-        out.append(f"| {_ICON[c.status]} | {_cell(c.title)} | `{_cell(c.subject)}` |")
+        out.append(f"| {_ICON[c.status]} | {md_inline(c.title)} | {md_code(c.subject)} |")
     if report.findings:
         out += ["", "### Findings", "", "| severity | code | message | fix |", "|---|---|---|---|"]
         for f in report.findings:
-            out.append(f"| {f.severity.value} | `{f.code}` | {_cell(f.message)} | {_cell(f.fix)} |")
+            out.append(f"| {f.severity.value} | {md_code(f.code)} | {md_inline(f.message)} | {md_inline(f.fix)} |")
     if report.handshakes:
         out += ["", "### Handshakes", "", "| mode | target | client | result | code | TLS | seconds |",
                 "|---|---|---|---|---|---|---|"]
         for h in report.handshakes:
             result = "not run" if h.could_not_run else ("ok" if h.ok else "failed")
-            out.append(f"| {h.mode} | `{_cell(h.target)}` | {h.client} | {result} | `{h.code}` | "
-                       f"{h.tls_version or ''} | {h.seconds:.2f} |")
+            out.append(f"| {h.mode} | {md_code(h.target)} | {md_text(h.client)} | {result} | {md_code(h.code)} | "
+                       f"{md_text(h.tls_version or '')} | {h.seconds:.2f} |")
     for d in report.disagreements:
-        out += ["", f"> **Doctor model disagrees with the real handshake:** {_cell(d)}"]
+        out += ["", f"> **Doctor model disagrees with the real handshake:** {md_inline(d)}"]
     unjudged = not_judged_lines(report)
     if unjudged:
         out += ["", "### Not judged (the verdict is incomplete until these are given)", ""]
-        out += [f"- {_cell(line)}" for line in unjudged]
+        out += [f"- {md_inline(line)}" for line in unjudged]
     if report.side is not None:
-        out += ["", f"_{_cell(side_note(report))}_"]
+        out += ["", f"_{md_inline(side_note(report))}_"]
     out += ["", f"**{summary_line(report)}**", ""]
     if report.trust_paths:   # the chain picture: one Mermaid flowchart, broken links red
         out += ["### Trust paths", "", *mermaid_lines(report.trust_paths), ""]
@@ -53,8 +52,13 @@ def render(report: Report, options: RenderOptions = PLAIN, *, heading: str = "mi
 
 def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
     """One section per target, headed by its name; a target that could not run shows why."""
-    parts = [could_not_run(r) if r.report is None else render(r.report, options, heading=r.name) for r in results]
+    parts = [_could_not_run(r) if r.report is None else render(r.report, options, heading=r.name) for r in results]
     return for_terminal("\n".join(parts) + "\n**" + fleet_summary(results) + "**\n")
+
+
+def _could_not_run(result: FleetResult) -> str:
+    """A target whose options were unusable (as base.could_not_run, escaped)."""
+    return f"{md_text(fleet_header(result))}\n  could not run: {md_inline(result.error)}\n"
 
 
 @dataclass(frozen=True)
