@@ -453,7 +453,7 @@ def reissue(args, now=None) -> Result:
 
     result = Result(new_key=new_key)
     issuer_name = signer_cert.subject if signer_cert is not None else cert.subject
-    if signer_key is not None:
+    if signer_key is not None and args.out:
         b = (x509.CertificateBuilder().subject_name(cert.subject).issuer_name(issuer_name).public_key(public_key)
              .serial_number(_serial()).not_valid_before(start).not_valid_after(end))
         for value, critical in exts:
