@@ -60,7 +60,8 @@ def add_parser(sub) -> None:
     g.add_argument("--force", action="store_true", help="overwrite files that already exist in --out")
     g.add_argument("--from-ca", metavar="CA_PEM",
                    help="rotation: issue new server/client certificates from this existing CA (needs --ca-key); "
-                        "ca.pem is kept, ca.key is not copied")
+                        "ca.pem is kept, ca.key is not copied; a server.pem already in --out keeps its names "
+                        "(with --name/--ip added)")
     g.add_argument("--ca-key", metavar="CA_KEY", help="the private key of --from-ca (unencrypted PEM)")
 
 

@@ -250,6 +250,7 @@ class Result:
     csr: Any = None
     new_key: Any = None
     lines: list[str] = field(default_factory=list)
+    days: int = 0                    # the validity the certificate gets (the CSR hint's -days)
 
 
 def reissue(args, now=None) -> Result:
@@ -257,6 +258,7 @@ def reissue(args, now=None) -> Result:
     import datetime as dt
 
     from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
     from .facts.x509 import (basic_ca, describe_key, key_cert_sign, readable_name, same_public_key,
@@ -451,7 +453,7 @@ def reissue(args, now=None) -> Result:
     days = args.days if args.days is not None else None
     end = start + (dt.timedelta(days=days) if days is not None else max(lifetime, dt.timedelta(days=1)))
 
-    result = Result(new_key=new_key)
+    result = Result(new_key=new_key, days=max(1, round((end - start).total_seconds() / 86400)))
     issuer_name = signer_cert.subject if signer_cert is not None else cert.subject
     if signer_key is not None and args.out:
         b = (x509.CertificateBuilder().subject_name(cert.subject).issuer_name(issuer_name).public_key(public_key)
@@ -459,7 +461,7 @@ def reissue(args, now=None) -> Result:
         for value, critical in exts:
             b = b.add_extension(value, critical=critical)
         result.cert = b.sign(signer_key, _hash_for(signer_key))
-        result.chain = chain_out
+        result.chain = tuple({c.fingerprint(hashes.SHA256()): c for c in chain_out}.values())   # each once
     if args.csr_out:
         rb = x509.CertificateSigningRequestBuilder().subject_name(cert.subject)
         for value, critical in ((san_value, san_critical), (eku_value, False), (ku_value, ku_critical),
@@ -530,15 +532,23 @@ def _names_change(before: list[str], after: list[str], cert) -> str:
 
 # --- writing ------------------------------------------------------------------------------------------------
 
-def write_atomic(path: str, data: bytes, mode: int) -> None:
-    """A temporary file in the same folder, created with its final mode, then renamed over `path`."""
+def _check_target(path: str) -> None:
     import os
-    import tempfile
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ReissueError(f"{path}: the folder {folder} does not exist")
     if os.path.isdir(path):
         raise ReissueError(f"{path}: is a directory; give a file path")
+    if not os.access(folder, os.W_OK):
+        raise ReissueError(f"{path}: the folder {folder} is not writable")
+
+
+def write_atomic(path: str, data: bytes, mode: int) -> None:
+    """A temporary file in the same folder, created with its final mode, then renamed over `path`."""
+    import os
+    import tempfile
+    _check_target(path)
+    folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     except OSError as exc:
@@ -562,6 +572,10 @@ def run_reissue(args) -> int:
     from cryptography.hazmat.primitives import serialization
     try:
         result = reissue(args)
+        for path in (args.key_out if result.new_key is not None else None,
+                     args.out if result.cert is not None else None, args.csr_out):
+            if path:
+                _check_target(path)     # every target before the first write: never a key without its certificate
         written = []
         if result.new_key is not None:
             write_atomic(args.key_out, result.new_key.private_bytes(
@@ -582,6 +596,6 @@ def run_reissue(args) -> int:
     out = [f"Wrote {', '.join(written)}{serial}"] + [f"  {line}" for line in result.lines]
     if result.csr is not None:
         out.append(f"  Sign the CSR with the CA, e.g. `openssl x509 -req -in {args.csr_out} -CA ca.pem -CAkey ca.key "
-                   f"-copy_extensions copyall -days 825 -out {args.out or 'new.pem'}` (OpenSSL 3.0+)")
+                   f"-copy_extensions copyall -days {result.days} -out {args.out or 'new.pem'}` (OpenSSL 3.0+)")
     sys.stdout.write("\n".join(out) + "\n")
     return EXIT_OK

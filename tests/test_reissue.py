@@ -404,3 +404,40 @@ def test_a_set_repaired_with_reissue_passes_a_grpcio_handshake(capsys, tmp_path:
         assert grpc_call(port, d / "ca.pem", d) == b"pong:hello"                          # by the added DNS name
         assert grpc_call(port, d / "ca.pem", d, server_name="localhost") == b"pong:hello"  # the old name still works
         assert grpc_call(port, d / "ca.pem", d, server_name=None) == b"pong:hello"         # the added IP
+
+
+def test_an_intermediate_signer_is_sent_after_the_new_leaf(capsys, tmp_path: Path) -> None:
+    root = certs.make_ca("root")
+    inter = certs.make_ca("inter", issuer=root)
+    leaf = certs.make_leaf(inter, "localhost", dns=("localhost",))
+    (tmp_path / "root.pem").write_bytes(root.cert_pem())
+    (tmp_path / "inter.pem").write_bytes(inter.cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "inter.key").write_bytes(inter.key_pem())
+    (tmp_path / "leaf.pem").write_bytes(leaf.cert_pem(with_chain=True))
+    status, out, err = reissue(capsys, "--cert", tmp_path / "leaf.pem", "--ca-cert", tmp_path / "inter.pem",
+                               "--ca-key", tmp_path / "inter.key", "--out", tmp_path / "new.pem")
+    assert status == 0, err
+    assert "+ 1 chain certificate(s)" in out
+    assert (tmp_path / "new.pem").read_bytes().count(b"BEGIN CERTIFICATE") == 2
+    done = openssl(tmp_path, "verify", "-CAfile", "root.pem", "-untrusted", "new.pem", "new.pem", check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_nothing_is_written_when_one_target_cannot_be(capsys, tmp_path: Path) -> None:
+    """--new-key with an --out in a missing folder: no orphan key is left behind."""
+    ca = certs.make_ca("lost", key_type="ec-p256")
+    (tmp_path / "ca.pem").write_bytes(ca.cert_pem())
+    status, _, err = reissue(capsys, "--cert", tmp_path / "ca.pem", "--new-key", "--key-out", tmp_path / "k",
+                             "--out", tmp_path / "missing" / "ca.pem")
+    assert status == 2 and "does not exist" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ca.pem"]
+
+
+def test_out_through_a_link_to_cert_is_refused(capsys, tmp_path: Path) -> None:
+    d = docs_set(tmp_path)
+    (tmp_path / "link.pem").symlink_to(d / "server.pem")
+    before = (d / "server.pem").read_bytes()
+    status, _, err = reissue(capsys, "--cert", d / "server.pem", "--ca-cert", d / "ca.pem", "--ca-key", d / "ca.key",
+                             "--out", tmp_path / "link.pem")
+    assert status == 2 and "never written in place" in err
+    assert (d / "server.pem").read_bytes() == before
