@@ -253,18 +253,8 @@ class Result:
     days: int = 0                    # the validity the certificate gets (the CSR hint's -days)
 
 
-def reissue(args, now=None) -> Result:
-    """Everything but writing: the new certificate (and CSR, key) and the summary lines."""
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.x509.oid import ExtendedKeyUsageOID
-
-    from .facts.x509 import (basic_ca, describe_key, key_cert_sign, readable_name, same_public_key,
-                             subject_key_identifier)
-
-    # --- the flags, checked before any key is read or made
+def _check_flags(args) -> tuple[list[str], list[str], list]:
+    """The flags alone, before any key is read or made: (EKU names, keyUsage attributes, SAN entries) to add."""
     if bool(args.ca_cert) != bool(args.ca_key):
         raise ReissueError("--ca-cert and --ca-key go together: the signing CA's certificate and its private key")
     if args.new_key and args.key:
@@ -295,18 +285,12 @@ def reissue(args, now=None) -> Result:
     names_add = [_parse_name(n) for n in args.add_name or []]
     if args.days is not None and not 1 <= args.days <= MAX_DAYS:
         raise ReissueError(f"--days {args.days}: must be 1 to {MAX_DAYS}")
+    return eku_add, ku_add, names_add
 
-    # --- the inputs
-    chain_in = read_certs("--cert", args.cert)
-    cert = chain_in[0]
-    old_pub = cert.public_key()
-    key = read_key("--key", args.key) if args.key else None
-    new_key = _new_key_like(old_pub) if args.new_key else None
-    carried_key = key or new_key                      # the private key of the new certificate, when known
-    public_key = carried_key.public_key() if carried_key is not None else old_pub
-    self_signed = _self_signed(cert)
-    notes: list[str] = []
 
+def _signer(args, cert, chain_in, carried_key, self_signed: bool, notes: list[str]):
+    """(signer certificate or None for self-signed, signer key or None for a CSR only, chain sent after the leaf)."""
+    from .facts.x509 import basic_ca, key_cert_sign, readable_name, same_public_key
     signer_cert = signer_key = None
     chain_out: tuple = ()
     if args.ca_cert:
@@ -343,6 +327,33 @@ def reissue(args, now=None) -> Result:
         kept = tuple(c for c in chain_in[1:] if c.subject != c.issuer)
         if len(kept) > len(chain_out):
             chain_out = kept
+    return signer_cert, signer_key, chain_out
+
+
+def reissue(args, now=None) -> Result:
+    """Everything but writing: the new certificate (and CSR, key) and the summary lines."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    from .facts.x509 import basic_ca, describe_key, readable_name, same_public_key, subject_key_identifier
+
+    eku_add, ku_add, names_add = _check_flags(args)
+
+    # --- the inputs
+    chain_in = read_certs("--cert", args.cert)
+    cert = chain_in[0]
+    old_pub = cert.public_key()
+    key = read_key("--key", args.key) if args.key else None
+    new_key = _new_key_like(old_pub) if args.new_key else None
+    carried_key = key or new_key                      # the private key of the new certificate, when known
+    public_key = carried_key.public_key() if carried_key is not None else old_pub
+    self_signed = _self_signed(cert)
+    notes: list[str] = []
+
+    signer_cert, signer_key, chain_out = _signer(args, cert, chain_in, carried_key, self_signed, notes)
 
     # --- the extensions, in the original's order; changed ones in place, new ones at the end
     exts: list[tuple[Any, bool]] = []

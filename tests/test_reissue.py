@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 
 from milvus_tls_check import certs
 from milvus_tls_check.facts.x509 import basic_ca, dns_sans, ip_sans, same_public_key, subject_key_identifier
@@ -441,3 +441,44 @@ def test_out_through_a_link_to_cert_is_refused(capsys, tmp_path: Path) -> None:
                              "--out", tmp_path / "link.pem")
     assert status == 2 and "never written in place" in err
     assert (d / "server.pem").read_bytes() == before
+
+
+def test_every_other_extension_is_kept_and_the_key_identifiers_follow_the_keys(capsys, tmp_path: Path) -> None:
+    ca = certs.make_ca("keeper")
+    key = certs.new_key("ec-p256")
+    unknown = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00")
+    crl = x509.CRLDistributionPoints([x509.DistributionPoint(
+        [x509.UniformResourceIdentifier("http://crl.example.com/ca.crl")], None, None, None)])
+    leaf = (x509.CertificateBuilder().subject_name(x509.Name.from_rfc4514_string("CN=svc.example.com,O=x"))
+            .issuer_name(ca.cert.subject).public_key(key.public_key()).serial_number(7)
+            .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))
+            .not_valid_after(dt.datetime(2025, 1, 11, tzinfo=dt.timezone.utc))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("svc.example.com"),
+                                                        x509.UniformResourceIdentifier("spiffe://x/svc")]), critical=False)
+            .add_extension(crl, critical=False).add_extension(unknown, critical=False)
+            .sign(ca.key, hashes.SHA256()))
+    (tmp_path / "ca.pem").write_bytes(ca.cert_pem())
+    (tmp_path / "ca.key").write_bytes(ca.key_pem())
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    other = certs.new_key("ec-p256")
+    (tmp_path / "other.key").write_bytes(other.private_bytes(serialization.Encoding.PEM,
+                                                             serialization.PrivateFormat.PKCS8,
+                                                             serialization.NoEncryption()))
+    status, out, err = reissue(capsys, "--cert", tmp_path / "leaf.pem", "--ca-cert", tmp_path / "ca.pem",
+                               "--ca-key", tmp_path / "ca.key", "--key", tmp_path / "other.key",
+                               "--add-name", "svc.example.com", "--key-usage", "digitalSignature",
+                               "--out", tmp_path / "new.pem")
+    assert status == 0, err
+    assert "10 days, the original's lifetime" in out
+    new = load(tmp_path / "new.pem")
+    assert new.extensions.get_extension_for_class(x509.CRLDistributionPoints).value == crl
+    assert new.extensions.get_extension_for_oid(unknown.oid).value == unknown
+    assert new.extensions.get_extension_for_class(x509.SubjectAlternativeName).value == \
+        leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value        # deduplicated, URI kept
+    ku = new.extensions.get_extension_for_class(x509.KeyUsage)
+    assert ku.critical and ku.value.digital_signature and not ku.value.key_encipherment
+    assert subject_key_identifier(new) == x509.SubjectKeyIdentifier.from_public_key(other.public_key())
+    aki = new.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    assert aki.key_identifier == subject_key_identifier(ca.cert).digest
+    assert same_public_key(new, other) and new.issuer == ca.cert.subject
+    assert verify(tmp_path, "ca.pem", "new.pem").returncode == 0
