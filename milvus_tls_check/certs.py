@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -196,7 +197,33 @@ def good_set(names: Sequence[str] = ("localhost",), ips: Sequence[str] = ("127.0
     return CertSet(ca, server, client)
 
 
-# --- used by `milvus-tls gen` ----------------------------------------------------------------------------
+# --- used by `milvus-tls gen` and `milvus-tls reissue` -------------------------------------------------------
+
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def check_dns_name(raw: str, name: str, flag: str = "--name") -> str:
+    """`name` (raw, stripped, lower-cased, no trailing dot) as a DNS name gRPC and Go can match, or ValueError
+    with a one-line reason that starts with `flag raw:`."""
+    if "://" in name or "/" in name or ":" in name:
+        raise ValueError(f"{flag} {raw}: give the host name only (no scheme, port or path), e.g. {flag} milvus.example.com")
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:
+        raise ValueError(f"{flag} {raw}: not ASCII; give the IDNA (punycode) form, e.g. xn--...") from None
+    labels = name.split(".")
+    for i, label in enumerate(labels):
+        if label == "*" and i == 0 and len(labels) >= 3:
+            continue   # gRPC and Go match a wildcard only as the whole left-most label
+        if "*" in label:
+            raise ValueError(f"{flag} {raw}: a wildcard must be the whole left-most label of a name with at "
+                             "least two more labels (*.example.com); gRPC and Go match nothing else")
+        if not _LABEL.match(label):
+            raise ValueError(f"{flag} {raw}: {label!r} is not a valid DNS label (letters, digits, hyphens)")
+    if len(name) > 253:
+        raise ValueError(f"{flag} {raw}: longer than 253 characters")
+    return name
+
 
 def leaf_key_usage(key) -> tuple[str, ...]:
     """keyUsage for a TLS leaf: digitalSignature for every key, keyEncipherment only where it means something (RSA)."""

@@ -14,9 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
-import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Optional, Sequence
 
 if TYPE_CHECKING:  # pathlib and the factory stay off the doctor's import path (the CLI builds this parser)
@@ -29,7 +28,6 @@ DEFAULT_CLIENT_CN = "milvus-client"
 DEFAULT_PORT = 19530
 
 SET_FILES = ("ca.pem", "ca.key", "server.pem", "server.key", "client.pem", "client.key")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
 class GenError(Exception):
@@ -62,7 +60,8 @@ def add_parser(sub) -> None:
     g.add_argument("--force", action="store_true", help="overwrite files that already exist in --out")
     g.add_argument("--from-ca", metavar="CA_PEM",
                    help="rotation: issue new server/client certificates from this existing CA (needs --ca-key); "
-                        "ca.pem is kept, ca.key is not copied")
+                        "ca.pem is kept, ca.key is not copied; a server.pem already in --out keeps its names "
+                        "(with --name/--ip added)")
     g.add_argument("--ca-key", metavar="CA_KEY", help="the private key of --from-ca (unencrypted PEM)")
 
 
@@ -80,23 +79,11 @@ def _check_names(names: Sequence[str]) -> list[str]:
             pass
         else:
             raise GenError(f"--name {raw}: that is an IP address; pass it as --ip {name.strip('[]')}")
-        if "://" in name or "/" in name or ":" in name:
-            raise GenError(f"--name {raw}: give the host name only (no scheme, port or path), e.g. --name milvus.example.com")
+        from .certs import check_dns_name
         try:
-            name.encode("ascii")
-        except UnicodeEncodeError:
-            raise GenError(f"--name {raw}: not ASCII; give the IDNA (punycode) form, e.g. xn--...") from None
-        labels = name.split(".")
-        for i, label in enumerate(labels):
-            if label == "*" and i == 0 and len(labels) >= 3:
-                continue   # gRPC and Go match a wildcard only as the whole left-most label
-            if "*" in label:
-                raise GenError(f"--name {raw}: a wildcard must be the whole left-most label of a name with at "
-                               "least two more labels (*.example.com); gRPC and Go match nothing else")
-            if not _LABEL.match(label):
-                raise GenError(f"--name {raw}: {label!r} is not a valid DNS label (letters, digits, hyphens)")
-        if len(name) > 253:
-            raise GenError(f"--name {raw}: longer than 253 characters")
+            name = check_dns_name(raw, name, flag="--name")
+        except ValueError as exc:
+            raise GenError(str(exc)) from None
         if name not in out:
             out.append(name)
     return out
@@ -126,6 +113,8 @@ class Plan:
     from_ca: Optional[Path]
     ca_key: Optional[Path]
     defaulted_names: bool = False
+    kept_names: tuple[str, ...] = ()   # rotation: the names of the server certificate being replaced ("DNS:x", "IP:y")
+    kept_from: Optional[Path] = None
 
 
 def plan_from_args(args) -> Plan:
@@ -152,6 +141,42 @@ def plan_from_args(args) -> Plan:
                 client_cn=client_cn, force=bool(args.force),
                 from_ca=Path(args.from_ca) if args.from_ca else None,
                 ca_key=Path(args.ca_key) if args.ca_key else None, defaulted_names=defaulted)
+
+
+def keep_old_names(plan: Plan) -> Plan:
+    """Rotation (--from-ca) into a folder that already holds server.pem: the new server certificate keeps every DNS
+    and IP name of the one it replaces, plus --name/--ip (the localhost default is not added then)."""
+    if not plan.from_ca:
+        return plan
+    old = plan.out / "server.pem"
+    if not old.is_file():
+        return plan
+    from .facts.x509 import common_names, dns_sans, ip_sans, san_entries
+    from .material import load_file
+    from .model import Role
+    loaded = load_file(Role.SERVER_CERT, str(old))
+    if not loaded.certs:
+        return plan
+    cert = loaded.certs[0]
+    old_dns = [d.strip().rstrip(".").lower() for d in dns_sans(cert)]
+    old_ips = [str(i) for i in ip_sans(cert)]
+    if san_entries(cert) is None:   # CN only: the CN was the name clients matched (grpc's fallback)
+        for cn in common_names(cert)[:1]:
+            try:
+                old_ips = _check_ips([cn])
+            except GenError:
+                try:
+                    old_dns = _check_names([cn])
+                except GenError:
+                    pass
+    old_dns = [d for d in old_dns if d]
+    if not old_dns and not old_ips:
+        return plan
+    given_names, given_ips = ((), ()) if plan.defaulted_names else (plan.names, plan.ips)
+    names = tuple(dict.fromkeys([*old_dns, *given_names]))
+    ips = tuple(dict.fromkeys([*old_ips, *given_ips]))
+    kept = tuple(f"DNS:{d}" for d in dict.fromkeys(old_dns)) + tuple(f"IP:{i}" for i in dict.fromkeys(old_ips))
+    return replace(plan, names=names, ips=ips, defaulted_names=False, kept_names=kept, kept_from=old)
 
 
 # --- making the set -----------------------------------------------------------------------------------------
@@ -340,6 +365,9 @@ def instructions(plan: Plan, gen: Generated, written: Sequence[str]) -> str:
     lines += [f"  CA      {_describe(gen.ca, 'ca')}",
               f"  server  {_describe(gen.server, 'server')}",
               f"  client  {_describe(gen.client, 'client')}"]
+    if plan.kept_names:
+        lines.append(f"  names kept from the server certificate it replaces ({plan.kept_from}): "
+                     f"{' '.join(plan.kept_names)}; the new one names those and every --name/--ip")
     if plan.defaulted_names:
         lines.append("  (no --name/--ip given: the server certificate names localhost and 127.0.0.1, for local use)")
     if gen.clamped:
@@ -396,7 +424,7 @@ def instructions(plan: Plan, gen: Generated, written: Sequence[str]) -> str:
 
 def run_gen(args) -> int:
     try:
-        plan = plan_from_args(args)
+        plan = keep_old_names(plan_from_args(args))
         gen = generate(plan)
         files = files_to_write(plan, gen)
         write_files(plan, files)

@@ -2,9 +2,10 @@
 never from each other."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from dataclasses import dataclass
 from typing import Mapping
@@ -82,3 +83,49 @@ def deployment(secrets: Optional[SecretFolder] = None, **kw) -> Seen:
     notes = deployment_notes(facts) + tuple(c.reason for c in checks if c.reason)
     return Seen(facts, dp.paths, tuple(f for c in checks for f in c.findings), notes, dp.tls_mode,
                 dp.client_explicit, dp.server_name, container_paths(facts))
+
+
+# ---- a loopback grpcio server and client, built the way Milvus (tlsMode 2) and pymilvus build theirs --------------
+# grpc is imported inside, so modules that never shake hands do not load it.
+
+SERVICE = "milvus_tls_check.test.Echo"
+METHOD = f"/{SERVICE}/Ping"
+HANDSHAKE_NAME = "milvus.example.com"
+
+
+@contextlib.contextmanager
+def mtls_server(server_dir: Path, ca_dir: Optional[Path] = None) -> Iterator[int]:
+    """A grpcio server on 127.0.0.1 presenting server_dir's server.pem/server.key and requiring a client
+    certificate signed by ca_dir's ca.pem (as Milvus does in tlsMode 2); yields its port."""
+    import grpc
+    from concurrent import futures
+    ca_dir = ca_dir or server_dir
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    try:
+        handler = grpc.method_handlers_generic_handler(
+            SERVICE, {"Ping": grpc.unary_unary_rpc_method_handler(lambda request, context: b"pong:" + request)})
+        server.add_generic_rpc_handlers((handler,))
+        creds = grpc.ssl_server_credentials(
+            [((server_dir / "server.key").read_bytes(), (server_dir / "server.pem").read_bytes())],
+            root_certificates=(ca_dir / "ca.pem").read_bytes(), require_client_auth=True)
+        port = server.add_secure_port("127.0.0.1:0", creds)
+        assert port, "could not bind a port on 127.0.0.1"
+        server.start()
+        yield port
+    finally:
+        server.stop(grace=None).wait(5)
+
+
+def grpc_call(port: int, ca_pem: Path, client_dir: Optional[Path], server_name: Optional[str] = HANDSHAKE_NAME,
+              timeout: float = 10) -> bytes:
+    """One unary call over a channel built like pymilvus' mutual-TLS channel (client_dir=None: no client cert)."""
+    import grpc
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=ca_pem.read_bytes(),
+        private_key=(client_dir / "client.key").read_bytes() if client_dir else None,
+        certificate_chain=(client_dir / "client.pem").read_bytes() if client_dir else None)
+    options = [("grpc.use_local_subchannel_pool", 1)]
+    if server_name:
+        options.append(("grpc.ssl_target_name_override", server_name))
+    with grpc.secure_channel(f"127.0.0.1:{port}", creds, options=options) as channel:
+        return channel.unary_unary(METHOD)(b"hello", timeout=timeout)

@@ -8,10 +8,8 @@ Go's side (the real Milvus) is exercised by test_gen_real_milvus.py.
 """
 from __future__ import annotations
 
-import contextlib
 from concurrent import futures
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pytest
 
@@ -19,44 +17,10 @@ grpc = pytest.importorskip("grpc")
 
 from milvus_tls_check import cli  # noqa: E402
 from milvus_tls_check.gen import GEN_KEY_TYPES  # noqa: E402
-from tests.helpers import assert_passes, doctor  # noqa: E402
+from tests.helpers import HANDSHAKE_NAME, SERVICE, assert_passes, doctor  # noqa: E402
+from tests.helpers import grpc_call as call, mtls_server  # noqa: E402
 
-SERVICE = "milvus_tls_check.test.Echo"
-METHOD = f"/{SERVICE}/Ping"
-NAME = "milvus.example.com"
-
-
-@contextlib.contextmanager
-def mtls_server(server_dir: Path, ca_dir: Optional[Path] = None) -> Iterator[int]:
-    ca_dir = ca_dir or server_dir
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-    try:
-        handler = grpc.method_handlers_generic_handler(
-            SERVICE, {"Ping": grpc.unary_unary_rpc_method_handler(lambda request, context: b"pong:" + request)})
-        server.add_generic_rpc_handlers((handler,))
-        creds = grpc.ssl_server_credentials(
-            [((server_dir / "server.key").read_bytes(), (server_dir / "server.pem").read_bytes())],
-            root_certificates=(ca_dir / "ca.pem").read_bytes(), require_client_auth=True)
-        port = server.add_secure_port("127.0.0.1:0", creds)
-        assert port, "could not bind a port on 127.0.0.1"
-        server.start()
-        yield port
-    finally:
-        server.stop(grace=None).wait(5)
-
-
-def call(port: int, ca_pem: Path, client_dir: Optional[Path], server_name: Optional[str] = NAME,
-         timeout: float = 10) -> bytes:
-    """One unary call over a channel built like pymilvus' mutual-TLS channel (client_dir=None: no client cert)."""
-    creds = grpc.ssl_channel_credentials(
-        root_certificates=ca_pem.read_bytes(),
-        private_key=(client_dir / "client.key").read_bytes() if client_dir else None,
-        certificate_chain=(client_dir / "client.pem").read_bytes() if client_dir else None)
-    options = [("grpc.use_local_subchannel_pool", 1)]
-    if server_name:
-        options.append(("grpc.ssl_target_name_override", server_name))
-    with grpc.secure_channel(f"127.0.0.1:{port}", creds, options=options) as channel:
-        return channel.unary_unary(METHOD)(b"hello", timeout=timeout)
+NAME = HANDSHAKE_NAME
 
 
 def make(tmp_path: Path, sub: str, *extra: str) -> Path:

@@ -84,6 +84,9 @@ def _main(argv: list[str]) -> int:
     if args.command == "gen":
         from ..gen import run_gen
         return run_gen(args)
+    if args.command == "reissue":
+        from ..reissue import run_reissue
+        return run_reissue(args)
     if args.command == "completion":
         from .completion import run_completion
         return run_completion(parser, args)

@@ -144,6 +144,8 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
     codes.add_argument("--output", help="write the listing to this file instead of stdout")
     from ..gen import add_parser as add_gen_parser
     add_gen_parser(sub)
+    from ..reissue import add_parser as add_reissue_parser
+    add_reissue_parser(sub)
     _add_tool_parsers(sub)
     return parser
 
