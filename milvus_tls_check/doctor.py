@@ -10,6 +10,7 @@ from typing import Callable, Optional
 from .inventory import certificate_records, pem_block_lines, trust_paths
 from .material import fingerprints, leaf_first, load_material
 from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role
+from .repairs import attach
 from .rules import Context, run_rules
 from .verdict import instant_matters, not_rehearsed, overall, reconcile, said_once, unjudged_modes, unjudged_sides
 
@@ -58,6 +59,7 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
     if request.handshake and handshake_runner is None:
         _preload_grpc(request.verbose)  # grpc's import (~70 ms) overlaps the static checks
     modes, material, checks = static_checks(request)
+    checks = attach(checks, request, material)   # each error and warning: the lines that repair it
     findings = tuple(f for c in checks for f in c.findings)
     handshakes: tuple[Handshake, ...] = ()
     skipped: tuple[Handshake, ...] = ()

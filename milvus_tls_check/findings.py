@@ -67,8 +67,8 @@ def local_name(path, suffix: str, deployment=None) -> str:
 def put_back(path, new: str, deployment=None) -> str:
     """The command that puts a rewritten file where the setting reads it (a Secret's key: kubectl patch)."""
     sk = _secret(path, deployment)
-    if sk is None:
-        return f"mv {new} {sh(path)}"
+    if sk is None:   # the old file is kept as NAME.bak
+        return f"mv {sh(path)} {sh(str(path) + '.bak')} && mv {new} {sh(path)}"
     return (f"kubectl patch secret {sk[0]} --type=json -p \"[{{\\\"op\\\":\\\"replace\\\",\\\"path\\\":"
             f"\\\"/data/{sk[1]}\\\",\\\"value\\\":\\\"$(base64 -w0 {new})\\\"}}]\"")
 
@@ -142,7 +142,7 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                    + rewrite(f["file"], "sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' "
                                              + source(f["file"], f.get("deployment")), f.get("deployment")) + "`."),
     "file.bom": lambda f: ("Strip the three bytes: `" + (
-        f"sed -i '1s/^\\xEF\\xBB\\xBF//' {sh(f['file'])}" if _secret(f["file"], f.get("deployment")) is None else
+        f"sed -i.bak '1s/^\\xEF\\xBB\\xBF//' {sh(f['file'])}" if _secret(f["file"], f.get("deployment")) is None else
         rewrite(f["file"], f"sed '1s/^\\xEF\\xBB\\xBF//' {source(f['file'], f.get('deployment'))}", f.get("deployment")))
         + "`, or save the file as UTF-8 without BOM."),
     "key.encrypted": lambda f: ("Write an unencrypted copy, private from the start (openssl asks for the passphrase "

@@ -31,7 +31,7 @@ from .request import Options, build_request, parse_instant, secret_folder
 
 MAX_LIVE = 512   # live targets probed at once (each holds a thread and a few sockets for about one --timeout)
 PATH_KEYS = {"dir", "server_pem", "server_key", "ca_pem", "client_pem", "client_key", "client_ca_pem",
-             "client_server_pem", "milvus_yaml", "compose", "k8s"}
+             "client_server_pem", "milvus_yaml", "compose", "k8s", "ca_key"}
 
 
 class FleetError(ValueError):

@@ -82,6 +82,7 @@ class Request:
     go_tls: Optional[Any] = None              # --go-args as facts.clients.TlsConfig (None: the general flags)
     node_tls: Optional[Any] = None            # --node-args as facts.clients.TlsConfig (None: the general flags)
     side: Optional[str] = None                # --side server|client: only that end is to be judged
+    ca_key: Optional[str] = None              # --ca-key: the CA's private key, for fix commands that re-sign
     # The `authorization` metadata of credentials written into --uri (user:password@), taken out of the URI so the
     # URI can be shown; "" for none. Never printed; handed to a client only through its environment.
     authorization: str = field(default="", repr=False, compare=False)
@@ -190,10 +191,18 @@ class Finding:
     # The selected clients (facts.clients.ClientSel.key or kind: "go", "node==3", "pymilvus==2.3") it concerns;
     # empty = every client (facts.clients.concerns decides for the findings of the pymilvus rules).
     clients: tuple[str, ...] = ()
+    # Shell lines that repair this cause, pasted as printed from the folder the doctor ran in (repairs.py); empty
+    # when there is no mechanical repair, and then fix_note says why (a setting to choose, a CA key not given).
+    fix_commands: tuple[str, ...] = ()
+    fix_note: str = ""
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "severity": self.severity.value, "subject": self.subject,
-                "message": self.message, "fix": self.fix, "modes": list(self.modes)}
+        out = {"code": self.code, "severity": self.severity.value, "subject": self.subject,
+               "message": self.message, "fix": self.fix, "modes": list(self.modes)}
+        if self.severity in (Severity.ERROR, Severity.WARNING):   # additive v1 keys
+            out["fix_commands"] = list(self.fix_commands)
+            out["fix_note"] = self.fix_note
+        return out
 
 
 class Status(str, enum.Enum):

@@ -78,6 +78,7 @@ class Options:
     go_args: Optional[str] = None         # --go-args JSON
     node_args: Optional[str] = None       # --node-args JSON
     side: Optional[str] = None            # --side server|client: judge only that end (the other is not asked for)
+    ca_key: Optional[str] = None          # --ca-key: the CA's private key (read only by the fix commands it prints)
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -181,7 +182,8 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
                    key_password=password, deployment=deployment, notes=tuple(dict.fromkeys(notes)),
                    milvus_version=milvus_version, milvus_version_source=version_source, rehearsal=options.rehearsal, client_exact=client_exact,
-                   verbose=options.verbose, authorization=uri_auth, side=_side(options.side)))
+                   verbose=options.verbose, authorization=uri_auth, side=_side(options.side),
+                   ca_key=options.ca_key))
 
 
 def _side(side: Optional[str]) -> Optional[str]:

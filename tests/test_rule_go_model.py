@@ -94,7 +94,7 @@ def test_bom_makes_milvus_exit(m, tmp_path, role, kind):
     (f,) = load_file(role, str(path)).findings
     assert (f.code, f.severity) == ("file.bom", Severity.ERROR)
     assert f"failed to find any PEM data in {kind} input" in f.message
-    assert f"sed -i '1s/^\\xEF\\xBB\\xBF//' {path}" in f.fix and "sed" not in f.message
+    assert f"sed -i.bak '1s/^\\xEF\\xBB\\xBF//' {path}" in f.fix and "sed" not in f.message
 
 
 def test_bom_in_ca_files(m, tmp_path):

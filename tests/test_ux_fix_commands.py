@@ -201,7 +201,7 @@ def test_encrypted_key_fix_writes_a_private_plain_key_in_place(good_dir, shared_
     key.chmod(0o600)
     _, report = doctor_json(["--dir", str(good_dir), "--tls-mode", "1"], capsys)
     command = _command(_fix(report, "key.encrypted"))
-    assert command == f"(umask 077 && openssl pkey -in {key} > {key}.new) && mv {key}.new {key}"
+    assert command == f"(umask 077 && openssl pkey -in {key} > {key}.new) && mv {key} {key}.bak && mv {key}.new {key}"
     # as pasted, openssl asks for the passphrase on the terminal; here it is given on the command line
     done = _bash(command.replace("openssl pkey ", "openssl pkey -passin pass:milvus "), good_dir)
     assert done.returncode == 0, done.stderr

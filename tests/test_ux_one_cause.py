@@ -41,7 +41,8 @@ def test_chain_in_the_wrong_order_is_one_finding_with_the_reorder_command(tmp_pa
     command = f["fix"].split("`")[1]
     pem = d / "server.pem"
     assert command == (f"{{ awk '/-----BEGIN CERTIFICATE-----/{{n++}} n==2' {pem}; "
-                       f"awk '/-----BEGIN CERTIFICATE-----/{{n++}} n==1' {pem}; }} > {pem}.new && mv {pem}.new {pem}")
+                       f"awk '/-----BEGIN CERTIFICATE-----/{{n++}} n==1' {pem}; }} > {pem}.new && mv {pem} {pem}.bak && "
+                       f"mv {pem}.new {pem}")
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     status, report = doctor_json(["--dir", str(d)], capsys)

@@ -84,6 +84,8 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
     files.add_argument("--client-server-pem",
                        help="pymilvus server_pem_path, the one-way trust root (default: --server-pem)")
     files.add_argument("--server-name", help="pymilvus server_name (default: localhost; with --uri: the URI's host)")
+    files.add_argument("--ca-key", help="the CA's private key: the fix commands then re-sign with it (default: ca.key "
+                       "beside the CA file); the doctor never reads it")
     files.add_argument("--key-password-env", help="name of an environment variable holding the private-key passphrase")
     deploy = d.add_argument_group("deployment files")
     deploy.add_argument("--milvus-yaml", action="append", default=[],

@@ -56,7 +56,8 @@ def _result(report: Report, finding: Finding, index: dict[str, int], prefix: str
     path, line = finding_location(report, finding)
     out: dict = {"ruleId": finding.code, "level": _LEVEL[finding.severity],
                  "message": {"text": f"{prefix}{finding.message} Fix: {finding.fix}"},
-                 "properties": {"subject": finding.subject, "modes": list(finding.modes)}}
+                 "properties": {"subject": finding.subject, "modes": list(finding.modes),
+                                "fix_commands": list(finding.fix_commands)}}
     if finding.code in index:
         out["ruleIndex"] = index[finding.code]
     if path:

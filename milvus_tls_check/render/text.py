@@ -43,6 +43,9 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
             lines.append(f"        {mark(_SEV[f.severity])} {f.code}: {f.message}")
             if f.severity is not Severity.INFO:
                 lines.append(f"             fix: {f.fix}")
+                lines += [f"               $ {command}" for command in f.fix_commands]
+                if f.fix_note and (f.fix_commands or "--ca-key" in f.fix_note):
+                    lines.append(f"               ({f.fix_note})")
     if report.handshakes:
         lines += ["", "Handshakes"]
         for h in report.handshakes:
