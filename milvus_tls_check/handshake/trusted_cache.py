@@ -29,6 +29,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
@@ -324,11 +325,30 @@ def forget(path: Path) -> None:
             files.pop(key, None)
 
 
+# (st_dev, st_ino) -> (size, mtime_ns, ctime_ns, sha256) of descriptors hashed in this process: the second start
+# of the same unchanged file (any write to it moves its ctime, which nobody can set back) is not hashed again.
+_HASHED: dict[tuple[int, int], tuple[int, int, int, str]] = {}
+
+
+def _sha256_of(fd: int) -> str:
+    st = os.fstat(fd)
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    seen = _HASHED.get((st.st_dev, st.st_ino))
+    if seen is not None and seen[:3] == stamp:
+        return seen[3]
+    digest = sha256_fd(fd)
+    # remembered only when not written while it was read, and last changed over a second ago: a later write then
+    # sets a ctime the stamp cannot equal (the kernel's timestamps are coarse, a write in the same tick could)
+    if os.fstat(fd).st_ctime_ns == st.st_ctime_ns and time.time_ns() - st.st_ctime_ns > 1_000_000_000:
+        _HASHED[(st.st_dev, st.st_ino)] = (*stamp, digest)
+    return digest
+
+
 def _verify_fd(fd: int, path, entry: Optional[dict], what: str) -> None:
     if entry is None:
         raise NotRecorded(f"{what} {path} has no sha256 recorded in {root() / MANIFEST} (it was not built or "
                           f"installed by this doctor, or by an older one); it was not run")
-    got = sha256_fd(fd)
+    got = _sha256_of(fd)
     if got != entry["sha256"]:
         raise _refuse(path, f"does not match the sha256 recorded when it was made (recorded {entry['sha256'][:16]}, "
                       f"now {got[:16]}): it was changed after the doctor made it; delete it to have it made again")
