@@ -61,11 +61,16 @@ def _owner_ok(uid: int) -> bool:
     return uid in (os.getuid(), 0)
 
 
-def _refuse(path, why: str) -> CacheRefused:
-    where = "MILVUS_TLS_CACHE" if os.environ.get("MILVUS_TLS_CACHE") else "the default cache"
+def _refuse(path, why: str, *, advice: Optional[str] = None) -> CacheRefused:
+    env = bool(os.environ.get("MILVUS_TLS_CACHE"))
+    if advice is None:
+        advice = ("Use a cache folder of your own: point MILVUS_TLS_CACHE at a new folder (it is created 0700) or "
+                  "unset it" if env else
+                  "Make it yours and not writable by others, or point MILVUS_TLS_CACHE at a new folder (it is "
+                  "created 0700)")
+    where = "MILVUS_TLS_CACHE" if env else "the default cache"
     return CacheRefused(f"refusing to use the cache {root()} ({where}): {path} {why}; nothing from it was run. "
-                        f"Use a cache folder of your own: unset MILVUS_TLS_CACHE or point it at a new folder "
-                        f"(it is created 0700)")
+                        f"{advice}")
 
 
 def _check_stat(st: os.stat_result, path, *, inside: bool, kind: str = "folder") -> None:
@@ -93,12 +98,19 @@ def _open_root(create: bool) -> Optional[int]:
     """An O_DIRECTORY|O_NOFOLLOW descriptor of the checked root; None when it does not exist and create is False."""
     real = _real_root()
     if create and not os.path.lexists(real.parent):
-        os.makedirs(real.parent, exist_ok=True)   # ~/.cache, as any program would make it; checked below
+        try:
+            os.makedirs(real.parent, exist_ok=True)   # ~/.cache, as any program would make it; checked below
+        except OSError as exc:
+            raise _refuse(real.parent, f"cannot be created ({exc.strerror})")
         real = _real_root()
     _check_above(real)
     if create:
-        with contextlib.suppress(FileExistsError):
+        try:
             os.mkdir(real, 0o700)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise _refuse(real, f"cannot be created ({exc.strerror})")
     try:
         fd = os.open(real, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -151,8 +163,12 @@ def _dir_fd(parts: tuple[str, ...], *, create: bool) -> Iterator[Optional[int]]:
         for name in parts:
             path = path / name
             if create:
-                with contextlib.suppress(FileExistsError):
+                try:
                     os.mkdir(name, 0o700, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                except OSError as exc:
+                    raise _refuse(path, f"cannot be created ({exc.strerror})")
             try:
                 nfd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
             except FileNotFoundError:
@@ -351,7 +367,8 @@ def _verify_fd(fd: int, path, entry: Optional[dict], what: str) -> None:
     got = _sha256_of(fd)
     if got != entry["sha256"]:
         raise _refuse(path, f"does not match the sha256 recorded when it was made (recorded {entry['sha256'][:16]}, "
-                      f"now {got[:16]}): it was changed after the doctor made it; delete it to have it made again")
+                      f"now {got[:16]}): it was changed after the doctor made it",
+                      advice="Find out who changed it; delete it to have it made again")
 
 
 def open_verified(path: Path) -> int:
