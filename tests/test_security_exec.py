@@ -353,6 +353,13 @@ def test_cache_is_created_private(tmp_path, monkeypatch):
     assert stat.S_IMODE(trusted_cache.ensure_dir("go-build", "x").stat().st_mode) == 0o700
 
 
+def test_a_cache_not_there_yet_is_not_an_error(tmp_path, monkeypatch):
+    """Finding toolchains creates nothing and refuses nothing when the cache (or the folder above it) is not there."""
+    monkeypatch.setenv("MILVUS_TLS_CACHE", str(tmp_path / "not" / "yet" / "cache"))
+    monkeypatch.setenv("MILVUS_TLS_GO_SEARCH", "cache")
+    assert gofront.toolchains() == [] and not (tmp_path / "not").exists()
+
+
 def test_go_path_memo_is_read_only_when_trusted(tmp_path, monkeypatch):
     """<cache>/go-path-roots says where the GOROOT of a `go` shim on PATH is. Ours and 0600: used (control).
     Group/other-writable: not read (the shim is asked again; here it answers nothing), so the GOROOT it

@@ -202,8 +202,8 @@ def _found(sources: tuple[str, ...]) -> Iterator[Toolchain]:
     base = trusted_cache.root() / "go"
     if "cache" in sources and trusted_cache.check_dir(base):   # CacheRefused when the cache is not ours
         for d in sorted(base.iterdir(), key=lambda p: _vkey(p.name), reverse=True):
-            if d.name.startswith("."):
-                continue   # an install under way
+            if d.name.startswith(".") or d.is_symlink() or not d.is_dir():
+                continue   # an install under way, or not one of ours
             tc = _cached_toolchain(d)
             if tc:
                 yield tc

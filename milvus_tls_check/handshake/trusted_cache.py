@@ -97,6 +97,8 @@ def _check_above(real: Path) -> None:
 def _open_root(create: bool) -> Optional[int]:
     """An O_DIRECTORY|O_NOFOLLOW descriptor of the checked root; None when it does not exist and create is False."""
     real = _real_root()
+    if not create and not os.path.lexists(real):
+        return None   # nothing there to use (nor above it, maybe)
     if create and not os.path.lexists(real.parent):
         try:
             os.makedirs(real.parent, exist_ok=True)   # ~/.cache, as any program would make it; checked below
@@ -191,15 +193,6 @@ def ensure_root() -> Path:
     fd = _open_root(create=True)
     os.close(fd)
     return _real_root()
-
-
-def exists_checked() -> bool:
-    """True when the cache root exists (and is trusted: CacheRefused otherwise); False when it does not exist."""
-    fd = _open_root(create=False)
-    if fd is None:
-        return False
-    os.close(fd)
-    return True
 
 
 def ensure_dir(*parts: str) -> Path:
