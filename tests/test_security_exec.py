@@ -448,7 +448,6 @@ def test_gobin_hashes_cover_the_rehearsal_toolchains():
 def test_every_pymilvus_line_has_exact_pins():
     for line, release in PYMILVUS_LINES.items():
         pins = [x for x in venvs.constraints_for(release).read_text().splitlines() if x and not x.startswith("#")]
-        assert f"pymilvus=={release}" in pins
         assert all("==" in p and not set("<>~*") & set(p) for p in pins), (line, pins)
         assert {"grpcio", "protobuf"} <= {p.split("==")[0] for p in pins}
 

