@@ -9,7 +9,6 @@ world-writable sticky folder, as in /tmp. That needs root, which is what CI runs
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pwd
