@@ -232,7 +232,7 @@ def test_cache_made_by_another_user_is_refused(shared_tmp, certs):
     marker = shared_tmp / "marker"
     staging = shared_tmp / "staging"
     progs = _layout(staging, marker)
-    os.chmod(staging, 0o755)
+    subprocess.run(["chmod", "-R", "a+rX", str(staging)], check=True)   # readable by nobody whatever the umask
     cache = shared_tmp / "cache"
     as_nobody(f"cp -R {staging} {cache}")
     uid, _ = _nobody()
