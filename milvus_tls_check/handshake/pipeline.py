@@ -14,7 +14,11 @@ def rehearsal_server(request: Request) -> ServerImpl:
     go_version = ""
     if request.rehearsal != "grpcio":
         from . import gofront
-        tc = gofront.toolchain_for(request.milvus_version)
+        try:
+            tc = gofront.toolchain_for(request.milvus_version)
+        except gofront.CacheRefused:
+            # the cache is not safe to use: the Go rehearsal is chosen so that its attempts say why it could not run
+            return ServerImpl(ServerKind.GO_REHEARSAL)
         go_version = tc.version if tc else ""
     return choose(request, go_version)
 

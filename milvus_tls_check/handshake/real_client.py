@@ -5,6 +5,11 @@ so every attempt is a fresh interpreter. Its command line is only the interprete
 can read a command line in `ps`): the URI, paths and timeout reach it on stdin, credentials in its environment. The interpreter is $MILVUS_TLS_CHECK_PYMILVUS_PYTHON (e.g. the
 application's venv) or the doctor's own. grpc's C-core log lines (GRPC_VERBOSITY=debug) are captured because
 pymilvus hides the reason behind "illegal connection params or server unavailable".
+
+The child runs isolated: `python -I` (no script folder or cwd on sys.path, no PYTHON* variables, no user
+site-packages) from a fixed cwd (trusted_cache.CHILD_CWD, so pymilvus's load_dotenv() finds no .env of the
+checkout), with the certificate paths made absolute (as the doctor's cwd reads them). A pymilvus venv from the cache
+runs only after venvs.launch's checks, from the checked descriptor.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from typing import Optional
 
 from ..facts.pymilvus import redact_uri
 from ..model import ClientParams
+from . import trusted_cache, venvs
 
 PYTHON_ENV = "MILVUS_TLS_CHECK_PYMILVUS_PYTHON"
 STARTUP_ALLOWANCE = 20.0   # importing pymilvus (grpc, protobuf, pandas...) takes seconds on a cold disk
@@ -98,8 +104,9 @@ def python() -> str:
 
 
 def command(exe: str) -> list[str]:
-    """The child's command line: nothing of the user's is on it."""
-    return [exe, "-c", _SCRIPT]
+    """The child's command line: nothing of the user's is on it (the URI and paths come on stdin), and -I: nothing
+    of the folder the doctor runs in (a json.py, a pymilvus/ in the checkout) is imported."""
+    return [exe, "-I", "-c", _SCRIPT]
 
 
 def run(uri: str, params: ClientParams, timeout: float, python_path: Optional[str] = None,
@@ -109,17 +116,22 @@ def run(uri: str, params: ClientParams, timeout: float, python_path: Optional[st
     the application's credentials as pymilvus's authorization metadata (base64 of "user:password" or the token);
     the child gets them in its environment, never on its command line, and passes them as token=."""
     exe = python_path or python()
-    kwargs = params.as_kwargs()
+    if os.sep in exe:
+        exe = os.path.abspath(exe)
+    kwargs = {k: (os.path.abspath(v) if k.endswith("_path") else v) for k, v in params.as_kwargs().items()}
     env = dict(os.environ, GRPC_VERBOSITY="debug", PYTHONUNBUFFERED="1")
     env.pop("GRPC_TRACE", None)
     if authorization:
         env["MILVUS_TLS_CHECK_AUTHORIZATION"] = authorization
     t0 = time.monotonic()
     try:
-        cp = subprocess.run(command(exe), input=json.dumps({"uri": redact_uri(uri), "timeout": timeout,
-                                                             "kwargs": kwargs}),
-                            capture_output=True, text=True, timeout=timeout * 2 + STARTUP_ALLOWANCE, env=env,
-                            check=False)
+        with venvs.launch(exe) as kw:
+            cp = subprocess.run(command(exe), input=json.dumps({"uri": redact_uri(uri), "timeout": timeout,
+                                                                 "kwargs": kwargs}),
+                                capture_output=True, text=True, timeout=timeout * 2 + STARTUP_ALLOWANCE, env=env,
+                                check=False, cwd=trusted_cache.CHILD_CWD, **kw)
+    except trusted_cache.CacheRefused as exc:
+        return Outcome(False, True, f"pymilvus was not run: {exc}", "", (), "", time.monotonic() - t0)
     except subprocess.TimeoutExpired as exc:
         err = exc.stderr.decode("utf-8", "replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
         return Outcome(False, False, f"pymilvus did not return within {timeout * 2 + STARTUP_ALLOWANCE:g}s",

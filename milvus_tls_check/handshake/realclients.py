@@ -2,29 +2,35 @@
 
 - Go: goclient/main.go (standard library: crypto/tls configured as the Go SDK hands it to grpc-go, one gRPC call
   over HTTP/2), built like the Go front (gofront.build: offline, GOTOOLCHAIN=local) with the newest installed
-  toolchain, or the one asked for; cached in <cache>/go-client/.
+  toolchain, or the one asked for; cached in <cache>/go-client/, its sha256 recorded, and the checked descriptor is
+  what runs (trusted_cache).
 - Node: nodeclient/client.js runs the real @zilliz/milvus2-sdk-node of one line, installed with npm into
-  <cache>/node-sdk/<release>/ (`python -m milvus_tls_check.handshake.realclients install-node 2.6 3`).
+  <cache>/node-sdk/<release>/ (`python -m milvus_tls_check.handshake.realclients install-node 2.6 3`) with
+  --ignore-scripts (the SDK needs none: its one dependency with a script, protobufjs, only prints a version warning)
+  and the sha256 of package-lock.json and the SDK's package.json recorded. Before each run the installed tree is walked
+  (owner us or root, nothing group/other-writable, no symlink out of it) and those two files checked against their
+  records; node runs from a fixed cwd (trusted_cache.CHILD_CWD) with the TLS paths made absolute.
 
 Nothing is installed or built implicitly by the doctor except the Go client (like the Go front, it is built on
 first use when a toolchain is there); the Node SDK must have been installed (the attempt says how when it is not).
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
 from ..facts.clients import NODE_LINES, NODE_PACKAGE
+from . import trusted_cache
+from .trusted_cache import CacheRefused
 
 GO_SOURCE = Path(__file__).resolve().parent / "goclient"
 NODE_SCRIPT = Path(__file__).resolve().parent / "nodeclient" / "client.js"
@@ -50,7 +56,7 @@ class ClientRun:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("MILVUS_TLS_CACHE") or Path.home() / ".cache" / "milvus-tls-check")
+    return trusted_cache.root()
 
 
 # ---- Go ---------------------------------------------------------------------------------------------------------
@@ -72,27 +78,11 @@ def go_binary(go_version: str = "") -> Path:
     for f in sorted(GO_SOURCE.glob("*.go")):
         h.update(f.read_bytes())
     line = ".".join(tc.version.split(".")[:2])
-    out_dir = cache_dir() / "go-client" / f"go{tc.version}-{h.hexdigest()[:16]}"
-    binary = out_dir / GO_BINARY
-    if binary.is_file():
-        return binary
-    out_dir.mkdir(parents=True, exist_ok=True)
-    root = cache_dir() / "go-build"
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix="src-") as src:
-        for f in GO_SOURCE.glob("*.go"):
-            shutil.copy2(f, Path(src) / f.name)
-        (Path(src) / "go.mod").write_text(f"module {GO_BINARY}\n\ngo {line}\n")
-        env = gofront._clean_env({
-            "GOROOT": str(tc.goroot), "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOSUMDB": "off", "GOFLAGS": "",
-            "GO111MODULE": "on", "GOWORK": "off", "CGO_ENABLED": "0", "GOCACHE": str(root / "gocache"),
-            "GOPATH": str(root / "gopath"), "GOENV": "off", "GOTELEMETRY": "off"})
-        tmp = Path(src) / GO_BINARY
-        cp = subprocess.run([str(tc.go), "build", "-trimpath", "-o", str(tmp), "."], cwd=src, env=env,
-                            capture_output=True, text=True, timeout=300)
-        if cp.returncode != 0 or not tmp.is_file():
-            raise ClientUnavailable(f"go build of the Go client failed: {(cp.stderr or cp.stdout).strip()[-600:]}")
-        os.replace(tmp, binary)
-    return binary
+    try:
+        return gofront.build_program(tc, GO_SOURCE, GO_BINARY, line, "go-client",
+                                     f"go{tc.version}-{h.hexdigest()[:16]}", GO_BINARY)
+    except gofront.GoFrontError as exc:
+        raise ClientUnavailable(str(exc).replace("go build with", "go build of the Go client with"))
 
 
 def run_go(address: str, *, server_name: Optional[str], ca: Optional[str], cert: Optional[str],
@@ -100,12 +90,13 @@ def run_go(address: str, *, server_name: Optional[str], ca: Optional[str], cert:
     t0 = time.monotonic()
     try:
         binary = go_binary(go_version)
-    except (ClientUnavailable, OSError, subprocess.TimeoutExpired) as exc:
+    except (ClientUnavailable, CacheRefused, OSError, subprocess.TimeoutExpired) as exc:
         return ClientRun(False, "missing", str(exc), could_not_run=True, seconds=time.monotonic() - t0)
     args = [str(binary), "-addr", address, "-server-name", server_name or "", "-ca", ca or "", "-cert", cert or "",
             "-key", key or "", "-timeout", f"{timeout:g}s"]
     from .gofront import _clean_env
-    r = _result_of(args, _clean_env(), "the Go client", timeout, t0)
+    # the doctor's cwd (relative paths as given; a static Go binary loads no code from it); the checked bytes run
+    r = _result_of(args, _clean_env(), "the Go client", timeout, t0, verified=binary)
     if isinstance(r, ClientRun):
         return r
     return ClientRun(bool(r.get("ok")), r.get("stage", ""), r.get("error", ""), "", r.get("tls_version") or None,
@@ -129,34 +120,57 @@ def node_sdk_dir(line_or_version: str) -> Path:
     return cache_dir() / "node-sdk" / node_release(line_or_version)
 
 
+SDK_PACKAGE_JSON = ("node_modules", "@zilliz", "milvus2-sdk-node", "package.json")
+NODE_RECORDED = ("package-lock.json", "/".join(SDK_PACKAGE_JSON))   # sha256 recorded at install, checked per run
+
+
 def node_ready(line_or_version: str) -> bool:
+    """Installed (files only: whether the install can be trusted is checked when it runs)."""
     d = node_sdk_dir(line_or_version)
-    return (d / "node_modules" / "@zilliz" / "milvus2-sdk-node" / "package.json").is_file()
+    return d.joinpath(*SDK_PACKAGE_JSON).is_file()
+
+
+def check_node_sdk(line_or_version: str) -> Path:
+    """The installed SDK folder, after the tree walk and the recorded hashes (CacheRefused / NotRecorded)."""
+    d = node_sdk_dir(line_or_version)
+    trusted_cache.check_tree(d)
+    for rel in NODE_RECORDED:
+        fd = trusted_cache.open_verified(d / rel)
+        os.close(fd)
+    return d
 
 
 def install_node(line_or_version: str, *, timeout: float = 900.0) -> Path:
+    """npm install the SDK release of this line into <cache>/node-sdk/<release>/ without running any package's
+    scripts (--ignore-scripts), private (umask 077); record the sha256 of package-lock.json and the SDK's
+    package.json. An install without those records (an older doctor's) is made again."""
+    release = node_release(line_or_version)
     d = node_sdk_dir(line_or_version)
-    if node_ready(line_or_version):
-        return d
-    npm = shutil.which("npm")
+    if node_ready(line_or_version) and all(trusted_cache.recorded(d / rel) for rel in NODE_RECORDED):
+        return check_node_sdk(line_or_version)
+    npm = trusted_cache.which("npm")
     if npm is None:
         raise ClientUnavailable("npm is not on PATH (apt-get install -y nodejs npm)")
-    d.mkdir(parents=True, exist_ok=True)
-    if not (d / "package.json").is_file():
-        (d / "package.json").write_text('{"name": "milvus-tls-node-client", "private": true}\n')
-    cp = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error",
-                         f"{NODE_PACKAGE}@{node_release(line_or_version)}"], cwd=d, capture_output=True, text=True,
-                        timeout=timeout)
+    trusted_cache.ensure_dir("node-sdk")
+    trusted_cache.remove_tree(d)
+    d = trusted_cache.ensure_dir("node-sdk", release)
+    (d / "package.json").write_text('{"name": "milvus-tls-node-client", "private": true}\n')
+    cp = subprocess.run([npm, "install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error",
+                         f"{NODE_PACKAGE}@{release}"], cwd=d, capture_output=True, text=True, timeout=timeout,
+                        umask=0o077)
     if cp.returncode != 0 or not node_ready(line_or_version):
-        raise ClientUnavailable(f"npm install {NODE_PACKAGE}@{node_release(line_or_version)} failed: "
-                                f"{(cp.stderr or cp.stdout)[-600:]}")
+        raise ClientUnavailable(f"npm install {NODE_PACKAGE}@{release} failed: {(cp.stderr or cp.stdout)[-600:]}")
+    trusted_cache.harden_tree(d)
+    trusted_cache.check_tree(d)
+    for rel in NODE_RECORDED:
+        trusted_cache.record(d / rel, trusted_cache.sha256_file(d / rel), node_sdk=release)
     return d
 
 
 def run_node(config: dict, *, timeout: float, line: str = "3") -> ClientRun:
     """One real Node SDK attempt: new MilvusClient(config) then getVersion()."""
     t0 = time.monotonic()
-    node = shutil.which("node")
+    node = trusted_cache.which("node")
     if node is None:
         return ClientRun(False, "missing", "node is not on PATH", could_not_run=True)
     try:
@@ -166,9 +180,20 @@ def run_node(config: dict, *, timeout: float, line: str = "3") -> ClientRun:
     if not node_ready(line):
         return ClientRun(False, "missing", f"the Node SDK {node_release(line)} is not installed: python -m "
                          f"milvus_tls_check.handshake.realclients install-node {line}", could_not_run=True)
+    try:
+        check_node_sdk(line)
+    except trusted_cache.NotRecorded as exc:
+        return ClientRun(False, "missing", f"{exc}; install it again: python -m "
+                         f"milvus_tls_check.handshake.realclients install-node {line}", could_not_run=True)
+    except (CacheRefused, OSError) as exc:
+        return ClientRun(False, "missing", str(exc), could_not_run=True, seconds=time.monotonic() - t0)
+    config = dict(config)
+    if isinstance(config.get("tls"), dict):   # node runs from CHILD_CWD: paths as the doctor's cwd reads them
+        config["tls"] = {k: (os.path.abspath(v) if k.endswith("Path") and isinstance(v, str) and v else v)
+                         for k, v in config["tls"].items()}
     payload = json.dumps({"sdk_dir": str(sdk), "config": config, "timeout_ms": int(timeout * 1000)})
     env = dict(os.environ, GRPC_NODE_VERBOSITY="NONE", NODE_NO_WARNINGS="1")
-    r = _result_of([node, str(NODE_SCRIPT), payload], env, "the Node client", timeout, t0)
+    r = _result_of([node, str(NODE_SCRIPT), payload], env, "the Node client", timeout, t0, cwd=trusted_cache.CHILD_CWD)
     if isinstance(r, ClientRun):
         return r
     if r.get("stage") == "missing":
@@ -177,12 +202,18 @@ def run_node(config: dict, *, timeout: float, line: str = "3") -> ClientRun:
                      r.get("sdk", ""), r.get("server_version", ""), time.monotonic() - t0)
 
 
-def _result_of(args: list[str], env: dict, who: str, timeout: float, t0: float):
+def _result_of(args: list[str], env: dict, who: str, timeout: float, t0: float, *, verified: Optional[Path] = None,
+               cwd: Optional[str] = None):
     """Run a client program and read its one `RESULT {json}` line: the parsed dict, or a ClientRun that says why
-    there is none (it timed out, or exited without one)."""
+    there is none (it timed out, or exited without one). `verified`: a cached binary, run from the descriptor that
+    was checked against its recorded sha256 (trusted_cache.verified)."""
     try:
-        cp = subprocess.run(args, capture_output=True, text=True, timeout=timeout + STARTUP, env=env,
-                            stdin=subprocess.DEVNULL)
+        with (trusted_cache.verified(verified) if verified else _no_kw()) as kw:
+            cp = subprocess.run(args, capture_output=True, text=True, timeout=timeout + STARTUP, env=env,
+                                stdin=subprocess.DEVNULL, cwd=cwd, **kw)
+    except (CacheRefused, FileNotFoundError) as exc:
+        return ClientRun(False, "missing", f"{who} was not run: {exc}", could_not_run=True,
+                         seconds=time.monotonic() - t0)
     except subprocess.TimeoutExpired:
         return ClientRun(False, "timeout", f"{who} did not return within {timeout + STARTUP:g}s",
                          seconds=time.monotonic() - t0)
@@ -193,6 +224,11 @@ def _result_of(args: list[str], env: dict, who: str, timeout: float, t0: float):
     return json.loads(m.group(1))
 
 
+@contextlib.contextmanager
+def _no_kw():
+    yield {}
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["install-node"]:
@@ -200,14 +236,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for line in args[1:] or list(NODE_LINES):
             try:
                 print(f"node {line}\t{install_node(line)}")
-            except ClientUnavailable as exc:
+            except (ClientUnavailable, CacheRefused, subprocess.TimeoutExpired) as exc:
                 print(f"node {line}\tfailed: {exc}", file=sys.stderr)
                 status = 1
         return status
     if args[:1] == ["build-go"]:
         try:
             print(go_binary(args[1] if len(args) > 1 else ""))
-        except ClientUnavailable as exc:
+        except (ClientUnavailable, CacheRefused) as exc:
             print(exc, file=sys.stderr)
             return 1
         return 0

@@ -276,12 +276,19 @@ class PymilvusWorker:
     connection or channel is shared between attempts."""
 
     def __init__(self, python: str):
+        import os
         import subprocess
         import threading
 
-        self.proc = subprocess.Popen([python, "-c", _WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1,
-                                     env={**__import__("os").environ, "GRPC_VERBOSITY": "NONE"})
+        from ..handshake import trusted_cache, venvs
+
+        # isolated as the doctor's own pymilvus child (handshake/real_client.py): -I, a fixed cwd, and a venv from
+        # the cache only after venvs.launch's checks, from the checked descriptor
+        with venvs.launch(python) as kw:
+            self.proc = subprocess.Popen([python, "-I", "-c", _WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.DEVNULL, text=True, bufsize=1,
+                                         env={**os.environ, "GRPC_VERBOSITY": "NONE"}, cwd=trusted_cache.CHILD_CWD,
+                                         **kw)
         self.lock = threading.Lock()
         first = self.proc.stdout.readline()
         if not first.startswith("READY"):
@@ -290,8 +297,10 @@ class PymilvusWorker:
 
     def run(self, uri: str, params: ClientParams, timeout: float) -> tuple[bool, str]:
         import json
+        import os
+        kwargs = {k: (os.path.abspath(v) if k.endswith("_path") else v) for k, v in params.as_kwargs().items()}
         with self.lock:
-            self.proc.stdin.write(json.dumps({"uri": uri, "timeout": timeout, "kwargs": params.as_kwargs()}) + "\n")
+            self.proc.stdin.write(json.dumps({"uri": uri, "timeout": timeout, "kwargs": kwargs}) + "\n")
             self.proc.stdin.flush()
             line = self.proc.stdout.readline()
         if not line.startswith("RESULT "):

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from ..handshake.trusted_cache import CHILD_CWD
 from .realmilvus import milvus_binary, milvus_tls_log_lines
 
 def rel(v: Any, work: Path) -> Any:
@@ -117,7 +118,8 @@ def versions(python: str) -> dict:
             "print(json.dumps({'pymilvus': pymilvus.__version__, 'grpcio': grpc.__version__,"
             "'milvus_pypi': milvus.__version__, 'python': sys.version.split()[0],"
             "'cryptography': cryptography.__version__}))")
-    v = json.loads(subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout)
+    v = json.loads(subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, check=True,
+                                  cwd=CHILD_CWD).stdout)
     binp = milvus_binary()
     try:
         s = subprocess.run(["strings", "-n", "8", str(binp)], capture_output=True, text=True, check=False).stdout

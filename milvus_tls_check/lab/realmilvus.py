@@ -36,6 +36,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Iterator, Optional
+
+from ..handshake.trusted_cache import CHILD_CWD
 
 HOST = "127.0.0.1"
 
@@ -158,21 +161,64 @@ def _pick_ports(n: int) -> list[int]:
 # --------------------------------------------------------------------------- binaries
 
 
-def _bin_cache_dir() -> Path:
-    import milvus  # noqa: PLC0415
+class UnsafeBinCache(RuntimeError):
+    """The folder the Milvus binaries would be extracted to (and run from) is not ours alone."""
 
+
+def _private_dir(path: Path) -> Path:
+    """`path` as a folder only we can use, race-free: created 0700 if missing; an existing one is opened O_NOFOLLOW
+    (a symlink is refused, never followed) and fstat-checked: owned by us, not group/other-writable (an older
+    doctor's 0755 is tightened to 0700). Its parent must be ours or root's and not writable by others unless sticky
+    (/tmp: then nobody else can rename or replace our folder). UnsafeBinCache otherwise; nothing is extracted into
+    or run from it."""
+    path = Path(os.path.abspath(path))
+    parent = os.lstat(path.parent)
+    if parent.st_uid not in (os.getuid(), 0) or (
+            parent.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not parent.st_mode & stat.S_ISVTX):
+        raise UnsafeBinCache(f"refusing {path}: its folder {path.parent} is not yours or root's, or others may "
+                             f"replace what is in it (mode {stat.S_IMODE(parent.st_mode):04o})")
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, 0o700)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as exc:
+        raise UnsafeBinCache(f"refusing {path}: it is a symlink or not a folder (someone else may have planted it: "
+                             f"{exc.strerror}); remove it or set MILVUS_TLS_CHECK_BIN_CACHE to a folder of your own")
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.getuid():
+            raise UnsafeBinCache(f"refusing {path}: it is owned by uid {st.st_uid}, not by you (uid {os.getuid()}); "
+                                 f"remove it or set MILVUS_TLS_CHECK_BIN_CACHE to a folder of your own")
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            raise UnsafeBinCache(f"refusing {path}: others may write to it (mode {stat.S_IMODE(st.st_mode):04o}); "
+                                 f"remove it or set MILVUS_TLS_CHECK_BIN_CACHE to a folder of your own")
+        if st.st_mode & 0o077:   # an older doctor's 0755 folder: nobody else could write to it; make it private
+            os.fchmod(fd, 0o700)
+    finally:
+        os.close(fd)
+    return path
+
+
+def _bin_base() -> Path:
+    """The private folder the Milvus binaries are extracted into: $MILVUS_TLS_CHECK_BIN_CACHE, else
+    <tmp>/milvus-tls-check-bin-<uid>, checked by _private_dir."""
     root = os.environ.get("MILVUS_TLS_CHECK_BIN_CACHE") or os.path.join(
         tempfile.gettempdir(), f"milvus-tls-check-bin-{os.getuid()}"
     )
-    return Path(root) / milvus.__version__
+    return _private_dir(Path(root))
+
+
+def _bin_cache_dir() -> Path:
+    import milvus  # noqa: PLC0415
+
+    return _bin_base() / milvus.__version__
 
 
 def _shared_bin_dir() -> Path:
     """Extract the milvus binaries once (file-locked) and return the directory."""
     import milvus  # noqa: PLC0415
 
-    cache = _bin_cache_dir()
-    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache = _bin_cache_dir()   # its parent is checked private (UnsafeBinCache otherwise)
     lock_path = cache.parent / (cache.name + ".lock")
     with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -482,16 +528,19 @@ def pymilvus_connect(
     else:
         env.pop("GRPC_TRACE", None)
     env["PYTHONUNBUFFERED"] = "1"
+    kwargs = {k: (os.path.abspath(v) if k.endswith("_path") and isinstance(v, (str, Path)) else v)
+              for k, v in kwargs.items()}
     params = json.dumps({"uri": uri, "timeout": timeout, "kwargs": kwargs})
     t0 = time.monotonic()
-    try:
+    try:   # isolated: -I and a fixed cwd (nothing of the checkout is imported, no .env of it read)
         cp = subprocess.run(
-            [python or pymilvus_python(), "-c", _CLIENT_SCRIPT, params],
+            [python or pymilvus_python(), "-I", "-c", _CLIENT_SCRIPT, params],
             capture_output=True,
             text=True,
             timeout=timeout * 3 + 20,
             env=env,
             check=False,
+            cwd=CHILD_CWD,
         )
     except subprocess.TimeoutExpired as e:
         err = e.stderr.decode("utf-8", "replace") if isinstance(e.stderr, bytes) else (e.stderr or "")

@@ -9,6 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from ..handshake.trusted_cache import CHILD_CWD
 from .cases import Client, Server
 
 _REHEARSAL = r"""
@@ -69,13 +70,14 @@ print("@@RESULT@@" + json.dumps(out))
 def rehearse(server: Server, client: Client, python: str) -> dict:
     if server.mode not in (0, 1, 2):
         return {"ok": None, "error": "", "server_error": "n/a (rehearsal models tlsMode 0/1/2 only)"}
-    params = {"mode": server.mode, "server_pem": str(server.server_pem), "server_key": str(server.server_key),
-              "ca_pem": str(server.ca_pem), "scheme": client.scheme, "host": client.host,
-              "kwargs": {k: (str(v) if isinstance(v, Path) else v) for k, v in client.kwargs.items()}}
+    params = {"mode": server.mode, "server_pem": os.path.abspath(server.server_pem),
+              "server_key": os.path.abspath(server.server_key), "ca_pem": os.path.abspath(server.ca_pem),
+              "scheme": client.scheme, "host": client.host,
+              "kwargs": {k: (os.path.abspath(v) if isinstance(v, Path) else v) for k, v in client.kwargs.items()}}
     env = dict(os.environ, GRPC_VERBOSITY="error")
-    try:
-        cp = subprocess.run([python, "-c", _REHEARSAL, json.dumps(params)], capture_output=True, text=True,
-                            timeout=40, env=env, check=False)
+    try:   # isolated: -I and a fixed cwd (nothing of the checkout is imported, no .env read)
+        cp = subprocess.run([python, "-I", "-c", _REHEARSAL, json.dumps(params)], capture_output=True, text=True,
+                            timeout=40, env=env, check=False, cwd=CHILD_CWD)
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": "rehearsal timed out", "server_error": ""}
     mm = re.search(r"@@RESULT@@(.*)", cp.stdout)
