@@ -288,9 +288,13 @@ class Unjudged:
     side: str          # "server" | "client"
     what: str          # what was not judged, in words
     add: str           # what to add: the flags, the file, the command that fetches it
+    client: str = ""   # --client: the one selected client (ClientSel.key) not judged; "" = the side as a whole
 
     def to_dict(self) -> dict:
-        return {"mode": self.mode, "side": self.side, "what": self.what, "add": self.add}
+        out = {"mode": self.mode, "side": self.side, "what": self.what, "add": self.add}
+        if self.client:
+            out["client"] = self.client
+        return out
 
 
 @dataclass(frozen=True)
@@ -463,8 +467,10 @@ class Report:
             verdict = Verdict.INCOMPLETE
         object.__setattr__(self, "verdict", verdict)
 
-    def incomplete_modes(self) -> tuple[int, ...]:
-        return tuple(sorted({u.mode for u in self.unjudged if u.mode in self.modes}))
+    def incomplete_modes(self, client: Optional[str] = None) -> tuple[int, ...]:
+        """Modes with a side not judged; for one selected client (its key), the side as a whole or that client."""
+        return tuple(sorted({u.mode for u in self.unjudged if u.mode in self.modes
+                             and (client is None or u.client in ("", client))}))
 
     def concerns(self, finding: Finding, sel) -> bool:
         from .facts.clients import concerns
@@ -476,7 +482,7 @@ class Report:
         bad_finding = any(self.concerns(f, sel) for f in self.blocking(mode))
         bad_handshake = any(h.mode == mode and not h.ok and h.counts and attempt_is_for(h.client_impl, sel)
                             for h in self.handshakes)
-        return Verdict.of(bad_finding or bad_handshake, mode in self.incomplete_modes())
+        return Verdict.of(bad_finding or bad_handshake, mode in self.incomplete_modes(sel.key))
 
     def selected_verdicts(self) -> dict:
         """(mode, ClientSel.key) -> Verdict for every selected client and evaluated mode."""

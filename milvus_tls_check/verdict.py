@@ -205,7 +205,23 @@ def unjudged_sides(request: Request, modes: tuple[int, ...], checks: Iterable[Ch
         if request.side != "server" and mode in no_client:
             out.append(Unjudged(mode, "client", "the client certificate and key of mutual TLS (what the application "
                                 "passes as pymilvus client_pem_path and client_key_path)", _client_add(request)))
+        elif request.side != "server":
+            out += _clients_not_run(request, mode, handshakes)
     return tuple(out)
+
+
+def _clients_not_run(request: Request, mode: int, handshakes: tuple[Handshake, ...]) -> list[Unjudged]:
+    """--client: a selected client whose every attempt in this mode could not run (its SDK not installed, no Go
+    toolchain) was not checked: its verdict is incomplete, never a pass."""
+    from .facts.clients import attempt_is_for
+    out = []
+    for sel in request.clients:
+        attempts = [h for h in handshakes if h.mode == mode and attempt_is_for(h.client_impl, sel)]
+        if attempts and all(h.could_not_run for h in attempts):
+            out.append(Unjudged(mode, "client", f"{sel.label} was not run: {attempts[0].detail}",
+                                "what the reason names (the install command above), or drop "
+                                f"--client {sel.key}", client=sel.key))
+    return out
 
 
 def _server_what(missing: list[Role], secrets: list[str]) -> str:

@@ -143,3 +143,20 @@ def test_fleet_with_an_incomplete_target_exits_4(server_only, tmp_path, capsys):
     assert verdicts["server-only"] == "incomplete"
     assert fleet_report["verdict"] in ("incomplete", "fail")
     assert status == (4 if fleet_report["verdict"] == "incomplete" else 1)
+
+
+def test_a_selected_client_that_could_not_run_is_not_checked_never_a_pass(tmp_path, capsys, monkeypatch):
+    """--client node with no Node SDK installed (an empty cache): the Node client is 'not checked', the verdict is
+    incomplete (exit 4), while pymilvus, which ran, keeps its own pass."""
+    monkeypatch.setenv("MILVUS_TLS_CACHE", str(tmp_path / "empty-cache"))
+    status, out, _ = run_cli(["doctor", "--dir", str(DOCS_SAN), "--tls-mode", "1", "--rehearsal", "grpcio",
+                              "--client", "node==2.6", "--client", "pymilvus", "--format", "json"], capsys)
+    report = json.loads(out)
+    by = {c["client"]: c for c in report["clients"]}
+    assert by["node==2.6"]["verdict"] == "incomplete" and by["pymilvus==3.0"]["verdict"] == "pass"
+    assert report["verdict"] == "incomplete" and status == 4
+    [u] = [u for u in report["unjudged"] if u.get("client") == "node==2.6"]
+    assert "was not run" in u["what"]
+    status, text, _ = run_cli(["doctor", "--dir", str(DOCS_SAN), "--tls-mode", "1", "--rehearsal", "grpcio",
+                               "--client", "node==2.6"], capsys)
+    assert "TODO  mode 1 Node SDK" in text and "was not checked" in text and status == 4

@@ -148,6 +148,9 @@ def _client_lines(report: Report, mark) -> list[str]:
             verdict = report.selected_verdict(m, sel)
             causes = report.selected_causes(m, sel)
             why = f": {', '.join(causes)}" if causes else ""
+            if verdict == "incomplete":   # not judged: never shown as a pass (Not judged below says why)
+                out.append(f"  {mark('TODO')}  mode {m} {sel.label} [{sel.key}] was not checked")
+                continue
             out.append(f"  {mark('PASS' if verdict == 'pass' else 'FAIL')}  mode {m} {sel.label} [{sel.key}]"
                        f"{' connects' if verdict == 'pass' else ' does not connect'}{why}")
             if verdict != "pass":
