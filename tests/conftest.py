@@ -92,3 +92,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section(f"{REQUIRE_REAL}=1: real-Milvus test modules skipped", red=True)
         for line in _SKIPPED_REAL_MODULES:
             terminalreporter.line(f"FAILED (skipped at import) {line}", red=True)
+
+
+@pytest.fixture(scope="session")
+def repair_sets(tmp_path_factory) -> Path:
+    """The broken sets of tests/make-repair-sets.sh (openssl, the docs' way, ca.key kept), made once per session."""
+    import subprocess
+    out = tmp_path_factory.mktemp("repair-sets")
+    subprocess.run(["bash", str(Path(__file__).resolve().parent / "make-repair-sets.sh"), str(out)], check=True,
+                   capture_output=True, timeout=300)
+    return out

@@ -129,3 +129,30 @@ def grpc_call(port: int, ca_pem: Path, client_dir: Optional[Path], server_name: 
         options.append(("grpc.ssl_target_name_override", server_name))
     with grpc.secure_channel(f"127.0.0.1:{port}", creds, options=options) as channel:
         return channel.unary_unary(METHOD)(b"hello", timeout=timeout)
+
+
+# --- the broken sets of the fix-follow and repair tests (tests/make-repair-sets.sh) -------------------------------
+
+REPAIR_SETS = ("key-from-another-run", "cn-only", "name-missing", "client-without-clientauth", "both-expired",
+               "chain-wrong-order", "intermediate-beside", "ca-not-ca", "bom", "client-from-regenerated-ca",
+               "server-ku-without-digital-signature")
+
+
+def server_names(pem: Path) -> set[str]:
+    """The DNS and IP names of the server leaf in a PEM file (a BOM tolerated, CA certificates skipped)."""
+    from cryptography import x509
+
+    certs = x509.load_pem_x509_certificates(pem.read_bytes().lstrip(b"\xef\xbb\xbf"))
+
+    def is_ca(cert) -> bool:
+        try:
+            return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            return False
+    leaf = next(c for c in certs if not is_ca(c))
+    try:
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return set()
+    return {str(v) for v in san.get_values_for_type(x509.DNSName)} | \
+        {str(v) for v in san.get_values_for_type(x509.IPAddress)}

@@ -13,40 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from cryptography import x509
+
+from tests.helpers import REPAIR_SETS as SETS, server_names as _names
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = ("key-from-another-run", "cn-only", "name-missing", "client-without-clientauth", "both-expired",
-        "chain-wrong-order", "intermediate-beside", "ca-not-ca", "bom", "client-from-regenerated-ca",
-        "server-ku-without-digital-signature")
 BIN = str(Path(sys.executable).parent)
-
-
-@pytest.fixture(scope="session")
-def repair_sets(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("repair-sets")
-    subprocess.run(["bash", str(ROOT / "tests" / "make-repair-sets.sh"), str(out)], check=True,
-                   capture_output=True, timeout=300)
-    return out
-
-
-def _names(pem: Path) -> set[str]:
-    data = pem.read_bytes().lstrip(b"\xef\xbb\xbf")
-    certs = x509.load_pem_x509_certificates(data)
-    leaf = next(c for c in certs if not _is_ca(c))
-    try:
-        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return set()
-    return {str(v) for v in san.get_values_for_type(x509.DNSName)} | \
-        {str(v) for v in san.get_values_for_type(x509.IPAddress)}
-
-
-def _is_ca(cert) -> bool:
-    try:
-        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        return False
 
 
 def _doctor(workdir: Path, *extra: str) -> tuple[int, dict]:

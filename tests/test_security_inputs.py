@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import codes, doctor_json, run_cli
+from tests.helpers import codes, doctor_json, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_SAN = ROOT / "fixtures" / "docs-san"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import codes, run_cli
+from tests.helpers import codes, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_SAN = ROOT / "fixtures" / "docs-san"

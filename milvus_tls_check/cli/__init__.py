@@ -14,22 +14,15 @@ import threading
 import traceback
 from typing import Optional, Sequence
 
-from ..errors import UsageError
+from ..errors import (EXIT_FAIL, EXIT_INCOMPLETE, EXIT_INTERNAL, EXIT_PASS, EXIT_USAGE, UsageError,  # noqa: F401
+                      exit_status)
 from ..request import Options, build_request, secret_folder
 from .parser import build_parser, options_from_args
 
 __all__ = ["EXIT_FAIL", "EXIT_INCOMPLETE", "EXIT_INTERNAL", "EXIT_PASS", "EXIT_USAGE", "UsageError", "build_parser", "main",
            "request_from_args"]
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
 
-
-def exit_status(verdicts) -> int:
-    """One status for one or many verdicts: any fail is 1; else any incomplete is 4; else 0."""
-    verdicts = [str(v) for v in verdicts]
-    if "fail" in verdicts:
-        return EXIT_FAIL
-    return EXIT_INCOMPLETE if "incomplete" in verdicts else EXIT_PASS
 
 
 def request_from_args(args: argparse.Namespace):
@@ -87,6 +80,9 @@ def _main(argv: list[str]) -> int:
     if args.command == "reissue":
         from ..reissue import run_reissue
         return run_reissue(args)
+    if args.command == "repair":
+        from ..repair import run_repair
+        return run_repair(args)
     if args.command == "completion":
         from .completion import run_completion
         return run_completion(parser, args)

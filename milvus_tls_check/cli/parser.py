@@ -148,6 +148,8 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
     add_gen_parser(sub)
     from ..reissue import add_parser as add_reissue_parser
     add_reissue_parser(sub)
+    from ..repair import add_parser as add_repair_parser
+    add_repair_parser(sub)
     _add_tool_parsers(sub)
     return parser
 

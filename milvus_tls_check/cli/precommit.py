@@ -91,5 +91,5 @@ def run_precommit(args: argparse.Namespace) -> int:
             print(f"=== {folder}: {report.verdict.upper()}")
         sys.stdout.write(RENDERERS[args.format].render_report(report, RenderOptions()))
         verdicts.append(report.verdict.value)
-    from . import exit_status
+    from ..errors import exit_status
     return exit_status(verdicts)
