@@ -79,9 +79,13 @@ def repair_for(f: Finding, request: Request, material: Material) -> Repair:
     if role is None or m is None:
         return Repair(note="no file to change: the fix's words say what to do")
     if request.deployment is not None and request.deployment.in_secret_dir(m.group(2)):
-        return Repair(note="the file is a Kubernetes Secret's key: repair the files the Secret was made from (the "
-                           "same commands on them), then recreate the Secret: `kubectl create secret generic NAME "
-                           "--from-file=... --dry-run=client -o yaml | kubectl apply -f -`")
+        secret = request.deployment.secret_key(m.group(2))
+        name, key = secret if secret else ("(the Secret)", os.path.basename(m.group(2)))
+        return Repair(note=f"the file is key {key} of Secret {name}: fetch it (`kubectl get secret {name} -o "
+                           f"jsonpath='{{.data.{key.replace('.', chr(92) + '.')}}}' | base64 -d > {key}`), repair it with "
+                           f"`milvus-tls doctor` on the files, then `kubectl create secret generic {name} "
+                           f"--from-file={key}={key} --dry-run=client -o yaml | kubectl apply -f -` (with its other "
+                           "keys as --from-file too)")
     build = _BUILDERS.get(f.code)
     if build is None:
         return _from_fix_text(f) or Repair(note="no mechanical repair: the fix's words say what to do")
