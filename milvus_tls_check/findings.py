@@ -108,8 +108,10 @@ def _reissue(f: dict) -> str:
     if f.get("ca_key"):
         return (f"Reissue from the same CA into a new folder, then deploy the new files: `{cmd} --ca-key "
                 f"{sh(f['ca_key'])}{names}`.")
-    return (f"Reissue from the same CA into a new folder, then deploy the new files: `{cmd} --ca-key CA_KEY{names}` "
-            f"with CA_KEY the private key of {ca} (no ca.key was found in {f.get('ca_key_where', 'its folder')}).")
+    return (f"Reissue from the same CA with its private key (no ca.key was found in "
+            f"{f.get('ca_key_where', 'its folder')}): give the doctor `--ca-key` with the key of {ca} and it prints "
+            f"the exact commands (`milvus-tls reissue` of {shown(f['file'], f.get('deployment'))}, names kept); "
+            f"without the key, the fix commands write a CSR for whoever holds it.")
 
 
 def _append_intermediate(f: dict) -> str:

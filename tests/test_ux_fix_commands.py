@@ -93,8 +93,10 @@ def test_expires_soon_without_a_ca_key_says_where_it_is_missing(good_dir, shared
     replace(shared_good, server=server).write(good_dir)
     _, report = doctor_json(["--dir", str(good_dir), "--server-name", "10.1.2.3"], capsys)
     fix = _fix(report, "cert.expires_soon")
-    assert f"--from-ca {good_dir / 'ca.pem'}" in fix and "--ip 10.1.2.3" in fix
-    assert f"no ca.key was found in {good_dir}" in fix
+    assert f"no ca.key was found in {good_dir}" in fix and f"--ca-key` with the key of {good_dir / 'ca.pem'}" in fix
+    assert "CA_KEY" not in fix   # no placeholder: the fix commands write a CSR instead
+    [f] = [f for f in report["findings"] if f["code"] == "cert.expires_soon"]
+    assert any("--csr-out" in c for c in f["fix_commands"]) and "--ca-key" in f["fix_note"]
 
 
 def _secret(path: Path, data: dict, name: str = "milvus-certs") -> Path:
