@@ -118,6 +118,8 @@ def test_incomplete_in_every_format(server_only, capsys, fmt):
         assert 'milvus_tls_check_success{' in out
         assert all(line.endswith(" 0") or line.endswith(" 0.0")
                    for line in out.splitlines() if line.startswith("milvus_tls_check_success{"))
+        assert any(line.startswith("milvus_tls_check_incomplete{") and line.split()[-1] in ("1", "1.0")
+                   for line in out.splitlines()), out
         return
     if fmt == "junit":
         assert 'name="mode 2: the client side was judged"' in out and 'type="input.not_judged"' in out

@@ -33,6 +33,8 @@ HELP = {
     "milvus_tls_check_success": "1 when the doctor's verdict for this target, mode and client is pass, else 0.",
     "milvus_tls_findings": "Findings of this code (and severity) in the target's last check.",
     "milvus_tls_target_up": "1 when the target could be checked (its options were usable), else 0.",
+    "milvus_tls_check_incomplete": "1 when an end this mode needs was not judged (its files not given): success is 0 "
+                                   "for that reason, not for a failure.",
 }
 
 
@@ -57,6 +59,7 @@ def families(results: Iterable[tuple[str, Optional[Report]]]) -> list[Family]:
     success: dict = {}
     findings: dict = {}
     up: dict = {}
+    incomplete: dict = {}
     for target, report in results:
         up[(("target", target),)] = 0.0 if report is None else 1.0
         if report is None:
@@ -88,6 +91,9 @@ def families(results: Iterable[tuple[str, Optional[Report]]]) -> list[Family]:
             key = (("target", target), ("mode", str(mode)), ("client", "static"))
             if not chosen and (not verdicts or not any(m == mode for m, _ in verdicts)):
                 success[key] = 1.0 if report.mode_verdict(mode).value == "pass" else 0.0
+        for mode in report.modes:
+            incomplete[(("target", target), ("mode", str(mode)))] = \
+                1.0 if mode in report.incomplete_modes() else 0.0
         for f in report.findings:
             key = (("target", target), ("code", f.code), ("severity", f.severity.value))
             findings[key] = findings.get(key, 0.0) + 1.0
@@ -98,7 +104,8 @@ def families(results: Iterable[tuple[str, Optional[Report]]]) -> list[Family]:
     out = []
     for name, samples in (("milvus_tls_cert_not_after_timestamp_seconds", not_after),
                           ("milvus_tls_cert_expiry_seconds", expiry), ("milvus_tls_check_success", success),
-                          ("milvus_tls_findings", findings), ("milvus_tls_target_up", up)):
+                          ("milvus_tls_findings", findings), ("milvus_tls_target_up", up),
+                          ("milvus_tls_check_incomplete", incomplete)):
         out.append(Family(name, "gauge", HELP[name], tuple(samples.items())))
     return out
 
