@@ -23,7 +23,8 @@ _PARAM_ROLES = (("server_pem_path", Role.CLIENT_SERVER_PEM), ("client_pem_path",
 def modes_to_evaluate(request: Request) -> tuple[int, ...]:
     if request.modes:
         return tuple(sorted(set(request.modes)))
-    has_client_pair = request.path(Role.CLIENT_CERT) and request.path(Role.CLIENT_KEY)
+    has_client_pair = (request.path(Role.CLIENT_CERT) and request.path(Role.CLIENT_KEY)) or any(
+        Role.CLIENT_CERT in own and Role.CLIENT_KEY in own for own in request.own_client_files().values())
     return (1, 2) if has_client_pair else (1,)
 
 
@@ -78,7 +79,7 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
         if runner is not None:
             # A mode the static side could not judge for missing input (mode 2 without client material) is not
             # rehearsed either: not run, for the same reason, instead of a failure the input did not earn.
-            unjudged = {} if request.uri else unjudged_modes(checks)
+            unjudged = {} if request.uri or _own_args_only(request) else unjudged_modes(checks)
             run_modes = tuple(m for m in modes if m not in unjudged)
             handshakes = runner(request, run_modes, material, findings) if run_modes else ()
             skipped = not_rehearsed(unjudged)
@@ -92,6 +93,8 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
             findings = tuple(f for c in checks for f in c.findings)
     handshakes, disagreements = reconcile(findings, handshakes)
     inputs = {role.value: path for role, path in roles_in_play(request, modes).items()}
+    for key, own in request.own_client_files().items():   # --go-args / --node-args: "go client_pem", ...
+        inputs.update({f"{key} {role.value}": path for role, path in own.items()})
     if request.uri:
         inputs["uri"] = request.uri
     notes += _client_calls(request, modes)   # --client: the exact call of each selected client
@@ -106,6 +109,13 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   unjudged=unjudged_sides(request, modes, checks, handshakes), side=request.side)
 
 
+def _own_args_only(request: Request) -> bool:
+    """Is every selected client a Go or Node client with its own arguments (--go-args / --node-args)? Then mode 2
+    is judged, and rehearsed, with those, even without the general client flags (no pymilvus attempt is made)."""
+    return bool(request.clients) and all(sel.kind in ("go", "node") and request.own_tls(sel.kind) is not None
+                                         for sel in request.clients)
+
+
 def _secret_names(request: Request, material: Material) -> dict:
     """A Kubernetes Secret's key, copied to a private folder for the run, by its name (never the temporary path)."""
     if request.deployment is None:
@@ -118,8 +128,9 @@ def _block_lines(material: Material) -> dict:
     """path -> {certificate sha256: line of its PEM block}, for the inventory (each PEM file read once more)."""
     from .facts.fileio import MAX_BYTES, read_bounded
     out = {}
-    for f in material.files.values():
-        if f.certs and f.encoding == "pem":
+    own = [f for files in material.clients.values() for f in files.values()]
+    for f in list(material.files.values()) + own:
+        if f.certs and f.encoding == "pem" and f.path not in out:
             read = read_bounded(f.path, MAX_BYTES)
             if read.problem is None:
                 out[f.path] = pem_block_lines(read.data)

@@ -206,11 +206,19 @@ def certificate_records(material: Material, handshakes: Sequence[Handshake], at:
     `block_lines`: path -> pem_block_lines(its bytes), for the line of each PEM block; `names`: path -> how the user
     knows the file when it is not a path of theirs (a Kubernetes Secret's key: "key tls.crt of Secret milvus-tls")."""
     out: list[CertificateRecord] = []
-    for loaded in material.files.values():
+    # a Go or Node client's own files (--go-args / --node-args), role "go client_pem", each file listed once
+    listed = [(loaded, loaded.role.value) for loaded in material.files.values()]
+    paths = {loaded.path for loaded, _ in listed}
+    for key, own in material.clients.items():
+        for loaded in own.values():
+            if loaded.path not in paths:
+                paths.add(loaded.path)
+                listed.append((loaded, f"{key} {loaded.role.value}"))
+    for loaded, role in listed:
         lines = (block_lines or {}).get(loaded.path) or {}
         file = (names or {}).get(loaded.path, loaded.path)
         for position, cert in enumerate(loaded.certs):
-            record = record_of(cert, role=loaded.role.value, source="file", file=file, position=position, at=at)
+            record = record_of(cert, role=role, source="file", file=file, position=position, at=at)
             line = lines.get(record.sha256)
             out.append(record if line is None else _with_line(record, line))
     seen: set[str] = set()

@@ -50,7 +50,13 @@ def load_material(request: Request) -> Material:
         if path and path not in seen:
             seen.add(path)
             files[role] = load_file(role, path, request.key_password)
-    return Material(files)
+    clients: dict[str, dict[Role, LoadedFile]] = {}
+    for key, own in request.own_client_files().items():   # --go-args / --node-args: each client's own files
+        clients[key] = {}
+        for role, path in own.items():
+            same = next((f for f in files.values() if f.path == path and f.role is role), None)
+            clients[key][role] = same or load_file(role, path, request.key_password)
+    return Material(files, clients)
 
 
 def load_file(role: Role, path: str, key_password: Optional[bytes] = None) -> LoadedFile:
@@ -450,11 +456,13 @@ def to_pem_command(tool: str, path: str) -> str:
 def fingerprints(material: Material) -> Mapping[str, str]:
     """SHA-256 fingerprints by role: what a report may show instead of any key bytes."""
     out: dict[str, str] = {}
-    for role, f in material.files.items():
+    named = [(role.value, f) for role, f in material.files.items()]
+    named += [(f"{key} {role.value}", f) for key, own in material.clients.items() for role, f in own.items()]
+    for name, f in named:
         if f.certs:
-            out[role.value] = "sha256:" + fingerprint(f.certs[0]).hex()
+            out[name] = "sha256:" + fingerprint(f.certs[0]).hex()
         elif f.key is not None:
-            out[role.value] = "spki-sha256:" + spki_fingerprint(f.key.public_key()).hex()
+            out[name] = "spki-sha256:" + spki_fingerprint(f.key.public_key()).hex()
     return out
 
 
@@ -511,7 +519,7 @@ def leaf_first(material: Material) -> tuple[Material, tuple[tuple[str, tuple[int
         order += [i for i in range(len(certs)) if i not in order]
         files[cert_role] = replace(cert_file, certs=tuple(certs[i] for i in order))
         misordered.append((cert_file.path, tuple(i + 1 for i in order)))
-    return Material(files), tuple(misordered)
+    return Material(files, material.clients), tuple(misordered)
 
 
 # Files beside the configured ones that may hold a missing intermediate (chain.intermediate_missing): the same

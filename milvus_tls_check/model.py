@@ -111,6 +111,27 @@ class Request:
             ca = ca or self.paths.get(Role.CLIENT_CA) or self.paths.get(Role.SERVER_CA)
         return ClientParams(server_pem, cert, key, ca, self.server_name)
 
+    def own_tls(self, kind: str):
+        """A Go or Node client's own TLS inputs (--go-args / --node-args, facts.clients.TlsConfig), or None when it
+        takes the general flags."""
+        from .facts.clients import GO
+        own = self.go_tls if kind == GO else self.node_tls
+        return own if own is not None and own.source != "flags" else None
+
+    def own_client_files(self) -> dict:
+        """ClientSel.key -> {Role: path}: the files a selected Go or Node client's own arguments name, bound to the
+        client roles (its certificate, its key, its trust root), for the same static checks as the general flags."""
+        out: dict = {}
+        for sel in self.clients:
+            cfg = self.own_tls(sel.kind) if sel.kind in ("go", "node") else None
+            if cfg is None or not cfg.secure:
+                continue
+            files = {role: path for role, path in ((Role.CLIENT_CERT, cfg.cert), (Role.CLIENT_KEY, cfg.key),
+                                                   (Role.CLIENT_CA, cfg.ca)) if path}
+            if files:
+                out[sel.key] = files
+        return out
+
     def client_tls(self, kind: str):
         """A Go or Node client's TLS inputs (facts.clients.TlsConfig): its own --go-args/--node-args, else the
         general flags: the trust root from --client-ca-pem, else --client-server-pem (each with its default), and
@@ -161,6 +182,9 @@ class LoadedFile:
 @dataclass(frozen=True)
 class Material:
     files: Mapping[Role, LoadedFile]
+    # --client with its own arguments (--go-args, --node-args): each such client's own files by ClientSel.key, bound
+    # to the client roles (CLIENT_CERT, CLIENT_KEY, CLIENT_CA), so the same rules judge them for that client.
+    clients: Mapping[str, Mapping[Role, LoadedFile]] = field(default_factory=dict)
 
     def get(self, role: Role) -> Optional[LoadedFile]:
         return self.files.get(role)

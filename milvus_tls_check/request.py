@@ -150,7 +150,11 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
             explicit.add(role)
     if deployment is not None and not client_exact:
         notes += _client_beside_server(paths, explicit, modes, deployment)
-    if not (paths.get(Role.CLIENT_CERT) or paths.get(Role.CLIENT_KEY)) and not client_exact and not modes:
+    clients, go_tls, node_tls = _clients(options)
+    # a Go or Node client's own pair (--go-args / --node-args) is judged in mode 2 like the general flags
+    own_pair = any(cfg is not None and cfg.secure and cfg.sends_cert for cfg in (go_tls, node_tls))
+    if not (paths.get(Role.CLIENT_CERT) or paths.get(Role.CLIENT_KEY)) and not client_exact and not modes \
+            and not own_pair:
         notes.append("mode 2 (mutual TLS) was not judged: no client certificate was given; give "
                      f"{CLIENT_FLAGS} (or --tls-mode 2) to check it")
     uri, uri_auth = None, ""
@@ -173,7 +177,6 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
         if options.key_password_env not in environ:
             raise UsageError(f"--key-password-env {options.key_password_env}: that variable is not set")
         password = environ[options.key_password_env].encode()
-    clients, go_tls, node_tls = _clients(options)
     if clients and not any(c.kind == "pymilvus" for c in clients) and options.pymilvus:
         notes.append("--pymilvus runs real pymilvus clients; no pymilvus client was selected with --client")
     return _fixed_client_tls(Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,

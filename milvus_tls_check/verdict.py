@@ -202,12 +202,25 @@ def unjudged_sides(request: Request, modes: tuple[int, ...], checks: Iterable[Ch
                 secrets = _secrets_not_given(request, missing)
                 out.append(Unjudged(mode, "server", _server_what(missing, secrets),
                                     _server_add(request, missing, secrets)))
-        if request.side != "server" and mode in no_client:
-            out.append(Unjudged(mode, "client", "the client certificate and key of mutual TLS (what the application "
-                                "passes as pymilvus client_pem_path and client_key_path)", _client_add(request)))
-        elif request.side != "server":
-            out += _clients_not_run(request, mode, handshakes)
+        if request.side != "server":
+            side = _client_side_unjudged(request, mode) if mode in no_client else []
+            named = {u.client for u in side}
+            out += side + [u for u in _clients_not_run(request, mode, handshakes)
+                           if "" not in named and u.client not in named]
     return tuple(out)
+
+
+def _client_side_unjudged(request: Request, mode: int) -> list[Unjudged]:
+    """Mode 2 without the general client material: the client side is not judged, except for a selected Go or Node
+    client whose own arguments (--go-args / --node-args) are there, which are judged as they are (its files by the
+    same rules, a missing certificate as client.cert_missing): only the other selected clients are incomplete."""
+    what = ("the client certificate and key of mutual TLS (what the application passes as pymilvus client_pem_path "
+            "and client_key_path)")
+    judged = {sel.key for sel in request.clients if sel.kind in ("go", "node") and request.own_tls(sel.kind)}
+    if not judged:
+        return [Unjudged(mode, "client", what, _client_add(request))]
+    return [Unjudged(mode, "client", what, _client_add(request), client=sel.key) for sel in request.clients
+            if sel.key not in judged]
 
 
 def _clients_not_run(request: Request, mode: int, handshakes: tuple[Handshake, ...]) -> list[Unjudged]:

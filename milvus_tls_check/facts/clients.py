@@ -462,6 +462,8 @@ def attempt_is_for(impl, sel: ClientSel) -> bool:
 # ---- a Go or Node client's own words -> a code (pure; handshake/interpretation.py builds the Handshake) ---------------
 
 _GO_WORDS = (
+    # the server's alert: Milvus's Go found the client certificate expired (observed against the Go front)
+    ("remote error: tls: expired certificate", "tls.client_cert_rejected", "server"),
     ("legacy Common Name field", "name.cn_only", "client"),
     ("doesn't contain any IP SANs", "name.mismatch", "client"),
     ("certificate is valid for", "name.mismatch", "client"),
@@ -487,6 +489,8 @@ _GO_WORDS = (
     ("unexpected message", "handshake.failed", None),
 )
 _NODE_WORDS = (
+    # the server's alert: Milvus's Go found the client certificate expired (observed, Node SDK 3.0.6 vs the Go front)
+    ("alert certificate expired", "tls.client_cert_rejected", "server"),
     ("is not in the cert's", "name.mismatch", "client"),
     ("is not cert's CN", "name.mismatch", "client"),
     ("Cert does not contain a DNS name", "name.mismatch", "client"),

@@ -156,9 +156,11 @@ def _other_client(mode: int, target: str, raw: RawAttempt, impls: dict) -> Hands
     code, side = classify_words(kind.value, raw.error)
     said = next((w for w in (explain.classify_server(line, sent_cert=raw.sent_cert) for line in raw.server_log)
                  if w is not None), None)
-    if said is not None and said.code in ("tls.client_cert_required", "tls.client_cert_rejected") \
-            and side != "client":
-        code, side = said.code, "server"
+    if said is not None and side != "client":
+        # the server refused the client certificate (an expired one, a foreign CA, no clientAuth...): whatever the
+        # client saw of it (the alert, or a broken pipe when the server hung up first), that is the refusal
+        code = said.code if said.code == "tls.client_cert_required" else "tls.client_cert_rejected"
+        side = "server"
     return Handshake(mode, target, False, code, _with_go_words(f"{who}: {explain.trim(raw.error, 400)}", raw),
                      tls_version=raw.tls_version, seconds=raw.seconds,
                      side={"client": Side.CLIENT, "server": Side.SERVER}.get(side or ""), **impls)

@@ -199,10 +199,18 @@ def check_declared(spec: RuleSpec, results: Iterable[CheckResult]) -> None:
             raise UndeclaredCode(f"rule {spec.id} emitted undeclared code(s) {stray} in check {res.check}")
 
 
-def run_rules(ctx: Context) -> tuple[CheckResult, ...]:
+def run_rules(ctx: Context, only: Optional[Iterable[str]] = None) -> tuple[CheckResult, ...]:
+    """Every registered rule (or those whose id is in `only`), in report order; then, for a selected Go or Node
+    client with its own files (--go-args / --node-args), the same rules on those files (clients.own_file_checks)."""
+    wanted = None if only is None else frozenset(only)
     out: list[CheckResult] = []
     for spec in registered_rules():
+        if wanted is not None and spec.id not in wanted:
+            continue
         results = tuple(spec.check(ctx))
         check_declared(spec, results)
         out.extend(results)
+    if wanted is None and ctx.material.clients:
+        from .clients import own_file_checks
+        out.extend(own_file_checks(ctx, tuple(out)))
     return tuple(out)

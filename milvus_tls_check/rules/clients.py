@@ -17,7 +17,7 @@ from ..facts.x509 import (common_names, dns_sans, eku_allows, fingerprint, go_si
                           is_self_issued, readable_name, serial_number, signature_hash_name)
 from ..findings import finding
 from ..material import load_file, subject_of
-from ..model import Finding, LoadedFile, Role, Severity
+from ..model import Finding, LoadedFile, Role, Severity, Status
 from . import Context, result, rule
 
 
@@ -43,7 +43,8 @@ def _name_for(ctx: Context, cfg) -> Optional[str]:
 def _file(ctx: Context, path: Optional[str], role: Role) -> Optional[LoadedFile]:
     if not path:
         return None
-    return ctx.material.by_path(path) or load_file(role, path)
+    own = next((f for files in ctx.material.clients.values() for f in files.values() if f.path == path), None)
+    return ctx.material.by_path(path) or own or load_file(role, path)
 
 
 def _anchored(chain: tuple, anchors: tuple, *, partial: bool) -> bool:
@@ -309,3 +310,120 @@ def client_calls(request, modes) -> tuple[str, ...]:
             out.append(node_call(cfg, cfg.address or address))
             out.append(attu_env(cfg, cfg.address or address))
     return tuple(out)
+
+
+# ---- a Go or Node client's own files (--go-args / --node-args): the general rules, bound to the client roles ---------
+
+# The rules that judge the client's own files as they judge --client-pem / --client-key: reading (file problems, an
+# encrypted key, a BOM), the pair, key sizes and mode, validity, critical extensions, Milvus's Go verifying the client
+# chain against tls.caPemPath (mode 2) and clientAuth. The client's trust root verifying the server certificate is
+# judged per stack by check_clients above (chain.untrusted tagged for the client), not by the pymilvus model.
+OWN_FILE_RULES = ("files", "keys.pair", "keys.strength", "keys.permissions", "validity", "validity.extensions",
+                  "chain", "usage")
+# Codes that break the client whatever the tlsMode: it cannot load its own pair, so it never dials.
+_LOAD_CODES = ("file.", "key.mismatch", "key.encrypted", "key.unsupported")
+_OWN_SUBJECTS = ("client_pem ", "client_key ", "client_ca_pem ", "client_pem + client_key")
+_OWN_SETTINGS = {
+    GO: (("pymilvus client_pem_path", "--go-args cert"), ("pymilvus client_key_path", "--go-args key"),
+         ("pymilvus ca_pem_path", "--go-args ca")),
+    NODE: (("pymilvus client_pem_path", "--node-args tls.certChainPath"),
+           ("pymilvus client_key_path", "--node-args tls.privateKeyPath"),
+           ("pymilvus ca_pem_path", "--node-args tls.rootCertPath")),
+}
+_OWN_WORDS = {
+    GO: (("Milvus and pymilvus cannot load encrypted keys", "the Go SDK's tls.LoadX509KeyPair cannot load an "
+          "encrypted key (\"tls: failed to parse private key\"), so the client never dials"),
+         ("pymilvus's grpcio cannot read it (\"Failed to create security handshaker\")", "Go's pem.Decode does not "
+          "see the first block, so tls.LoadX509KeyPair fails (\"tls: failed to find any PEM data\")"),
+         ("pymilvus's grpcio cannot use it (\"Failed to create security handshaker\")", "Go's "
+          "tls.LoadX509KeyPair cannot parse it (\"tls: failed to parse private key\")")) + _OWN_SETTINGS[GO],
+    NODE: (("Milvus and pymilvus cannot load encrypted keys", "the Node SDK hands grpc-js no passphrase, so "
+            "OpenSSL cannot load an encrypted key (\"bad decrypt\") and the channel is never built"),) + _OWN_SETTINGS[NODE],
+}
+
+
+def _in_own_words(text: str, table) -> str:
+    for old, new in table:
+        text = text.replace(old, new)
+    return text
+
+
+def _own_subject(f: Finding) -> bool:
+    return f.subject.startswith(_OWN_SUBJECTS)
+
+
+def _path_of(subject: str) -> str:
+    return subject[subject.find("(") + 1:-1] if subject.endswith(")") and "(" in subject else subject
+
+
+def _as_own(f: Finding, sel: ClientSel, modes: tuple[int, ...]) -> Optional[Finding]:
+    """A finding of the general rules about one client's own file, in that client's words, tagged for it and
+    scoped to the modes it breaks: loading the pair breaks every mode; the client certificate's validity, chain and
+    usage only mode 2 (the server asks for it only there); the client's trust root every mode."""
+    if sel.kind == NODE and f.code == "file.bom" and not f.subject.startswith("client_ca_pem "):
+        return None   # observed: Node's OpenSSL reads a PEM file after a UTF-8 BOM
+    if f.subject.startswith("client_ca_pem ") and f.code.startswith("file."):
+        return None   # check_clients says what the client makes of an unreadable root (chain.untrusted, file.bom)
+    message = _in_own_words(f.message, _OWN_WORDS.get(sel.kind, ()))
+    pair_side = f.subject.startswith(("client_pem ", "client_key ", "client_pem + client_key"))
+    if pair_side and not f.code.startswith(_LOAD_CODES):
+        if 2 not in modes:
+            return None
+        f_modes: tuple[int, ...] = (2,)
+    elif pair_side:
+        f_modes = ()
+    else:
+        f_modes = f.modes
+    return replace(f, message=f"{sel.label}: {message}", modes=f_modes, clients=(sel.key,))
+
+
+def own_file_checks(ctx: Context, general: tuple) -> list:
+    """The general rules (OWN_FILE_RULES) on each selected Go or Node client's own files (Material.clients), with
+    the server's files as given: Milvus verifies the client certificate against tls.caPemPath in mode 2. Each
+    finding is tagged for the client (Finding.clients); a file the general run already judged for the same code is
+    not said again (one cause, one finding)."""
+    from ..material import leaf_first
+    from ..model import Material
+    from . import run_rules
+
+    said = {(f.code, _path_of(f.subject)) for c in general for f in c.findings}
+    out: list = []
+    done: set = set()
+    for sel in ctx.request.clients:
+        own = ctx.material.clients.get(sel.key)
+        if not own:
+            continue
+        cfg = ctx.request.client_tls(sel.kind)
+        files = {r: f for r, f in ctx.material.files.items() if r in (Role.SERVER_CERT, Role.SERVER_KEY,
+                                                                         Role.SERVER_CA)}
+        files.update(own)
+        paths = {r: f.path for r, f in files.items()}
+        if cfg.sends_cert and Role.CLIENT_CA not in paths:
+            # the Go client trusts the system roots; a placeholder root keeps the pair "sent" for the mode 2 rules
+            paths[Role.CLIENT_CA] = paths.get(Role.SERVER_CA) or cfg.cert
+        request = replace(ctx.request, paths=paths, explicit=frozenset(paths), client_exact=True, clients=(),
+                          go_tls=None, node_tls=None)
+        judged, misordered = leaf_first(Material(files))
+        sub = Context(request, judged, ctx.modes, ctx.at, deployment=ctx.deployment, build=ctx.build,
+                      misordered=misordered)
+        judged_already = {f.path for f in ctx.material.files.values()}
+        for res in run_rules(sub, only=OWN_FILE_RULES):
+            if not res.subject.startswith(_OWN_SUBJECTS) or _path_of(res.subject) in judged_already:
+                continue   # not this client's own file, or a file the general run judged (its findings concern it)
+            findings = []
+            for f in res.findings:
+                if not _own_subject(f) or (f.code, _path_of(f.subject)) in said:
+                    continue
+                mine = _as_own(f, sel, ctx.modes)
+                if mine is not None and (mine.code, mine.subject, mine.message) not in done:
+                    done.add((mine.code, mine.subject, mine.message))
+                    findings.append(mine)
+            if res.findings and not findings:
+                continue   # every finding was said already (or is not this client's)
+            title = f"{sel.label}: {_in_own_words(res.title, _OWN_SETTINGS.get(sel.kind, ()))}"
+            if res.status is Status.NOT_RUN:
+                if not res.subject.startswith("client_ca_pem "):
+                    out.append(replace(res, title=title))
+                continue
+            out.append(result(res.check, title, res.subject, findings, mode=res.mode))
+    return out
