@@ -122,7 +122,7 @@ _CODES: tuple[Code, ...] = (
        """Milvus (Go) has no passphrase setting and refuses to start with an encrypted tls.serverKeyPath;
        pymilvus/grpc cannot use an encrypted client key either.""",
        "Write an unencrypted copy with `openssl pkey` (it asks for the passphrase once), put it in place and protect it with file permissions (`chmod 600`); the finding gives the command with the key's path."),
-    _c("key.mismatch", "Private key does not belong to the certificate",
+    _c("key.mismatch", "Private key does not belong to the certificate, or the certificate file is not leaf first",
        """Go's tls.X509KeyPair checks the pair against the first certificate of the file: Milvus refuses to start
        ("private key does not match public key"). A chain written intermediate first gives the same refusal although
        the key's certificate is in the file. For the client pair, grpc cannot sign the handshake and the server drops
