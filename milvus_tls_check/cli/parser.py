@@ -143,6 +143,7 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
                             "measured slower); live targets are always probed side by side")
     codes = sub.add_parser("codes", help="list every finding code: what it means, why it fails, the fix",
                            description="The finding catalogue (the same text as docs/findings.md).")
+    codes.add_argument("code", nargs="?", help="show this one code (title, why, fix, severity, who enforces it)")
     codes.add_argument("--format", choices=("text", "json"), default="text")
     codes.add_argument("--output", help="write the listing to this file instead of stdout")
     from ..gen import add_parser as add_gen_parser
