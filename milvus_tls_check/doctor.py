@@ -145,7 +145,8 @@ def _deployment_notes(request: Request, material: Material) -> tuple[str, ...]:
         return ()
     from .deploy import deployment_notes
     server = material.get(Role.SERVER_CERT)
-    return tuple(deployment_notes(request.deployment, server_cert=server.leaf if server else None))
+    return tuple(deployment_notes(request.deployment, server_cert=server.leaf if server else None, uri=request.uri,
+                                  server_name=request.server_name if request.server_name_given else None))
 
 
 def _modes_the_server_runs(modes: tuple[int, ...], handshakes: tuple[Handshake, ...]):

@@ -61,6 +61,7 @@ class Request:
     explicit: frozenset = frozenset()          # roles the user named on purpose (not filled by a default)
     modes: tuple[int, ...] = ()                # empty: every mode the material allows
     server_name: Optional[str] = "localhost"
+    server_name_given: bool = False            # --server-name (or the fleet's server_name) named it on purpose
     at: Optional[_dt.datetime] = None          # judge validity at this instant (None: now)
     warn_days: int = 30
     strict: bool = False

@@ -260,6 +260,7 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     if clients and not any(c.kind == "pymilvus" for c in clients) and options.pymilvus:
         notes.append("--pymilvus runs real pymilvus clients; no pymilvus client was selected with --client")
     return _fixed_client_tls(Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
+                   server_name_given=bool(options.server_name),
                    clients=clients, go_tls=go_tls, node_tls=node_tls,
                    at=options.at, warn_days=options.warn_days, strict=options.strict, uri=uri,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,

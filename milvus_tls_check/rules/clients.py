@@ -298,7 +298,7 @@ def client_calls(request, modes) -> tuple[str, ...]:
             app = getattr(request.deployment, "client", None) if request.deployment is not None else None
             if app is not None:   # the application's own keywords: its URI, and no server_name it did not pass
                 uri = app.uri or uri
-                if not app.server_name:
+                if not app.server_name and not request.server_name_given:
                     kwargs.pop("server_name", None)
             out.append(pymilvus_call(sel, uri, kwargs) + (f" (tlsMode {mode})" if len(modes) > 1 else ""))
         elif sel.kind == GO:
