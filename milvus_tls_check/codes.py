@@ -297,9 +297,11 @@ _CODES: tuple[Code, ...] = (
     _c("client.default_port", "The client's address has no port, and the client's default is not Milvus's",
        """pymilvus 2.3.5+ dials 443 for an https:// URI without a port (MilvusClient of 2.6.10-2.6.11 dials 19530,
        fixed in 2.6.12); the Node SDK only warns and grpc-js dials 443. Milvus listens on 19530 unless a proxy or
-       an ingress serves 443, so the connection is refused or reaches something else.""",
+       an ingress serves 443, so the connection is refused or reaches something else. An error when nothing in the
+       given deployment serves 443 (no Compose port published on 443, no --uri on :443, no Ingress with TLS); a
+       warning when something does, or when the client's default is 19530.""",
        "Write the port in the address: https://HOST:19530 (or the port the proxy or ingress serves).",
-       severity=W, by=PARAMS),
+       by=PARAMS),
     _c("client.mode_mismatch", "Client parameters do not fit the server's tlsMode",
        "One-way parameters against tlsMode 2, TLS parameters against tlsMode 0, or plain parameters against TLS.",
        "Match the pymilvus call to common.security.tlsMode (see the printed MilvusClient call).",
