@@ -441,6 +441,9 @@ class Report:
     findings: tuple[Finding, ...]
     handshakes: tuple[Handshake, ...] = ()
     disagreements: tuple[str, ...] = ()
+    # Disagreements the authoritative side settled (verdict.rehearsal_decides): the Go rehearsal of the exact build
+    # accepted what the static Go model refuses; they do not fail the verdict.
+    resolved: tuple[str, ...] = ()
     inputs: Mapping[str, str] = field(default_factory=dict)
     fingerprints: Mapping[str, str] = field(default_factory=dict)
     judged_at: str = ""

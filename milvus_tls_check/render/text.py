@@ -64,6 +64,8 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
                 lines += _peer_lines(h.peer)
     for d in report.disagreements:
         lines.append(f"  {mark('FAIL')}  doctor model disagrees with the real handshake: {d}")
+    for d in report.resolved:
+        lines.append(f"  {mark('INFO')}  doctor model disagreed with the Go rehearsal (resolved): {d}")
     lines += chain_text_lines(report.trust_paths)
     if verbose:
         lines += _material_lines(report)
