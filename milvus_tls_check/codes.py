@@ -122,7 +122,7 @@ _CODES: tuple[Code, ...] = (
        """Milvus (Go) has no passphrase setting and refuses to start with an encrypted tls.serverKeyPath;
        pymilvus/grpc cannot use an encrypted client key either.""",
        "Write an unencrypted copy with `openssl pkey` (it asks for the passphrase once), put it in place and protect it with file permissions (`chmod 600`); the finding gives the command with the key's path."),
-    _c("key.mismatch", "Private key does not belong to the certificate",
+    _c("key.mismatch", "Private key does not belong to the certificate, or the certificate file is not leaf first",
        """Go's tls.X509KeyPair checks the pair against the first certificate of the file: Milvus refuses to start
        ("private key does not match public key"). A chain written intermediate first gives the same refusal although
        the key's certificate is in the file. For the client pair, grpc cannot sign the handshake and the server drops
@@ -297,9 +297,11 @@ _CODES: tuple[Code, ...] = (
     _c("client.default_port", "The client's address has no port, and the client's default is not Milvus's",
        """pymilvus 2.3.5+ dials 443 for an https:// URI without a port (MilvusClient of 2.6.10-2.6.11 dials 19530,
        fixed in 2.6.12); the Node SDK only warns and grpc-js dials 443. Milvus listens on 19530 unless a proxy or
-       an ingress serves 443, so the connection is refused or reaches something else.""",
+       an ingress serves 443, so the connection is refused or reaches something else. An error when nothing in the
+       given deployment serves 443 (no Compose port published on 443, no --uri on :443, no Ingress with TLS); a
+       warning when something does, or when the client's default is 19530.""",
        "Write the port in the address: https://HOST:19530 (or the port the proxy or ingress serves).",
-       severity=W, by=PARAMS),
+       by=PARAMS),
     _c("client.mode_mismatch", "Client parameters do not fit the server's tlsMode",
        "One-way parameters against tlsMode 2, TLS parameters against tlsMode 0, or plain parameters against TLS.",
        "Match the pymilvus call to common.security.tlsMode (see the printed MilvusClient call).",

@@ -52,8 +52,15 @@ def code_record(c: Code) -> dict:
             "enforced_by": [e.value for e in c.enforced_by], "go_only": c.go_only, "why": c.why, "fix": c.fix}
 
 
+def _wrapped(label: str, text: str, indent: str) -> list[str]:
+    import textwrap
+    return textwrap.wrap(text, width=110, initial_indent=f"{indent}{label}", subsequent_indent=indent + " " * len(label),
+                         break_long_words=False, break_on_hyphens=False)
+
+
 def codes_listing(fmt: str = "text") -> str:
-    """The whole catalogue for `milvus-tls codes [--format json]`: "text" (one line a code, by family) or "json"."""
+    """The whole catalogue for `milvus-tls codes [--format json]`: "text" (each code's line by family, then its why
+    and fix) or "json"."""
     if fmt == "json":
         return json.dumps({"schema": CODES_SCHEMA, "codes": [code_record(c) for c in CATALOGUE.values()]},
                           indent=2, ensure_ascii=False) + "\n"
@@ -67,8 +74,46 @@ def codes_listing(fmt: str = "text") -> str:
             if c.family == name:
                 by = ",".join(e.value for e in c.enforced_by) + ("; Go-only cases" if c.go_only else "")
                 out.append(f"  {c.code:<{width}}  {_severity(c):<7}  {c.title}  [{by}]")
+                if c.why:
+                    out += _wrapped("why: ", c.why, "      ")
+                if c.fix:
+                    out += _wrapped("fix: ", c.fix, "      ")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def nearest_codes(text: str, limit: int = 5) -> list[str]:
+    """The catalogue codes nearest to what was typed: close spellings, then codes that share its family or last
+    part ("mismatch" -> key.mismatch, name.mismatch)."""
+    import difflib
+    typed = text.strip().lower()
+    close = difflib.get_close_matches(typed, list(CATALOGUE), n=limit, cutoff=0.6)
+    head, _, tail = typed.partition(".")
+    tail = tail or head
+    parts = [c for c in CATALOGUE if c.split(".", 1)[1:] == [tail] or c.startswith(f"{head}.")
+             or (len(tail) >= 4 and tail in c)]
+    out = list(dict.fromkeys(close + parts))
+    return out[:limit] or difflib.get_close_matches(typed, list(CATALOGUE), n=3, cutoff=0.0)
+
+
+def code_detail(code: str, fmt: str = "text") -> str:
+    """One catalogue entry for `milvus-tls codes CODE`: title, family, default severity, who enforces it, why, fix.
+    KeyError when the code is not in the catalogue."""
+    c = CATALOGUE[code]
+    if fmt == "json":
+        return json.dumps({"schema": CODES_SCHEMA, "codes": [code_record(c)]}, indent=2, ensure_ascii=False) + "\n"
+    if fmt != "text":
+        raise ValueError(f"unknown format {fmt!r}; choose text or json")
+    enforced = _enforced(c) + (" (Go only in some cases: a grpcio rehearsal does not reproduce it)" if c.go_only else "")
+    out = [f"{c.code}: {c.title}", f"  family:      {c.family}", f"  severity:    {_severity(c)} (the default; a "
+           "rule may raise or lower it for the case at hand)" if c.severity is not None else
+           f"  severity:    {_severity(c)} (an outcome, never a finding)"]
+    out += _wrapped("enforced by: ", enforced, "  ")
+    if c.why:
+        out += _wrapped("why:         ", c.why, "  ")
+    if c.fix:
+        out += _wrapped("fix:         ", c.fix, "  ")
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from .material import fingerprints, leaf_first, load_material
 from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role
 from .repairs import attach
 from .rules import Context, run_rules
-from .verdict import instant_matters, not_rehearsed, overall, reconcile, said_once, unjudged_modes, unjudged_sides
+from .verdict import (instant_matters, not_rehearsed, overall, reconcile, rehearsal_decides, said_once, unjudged_modes,
+                      unjudged_sides)
 
 # Role order decides which role "owns" a path used twice (the docs pass server.pem as server_pem_path too).
 _ORDER = (Role.SERVER_CERT, Role.SERVER_KEY, Role.SERVER_CA, Role.CLIENT_CERT, Role.CLIENT_KEY,
@@ -91,6 +92,14 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
             notes += (note,)
             checks = tuple(c for c in checks if c.mode is None or c.mode in modes)
             findings = tuple(f for c in checks for f in c.findings)
+    # The authoritative side decides: a static Go-model error the Go rehearsal of the exact build contradicts
+    # (that handshake succeeded) does not fail the verdict; the disagreement is reported as resolved.
+    checks, resolved = rehearsal_decides(checks, handshakes, modes, request.milvus_version)
+    if resolved:
+        findings = tuple(f for c in checks for f in c.findings)
+        notes += ("the Go rehearsal of the judged Milvus build is Milvus's own TLS stack: where it accepted what the "
+                  "static Go model refuses, the rehearsal decides (the finding is kept as a warning; see the resolved "
+                  "disagreement)",)
     handshakes, disagreements = reconcile(findings, handshakes)
     inputs = {role.value: path for role, path in roles_in_play(request, modes).items()}
     for key, own in request.own_client_files().items():   # --go-args / --node-args: "go client_pem", ...
@@ -99,7 +108,8 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
         inputs["uri"] = request.uri
     notes += _client_calls(request, modes)   # --client: the exact call of each selected client
     return Report(verdict=overall(findings, handshakes, modes, request.strict), modes=modes, server_name=request.server_name,
-                  checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements, clients=tuple(request.clients),
+                  checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements, resolved=resolved,
+                  clients=tuple(request.clients),
                   inputs=inputs, fingerprints=fingerprints(material),
                   judged_at=request.judged_at().strftime("%Y-%m-%dT%H:%M:%SZ"), strict=request.strict,
                   notes=notes, server_build=_server_build(request, tuple(h for h in handshakes if h not in skipped)),
@@ -156,7 +166,8 @@ def _deployment_notes(request: Request, material: Material) -> tuple[str, ...]:
         return ()
     from .deploy import deployment_notes
     server = material.get(Role.SERVER_CERT)
-    return tuple(deployment_notes(request.deployment, server_cert=server.leaf if server else None))
+    return tuple(deployment_notes(request.deployment, server_cert=server.leaf if server else None, uri=request.uri,
+                                  server_name=request.server_name if request.server_name_given else None))
 
 
 def _modes_the_server_runs(modes: tuple[int, ...], handshakes: tuple[Handshake, ...]):

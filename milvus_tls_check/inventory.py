@@ -2,7 +2,8 @@
 
 - `certificate_records`: every certificate the doctor loaded or saw, with its role, the file and position it came
   from (and the line of its PEM block where known), names, issuer, serial, validity, days left, key, signature
-  algorithm and SHA-256 fingerprint. The JSON report carries them as `certificates`; text shows them with --verbose.
+  algorithm, SHA-256 fingerprint and the SHA-256 of its public key (spki_sha256: what a key file's
+  spki-sha256 equals when it is this certificate's key). The JSON report carries them as `certificates`; text shows them with --verbose.
 - `trust_paths`: for each trust path the doctor judged (per mode: pymilvus verifying the server chain; in mode 2
   Milvus verifying the client chain), the certificates leaf -> intermediates -> anchor, each link verified or
   broken, with the finding code at the break. Text draws it as a tree, Markdown as a Mermaid flowchart.
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .facts.pymilvus import TRUST_SERVER_PEM
-from .facts.x509 import (basic_ca, describe_key, fingerprint, key_type, readable_name, san_strings, serial_number)
+from .facts.x509 import (basic_ca, describe_key, fingerprint, key_type, readable_name, san_strings, serial_number,
+                         spki_fingerprint)
 from .model import CheckResult, Handshake, Material, Request, Role, Severity
 
 _CERT_BEGIN = (b"-----BEGIN CERTIFICATE-----", b"-----BEGIN X509 CERTIFICATE-----",
@@ -49,6 +51,8 @@ class CertificateRecord:
     signature_algorithm: str       # "sha256WithRSAEncryption", "ecdsa-with-SHA256", ...
     sha256: str                    # hex fingerprint of the DER certificate
     is_ca: Optional[bool] = None   # basicConstraints CA (None: no basicConstraints)
+    spki_sha256: str = ""          # hex SHA-256 of its public key (SubjectPublicKeyInfo): equal to a key file's
+                                   # spki-sha256 exactly when that key is this certificate's private key
 
     @property
     def location(self) -> str:
@@ -59,7 +63,8 @@ class CertificateRecord:
                 "line": self.line, "subject": self.subject, "sans": list(self.sans), "issuer": self.issuer,
                 "serial": self.serial, "not_before": self.not_before, "not_after": self.not_after,
                 "days_left": self.days_left, "key_type": self.key_type, "key_size": self.key_size, "key": self.key,
-                "signature_algorithm": self.signature_algorithm, "sha256": self.sha256, "is_ca": self.is_ca}
+                "signature_algorithm": self.signature_algorithm, "sha256": self.sha256, "is_ca": self.is_ca,
+                "spki_sha256": self.spki_sha256}
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,7 @@ def record_of(cert, *, role: str, source: str, file: str, position: int, at: _dt
         serial=format(serial_number(cert), "X") if serial_number(cert) >= 0 else "-" + format(-serial_number(cert), "X"),
         not_before=_iso(cert.not_valid_before_utc), not_after=_iso(not_after), days_left=_days_left(not_after, at),
         key_type=kind, key_size=size, key=describe_key(public), signature_algorithm=_signature_name(cert),
-        sha256=fingerprint(cert).hex(), is_ca=basic_ca(cert))
+        sha256=fingerprint(cert).hex(), is_ca=basic_ca(cert), spki_sha256=spki_fingerprint(public).hex())
 
 
 def _parse_instant(text: Any) -> Optional[_dt.datetime]:
@@ -196,7 +201,8 @@ def _peer_record(entry: Mapping[str, Any], *, uri: str, position: int, at: _dt.d
         days_left=_days_left(not_after, at) if not_after else None, key_type=str(entry.get("key_type", "")),
         key_size=size if isinstance(size, int) else None, key=str(entry.get("key", "")),
         signature_algorithm=str(entry.get("signature_algorithm", "")), sha256=str(entry.get("sha256", "")),
-        is_ca=entry.get("is_ca") if isinstance(entry.get("is_ca"), bool) else None)
+        is_ca=entry.get("is_ca") if isinstance(entry.get("is_ca"), bool) else None,
+        spki_sha256=str(entry.get("spki_sha256", "")))
 
 
 def certificate_records(material: Material, handshakes: Sequence[Handshake], at: _dt.datetime,

@@ -61,6 +61,7 @@ class Request:
     explicit: frozenset = frozenset()          # roles the user named on purpose (not filled by a default)
     modes: tuple[int, ...] = ()                # empty: every mode the material allows
     server_name: Optional[str] = "localhost"
+    server_name_given: bool = False            # --server-name (or the fleet's server_name) named it on purpose
     at: Optional[_dt.datetime] = None          # judge validity at this instant (None: now)
     warn_days: int = 30
     strict: bool = False
@@ -464,6 +465,9 @@ class Report:
     findings: tuple[Finding, ...]
     handshakes: tuple[Handshake, ...] = ()
     disagreements: tuple[str, ...] = ()
+    # Disagreements the authoritative side settled (verdict.rehearsal_decides): the Go rehearsal of the exact build
+    # accepted what the static Go model refuses; they do not fail the verdict.
+    resolved: tuple[str, ...] = ()
     inputs: Mapping[str, str] = field(default_factory=dict)
     fingerprints: Mapping[str, str] = field(default_factory=dict)
     judged_at: str = ""

@@ -15,27 +15,110 @@ from .facts.pymilvus import BadUri, authorization, parse_uri, redact_uri, split_
 from .model import CLIENT_ROLES, Request, Role
 from .rules.client import CLIENT_FLAGS
 
-# --dir takes the docs' file names, or cert-manager's (a kubernetes.io/tls Secret's keys written out).
+# --dir takes the docs' file names, cert-manager's (a kubernetes.io/tls Secret's keys written out), or the .crt names
+# many guides use (server.crt/server.key/ca.crt, client.crt/client.key).
 DIR_NAMES = {Role.SERVER_CERT: "server.pem", Role.SERVER_KEY: "server.key", Role.SERVER_CA: "ca.pem",
              Role.CLIENT_CERT: "client.pem", Role.CLIENT_KEY: "client.key"}
 CERT_MANAGER_NAMES = {Role.SERVER_CERT: "tls.crt", Role.SERVER_KEY: "tls.key", Role.SERVER_CA: "ca.crt",
                       Role.CLIENT_CERT: "client.pem", Role.CLIENT_KEY: "client.key"}
-DIR_LAYOUTS = (("the Milvus docs' layout", DIR_NAMES), ("the cert-manager layout", CERT_MANAGER_NAMES))
+CRT_NAMES = {Role.SERVER_CERT: "server.crt", Role.SERVER_KEY: "server.key", Role.SERVER_CA: "ca.crt",
+             Role.CLIENT_CERT: "client.crt", Role.CLIENT_KEY: "client.key"}
+DIR_LAYOUTS = (("the Milvus docs' layout", DIR_NAMES), ("the cert-manager layout", CERT_MANAGER_NAMES),
+               ("the .crt layout", CRT_NAMES))
+# A role's other name, read when the layout's own name is not in the folder (client.crt beside server.pem, ...).
+_OTHER_NAMES = {Role.SERVER_CA: ("ca.pem", "ca.crt"), Role.CLIENT_CERT: ("client.pem", "client.crt")}
+# How many files of an unmapped folder are looked at to say which flag takes each (a folder is not a tree walk).
+_MAX_UNMAPPED = 32
+_FLAGS = {Role.SERVER_CERT: "--server-pem", Role.SERVER_KEY: "--server-key", Role.SERVER_CA: "--ca-pem",
+          Role.CLIENT_CERT: "--client-pem", Role.CLIENT_KEY: "--client-key"}
 
 
 def dir_layout(folder: str) -> tuple[str, Mapping[Role, str], Optional[str]]:
-    """Which file names a --dir folder uses: (label, role -> name, a note when it is not the docs' layout or
-    both layouts are there). The docs' names win when server.pem is present; else tls.crt picks cert-manager's."""
-    docs_there = os.path.lexists(os.path.join(folder, DIR_NAMES[Role.SERVER_CERT]))
-    cm_there = os.path.lexists(os.path.join(folder, CERT_MANAGER_NAMES[Role.SERVER_CERT]))
+    """Which file names a --dir folder uses: (label, role -> name, a note when it is not the docs' layout, both
+    layouts are there, or none is). The docs' names win when server.pem is present; else tls.crt picks
+    cert-manager's, else server.crt the .crt names. A role whose name is missing takes its other name when that one
+    is there (client.crt for client.pem, ca.crt for ca.pem). A folder with none of the server names gets a note that
+    gives each of its files the flag that takes it."""
+    there = lambda name: os.path.lexists(os.path.join(folder, name))  # noqa: E731
+    docs_there, cm_there, crt_there = there(DIR_NAMES[Role.SERVER_CERT]), there("tls.crt"), there("server.crt")
     if cm_there and not docs_there:
         label, names = DIR_LAYOUTS[1]
-        return label, names, (f"--dir {folder}: read {label} (tls.crt as tls.serverPemPath, tls.key as "
-                              "tls.serverKeyPath, ca.crt as tls.caPemPath and pymilvus ca_pem_path)")
-    label, names = DIR_LAYOUTS[0]
-    note = (f"--dir {folder}: holds both server.pem and tls.crt; read {label} (server.pem, server.key, ca.pem); give "
-            "--server-pem/--server-key/--ca-pem to check the other files") if cm_there else None
+        note: Optional[str] = (f"--dir {folder}: read {label} (tls.crt as tls.serverPemPath, tls.key as "
+                               "tls.serverKeyPath, ca.crt as tls.caPemPath and pymilvus ca_pem_path)")
+    elif crt_there and not docs_there:
+        label, names = DIR_LAYOUTS[2]
+        note = (f"--dir {folder}: read {label} (server.crt as tls.serverPemPath, server.key as tls.serverKeyPath, "
+                "ca.crt as tls.caPemPath and pymilvus ca_pem_path, client.crt/client.key as the pymilvus client's)")
+    else:
+        label, names = DIR_LAYOUTS[0]
+        note = (f"--dir {folder}: holds both server.pem and tls.crt; read {label} (server.pem, server.key, ca.pem); "
+                "give --server-pem/--server-key/--ca-pem to check the other files") if cm_there else None
+        if not docs_there:
+            note = _unmapped_note(folder)
+    names = dict(names)
+    for role, others in _OTHER_NAMES.items():
+        if not there(names[role]):
+            names[role] = next((n for n in others if there(n)), names[role])
     return label, names, note
+
+
+def _unmapped_note(folder: str) -> Optional[str]:
+    """A folder without server.pem, tls.crt or server.crt: which flag takes each of its files. Each file is read
+    (bounded, as the material is) to tell a key from a certificate; a key goes with the certificate whose public key
+    it is; a CA certificate is --ca-pem; of the leaves, the one whose extendedKeyUsage allows only clientAuth, or
+    whose name says client, is the client's. None when the folder holds no certificate at all."""
+    from .facts.x509 import basic_ca, eku_allows, spki_fingerprint
+    from .material import load_file
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    try:
+        entries = sorted(e for e in os.listdir(folder) if not e.startswith("."))[:_MAX_UNMAPPED]
+    except OSError:
+        return None
+    certs: list[tuple[str, object]] = []
+    keys: list[tuple[str, object]] = []
+    for entry in entries:
+        path = os.path.join(folder, entry)
+        if not os.path.isfile(path):
+            continue
+        loaded = load_file(Role.SERVER_CERT, path)
+        if loaded.certs:
+            certs.append((path, loaded.certs[0]))
+            continue
+        loaded = load_file(Role.SERVER_KEY, path)
+        if loaded.key is not None:
+            keys.append((path, loaded.key))
+    if not certs:
+        return None
+    flags: dict[Role, str] = {}
+    leaves = []
+    for path, cert in certs:
+        if basic_ca(cert) and Role.SERVER_CA not in flags:
+            flags[Role.SERVER_CA] = path
+        elif not basic_ca(cert):
+            leaves.append((path, cert))
+
+    def client_like(item) -> bool:
+        path, cert = item
+        server_ok, _ = eku_allows(cert, ExtendedKeyUsageOID.SERVER_AUTH)
+        return not server_ok or "client" in os.path.basename(path).lower()
+
+    for path, cert in sorted(leaves, key=client_like)[:2]:
+        role = Role.CLIENT_CERT if (client_like((path, cert)) or Role.SERVER_CERT in flags) else Role.SERVER_CERT
+        if role in flags:
+            continue
+        flags[role] = path
+        spki = spki_fingerprint(cert.public_key())
+        key = next((k for k, key in keys if spki_fingerprint(key.public_key()) == spki), None)
+        if key:
+            flags[Role.SERVER_KEY if role is Role.SERVER_CERT else Role.CLIENT_KEY] = key
+    if not flags:
+        return None
+    import shlex
+    given = " ".join(f"{_FLAGS[role]} {shlex.quote(flags[role])}" for role in _FLAGS if role in flags)
+    return (f"--dir {folder}: holds none of the file names --dir maps (server.pem/server.key/ca.pem, tls.crt/tls.key/"
+            f"ca.crt, server.crt/server.key/ca.crt); give each file with its flag instead: milvus-tls doctor {given}")
+
 
 # Options field -> the role its path plays.
 PATH_OPTIONS = {"server_pem": Role.SERVER_CERT, "server_key": Role.SERVER_KEY, "ca_pem": Role.SERVER_CA,
@@ -180,6 +263,7 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     if clients and not any(c.kind == "pymilvus" for c in clients) and options.pymilvus:
         notes.append("--pymilvus runs real pymilvus clients; no pymilvus client was selected with --client")
     return _fixed_client_tls(Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
+                   server_name_given=bool(options.server_name),
                    clients=clients, go_tls=go_tls, node_tls=node_tls,
                    at=options.at, warn_days=options.warn_days, strict=options.strict, uri=uri,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,

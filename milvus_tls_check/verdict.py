@@ -5,6 +5,10 @@ only a refusal raised by the grpcio (BoringSSL) rehearsal *server* while judging
 2, where Go's static model (the one Milvus applies) finds nothing wrong. A failure on the client side (the client
 verifying the server, or loading its own roots) is the client stack's own verdict and is never overruled; nor is
 anything a live server or the Go rehearsal (Milvus's own TLS stack) decided.
+
+The other way round (issue 19), stated once in `rehearsal_decides`: a static Go-model error (a Go-only code) that
+the Go rehearsal of the exact build contradicts, its handshake having succeeded in every mode the finding breaks, is
+kept as a warning and reported as a disagreement resolved in favour of the rehearsal.
 """
 from __future__ import annotations
 
@@ -80,6 +84,68 @@ def reconcile(findings: Iterable[Finding], handshakes: tuple[Handshake, ...]
                                      f"({hs.code}: {hs.detail})")
         out.append(hs)
     return tuple(out), tuple(disagreements)
+
+
+# --- the authoritative side decides: the Go rehearsal of the exact build over the static Go model -------------------
+
+RESOLVED_WORDS = "resolved in favour of the rehearsal"
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def exact_go_rehearsals(handshakes: Iterable[Handshake], milvus_version: Optional[str]) -> dict[int, Handshake]:
+    """mode -> a Go rehearsal that succeeded with the Go of the judged Milvus build (the toolchain minor its release
+    is built with; the go.mod go line is the build's own) and the client pymilvus builds. Only these speak for
+    Milvus's own TLS stack: a rehearsal with another Go, or with the grpcio server, never overrules the static model."""
+    from .facts import milvus_lines
+    wanted = _minor(milvus_lines.lookup(milvus_version).rehearsal_toolchain)
+    out: dict[int, Handshake] = {}
+    for h in handshakes:
+        if (h.ok and not h.could_not_run and h.server_impl.kind is ServerKind.GO_REHEARSAL and h.server_impl.version
+                and _minor(h.server_impl.version) == wanted
+                and h.client_impl.kind in (ClientKind.PYMILVUS_GRPCIO, ClientKind.PYMILVUS)):
+            out.setdefault(h.mode, h)
+    return out
+
+
+def rehearsal_decides(checks: Iterable[CheckResult], handshakes: Iterable[Handshake], modes: tuple[int, ...],
+                      milvus_version: Optional[str]) -> tuple[tuple[CheckResult, ...], tuple[str, ...]]:
+    """A static Go-model error (a Go-only code: what the doctor models of Go, per Milvus line) that the Go rehearsal
+    of that exact build contradicts, in every mode it breaks (the rehearsal handshake succeeded there), does not fail
+    the verdict: it is kept as a warning that says the rehearsal accepted it. Returns the checks and one line per
+    finding so resolved (the disagreement, resolved in favour of the rehearsal)."""
+    checks = tuple(checks)
+    exact = exact_go_rehearsals(handshakes, milvus_version)
+    if not exact:
+        return checks, ()
+    from .facts import milvus_lines
+    from .model import Severity
+    entry = milvus_lines.lookup(milvus_version)
+    out: list[CheckResult] = []
+    resolved: list[str] = []
+    for c in checks:
+        changed = []
+        for f in c.findings:
+            broken = tuple(m for m in (f.modes or modes) if m in modes)
+            if (f.severity is Severity.ERROR and f.code in GO_ONLY and not f.code.startswith("config.") and broken
+                    and all(m in exact and _speaks_for(f, exact[m]) for m in broken)):
+                h = exact[broken[0]]
+                said = (f"the Go rehearsal of Milvus {entry.line} (Go {h.server_impl.version}, go.mod go "
+                        f"{entry.go_line}) accepted it: the mode {'/'.join(map(str, broken))} handshake succeeded")
+                f = replace(f, severity=Severity.WARNING,
+                            message=f"{f.message} [The static Go model says this fails, but {said}; the rehearsal, "
+                                    "Milvus's own TLS stack, decides: a warning, not a failure.]")
+                resolved.append(f"mode {'/'.join(map(str, broken))}: the static Go model says {f.code} fails "
+                                f"({f.subject}) but {said}; {RESOLVED_WORDS} ({f.code} is kept as a warning)")
+            changed.append(f)
+        if changed != list(c.findings):
+            status = (Status.FAIL if any(f.severity is Severity.ERROR for f in changed) else
+                      Status.WARN if any(f.severity is Severity.WARNING for f in changed) else c.status)
+            c = replace(c, findings=tuple(changed), status=status)
+        out.append(c)
+    return tuple(out), tuple(resolved)
 
 
 def overall(findings: Iterable[Finding], handshakes: Iterable[Handshake], modes: tuple[int, ...],

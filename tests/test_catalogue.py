@@ -23,7 +23,7 @@ def test_every_code_has_its_metadata():
 def test_default_severities():
     assert {c.code for c in CATALOGUE.values() if c.severity is Severity.WARNING} == {
         "cert.expires_soon", "name.cn_only", "leaf.is_ca", "key.permissions", "key.weak", "file.key_in_cert",
-        "cert.serial_invalid", "client.default_port"}
+        "cert.serial_invalid"}
 
 
 def test_go_only_codes():

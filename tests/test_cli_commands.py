@@ -47,3 +47,39 @@ def test_at_with_an_offset_is_shown_in_utc(capsys, good_dir):
                    "--at", "2026-12-01T14:00:00+05:00"])
     report = json.loads(capsys.readouterr().out)
     assert status in (0, 1) and report["judged_at"] == "2026-12-01T09:00:00Z"
+
+
+def test_codes_code_shows_one_code_in_full(capsys):
+    """Issue 19 item 4: `milvus-tls codes CODE` shows the title, family, severity, who enforces it, why and fix."""
+    assert main(["codes", "key.mismatch"]) == 0
+    out = capsys.readouterr().out
+    entry = CATALOGUE["key.mismatch"]
+    assert out.splitlines()[0] == f"key.mismatch: {entry.title}"
+    assert "  severity:    error" in out and "  family:      Keys" in out
+    assert "  enforced by: Milvus (Go crypto/tls)" in out
+    flat = " ".join(out.split())
+    assert f"why: {entry.why}" in flat and f"fix: {entry.fix}" in flat
+    assert "name.mismatch" not in out   # only that code
+    assert main(["codes", "key.weak", "--format", "json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert [c["code"] for c in listing["codes"]] == ["key.weak"] and listing["codes"][0]["go_only"] is True
+
+
+@pytest.mark.parametrize("typed, nearest", [("key.mismach", "key.mismatch"), ("mismatch", "name.mismatch"),
+                                            ("client.default-port", "client.default_port")])
+def test_an_unknown_code_exits_2_with_the_nearest_codes(capsys, typed, nearest):
+    assert main(["codes", typed]) == 2
+    out, err = capsys.readouterr()
+    assert not out
+    assert f"codes {typed}: no such code; nearest: " in err and nearest in err.split("nearest: ", 1)[1]
+
+
+def test_the_text_catalogue_shows_why_and_fix_under_each_code(capsys):
+    assert main(["codes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("key.mismatch "))
+    assert lines[at + 1].startswith("      why: Go's tls.X509KeyPair")
+    assert any(line.startswith("      fix: Use the key the certificate was issued for") for line in lines[at:at + 20])
+    whys = sum(1 for line in lines if line.startswith("      why: "))
+    fixes = sum(1 for line in lines if line.startswith("      fix: "))
+    assert whys == sum(1 for c in CATALOGUE.values() if c.why) and fixes == sum(1 for c in CATALOGUE.values() if c.fix)

@@ -49,6 +49,30 @@ def test_chain_in_the_wrong_order_is_one_finding_with_the_reorder_command(tmp_pa
     assert status == 0 and report["findings"] == [], report["findings"]
 
 
+def test_chain_in_the_wrong_order_is_titled_as_an_order_problem(tmp_path, shared_good, capsys):
+    """Issue 19 item 3: the check's line and the finding lead with the order (the key is right), in text and JSON."""
+    d, _ = _wrong_order(tmp_path, shared_good)
+    status, out, _ = run_cli(["doctor", "--dir", str(d), "--tls-mode", "1", "--no-handshake"], capsys)
+    assert status == 1
+    pem = d / "server.pem"
+    assert f"  FAIL  tls.serverPemPath holds its certificates leaf first  [server_pem ({pem})]" in out
+    assert f"        FAIL key.mismatch: Certificates in the wrong order: {pem} starts with" in out
+    assert "belongs to tls.serverPemPath" not in out
+    status, report = doctor_json(["--dir", str(d), "--tls-mode", "1"], capsys)
+    check = next(c for c in report["checks"] if c["check"] == "keys.pair" and c["status"] == "fail")
+    assert check["title"] == "tls.serverPemPath holds its certificates leaf first"
+    assert report["findings"][0]["message"].startswith("Certificates in the wrong order")
+    assert report["findings"][0]["subject"] == f"server_pem ({pem})"
+
+
+def test_a_key_that_is_not_the_certificates_keeps_the_pair_title(good_dir, capsys):
+    (good_dir / "server.key").write_bytes((good_dir / "client.key").read_bytes())
+    status, out, _ = run_cli(["doctor", "--dir", str(good_dir), "--tls-mode", "1", "--no-handshake"], capsys)
+    assert status == 1
+    assert "  FAIL  tls.serverKeyPath belongs to tls.serverPemPath  [server_pem + server_key]" in out
+    assert "wrong order" not in out and "leaf first" not in out
+
+
 def _server_from_another_ca(tmp_path: Path, shared_good) -> Path:
     d = tmp_path / "tls"
     replace(shared_good, server=make_leaf(make_ca("another CA"), eku=("server",))).write(d)

@@ -94,8 +94,17 @@ def _main(argv: list[str]) -> int:
         return run_precommit(args)
     _check_output(args.output)
     if args.command == "codes":
-        from ..docs import codes_listing
-        _write(codes_listing(args.format), args.output)
+        from ..docs import code_detail, codes_listing, nearest_codes
+        if args.code is None:
+            _write(codes_listing(args.format), args.output)
+            return EXIT_PASS
+        try:
+            text = code_detail(args.code.strip(), args.format)
+        except KeyError:
+            near = nearest_codes(args.code)
+            raise UsageError(f"codes {args.code}: no such code" + (f"; nearest: {', '.join(near)}" if near else "")
+                             + " (`milvus-tls codes` lists them all)") from None
+        _write(text, args.output)
         return EXIT_PASS
     if args.fleet:
         return _fleet(parser, args)

@@ -72,7 +72,8 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
                                    "then prove the verdict with real TLS handshakes.",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     files = d.add_argument_group("material (Milvus settings and pymilvus arguments)")
-    files.add_argument("--dir", help="take ca.pem, server.pem, server.key, client.pem, client.key from DIR")
+    files.add_argument("--dir", help="take ca.pem, server.pem, server.key, client.pem, client.key from DIR "
+                                        "(or tls.crt/tls.key/ca.crt, or server.crt/ca.crt/client.crt)")
     files.add_argument("--tls-mode", type=int, choices=(1, 2),
                        help="common.security.tlsMode; default: every mode the material allows")
     files.add_argument("--server-pem", help="tls.serverPemPath (server certificate, may hold the chain)")
@@ -142,6 +143,7 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
                             "measured slower); live targets are always probed side by side")
     codes = sub.add_parser("codes", help="list every finding code: what it means, why it fails, the fix",
                            description="The finding catalogue (the same text as docs/findings.md).")
+    codes.add_argument("code", nargs="?", help="show this one code (title, why, fix, severity, who enforces it)")
     codes.add_argument("--format", choices=("text", "json"), default="text")
     codes.add_argument("--output", help="write the listing to this file instead of stdout")
     from ..gen import add_parser as add_gen_parser

@@ -149,6 +149,7 @@ class ComposeView:
     config_files: list[tuple[str, str]] = field(default_factory=list)   # (container path, host path) in Milvus order
     grpc_port: Optional[str] = None       # host port published for 19530
     notes: list[str] = field(default_factory=list)
+    serves_443: tuple[str, ...] = ()      # services of the file that publish host port 443 (Milvus, or a proxy)
     image: Optional[str] = None           # the service's `image:` as written (after interpolation)
 
 
@@ -251,6 +252,19 @@ def _published(svc: Mapping[str, Any], container_port: int = 19530) -> Optional[
     return None
 
 
+def _publishes(svc: Mapping[str, Any], host_port: int) -> bool:
+    """Does the service publish this host port (`443:19530`, `0.0.0.0:443:8443/tcp`, long syntax published: 443)?"""
+    for p in svc.get("ports") or []:
+        if isinstance(p, Mapping):
+            if str(p.get("published", "")).strip() == str(host_port):
+                return True
+            continue
+        parts = str(p).split("/")[0].split(":")
+        if len(parts) >= 2 and parts[-2].strip() == str(host_port):
+            return True
+    return False
+
+
 def _score(svc: Mapping[str, Any]) -> int:
     words = _words(svc.get("entrypoint")) + _words(svc.get("command"))
     score = 0
@@ -304,6 +318,7 @@ def read_compose(path: str, service: Optional[str] = None, shell_env: Optional[M
     env = _env(chosen, svc, base, shell)
     image = svc.get("image")
     view = ComposeView(path, chosen, mounts, grpc_port=_published(svc), notes=notes,
+                       serves_443=tuple(str(n) for n, s in services.items() if isinstance(s, Mapping) and _publishes(s, 443)),
                        image=str(image) if isinstance(image, (str, int, float)) and str(image).strip() else None)
     if env:
         view.env = Layer(f"environment of service {chosen} ({label})", env, env=True)

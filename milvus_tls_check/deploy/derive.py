@@ -9,7 +9,7 @@ from typing import Any, Mapping, NamedTuple, Optional
 
 from ..facts.deployment import IMAGE_CERT_DIR, TLS_PATH_KEYS, DeploymentFacts, PathFact, role_used
 from ..facts.x509 import dns_entry_matches, dns_sans
-from ..facts.pymilvus import uri_host
+from ..facts.pymilvus import BadUri, parse_uri, uri_host
 from ..model import Role
 
 SERVER_ROLES = {"tls.serverPemPath": Role.SERVER_CERT, "tls.serverKeyPath": Role.SERVER_KEY,
@@ -69,10 +69,12 @@ def container_paths(facts: DeploymentFacts) -> dict[Role, str]:
 
 # --- notes ---------------------------------------------------------------------------------------------------------
 
-def deployment_notes(facts: DeploymentFacts, server_cert: Any = None) -> tuple[str, ...]:
+def deployment_notes(facts: DeploymentFacts, server_cert: Any = None, *, uri: Optional[str] = None,
+                     server_name: Optional[str] = None) -> tuple[str, ...]:
     """Every report note about the deployment: what the readers saw, where each tls.* file comes from, the pymilvus
     call for this deployment. `server_cert`: the loaded server leaf certificate (cryptography), if any; it picks the
-    server_name in the suggested call."""
+    server_name in the suggested call. `uri` (--uri) and `server_name` (--server-name, given on purpose) are what
+    the user said to dial and to match: the suggested call uses them."""
     notes = list(facts.notes)
     if facts.has_config:
         layers = facts.config.ordered_layers()
@@ -95,7 +97,7 @@ def deployment_notes(facts: DeploymentFacts, server_cert: Any = None) -> tuple[s
             elif r is not None and r.mount and r.mount.unreadable and not r.missing:
                 notes.append(f"{key} {info.container} is provided by {r.mount.origin}, which the doctor "
                              f"cannot read ({r.mount.unreadable})")
-    notes.extend(client_call_notes(facts, server_cert))
+    notes.extend(client_call_notes(facts, server_cert, uri=uri, server_name=server_name))
     a = facts.client
     if a is not None and facts.tls_mode is not None and not facts.tls_on and not a.secure and a.tls_paths:
         notes.append(f"pymilvus: {', '.join(a.tls_paths)} are ignored because the connection is plaintext (http:// "
@@ -117,6 +119,15 @@ def _app_path(facts: DeploymentFacts, info: Optional[PathFact], fallback: str) -
     return str(Path(info.host).resolve())
 
 
+def _host_port(uri: str) -> Optional[tuple[str, str]]:
+    """(host, port) of the --uri, for the suggested call; None when it names no host."""
+    try:
+        parsed = parse_uri(uri)
+    except BadUri:
+        return None
+    return (parsed.host, str(parsed.port)) if parsed.host else None
+
+
 def _server_name_for(server_cert: Any, host: str) -> str:
     dns = dns_sans(server_cert) if server_cert is not None else []
     if not dns or any(dns_entry_matches(d, host) for d in dns):
@@ -124,20 +135,24 @@ def _server_name_for(server_cert: Any, host: str) -> str:
     return next((d for d in dns if not d.startswith("*")), host)
 
 
-def client_call_notes(facts: DeploymentFacts, server_cert: Any = None) -> tuple[str, ...]:
+def client_call_notes(facts: DeploymentFacts, server_cert: Any = None, *, uri: Optional[str] = None,
+                      server_name: Optional[str] = None) -> tuple[str, ...]:
     """The MilvusClient call that fits this deployment, one per tlsMode in question, with the paths the application
-    sees. `server_cert`: the loaded server leaf (cryptography), to pick a server_name the certificate carries."""
+    sees. `server_cert`: the loaded server leaf (cryptography), to pick a server_name the certificate carries.
+    `uri`: the --uri the user dials (used when the application's own arguments give no address); `server_name`:
+    the --server-name the user gave, which wins over the one picked here."""
     a = facts.client
     if not facts.has_config and a is None:
         return ()
     addr = a.address if a else None
-    host, port = addr if addr else ("localhost", facts.grpc_port or "19530")
+    given = None if addr or not uri else _host_port(uri)
+    host, port = addr if addr else (given or ("localhost", facts.grpc_port or "19530"))
     h = f"[{host}]" if ":" in host else host
     if facts.tls_mode is not None and not facts.tls_on:
         return (f"pymilvus call for this deployment (tlsMode {facts.tls_mode.raw.text!r}: plaintext): "
                 f"{client_call(f'http://{h}:{port}', {})}",)
     modes = (facts.mode_value,) if facts.tls_on else (1, 2)
-    name = a.server_name if a and a.server_name else _server_name_for(server_cert, host)
+    name = server_name or (a.server_name if a and a.server_name else _server_name_for(server_cert, host))
     uri = f"https://{h}:{port}"
     out = []
     cert_info = facts.paths.get(TLS_PATH_KEYS[0])

@@ -58,7 +58,7 @@ def read_deployment_facts(*, milvus_yaml: Sequence[str] = (), compose: Optional[
         cv = read_compose(compose, service, environ or {}, environment_names)
         mounts += cv.mounts
         notes += cv.notes
-        compose_origin = ComposeOrigin(cv.file, cv.service, cv.grpc_port)
+        compose_origin = ComposeOrigin(cv.file, cv.service, cv.grpc_port, cv.serves_443)
         if cv.image:
             image = MilvusImage(cv.image, image_tag(cv.image), f"image of service {cv.service} ({Path(compose).name})")
         if not milvus_yaml:

@@ -424,6 +424,7 @@ class ComposeOrigin:
     file: str
     service: str
     grpc_port: Optional[str] = None       # host port published for 19530
+    serves_443: tuple[str, ...] = ()      # services of the file that publish host port 443 (Milvus, or a proxy)
 
 
 @dataclass(frozen=True)

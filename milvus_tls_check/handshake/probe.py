@@ -131,12 +131,13 @@ def _cert_summary(der: bytes) -> dict[str, Any]:
            "not_after": not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
            "expired": not_after < dt.datetime.now(dt.timezone.utc)}
     try:   # the inventory's fields (as inventory.record_of), for the certificates a live server presented
-        from ..facts.x509 import basic_ca, describe_key, fingerprint, key_type, serial_number
+        from ..facts.x509 import basic_ca, describe_key, fingerprint, key_type, serial_number, spki_fingerprint
         public = cert.public_key()
         serial = serial_number(cert)
         out.update({"serial": format(serial, "X") if serial >= 0 else "-" + format(-serial, "X"),
                     "key": describe_key(public), "key_type": key_type(public),
                     "key_size": getattr(public, "key_size", None), "sha256": fingerprint(cert).hex(),
+                    "spki_sha256": spki_fingerprint(public).hex(),
                     "signature_algorithm": getattr(cert.signature_algorithm_oid, "_name", ""),
                     "is_ca": basic_ca(cert)})
     except Exception:  # noqa: BLE001 - a part cryptography cannot parse: the summary above stands

@@ -37,13 +37,34 @@ def choose(request: Request, go_version: str) -> ServerImpl:
     return ServerImpl(ServerKind.GO_REHEARSAL, go_version)
 
 
+# The codes that say nothing answered at the address (no TCP peer, or no address at all).
+_NOTHING_ANSWERED = ("net.refused", "net.timeout", "net.unresolved")
+
+
+def _live_words(handshakes: tuple[Handshake, ...], request: Request) -> str:
+    """What the live target did, as the header says it: answered only when some attempt reached a peer."""
+    live = [h for h in handshakes if h.server_impl.kind is ServerKind.LIVE and not h.could_not_run]
+    if not live:
+        return "the live server at --uri was not dialled" + (" (--no-handshake)" if not request.handshake else "")
+    # One target: an attempt that connected decides "answered"; else one refused, timed out or unresolved decides
+    # "nothing answered" (an attempt that failed before dialling, e.g. a client file missing, says neither).
+    if any(h.ok for h in live):
+        return "the live server at --uri answered"
+    silent = [h.code for h in live if h.code in _NOTHING_ANSWERED]
+    if silent:
+        return f"nothing answered at --uri ({', '.join(dict.fromkeys(silent))}): no server was reached"
+    if all(h.code == "net.proxy_error" for h in live):
+        return "a proxy at --uri answered with an error (net.proxy_error); Milvus itself was not reached"
+    return "the live server at --uri answered"
+
+
 def server_build(request: Request, handshakes: Iterable[Handshake]) -> ServerBuild:
     entry = milvus_lines.lookup(request.milvus_version)
     handshakes = tuple(handshakes)
     kinds = {h.server_impl.kind for h in handshakes}
     notes: list[str] = []
     if request.uri:
-        rehearsal = "none: the live server at --uri answered"
+        rehearsal = "none: " + _live_words(handshakes, request)
     elif ServerKind.GO_REHEARSAL in kinds:
         go = next((h.server_impl.version for h in handshakes
                    if h.server_impl.kind is ServerKind.GO_REHEARSAL and h.server_impl.version), "")

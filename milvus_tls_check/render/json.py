@@ -56,6 +56,7 @@ def _v1(report: Report) -> dict:
                    for c in report.checks],
         "handshakes": [h.to_dict() for h in report.handshakes],
         "disagreements": list(report.disagreements),
+        "resolved_disagreements": list(report.resolved),   # additive v1 key: settled by the Go rehearsal
         "inputs": dict(report.inputs),
         "fingerprints": dict(report.fingerprints),
         "notes": list(report.notes),

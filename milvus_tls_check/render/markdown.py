@@ -37,6 +37,9 @@ def render(report: Report, options: RenderOptions = PLAIN, *, heading: str = "mi
                        f"{md_text(h.tls_version or '')} | {h.seconds:.2f} |")
     for d in report.disagreements:
         out += ["", f"> **Doctor model disagrees with the real handshake:** {md_inline(d)}"]
+    for d in report.resolved:
+        out += ["", f"> **Doctor model disagreed with the Go rehearsal, resolved in favour of the rehearsal:** "
+                    f"{md_inline(d)}"]
     unjudged = not_judged_lines(report)
     if unjudged:
         out += ["", "### Not judged (the verdict is incomplete until these are given)", ""]

@@ -64,6 +64,8 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
                 lines += _peer_lines(h.peer)
     for d in report.disagreements:
         lines.append(f"  {mark('FAIL')}  doctor model disagrees with the real handshake: {d}")
+    for d in report.resolved:
+        lines.append(f"  {mark('INFO')}  doctor model disagreed with the Go rehearsal (resolved): {d}")
     lines += chain_text_lines(report.trust_paths)
     if verbose:
         lines += _material_lines(report)
@@ -98,7 +100,8 @@ def stream_fleet(results: Iterable[FleetResult], out: TextIO, options: RenderOpt
 
 def _material_lines(report: Report) -> list[str]:
     """--verbose: each file loaded, its fingerprint, and each certificate in it (the inventory): position and PEM line,
-    subject, SAN, issuer, serial, validity and days left, key, SHA-256 fingerprint, signature algorithm; then each
+    subject, SAN, issuer, serial, validity and days left, key (with the SHA-256 of its public key, comparable with a
+    key file's spki-sha256), the certificate's SHA-256 fingerprint, signature algorithm; then each
     certificate a live server presented. `report.certificates` holds inventory records (a mapping role -> [dict]
     is read too)."""
     certificates = report.certificates
@@ -132,7 +135,11 @@ def _certificate_lines(records) -> list[str]:
         days = get("days_left")
         left = "" if days is None else f"  ({days} days left)" if days >= 0 else f"  (expired {-days} days ago)"
         out.append(f"       valid {get('not_before') or '?'} .. {get('not_after') or '?'}{left}")
-        out.append(f"       key {get('key') or '?'}  sha256:{get('sha256') or '?'}")
+        # The key line carries the public key's SHA-256 (the same spki-sha256 a key file shows: equal means the key
+        # file holds this certificate's key); the certificate's own fingerprint has a line of its own.
+        spki = f"  spki-sha256:{get('spki_sha256')}" if get("spki_sha256") else ""
+        out.append(f"       key {get('key') or '?'}{spki}")
+        out.append(f"       certificate sha256:{get('sha256') or '?'}")
         if get("signature_algorithm"):
             out.append(f"       signature {get('signature_algorithm')}")
     return out

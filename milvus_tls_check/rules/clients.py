@@ -250,9 +250,38 @@ def _default_port(ctx: Context, sel: ClientSel) -> list[Finding]:
         return []
     if port == 19530:
         return [finding("client.default_port", subject, f"{who} dials {uri} without a port on 19530: right for "
-                        "Milvus itself, wrong when a proxy or an ingress serves 443.")]
-    return [finding("client.default_port", subject, f"{who} dials {uri} without a port on {port}; Milvus "
-                    "listens on 19530 unless a proxy or an ingress serves 443.")]
+                        "Milvus itself, wrong when a proxy or an ingress serves 443.", severity=Severity.WARNING)]
+    serves = _serves_443(ctx)
+    if serves:
+        return [finding("client.default_port", subject, f"{who} dials {uri} without a port on {port}; {serves}, "
+                        "so that is right only if it is Milvus (or a proxy to it) that answers there.",
+                        severity=Severity.WARNING)]
+    return [finding("client.default_port", subject, f"{who} dials {uri} without a port on {port}, and nothing in "
+                    "the given deployment serves Milvus on 443 (no Compose port published on 443, no --uri on :443, "
+                    "no Ingress with TLS): Milvus listens on 19530, so the connection is refused or reaches "
+                    "something else.", severity=Severity.ERROR)]
+
+
+def _serves_443(ctx: Context) -> str:
+    """What in the given deployment puts something on port 443 ("" when nothing does): a Compose service that
+    publishes 443, the --uri on :443, an Ingress with TLS (served on 443)."""
+    from urllib.parse import urlsplit
+    said = []
+    deployment = ctx.deployment
+    compose = getattr(deployment, "compose", None) if deployment is not None else None
+    if compose is not None and compose.serves_443:
+        said.append(f"Compose publishes 443 for service {', '.join(compose.serves_443)}")
+    if ctx.request.uri:
+        try:
+            if urlsplit(ctx.request.uri).port == 443:
+                said.append(f"--uri {ctx.request.uri} is on 443")
+        except ValueError:
+            pass
+    for ingress in (getattr(deployment, "ingresses", ()) if deployment is not None else ()):
+        if ingress.tls:
+            said.append(f"{ingress.source} serves TLS on 443")
+            break
+    return "; ".join(said)
 
 
 @rule("clients", codes=("chain.untrusted", "file.bom", "name.mismatch", "name.cn_only", "name.trailing_dot",
@@ -299,7 +328,7 @@ def client_calls(request, modes) -> tuple[str, ...]:
             app = getattr(request.deployment, "client", None) if request.deployment is not None else None
             if app is not None:   # the application's own keywords: its URI, and no server_name it did not pass
                 uri = app.uri or uri
-                if not app.server_name:
+                if not app.server_name and not request.server_name_given:
                     kwargs.pop("server_name", None)
             out.append(pymilvus_call(sel, uri, kwargs) + (f" (tlsMode {mode})" if len(modes) > 1 else ""))
         elif sel.kind == GO:

@@ -28,6 +28,10 @@ def check_key_pairs(ctx: Context):
         findings = []
         order = ctx.order_of(cert_file.path)
         if order is not None:
+            # What is wrong is the order of the certificate file, not the key: the check says so in its title
+            # (the code stays key.mismatch, what Go says: "private key does not match public key").
+            title = f"{cert_role.setting} holds its certificates leaf first"
+            subject = subject_of(cert_role, cert_file.path)
             findings.append(_misordered(ctx, cert_file, key_file, order))
         elif spki(cert_file.leaf.public_key()) != spki(key_file.key.public_key()):
             owner = _owner(ctx, key_file.key)
@@ -52,11 +56,12 @@ def _misordered(ctx: Context, cert_file, key_file, order: tuple[int, ...]):
            if parsed_all else
            f"Put certificate #{order[0]} ({readable_name(leaf)}) first in {shown(cert_file.path, ctx.deployment)}, "
            "then its issuers")
-    return finding("key.mismatch", subject_of(key_file.role, key_file.path),
-                   f"{cert_file.path} is in the wrong order: its first certificate is {readable_name(head)}, and "
-                   f"{key_file.path} belongs to certificate #{order[0]} ({readable_name(leaf)}). Go takes the first "
-                   "certificate as the leaf, so Milvus refuses the pair (\"private key does not match public key\"); "
-                   "put the leaf first and its issuers after it. The other checks judged the file in that order.",
+    return finding("key.mismatch", subject_of(cert_file.role, cert_file.path),
+                   f"Certificates in the wrong order: {cert_file.path} starts with {readable_name(head)}, not with "
+                   f"the leaf, certificate #{order[0]} ({readable_name(leaf)}), which {key_file.path} is the key of. "
+                   "The key is right; the order is not. Go takes the first certificate as the leaf, so Milvus refuses "
+                   "the pair (\"private key does not match public key\"): put the leaf first and its issuers after "
+                   "it. The other checks judged the file in that order.",
                    fix=f"{how} (block numbers as they are now; nothing needs reissuing).")
 
 
