@@ -193,9 +193,10 @@ _CODES: tuple[Code, ...] = (
        (tlsMode 2) rejects every client certificate it signed, "x509: invalid signature: parent certificate
        cannot sign this kind of certificate". BoringSSL (pymilvus, checking the server) accepts such an anchor,
        so only the Milvus side fails.""",
-       """Reissue the CA with `basicConstraints = critical, CA:TRUE` (openssl `req -x509 ... -addext
-       "basicConstraints=critical,CA:TRUE"`), put it in tls.caPemPath, and reissue the client certificates
-       from it.""", by=(Enforcer.GO_SERVER,), go_only=True),
+       """Re-sign the CA as a CA with its own key and subject (`milvus-tls reissue --cert ca.pem --key ca.key --ca
+       --out ca.pem.new`, then move it into place): basicConstraints critical CA:TRUE and keyCertSign, the same key,
+       so every client certificate it signed stays valid; put it in tls.caPemPath. The finding's fix commands give
+       the exact lines with your paths.""", by=(Enforcer.GO_SERVER,), go_only=True),
     _c("chain.name_constraints", "A CA's name constraints exclude the certificate's names",
        """A CA with a nameConstraints extension may only sign for the names it permits. Milvus (Go, tlsMode 2)
        refuses a client certificate outside them: "x509: a root or intermediate certificate is not authorized

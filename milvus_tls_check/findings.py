@@ -194,9 +194,10 @@ FIXES: dict[str, Callable[[dict], str]] = {
     "leaf.is_ca": lambda f: f"Reissue {_which(f)} with `basicConstraints = CA:FALSE` (the docs' `-extensions v3_req`).",
     "ca.not_ca": lambda f: (f"Reissue {_which(f)} with `basicConstraints = critical, CA:TRUE` (openssl "
                             "`-extensions v3_ca`), then the certificates it signs."),
-    "ca.anchor_not_ca": lambda f: (f"Reissue {_which(f)} with `basicConstraints = critical, CA:TRUE` (`openssl req "
-                                   "-x509 ... -addext \"basicConstraints=critical,CA:TRUE\"`), put it in "
-                                   "tls.caPemPath, and reissue the client certificates from it."),
+    "ca.anchor_not_ca": lambda f: (f"Re-sign {_which(f)} as a CA (basicConstraints critical CA:TRUE, keyCertSign) "
+                                   "with its own key and subject, so every certificate it signed stays valid, and "
+                                   "keep it in tls.caPemPath: `milvus-tls reissue --ca` (the fix commands below give "
+                                   "the exact lines when its key is known: --ca-key, or ca.key beside it)."),
     "ca.key_cert_sign_missing": lambda f: (f"Reissue {_which(f)} with `keyUsage = critical, keyCertSign, cRLSign` "
                                            "(or without keyUsage)."),
     "ca.path_length_exceeded": lambda f: (f"Reissue {_which(f)} with a larger (or no) path length (`basicConstraints "
