@@ -5,65 +5,24 @@ accepts an RSA-768 client certificate; Go 1.25 (Milvus 2.6) refuses it."""
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from milvus_tls_check.certs import good_set, make_leaf
 from milvus_tls_check.handshake import gofront
+from milvus_tls_check.lab.corpus import rsa_key_openssl   # cryptography will not make RSA keys under 1024 bits
 from milvus_tls_check.model import ClientImpl, ClientKind, Handshake, ServerImpl, ServerKind
 from milvus_tls_check.verdict import exact_go_rehearsals
 
 from tests.helpers import run_cli
 
 
-def _is_probable_prime(n: int, rounds: int = 40) -> bool:
-    if any(n % p == 0 for p in (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)):
-        return False
-    d, r = n - 1, 0
-    while d % 2 == 0:
-        d, r = d // 2, r + 1
-    for _ in range(rounds):
-        x = pow(secrets.randbelow(n - 3) + 2, d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(r - 1):
-            x = pow(x, 2, n)
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
-
-
-def _prime(bits: int) -> int:
-    while True:
-        n = secrets.randbits(bits) | (0b11 << (bits - 2)) | 1
-        if _is_probable_prime(n):
-            return n
-
-
-def rsa_key(bits: int):
-    """An RSA key of `bits` made with cryptography from its numbers (its generator refuses keys below 1024 bits)."""
-    e = 65537
-    while True:
-        p, q = _prime(bits // 2), _prime(bits // 2)
-        phi = (p - 1) * (q - 1)
-        if p != q and phi % e and (p * q).bit_length() == bits:
-            break
-    d = pow(e, -1, phi)
-    numbers = rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q),
-                                    rsa.RSAPublicNumbers(e, p * q))
-    return numbers.private_key(unsafe_skip_rsa_key_validation=True)
-
-
 @pytest.fixture(scope="module")
 def rsa768_set(tmp_path_factory) -> Path:
     g = good_set()
-    client = make_leaf(g.ca, "milvus-client", dns=("milvus-client",), eku=("client",), key=rsa_key(768))
+    client = make_leaf(g.ca, "milvus-client", dns=("milvus-client",), eku=("client",), key=rsa_key_openssl(768))
     assert client.cert.public_key().key_size == 768
     d = tmp_path_factory.mktemp("rsa768")
     replace(g, client=client).write(d)
