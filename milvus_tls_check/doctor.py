@@ -154,10 +154,10 @@ def _server_build(request: Request, handshakes: tuple[Handshake, ...]):
 
 
 def _client_calls(request: Request, modes: tuple[int, ...]) -> tuple[str, ...]:
-    """--client: the exact call of each selected client, with the user's paths (rules/clients.py)."""
+    """--client: the exact call of each selected client, with the user's paths (rules/per_client.py)."""
     if not request.clients:
         return ()
-    from .rules.clients import client_calls
+    from .rules.per_client import client_calls
     return client_calls(request, modes)
 
 
@@ -195,7 +195,7 @@ def _preload_grpc(verbose: bool) -> None:
     import os
     import threading
 
-    from .handshake.client import grpc_module  # grpc itself is imported in the thread
+    from .handshake.grpcio_channel import grpc_module  # grpc itself is imported in the thread
 
     if verbose:
         # grpc's INFO lines ("Got goaway [2] ... Cancelling all calls" when a rehearsal server stops) are noise even

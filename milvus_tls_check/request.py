@@ -13,7 +13,7 @@ from typing import Mapping, Optional
 from .errors import UsageError
 from .facts.pymilvus import BadUri, authorization, parse_uri, redact_uri, split_credentials, uri_host
 from .model import CLIENT_ROLES, Request, Role
-from .rules.client import CLIENT_FLAGS
+from .rules.pymilvus_params import CLIENT_FLAGS
 
 # --dir takes the docs' file names, cert-manager's (a kubernetes.io/tls Secret's keys written out), or the .crt names
 # many guides use (server.crt/server.key/ca.crt, client.crt/client.key).

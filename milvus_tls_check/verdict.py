@@ -228,8 +228,8 @@ def point_to_cause(hs: Handshake, errors: tuple[Finding, ...]) -> Handshake:
 
 def unjudged_modes(checks: Iterable[CheckResult]) -> dict[int, str]:
     """mode -> reason, for a mode whose client side the static checks could not judge for missing input (mode 2
-    without client material, rules.client.NO_CLIENT_REASON): a rehearsal of it would fail for what was not given."""
-    from .rules.client import NO_CLIENT_REASON
+    without client material, rules.pymilvus_params.NO_CLIENT_REASON): a rehearsal of it would fail for what was not given."""
+    from .rules.pymilvus_params import NO_CLIENT_REASON
     return {c.mode: c.reason for c in checks
             if c.status is Status.NOT_RUN and c.mode is not None and c.reason == NO_CLIENT_REASON}
 
@@ -334,7 +334,7 @@ def _secrets_not_given(request: Request, missing: list[Role]) -> list[str]:
 
 
 def _client_add(request: Request) -> str:
-    from .rules.client import CLIENT_FLAGS
+    from .rules.pymilvus_params import CLIENT_FLAGS
     return (f"{CLIENT_FLAGS} (the files the application passes), or --pymilvus-args with the application's own "
             "parameters; to judge the server alone, say so with --side server")
 

@@ -118,11 +118,11 @@ def test_real_go_client_refuses_what_the_static_checks_refuse(material, capsys):
     """Loopback: the real Go client (handshake/goclient) against the Go rehearsal (Milvus's TLS stack) with the
     expired and the foreign-CA client certificate of --go-args: it fails where the static verdict fails, and its
     attempt points to the static finding."""
-    from milvus_tls_check.handshake import gofront, realclients
+    from milvus_tls_check.handshake import gofront, sdk_process
 
     # as tests/test_clients_fixtures.py: a Go client that cannot be prepared fails the test, it does not skip
     assert gofront.toolchains(), "no Go toolchain: python -m milvus_tls_check.handshake.gofront install 1.25"
-    realclients.go_binary()
+    sdk_process.go_binary()
     paths, pairs = material
     for case, cause in (("expired", "cert.expired"), ("foreign", "chain.untrusted")):
         status, out, _err = run_cli(["doctor", *_server(paths), "--rehearsal", "go", "--format", "json",

@@ -12,15 +12,15 @@ import pytest
 
 from milvus_tls_check.cli import main
 from milvus_tls_check.facts.clients import NODE_LINES
-from milvus_tls_check.handshake import gofront, realclients
+from milvus_tls_check.handshake import gofront, sdk_process
 
 
 @pytest.fixture(scope="module")
 def clients_ready():
     for line in NODE_LINES:
-        realclients.install_node(line)
+        sdk_process.install_node(line)
     assert gofront.toolchains(), "no Go toolchain: python -m milvus_tls_check.handshake.gofront install 1.25"
-    realclients.go_binary()
+    sdk_process.go_binary()
     return True
 
 

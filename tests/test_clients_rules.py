@@ -1,4 +1,4 @@
-"""rules/clients.py: each selected client judged by its own stack's rules (static, --no-handshake), on material
+"""rules/per_client.py: each selected client judged by its own stack's rules (static, --no-handshake), on material
 made in the test; the real clients prove the same cases in tests/integration/test_clients_vs_real_milvus.py."""
 from __future__ import annotations
 

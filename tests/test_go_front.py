@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from milvus_tls_check.certs import CertSet, good_set, make_ca, make_leaf
 from milvus_tls_check.facts import milvus_lines
 from milvus_tls_check.handshake import gofront
-from milvus_tls_check.handshake.client import attempt
+from milvus_tls_check.handshake.grpcio_channel import attempt
 from milvus_tls_check.handshake.rehearsal import serving
 from milvus_tls_check.model import ClientParams
 from tests.legacy import openssl_leaf

@@ -13,21 +13,21 @@ import pytest
 
 from milvus_tls_check.certs import good_set
 from milvus_tls_check.cli import EXIT_FAIL, EXIT_PASS, main
-from milvus_tls_check.handshake import real_client
+from milvus_tls_check.handshake import pymilvus_process
 from milvus_tls_check.handshake.rehearsal import ServerFiles, Seen, serving
 from milvus_tls_check.model import ClientParams
 
 
 def _has_pymilvus() -> bool:
     try:
-        cp = subprocess.run([real_client.python(), "-c", "import pymilvus"], capture_output=True, timeout=60)
+        cp = subprocess.run([pymilvus_process.python(), "-c", "import pymilvus"], capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return cp.returncode == 0
 
 
 pytestmark = pytest.mark.skipif(not _has_pymilvus(), reason="pymilvus not importable (set "
-                                f"{real_client.PYTHON_ENV} to a python that has it)")
+                                f"{pymilvus_process.PYTHON_ENV} to a python that has it)")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def peer(tls):
 def test_real_pymilvus_connects_to_rehearsal_server_mode1(tls, peer):
     seen = Seen()
     port = peer(1, seen)
-    out = real_client.run(f"https://127.0.0.1:{port}",
+    out = pymilvus_process.run(f"https://127.0.0.1:{port}",
                           ClientParams(server_pem_path=str(tls["ca.pem"]), server_name="localhost"), 5)
     assert out.ok, (out.error, out.cause, out.log_lines)
     assert seen.tls_version == "TLSv1.3" and "Connect" in seen.methods
@@ -58,11 +58,11 @@ def test_real_pymilvus_mode2_both_ways(tls, peer):
     seen = Seen()
     port = peer(2, seen)
     uri = f"https://127.0.0.1:{port}"
-    good = real_client.run(uri, ClientParams(None, str(tls["client.pem"]), str(tls["client.key"]),
+    good = pymilvus_process.run(uri, ClientParams(None, str(tls["client.pem"]), str(tls["client.key"]),
                                              str(tls["ca.pem"]), "localhost"), 5)
     assert good.ok, (good.error, good.cause)
     assert seen.client_subject and "milvus-client" in seen.client_subject
-    bad = real_client.run(uri, ClientParams(server_pem_path=str(tls["ca.pem"]), server_name="localhost"), 5)
+    bad = pymilvus_process.run(uri, ClientParams(server_pem_path=str(tls["ca.pem"]), server_name="localhost"), 5)
     assert not bad.ok and "illegal connection params or server unavailable" in bad.error
 
 

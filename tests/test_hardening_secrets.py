@@ -272,23 +272,23 @@ def test_the_pymilvus_child_gets_uri_credentials_only_through_its_environment(mo
     URI comes on stdin without its credentials, which arrive as the authorization value in its environment."""
     import base64
 
-    from milvus_tls_check.handshake import real_client
+    from milvus_tls_check.handshake import pymilvus_process
 
     seen: list[dict] = []
-    real_run = real_client.subprocess.run
+    real_run = pymilvus_process.subprocess.run
 
     def recording(cmd, **kwargs):
         seen.append({"cmd": list(cmd), "input": kwargs.get("input") or "",
                      "auth": (kwargs.get("env") or {}).get("MILVUS_TLS_CHECK_AUTHORIZATION", "")})
         return real_run(cmd, **kwargs)
-    monkeypatch.setattr(real_client.subprocess, "run", recording)
+    monkeypatch.setattr(pymilvus_process.subprocess, "run", recording)
     status, text = _run_any(["doctor", "--uri", f"https://{URI_USER}:{URI_SECRET}@127.0.0.1:1", "--timeout", "1",
                              "--pymilvus", "--tls-mode", "1"], capfd)
     assert status == 1, text
     assert_no_uri_secret(text, "pymilvus run")
     assert seen, "no pymilvus child was started"
     for call in seen:
-        assert call["cmd"] == real_client.command(call["cmd"][0])
+        assert call["cmd"] == pymilvus_process.command(call["cmd"][0])
         assert not any(URI_SECRET in a or URI_USER in a or "127.0.0.1" in a for a in call["cmd"]), call["cmd"]
         assert json.loads(call["input"])["uri"] == "https://127.0.0.1:1"
         assert base64.b64decode(call["auth"]).decode() == f"{URI_USER}:{URI_SECRET}"

@@ -1,4 +1,4 @@
-"""rules/config.py and the deployment half of rules/client.py, unit-tested from DeploymentFacts built here (no
+"""rules/config.py and the deployment half of rules/pymilvus_params.py, unit-tested from DeploymentFacts built here (no
 deployment file is read): each rule's exact codes and severities, triggered and silent, and the one rule pass."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from milvus_tls_check.facts.deployment import (DEFAULTS, INTERNAL_PATH_KEYS, TLS
 from milvus_tls_check.material import load_material
 from milvus_tls_check.model import Material, Request, Role, Severity, Status
 from milvus_tls_check.rules import Context, registered_rules, run_rules
-from milvus_tls_check.rules.client import check_client_auth, check_client_params, check_deployment_client
+from milvus_tls_check.rules.pymilvus_params import check_client_auth, check_client_params, check_deployment_client
 from milvus_tls_check.rules.config import (check_default_certs, check_http_port, check_internal, check_legacy,
                                            check_misnested,
                                            check_paths, check_tls_disabled, check_tls_mode, judge_deployment)

@@ -24,7 +24,7 @@ import pytest
 from milvus_tls_check.certs import good_set
 from milvus_tls_check.facts import gobin_wheels, milvus_lines
 from milvus_tls_check.facts.clients import PYMILVUS_LINES
-from milvus_tls_check.handshake import gofront, real_client, realclients, trusted_cache, venvs
+from milvus_tls_check.handshake import gofront, pymilvus_process, sdk_process, trusted_cache, venvs
 from milvus_tls_check.handshake.rehearsal import ServerFiles, serving
 from milvus_tls_check.lab import realmilvus
 from milvus_tls_check.model import ClientParams
@@ -88,14 +88,14 @@ def _hostile_checkout(root: Path, marker: Path) -> Path:
 
 
 def test_pymilvus_child_imports_nothing_from_the_checkout(tmp_path, monkeypatch, certs):
-    """The real function that starts the pymilvus child (real_client.run), started from inside a hostile
+    """The real function that starts the pymilvus child (pymilvus_process.run), started from inside a hostile
     checkout, against the rehearsal server: the real pymilvus connects; the planted modules never load."""
     marker = tmp_path / "marker"
     monkeypatch.chdir(_hostile_checkout(tmp_path / "checkout", marker))
     files = ServerFiles((certs / "server.pem").read_bytes(), (certs / "server.key").read_bytes(),
                         (certs / "ca.pem").read_bytes())
     with serving(files, 1) as port:
-        out = real_client.run(f"https://127.0.0.1:{port}",
+        out = pymilvus_process.run(f"https://127.0.0.1:{port}",
                               ClientParams(server_pem_path=str(certs / "ca.pem"), server_name="localhost"), 10)
     assert not marker.exists(), marker.read_text()
     assert out.ok and not out.could_not_run, (out.error, out.cause)
@@ -108,7 +108,7 @@ def test_pymilvus_child_relative_paths_still_mean_the_doctors_cwd(tmp_path, monk
     files = ServerFiles((certs / "server.pem").read_bytes(), (certs / "server.key").read_bytes(),
                         (certs / "ca.pem").read_bytes())
     with serving(files, 1) as port:
-        out = real_client.run(f"https://127.0.0.1:{port}",
+        out = pymilvus_process.run(f"https://127.0.0.1:{port}",
                               ClientParams(server_pem_path="ca.pem", server_name="localhost"), 10)
     assert out.ok, (out.error, out.cause)
 
@@ -174,7 +174,7 @@ def _layout(cache: Path, marker: Path) -> dict[str, Path]:
     progs = {
         "go": go_root / "bin" / "go",
         "front": cache / "go-build" / key / gofront.BINARY_NAME,
-        "client": cache / "go-client" / f"go{version}-x" / realclients.GO_BINARY,
+        "client": cache / "go-client" / f"go{version}-x" / sdk_process.GO_BINARY,
         "python": cache / "pymilvus" / PYMILVUS_LINES["3.0"] / "bin" / "python",
     }
     for name, p in progs.items():
@@ -184,8 +184,8 @@ def _layout(cache: Path, marker: Path) -> dict[str, Path]:
     venv = progs["python"].parent.parent
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
     (venv / venvs.READY).write_text("3.0.2\n")
-    sdk = cache / "node-sdk" / realclients.node_release("3")
-    pkg = sdk.joinpath(*realclients.SDK_PACKAGE_JSON)
+    sdk = cache / "node-sdk" / sdk_process.node_release("3")
+    pkg = sdk.joinpath(*sdk_process.SDK_PACKAGE_JSON)
     pkg.parent.mkdir(parents=True)
     pkg.write_text('{"name": "@zilliz/milvus2-sdk-node", "version": "3.0.6", "main": "index.js"}')
     (pkg.parent / "index.js").write_text(f"require('fs').appendFileSync({json.dumps(str(marker))}, 'node ran\\n');\n")
@@ -205,15 +205,15 @@ def _every_runner(cache: Path, certs: Path, progs: dict[str, Path], *, go_only: 
     old = os.environ.get("MILVUS_TLS_CACHE")
     os.environ.update(env)
     try:
-        run = realclients.run_go("127.0.0.1:1", server_name="localhost", ca=None, cert=None, key=None, timeout=2)
+        run = sdk_process.run_go("127.0.0.1:1", server_name="localhost", ca=None, cert=None, key=None, timeout=2)
         assert run.could_not_run
         said["go client"] = run.error
         if not go_only:
-            out = real_client.run("https://127.0.0.1:1", ClientParams(server_name="localhost"), 2,
+            out = pymilvus_process.run("https://127.0.0.1:1", ClientParams(server_name="localhost"), 2,
                                   python_path=str(progs["python"]))
             assert out.could_not_run
             said["pymilvus"] = out.error
-            run = realclients.run_node({"address": "127.0.0.1:1", "ssl": True}, timeout=2, line="3")
+            run = sdk_process.run_node({"address": "127.0.0.1:1", "ssl": True}, timeout=2, line="3")
             assert run.could_not_run
             said["node"] = run.error
     finally:
@@ -462,12 +462,12 @@ def test_installs_run_no_scripts_and_pin(tmp_path, monkeypatch):
         return subprocess.CompletedProcess(args, 0 if "venv" in args else 1, "", "refused by the test")
     monkeypatch.setattr(subprocess, "run", fake)
     monkeypatch.setattr(trusted_cache, "which", lambda name: f"/usr/bin/{name}")
-    with pytest.raises(realclients.ClientUnavailable):
-        realclients.install_node("3")
+    with pytest.raises(sdk_process.ClientUnavailable):
+        sdk_process.install_node("3")
     with pytest.raises(venvs.VenvError):
         venvs.install("2.4")
     npm = next(a for a in seen if a[0].endswith("npm"))
-    assert "--ignore-scripts" in npm and f"@zilliz/milvus2-sdk-node@{realclients.node_release('3')}" in npm
+    assert "--ignore-scripts" in npm and f"@zilliz/milvus2-sdk-node@{sdk_process.node_release('3')}" in npm
     venv_cmd = next(a for a in seen if "venv" in a)
     assert venv_cmd[1:4] == ["-I", "-m", "venv"]
     pip = next(a for a in seen if "pip" in a)

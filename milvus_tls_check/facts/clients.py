@@ -1,5 +1,5 @@
 """The other clients of the same Milvus, written once: who they are, how each reads its parameters, and how each
-TLS stack judges the server's certificate. Pure facts: no I/O, no findings (rules/clients.py judges).
+TLS stack judges the server's certificate. Pure facts: no I/O, no findings (rules/per_client.py judges).
 
 Clients (``--client KIND[==VERSION]``):
 
@@ -417,7 +417,7 @@ def attu_env(cfg: TlsConfig, address: str) -> str:
 # Findings of the pymilvus rules about the server certificate that every client meets the same way: the server
 # does not start (files), or every verifier refuses (validity). Everything else the pymilvus rules say about the
 # server certificate (names, chain to pymilvus's root, signature and key algorithms BoringSSL accepts) is pymilvus's
-# judgement; rules/clients.py judges those again for Go and Node.
+# judgement; rules/per_client.py judges those again for Go and Node.
 SERVER_SIDE_ON_SERVER_CERT = ("file.", "key.mismatch", "key.encrypted", "cert.expired", "cert.not_yet_valid",
                               "cert.expires_soon")
 PYMILVUS_SUBJECTS = ("client_server_pem (", "client_ca_pem (", "pymilvus ")

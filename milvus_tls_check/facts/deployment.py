@@ -2,7 +2,7 @@
 mounts, the container path per TLS setting and the host file it resolves to (or why not), the configured tlsMode,
 the application's own pymilvus arguments, the Compose/Kubernetes origin and the Milvus image tag.
 
-Readers (milvus_tls_check.deploy) build a DeploymentFacts; rules (rules/config.py, rules/client.py) judge it. Nothing
+Readers (milvus_tls_check.deploy) build a DeploymentFacts; rules (rules/config.py, rules/pymilvus_params.py) judge it. Nothing
 here reads files, parses certificates, prints or produces findings: these are pure values and pure functions.
 
 Milvus reads configs/milvus.yaml, then default.yaml, then user.yaml (later wins), then environment variables. Keys

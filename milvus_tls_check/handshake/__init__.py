@@ -4,7 +4,7 @@
     run_plan(plan, material)                            -> RawAttempts     (run.py: the only network code)
     interpret(plan, attempts, findings)                 -> Handshakes      (interpretation.py: error text -> code; pure)
 
-- No URI: a rehearsal per evaluated mode, and a client built as pymilvus builds it (client.py); with
+- No URI: a rehearsal per evaluated mode, and a client built as pymilvus builds it (grpcio_channel.py); with
   request.run_pymilvus also a real pymilvus.MilvusClient (subprocess). The rehearsal server (request.rehearsal):
   `go`: Milvus's own TLS stack, Go's crypto/tls with the Go of the Milvus line (gofront.py) in front of a plaintext
   grpcio backend; `grpcio`: an in-process grpcio server configured like Milvus's proxy (rehearsal.py), with the

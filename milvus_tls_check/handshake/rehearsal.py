@@ -21,7 +21,7 @@ from concurrent import futures
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator, Optional
 
-from .client import METHOD_PREFIX, ParamsError, grpc_module, read_like_pymilvus
+from .grpcio_channel import METHOD_PREFIX, ParamsError, grpc_module, read_like_pymilvus
 from .plan import REHEARSAL_TARGET as TARGET, WONT_START  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:

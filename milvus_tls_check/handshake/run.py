@@ -82,7 +82,7 @@ def _rehearse(server: ServerPlan, attempts: list[PlannedAttempt], timeout: float
 def _serve(server: ServerPlan, timeout: float) -> Iterator[tuple[int, Callable[[], dict]]]:
     """Run the planned rehearsal server; yield (port, collect): collect() returns what the server saw of the
     last attempt (RawAttempt fields) and forgets it. CouldNotRun when the server cannot serve the material."""
-    from .client import grpc_module
+    from .grpcio_channel import grpc_module
     from .rehearsal import CouldNotRun, Seen, server_files, serving
 
     seen = Seen()
@@ -169,9 +169,9 @@ def _client(planned: PlannedAttempt, address: str, uri: str, timeout: float, aut
 
 
 def _other_client(planned: PlannedAttempt, address: str, timeout: float) -> RawAttempt:
-    """The real Go client (crypto/tls as the Go SDK configures it) or the real Node SDK (realclients.py). Against
+    """The real Go client (crypto/tls as the Go SDK configures it) or the real Node SDK (sdk_process.py). Against
     the rehearsal the name checked is the client's server name, else the host its own address names."""
-    from .realclients import run_go, run_node
+    from .sdk_process import run_go, run_node
 
     cfg = planned.tls
     rehearsal = planned.server.kind.rehearsal
@@ -197,7 +197,7 @@ def _other_client(planned: PlannedAttempt, address: str, timeout: float) -> RawA
 
 
 def _grpcio(planned: PlannedAttempt, address: str, timeout: float, authorization: str = "") -> RawAttempt:
-    from .client import attempt, grpc_module
+    from .grpcio_channel import attempt, grpc_module
 
     att = attempt(address, planned.params, secure=planned.secure, timeout=timeout, authorization=authorization)
     return RawAttempt(planned, ok=att.ok, error=att.details, params_error=att.params_error, sent_cert=att.sent_cert,
@@ -206,13 +206,13 @@ def _grpcio(planned: PlannedAttempt, address: str, timeout: float, authorization
 
 
 def _pymilvus(planned: PlannedAttempt, uri: str, timeout: float, authorization: str = "") -> RawAttempt:
-    from . import real_client
+    from . import pymilvus_process
 
     if planned.python and planned.python.startswith("missing:"):
         release = planned.python.split(":", 1)[1]
         return RawAttempt(planned, ran=False, error=f"no venv for pymilvus {release}: python -m "
                           f"milvus_tls_check.handshake.venvs install {release}")
-    out = real_client.run(uri, planned.params, timeout, python_path=planned.python, authorization=authorization)
+    out = pymilvus_process.run(uri, planned.params, timeout, python_path=planned.python, authorization=authorization)
     return RawAttempt(planned, ran=not out.could_not_run, ok=out.ok, error=out.error, cause=out.cause,
                       sent_auth=bool(authorization),
                       log_lines=out.log_lines, sent_cert=planned.secure and planned.params.sends_client_cert,

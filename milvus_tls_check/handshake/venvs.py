@@ -1,6 +1,6 @@
 """One virtual environment per pymilvus release line, cached: <cache>/pymilvus/<version>/ (<cache> is
 $MILVUS_TLS_CACHE, default ~/.cache/milvus-tls-check). A test extra cannot pin several pymilvus releases in one
-environment, and the doctor's real-client attempt (real_client.py) runs in whichever interpreter it is given: this
+environment, and the doctor's real-client attempt (pymilvus_process.py) runs in whichever interpreter it is given: this
 module makes that interpreter for a line.
 
     python -m milvus_tls_check.handshake.venvs install 2.3 2.4 2.5 2.6 3.0     # prepare (CI, tests)

@@ -7,7 +7,7 @@ and the observers that run each real client against a running Milvus (lab.realmi
         observe_client(handle, case, paths, "node==3")   # -> ClientObservation
 
 Clients (CLIENTS): pymilvus==2.3 / 2.4 / 2.5 / 2.6 / 3.0 (each in its venv, handshake/venvs.py), node==2.6 and
-node==3 (npm, handshake/realclients.py), go (the Go client built with the newest toolchain).
+node==3 (npm, handshake/sdk_process.py), go (the Go client built with the newest toolchain).
 
 Each case gives every client the same inputs, as the doctor's general flags do: pymilvus gets the corpus's
 keyword arguments; Go and Node take the trust root from the client CA (mutual cases) or server_pem_path (one-way
@@ -167,7 +167,7 @@ def observe_client(handle, case: ClientCase, paths: dict[str, Path], client: str
                    timeout: float = TIMEOUT, warm: bool = True) -> ClientObservation:
     """Run one real client (a CLIENTS key) against the running Milvus `handle` (pymilvus: a fresh child forked
     from the line's warm interpreter when `warm`, else a new interpreter)."""
-    from ..handshake import realclients, real_client, venvs
+    from ..handshake import sdk_process, pymilvus_process, venvs
 
     sel: ClientSel = parse_client(client)
     if not handle.started:
@@ -185,13 +185,13 @@ def observe_client(handle, case: ClientCase, paths: dict[str, Path], client: str
         py = venvs.python_for(sel.release)
         if py is None:
             return ClientObservation(client, False, could_not_run=f"no venv for pymilvus {sel.release}")
-        out = real_client.run(handle.uri_tls, case.pymilvus_params(paths), timeout, python_path=str(py))
+        out = pymilvus_process.run(handle.uri_tls, case.pymilvus_params(paths), timeout, python_path=str(py))
         if out.could_not_run:
             return ClientObservation(client, False, could_not_run=out.error)
         return ClientObservation(client, out.ok, "" if out.ok else _short(out.cause or out.error),
                                  seconds=time.monotonic() - t0, version=out.pymilvus_version)
     if sel.kind == "go":
-        out = realclients.run_go(address, server_name=tls["server_name"], ca=tls["ca"], cert=tls["cert"],
+        out = sdk_process.run_go(address, server_name=tls["server_name"], ca=tls["ca"], cert=tls["cert"],
                                  key=tls["key"], timeout=timeout)
     else:
         cfg = {"address": address, "ssl": True}
@@ -199,7 +199,7 @@ def observe_client(handle, case: ClientCase, paths: dict[str, Path], client: str
                                ("certChainPath", tls["cert"]), ("serverName", tls["server_name"])) if v}
         if t:
             cfg["tls"] = t
-        out = realclients.run_node(cfg, timeout=timeout, line=sel.line)
+        out = sdk_process.run_node(cfg, timeout=timeout, line=sel.line)
     if out.could_not_run:
         return ClientObservation(client, False, could_not_run=out.error)
     return ClientObservation(client, out.ok, "" if out.ok else _short(f"[{out.stage}] {out.error} {out.details}"),
@@ -282,7 +282,7 @@ class PymilvusWorker:
 
         from ..handshake import trusted_cache, venvs
 
-        # isolated as the doctor's own pymilvus child (handshake/real_client.py): -I, a fixed cwd, and a venv from
+        # isolated as the doctor's own pymilvus child (handshake/pymilvus_process.py): -I, a fixed cwd, and a venv from
         # the cache only after venvs.launch's checks, from the checked descriptor
         with venvs.launch(python) as kw:
             self.proc = subprocess.Popen([python, "-I", "-c", _WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -515,14 +515,14 @@ def _pymilvus_reason(out) -> str:
 def observe_go(build, case: Case, backend_port: int, workdir: Path, timeout: float = CLIENT_TIMEOUT) -> Observation:
     """Run `case` through the Go front of `build` (gofront.GoBuild) before a plaintext backend, with a real pymilvus
     client in a subprocess."""
-    from ..handshake import gofront, real_client   # lab only: the doctor's layers never import this module
+    from ..handshake import gofront, pymilvus_process   # lab only: the doctor's layers never import this module
 
     paths = case.write(workdir)
     try:
         with gofront.start_front(build, case.mode, str(paths["server.pem"]), str(paths["server.key"]),
                                  str(paths["ca.pem"]) if "ca.pem" in paths else None, backend_port,
                                  timeout=timeout) as front:
-            out = real_client.run(f"https://127.0.0.1:{front.port}", case.client_params(paths), timeout)
+            out = pymilvus_process.run(f"https://127.0.0.1:{front.port}", case.client_params(paths), timeout)
             line = front.next_handshake(1.0)
     except gofront.GoLoadError as exc:
         return Observation(False, False, go=str(exc))
@@ -539,14 +539,14 @@ def observe_go(build, case: Case, backend_port: int, workdir: Path, timeout: flo
 def observe_real(milvus_handle, case: Case, paths: dict[str, Path], timeout: float = CLIENT_TIMEOUT) -> Observation:
     """The same client against a running real Milvus (lab.realmilvus.running_milvus handle); a Milvus that did not
     start is a failure whose words are its exit status and the tail of its log."""
-    from ..handshake import real_client
+    from ..handshake import pymilvus_process
 
     if not milvus_handle.started:
         lines = milvus_handle.log_text().strip().splitlines()
         why = [ln for ln in lines if re.search(r"creds|key pair|ca pem|append ca|x509|tls:", ln)] or lines[-3:]
         tail = " | ".join(why[-2:])[-400:]
         return Observation(False, False, go=f"Milvus exited {milvus_handle.exit_code}: {tail}")
-    out = real_client.run(milvus_handle.uri_tls, case.client_params(paths), timeout)
+    out = pymilvus_process.run(milvus_handle.uri_tls, case.client_params(paths), timeout)
     if out.could_not_run:
         return Observation(False, True, could_not_run=out.error, seconds=out.seconds)
     return Observation(out.ok, True, pymilvus="" if out.ok else _pymilvus_reason(out),

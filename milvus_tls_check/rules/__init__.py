@@ -150,7 +150,7 @@ _REGISTRY: list[RuleSpec] = []
 
 # Report order of the rule modules: deployment (config) rules first, then the material families. Within a module,
 # rules run in definition (registration) order. A module not listed here runs after these, in import order.
-MODULE_ORDER = ("config", "files", "keys", "validity", "chain", "names", "usage", "algorithms", "client", "clients")
+MODULE_ORDER = ("config", "files", "keys", "validity", "chain", "names", "usage", "algorithms", "pymilvus_params", "per_client")
 
 
 def rule(rule_id: str, *, codes: Iterable[str]) -> Callable[[Rule], Rule]:
@@ -175,7 +175,8 @@ def _catalogue():
 
 def registered_rules() -> tuple[RuleSpec, ...]:
     """Every registered rule, in report order (MODULE_ORDER, then definition order within a module)."""
-    from . import algorithms, chain, client, clients, files, keys, names, usage, validity  # noqa: F401 (register)
+    from . import algorithms, chain, files, keys, names, usage, validity  # noqa: F401 (register)
+    from . import per_client, pymilvus_params  # noqa: F401 (register)
     try:
         from . import config  # noqa: F401
     except ImportError:
@@ -211,6 +212,6 @@ def run_rules(ctx: Context, only: Optional[Iterable[str]] = None) -> tuple[Check
         check_declared(spec, results)
         out.extend(results)
     if wanted is None and ctx.material.clients:
-        from .clients import own_file_checks
+        from .per_client import own_file_checks
         out.extend(own_file_checks(ctx, tuple(out)))
     return tuple(out)

@@ -634,7 +634,7 @@ def judge_deployment(facts: DeploymentFacts, material: Optional[Material] = None
     that judge DeploymentFacts without the whole pipeline. Certificates come from `material` or are loaded."""
     import datetime as dt
 
-    from .client import check_client_auth, check_deployment_client
+    from .pymilvus_params import check_client_auth, check_deployment_client
     if request is None:   # judge the Milvus line the deployment's image names, as the pipeline does
         tag = facts.image.tag if facts.image is not None else None
         request = Request(paths={}, milvus_version=tag.lstrip("v") if tag else None,

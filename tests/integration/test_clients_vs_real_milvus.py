@@ -22,7 +22,7 @@ pytest.importorskip("milvus")
 
 from milvus_tls_check.facts.clients import NODE_LINES, PYMILVUS_LINES  # noqa: E402
 from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
-from milvus_tls_check.handshake import gofront, realclients, venvs  # noqa: E402
+from milvus_tls_check.handshake import gofront, sdk_process, venvs  # noqa: E402
 from milvus_tls_check.lab.clients import (CLIENTS, client_corpus, close_workers,  # noqa: E402
                                           doctor_verdicts, observe_client)
 from milvus_tls_check.lab.realmilvus import MilvusPerSetup  # noqa: E402
@@ -41,9 +41,9 @@ def client_caches():
     for line in PYMILVUS_LINES:
         venvs.install(line)
     for line in NODE_LINES:
-        realclients.install_node(line)
+        sdk_process.install_node(line)
     assert gofront.toolchains(), "no Go toolchain: python -m milvus_tls_check.handshake.gofront install 1.25"
-    realclients.go_binary()
+    sdk_process.go_binary()
     assert gofront.find_build("2.3.5") is not None, "python -m milvus_tls_check.handshake.gofront install 1.21"
     yield True
     close_workers()   # the warm pymilvus interpreters (one per line)
@@ -139,14 +139,14 @@ def test_missing_port_each_client_dials_443(client_caches, tmp_path):
     from milvus_tls_check.cli import main
     from milvus_tls_check.facts.clients import ClientSel
     from milvus_tls_check.facts.pymilvus import ClientParams
-    from milvus_tls_check.handshake import real_client
+    from milvus_tls_check.handshake import pymilvus_process
 
     for line in ("2.3", "3.0"):
-        out = real_client.run("https://127.0.0.1", ClientParams(server_name="localhost"), 2.0,
+        out = pymilvus_process.run("https://127.0.0.1", ClientParams(server_name="localhost"), 2.0,
                               python_path=str(venvs.python_for(ClientSel("pymilvus", line).release)))
         assert not out.ok and "127.0.0.1:443" in out.error, out
     for line in NODE_LINES:
-        out = realclients.run_node({"address": "127.0.0.1", "ssl": True}, timeout=2.0, line=line)
+        out = sdk_process.run_node({"address": "127.0.0.1", "ssl": True}, timeout=2.0, line=line)
         assert not out.ok and "127.0.0.1:443" in out.error, out
     from milvus_tls_check.certs import good_set
     g = good_set()

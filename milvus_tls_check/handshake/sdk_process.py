@@ -5,7 +5,7 @@
   toolchain, or the one asked for; cached in <cache>/go-client/, its sha256 recorded, and the checked descriptor is
   what runs (trusted_cache).
 - Node: nodeclient/client.js runs the real @zilliz/milvus2-sdk-node of one line, installed with npm into
-  <cache>/node-sdk/<release>/ (`python -m milvus_tls_check.handshake.realclients install-node 2.6 3`) with
+  <cache>/node-sdk/<release>/ (`python -m milvus_tls_check.handshake.sdk_process install-node 2.6 3`) with
   --ignore-scripts (the SDK needs none: its one dependency with a script, protobufjs, only prints a version warning)
   and the sha256 of package-lock.json and the SDK's package.json recorded. Before each run the installed tree is walked
   (owner us or root, nothing group/other-writable, no symlink out of it) and those two files checked against their
@@ -179,12 +179,12 @@ def run_node(config: dict, *, timeout: float, line: str = "3") -> ClientRun:
         return ClientRun(False, "missing", str(exc), could_not_run=True)
     if not node_ready(line):
         return ClientRun(False, "missing", f"the Node SDK {node_release(line)} is not installed: python -m "
-                         f"milvus_tls_check.handshake.realclients install-node {line}", could_not_run=True)
+                         f"milvus_tls_check.handshake.sdk_process install-node {line}", could_not_run=True)
     try:
         check_node_sdk(line)
     except trusted_cache.NotRecorded as exc:
         return ClientRun(False, "missing", f"{exc}; install it again: python -m "
-                         f"milvus_tls_check.handshake.realclients install-node {line}", could_not_run=True)
+                         f"milvus_tls_check.handshake.sdk_process install-node {line}", could_not_run=True)
     except (CacheRefused, OSError) as exc:
         return ClientRun(False, "missing", str(exc), could_not_run=True, seconds=time.monotonic() - t0)
     config = dict(config)
@@ -247,7 +247,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(exc, file=sys.stderr)
             return 1
         return 0
-    print("usage: python -m milvus_tls_check.handshake.realclients install-node [LINE ...] | build-go [GO]",
+    print("usage: python -m milvus_tls_check.handshake.sdk_process install-node [LINE ...] | build-go [GO]",
           file=sys.stderr)
     return 2
 

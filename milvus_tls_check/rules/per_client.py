@@ -4,7 +4,7 @@ each pymilvus release line judge the same server. Each finding is tagged with th
 Go/Node where facts.clients.concerns says so).
 
 Only what each stack surely refuses is an error here; the real clients then prove it against the rehearsal server
-(handshake/realclients.py). Runs only when clients are selected.
+(handshake/sdk_process.py). Runs only when clients are selected.
 """
 from __future__ import annotations
 
