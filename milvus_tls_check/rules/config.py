@@ -17,6 +17,7 @@ from ..facts.x509 import dns_sans, go_name_match, ip_sans
 from ..findings import finding
 from ..model import CheckResult, Finding, Material, Request, Role, Severity
 from . import Context, not_run, result, rule
+from .deployment_certs import certs_at
 
 SUBJECT_CONFIG = "milvus configuration"
 
@@ -26,20 +27,6 @@ def _report(check: str, title: str, findings: Iterable[Finding], subject: str = 
     findings = list(findings)
     if findings:
         yield result(check, title, subject, findings)
-
-
-def certs_at(ctx: Context, path: Optional[str], role: Role = Role.SERVER_CERT) -> tuple:
-    """The certificates in a file: from the loaded material when the pipeline read it, else loaded once here."""
-    if not path:
-        return ()
-    loaded = ctx.material.by_path(path)
-    if loaded is None:
-        from pathlib import Path
-        if not Path(path).is_file():
-            return ()
-        from ..material import load_file
-        loaded = load_file(role, path)
-    return tuple(loaded.certs)
 
 
 # --- config.tls_mode_invalid ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ..facts.pymilvus import MUTUAL_KEYWORDS, TRUST_MUTUAL, TRUST_SYSTEM_ROOTS
 from ..findings import finding
 from ..model import Finding, Role, Severity
 from . import Context, not_run, result, rule
+from .deployment_certs import certs_at
 
 MUTUAL_ARGS = MUTUAL_KEYWORDS
 SUBJECT_CLIENT = "pymilvus arguments"
@@ -41,7 +42,6 @@ def _private_issuer(ctx: Context, f: DeploymentFacts) -> Optional[bool]:
     info = f.paths.get("tls.serverPemPath")
     if info is None or not info.host or not Path(info.host).is_file():
         return None
-    from .config import certs_at
     chain = certs_at(ctx, info.host, Role.SERVER_CERT)
     if not chain:
         return None
