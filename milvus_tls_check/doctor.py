@@ -120,10 +120,9 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
 
 
 def _own_args_only(request: Request) -> bool:
-    """Is every selected client a Go or Node client with its own arguments (--go-args / --node-args)? Then mode 2
-    is judged, and rehearsed, with those, even without the general client flags (no pymilvus attempt is made)."""
-    return bool(request.clients) and all(sel.kind in ("go", "node") and request.own_tls(sel.kind) is not None
-                                         for sel in request.clients)
+    """Is every selected client one with its own TLS stack and its own arguments (--go-args / --node-args)? Then
+    mode 2 is judged, and rehearsed, with those, even without the general client flags (no pymilvus attempt)."""
+    return bool(request.clients) and all(request.own_tls(sel.kind) is not None for sel in request.clients)
 
 
 def _secret_names(request: Request, material: Material) -> dict:

@@ -78,10 +78,11 @@ class Request:
     notes: tuple[str, ...] = ()               # what building the request decided for the user (defaults taken)
     client_exact: bool = False                # client roles are exactly the application's pymilvus arguments
     verbose: bool = False
-    # --client: the clients to judge (facts.clients.ClientSel); empty = pymilvus as before (no per-client report).
+    # --client: the clients to judge (clientkinds.ClientSel); empty = pymilvus as before (no per-client report).
     clients: tuple = ()
-    go_tls: Optional[Any] = None              # --go-args as facts.clients.TlsConfig (None: the general flags)
-    node_tls: Optional[Any] = None            # --node-args as facts.clients.TlsConfig (None: the general flags)
+    # kind -> clientkinds.TlsConfig of each selected client with its own TLS stack: its --*-args, or the general
+    # flags fixed for it (request._fixed_client_tls); absent: the general flags.
+    client_args: Mapping[str, Any] = field(default_factory=dict)
     side: Optional[str] = None                # --side server|client: only that end is to be judged
     ca_key: Optional[str] = None              # --ca-key: the CA's private key, for fix commands that re-sign
     # The `authorization` metadata of credentials written into --uri (user:password@), taken out of the URI so the
@@ -113,10 +114,9 @@ class Request:
         return ClientParams(server_pem, cert, key, ca, self.server_name)
 
     def own_tls(self, kind: str):
-        """A Go or Node client's own TLS inputs (--go-args / --node-args, facts.clients.TlsConfig), or None when it
-        takes the general flags."""
-        from .facts.clients import GO
-        own = self.go_tls if kind == GO else self.node_tls
+        """A client's own TLS inputs (its --*-args, clientkinds.TlsConfig), or None when it takes the general
+        flags."""
+        own = self.client_args.get(kind)
         return own if own is not None and own.source != "flags" else None
 
     def own_client_files(self) -> dict:
@@ -124,7 +124,7 @@ class Request:
         client roles (its certificate, its key, its trust root), for the same static checks as the general flags."""
         out: dict = {}
         for sel in self.clients:
-            cfg = self.own_tls(sel.kind) if sel.kind in ("go", "node") else None
+            cfg = self.own_tls(sel.kind)
             if cfg is None or not cfg.secure:
                 continue
             files = {role: path for role, path in ((Role.CLIENT_CERT, cfg.cert), (Role.CLIENT_KEY, cfg.key),
@@ -134,11 +134,11 @@ class Request:
         return out
 
     def client_tls(self, kind: str):
-        """A Go or Node client's TLS inputs (facts.clients.TlsConfig): its own --go-args/--node-args, else the
+        """A client's TLS inputs (clientkinds.TlsConfig): its own --*-args, else the
         general flags: the trust root from --client-ca-pem, else --client-server-pem (each with its default), and
         a client certificate when both --client-pem and --client-key are given (no pymilvus precedence rules)."""
-        from .facts.clients import GO, TlsConfig
-        own = self.go_tls if kind == GO else self.node_tls
+        from .clientkinds import TlsConfig
+        own = self.client_args.get(kind)
         if own is not None:
             return own
         ca = (self.paths.get(Role.CLIENT_CA) or self.paths.get(Role.SERVER_CA) or self.paths.get(Role.CLIENT_SERVER_PEM)
@@ -213,8 +213,8 @@ class Finding:
     message: str
     fix: str
     modes: tuple[int, ...] = ()   # the modes it breaks; empty = every mode
-    # The selected clients (facts.clients.ClientSel.key or kind: "go", "node==3", "pymilvus==2.3") it concerns;
-    # empty = every client (facts.clients.concerns decides for the findings of the pymilvus rules).
+    # The selected clients (clientkinds.ClientSel.key or kind: "go", "node==3", "pymilvus==2.3") it concerns;
+    # empty = every client (clientkinds.concerns decides for the findings of the pymilvus rules).
     clients: tuple[str, ...] = ()
     # Shell lines that repair this cause, pasted as printed from the folder the doctor ran in (repairs.py); empty
     # when there is no mechanical repair, and then fix_note says why (a setting to choose, a CA key not given).
@@ -326,7 +326,7 @@ class Unjudged:
 class ClientImpl:
     kind: ClientKind
     version: str = ""   # e.g. the grpcio or pymilvus version actually used ("" when unknown)
-    selection: str = ""  # --client: the selection (facts.clients.ClientSel.key) this attempt runs for; not in JSON
+    selection: str = ""  # --client: the selection (clientkinds.ClientSel.key) this attempt runs for; not in JSON
 
     def to_dict(self) -> dict:
         return {"kind": self.kind.value, "version": self.version}
@@ -473,7 +473,7 @@ class Report:
     judged_at: str = ""
     strict: bool = False
     notes: tuple[str, ...] = ()
-    # --client: the clients judged (facts.clients.ClientSel); with any, the verdict is theirs (any failing fails)
+    # --client: the clients judged (clientkinds.ClientSel); with any, the verdict is theirs (any failing fails)
     clients: tuple = ()
     schema: str = SCHEMA_ID
     server_build: Optional[ServerBuild] = None   # which Milvus build was judged, and what rehearsed it
@@ -501,12 +501,12 @@ class Report:
                              and (client is None or u.client in ("", client))}))
 
     def concerns(self, finding: Finding, sel) -> bool:
-        from .facts.clients import concerns
+        from .clientkinds import concerns
         return concerns(finding.code, finding.subject, finding.clients, sel)
 
     def selected_verdict(self, mode: int, sel) -> Verdict:
         """One selected client's verdict in one mode: the blocking findings that concern it, and its attempts."""
-        from .facts.clients import attempt_is_for
+        from .clientkinds import attempt_is_for
         bad_finding = any(self.concerns(f, sel) for f in self.blocking(mode))
         bad_handshake = any(h.mode == mode and not h.ok and h.counts and attempt_is_for(h.client_impl, sel)
                             for h in self.handshakes)
@@ -518,7 +518,7 @@ class Report:
 
     def selected_causes(self, mode: int, sel) -> tuple[str, ...]:
         """Why a selected client fails in a mode: the codes of its blocking findings and failed attempts."""
-        from .facts.clients import attempt_is_for
+        from .clientkinds import attempt_is_for
         codes = [f.code for f in self.blocking(mode) if self.concerns(f, sel)]
         codes += [h.code for h in self.handshakes if h.mode == mode and not h.ok and h.counts
                   and attempt_is_for(h.client_impl, sel)]

@@ -158,8 +158,8 @@ class Options:
     milvus_version: Optional[str] = None
     rehearsal: str = "auto"
     client: tuple[str, ...] = ()          # --client KIND[==VERSION] (repeatable; "all")
-    go_args: Optional[str] = None         # --go-args JSON
-    node_args: Optional[str] = None       # --node-args JSON
+    # kind -> JSON of a client's own arguments (its spec's args_option, e.g. --go-args), as given
+    client_args: tuple[tuple[str, str], ...] = ()
     side: Optional[str] = None            # --side server|client: judge only that end (the other is not asked for)
     ca_key: Optional[str] = None          # --ca-key: the CA's private key (read only by the fix commands it prints)
 
@@ -233,9 +233,9 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
             explicit.add(role)
     if deployment is not None and not client_exact:
         notes += _client_beside_server(paths, explicit, modes, deployment)
-    clients, go_tls, node_tls = _clients(options)
+    clients, client_args = _clients(options)
     # a Go or Node client's own pair (--go-args / --node-args) is judged in mode 2 like the general flags
-    own_pair = any(cfg is not None and cfg.secure and cfg.sends_cert for cfg in (go_tls, node_tls))
+    own_pair = any(cfg.secure and cfg.sends_cert for cfg in client_args.values())
     if not (paths.get(Role.CLIENT_CERT) or paths.get(Role.CLIENT_KEY)) and not client_exact and not modes \
             and not own_pair:
         notes.append("mode 2 (mutual TLS) was not judged: no client certificate was given; give "
@@ -260,11 +260,11 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
         if options.key_password_env not in environ:
             raise UsageError(f"--key-password-env {options.key_password_env}: that variable is not set")
         password = environ[options.key_password_env].encode()
-    if clients and not any(c.kind == "pymilvus" for c in clients) and options.pymilvus:
+    if clients and all(c.spec.own_tls for c in clients) and options.pymilvus:
         notes.append("--pymilvus runs real pymilvus clients; no pymilvus client was selected with --client")
     return _fixed_client_tls(Request(paths=paths, explicit=frozenset(explicit), modes=modes, server_name=server_name or None,
                    server_name_given=bool(options.server_name),
-                   clients=clients, go_tls=go_tls, node_tls=node_tls,
+                   clients=clients, client_args=client_args,
                    at=options.at, warn_days=options.warn_days, strict=options.strict, uri=uri,
                    timeout=options.timeout, handshake=not options.no_handshake, run_pymilvus=options.pymilvus,
                    key_password=password, deployment=deployment, notes=tuple(dict.fromkeys(notes)),
@@ -282,44 +282,43 @@ def _side(side: Optional[str]) -> Optional[str]:
 
 
 def _fixed_client_tls(request: Request) -> Request:
-    """A selected Go or Node client's TLS inputs, fixed from the whole request (the doctor later narrows `paths` to
-    the files the evaluated modes use, which must not change what a Go or Node client is given)."""
+    """A selected client's TLS inputs (a kind with its own stack), fixed from the whole request (the doctor later
+    narrows `paths` to the files the evaluated modes use, which must not change what such a client is given)."""
     from dataclasses import replace
 
-    kinds = {c.kind for c in request.clients}
-    return replace(request, go_tls=request.client_tls("go") if "go" in kinds else None,
-                   node_tls=request.client_tls("node") if "node" in kinds else None)
+    kinds = {c.kind for c in request.clients if c.spec.own_tls}
+    return replace(request, client_args={kind: request.client_tls(kind) for kind in sorted(kinds)})
 
 
 def _clients(options: Options):
-    """--client, --go-args, --node-args -> (ClientSel tuple, Go TlsConfig or None, Node TlsConfig or None)."""
+    """--client and each kind's --*-args -> (ClientSel tuple, {kind: TlsConfig} of the own arguments given)."""
     import json
 
-    from .facts.clients import GO, NODE, BadClient, ClientSel, go_config, node_config, parse_clients
+    from .clientkinds import BadClient, ClientSel, parse_clients, spec
     try:
         clients = parse_clients(options.client)
-        go_tls = node_tls = None
-        for flag, text in (("--go-args", options.go_args), ("--node-args", options.node_args)):
+        own: dict = {}
+        for kind, text in options.client_args:
             if not text:
                 continue
+            kind_spec = spec(kind)
+            flag = kind_spec.args_option
+            if kind_spec.read_args is None:
+                raise BadClient(f"{flag}: the {kind} client takes no arguments of its own here")
             try:
                 value = json.loads(text)
             except ValueError as exc:
                 raise BadClient(f"{flag}: not JSON ({exc})")
             if not isinstance(value, dict):
                 raise BadClient(f"{flag}: must be a JSON object")
-            if flag == "--go-args":
-                go_tls = go_config(value)
-            else:
-                node_tls = node_config(value)
+            own[kind] = kind_spec.read_args(value)
     except BadClient as exc:
         raise UsageError(str(exc))
     # an application's own arguments name the client they belong to
-    if go_tls is not None and not any(c.kind == GO for c in clients):
-        clients += (ClientSel(GO),)
-    if node_tls is not None and not any(c.kind == NODE for c in clients):
-        clients += (ClientSel(NODE),)
-    return clients, go_tls, node_tls
+    for kind in own:
+        if not any(c.kind == kind for c in clients):
+            clients += (ClientSel(kind),)
+    return clients, own
 
 
 def _client_beside_server(paths: dict, explicit: set, modes: tuple, deployment) -> list[str]:

@@ -52,8 +52,9 @@ def _speaks_for(f: Finding, hs: Handshake) -> bool:
         return True
     if hs.client_impl.kind is ClientKind.PYMILVUS_GRPCIO:
         return False   # the doctor's own grpcio is no selected line's
-    kind = "pymilvus" if hs.client_impl.kind in (ClientKind.PYMILVUS_GRPCIO, ClientKind.PYMILVUS) \
-        else hs.client_impl.kind.value
+    from .clientkinds import by_attempt_kind
+    spec = by_attempt_kind(hs.client_impl.kind.value)
+    kind = spec.name if spec is not None else hs.client_impl.kind.value
     return any(c.split("==")[0] == kind for c in f.clients)
 
 
@@ -282,7 +283,7 @@ def _client_side_unjudged(request: Request, mode: int) -> list[Unjudged]:
     same rules, a missing certificate as client.cert_missing): only the other selected clients are incomplete."""
     what = ("the client certificate and key of mutual TLS (what the application passes as pymilvus client_pem_path "
             "and client_key_path)")
-    judged = {sel.key for sel in request.clients if sel.kind in ("go", "node") and request.own_tls(sel.kind)}
+    judged = {sel.key for sel in request.clients if request.own_tls(sel.kind)}
     if not judged:
         return [Unjudged(mode, "client", what, _client_add(request))]
     return [Unjudged(mode, "client", what, _client_add(request), client=sel.key) for sel in request.clients
@@ -292,7 +293,7 @@ def _client_side_unjudged(request: Request, mode: int) -> list[Unjudged]:
 def _clients_not_run(request: Request, mode: int, handshakes: tuple[Handshake, ...]) -> list[Unjudged]:
     """--client: a selected client whose every attempt in this mode could not run (its SDK not installed, no Go
     toolchain) was not checked: its verdict is incomplete, never a pass."""
-    from .facts.clients import attempt_is_for
+    from .clientkinds import attempt_is_for
     out = []
     for sel in request.clients:
         attempts = [h for h in handshakes if h.mode == mode and attempt_is_for(h.client_impl, sel)]

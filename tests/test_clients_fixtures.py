@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from milvus_tls_check.cli import main
-from milvus_tls_check.facts.clients import NODE_LINES
+from milvus_tls_check.clientkinds.node import LINES as NODE_LINES
 from milvus_tls_check.handshake import gofront, sdk_process
 
 

@@ -1,4 +1,5 @@
-"""The client models (facts/clients.py) and the --client / --go-args / --node-args flags: pure, no network."""
+"""The client kinds (milvus_tls_check/clientkinds/) and the --client / --go-args / --node-args flags: pure, no
+network."""
 from __future__ import annotations
 
 import json
@@ -6,9 +7,45 @@ import json
 import pytest
 
 from milvus_tls_check.cli import main
-from milvus_tls_check.facts.clients import (GO, NODE, PYMILVUS, BadClient, ClientSel, classify_words, concerns,
-                                            go_config, go_name_match, node_config, node_name_match, parse_client,
-                                            parse_clients)
+from milvus_tls_check.clientkinds import BadClient, ClientSel, concerns, parse_client, parse_clients, spec
+from milvus_tls_check.clientkinds.go import read_args as go_config
+from milvus_tls_check.clientkinds.node import node_name_match
+from milvus_tls_check.clientkinds.node import read_args as node_config
+from milvus_tls_check.clientkinds.pymilvus import (https_default_port, paths_need_server_name, secure_must_be_bool,
+                                                   user_password_forces_secure)
+from milvus_tls_check.facts.x509 import go_verify_hostname
+
+PYMILVUS, GO, NODE = "pymilvus", "go", "node"
+
+
+def classify_words(kind: str, text: str):
+    return spec(kind).classify_words(text)
+
+
+def _cert(dns=(), ips=(), cn="", san=True):
+    """A certificate with these names (the SAN extension left out when san=False)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)] if cn else [])
+    now = dt.datetime.now(dt.timezone.utc)
+    b = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+         .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1)))
+    if san:
+        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(d) for d in dns]
+                                                        + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]),
+                            critical=False)
+    return b.sign(key, hashes.SHA256())
+
+
+def go_name_match(dns, ips, name, cn="", san=True):
+    return go_verify_hostname(_cert(dns, ips, cn, san=san), name)
 
 
 def test_parse_clients_all_and_lines():
@@ -17,23 +54,25 @@ def test_parse_clients_all_and_lines():
     assert parse_client("attu").kind == NODE and parse_client("golang").kind == GO
     assert [s.key for s in parse_clients("go,node==2.6")] == ["go", "node==2.6"]   # one string (a fleet target)
     assert ClientSel(PYMILVUS, "2.4").release == "2.4.15" and ClientSel(NODE, "3").release == "3.0.6"
-    with pytest.raises(BadClient, match="unknown client"):
+    with pytest.raises(BadClient, match="unknown client 'java'; choose pymilvus, go, node"):
         parse_client("java")
+    with pytest.raises(BadClient, match="unknown client kind 'java'"):
+        ClientSel("java").label   # never another kind's behaviour
     with pytest.raises(BadClient, match="version"):
         parse_client("pymilvus==latest")
 
 
 def test_pymilvus_semantics_per_release():
-    assert ClientSel(PYMILVUS, "2.3.7").paths_need_server_name()
-    assert not ClientSel(PYMILVUS, "2.3").paths_need_server_name()        # 2.3.8 fixed pymilvus#1962
-    assert not ClientSel(PYMILVUS, "2.4.0").paths_need_server_name()
-    assert ClientSel(PYMILVUS, "2.3.4").https_default_port() == 19530
-    assert ClientSel(PYMILVUS, "2.3.5").https_default_port() == 443
-    assert ClientSel(PYMILVUS, "2.6.10").https_default_port() == 19530    # MilvusClient bug, fixed 2.6.12
-    assert ClientSel(PYMILVUS, "2.6.12").https_default_port() == 443
-    assert ClientSel(PYMILVUS, "2.2.8").user_password_forces_secure()
-    assert not ClientSel(PYMILVUS, "2.2.9").user_password_forces_secure()
-    assert ClientSel(PYMILVUS, "2.2.0").secure_must_be_bool()
+    assert paths_need_server_name(ClientSel(PYMILVUS, "2.3.7"))
+    assert not paths_need_server_name(ClientSel(PYMILVUS, "2.3"))        # 2.3.8 fixed pymilvus#1962
+    assert not paths_need_server_name(ClientSel(PYMILVUS, "2.4.0"))
+    assert https_default_port(ClientSel(PYMILVUS, "2.3.4")) == 19530
+    assert https_default_port(ClientSel(PYMILVUS, "2.3.5")) == 443
+    assert https_default_port(ClientSel(PYMILVUS, "2.6.10")) == 19530    # MilvusClient bug, fixed 2.6.12
+    assert https_default_port(ClientSel(PYMILVUS, "2.6.12")) == 443
+    assert user_password_forces_secure(ClientSel(PYMILVUS, "2.2.8"))
+    assert not user_password_forces_secure(ClientSel(PYMILVUS, "2.2.9"))
+    assert secure_must_be_bool(ClientSel(PYMILVUS, "2.2.0"))
 
 
 @pytest.mark.parametrize("dns,ips,name,ok", [
@@ -45,6 +84,12 @@ def test_pymilvus_semantics_per_release():
     ((), ("127.0.0.1",), "127.0.0.1", True),
     (("localhost",), (), "127.0.0.1", False),          # an IP needs an IP SAN
     ((), (), "localhost", False),                       # never the CN
+    (("Localhost.",), (), "localhost", False),          # a pattern with a trailing dot is compared exactly
+    (("*",), (), "localhost", False),                   # a bare wildcard is no pattern
+    (("*.example.com",), ("10.0.0.1",), "10.0.0.1", True),
+    (("*.0.0.1",), (), "10.0.0.1", False),              # a wildcard never matches an IP name
+    (("m*.example.com",), (), "milvus.example.com", False),   # only a whole-label wildcard
+    (("[::1]",), ("::1",), "[::1]", True),              # a bracketed IPv6 name against the IP SANs
     (("localhost",), (), "localhost:19530", False),     # a port in the name matches nothing
 ])
 def test_go_names(dns, ips, name, ok):
@@ -52,8 +97,13 @@ def test_go_names(dns, ips, name, ok):
 
 
 def test_go_words():
-    assert "legacy Common Name" in go_name_match((), (), "localhost")[1]
+    """x509.HostnameError's words: the legacy CN only without any SAN extension and a CN that would match."""
+    assert go_name_match((), (), "localhost", cn="localhost", san=False)[1] == \
+        "x509: certificate relies on legacy Common Name field, use SANs instead"
+    assert go_name_match((), ("10.0.0.1",), "localhost", cn="localhost")[1] == \
+        "x509: certificate is not valid for any names, but wanted to match localhost"
     assert "doesn't contain any IP SANs" in go_name_match(("localhost",), (), "10.0.0.5")[1]
+    assert go_name_match(("a", "b"), (), "c")[1] == "x509: certificate is valid for a, b, not c"
 
 
 @pytest.mark.parametrize("dns,ips,cns,name,ok", [

@@ -297,10 +297,11 @@ def test_the_pymilvus_child_gets_uri_credentials_only_through_its_environment(mo
 @pytest.mark.parametrize("flag", ["--go-args", "--node-args"])
 def test_no_credentials_from_a_go_or_node_address(flag, canaries, capfd):
     """An address with user:password@ in --go-args / --node-args: the client's dialled address drops them."""
-    from milvus_tls_check.facts.clients import go_config, node_config
+    from milvus_tls_check.clientkinds import specs
 
     address = f"https://{URI_USER}:{URI_SECRET}@127.0.0.1:19530"
-    assert (go_config if flag == "--go-args" else node_config)({"address": address}).address == "127.0.0.1:19530"
+    reader = next(s.read_args for s in specs().values() if s.args_option == flag)
+    assert reader({"address": address}).address == "127.0.0.1:19530"
     for fmt in ALL_FORMATS:
         status, text = _run_any(["doctor", "--dir", str(canaries["ec-pkcs8"]), flag, json.dumps({"address": address}),
                                  "--no-handshake", "--format", fmt, "--verbose"], capfd)

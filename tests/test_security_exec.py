@@ -23,7 +23,7 @@ import pytest
 
 from milvus_tls_check.certs import good_set
 from milvus_tls_check.facts import gobin_wheels, milvus_lines
-from milvus_tls_check.facts.clients import PYMILVUS_LINES
+from milvus_tls_check.clientkinds.pymilvus import LINES as PYMILVUS_LINES
 from milvus_tls_check.handshake import gofront, pymilvus_process, sdk_process, trusted_cache, venvs
 from milvus_tls_check.handshake.rehearsal import ServerFiles, serving
 from milvus_tls_check.lab import realmilvus

@@ -5,6 +5,7 @@ import argparse
 import datetime as dt
 
 from .. import __version__
+from ..clientkinds import specs
 from ..errors import UsageError
 from ..request import Options, parse_instant
 
@@ -96,14 +97,13 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
     deploy.add_argument("--service", help="the Compose service that runs Milvus (default: the one that mounts milvus.yaml)")
     deploy.add_argument("--k8s", action="append", default=[], help="Kubernetes manifests / Helm values (repeatable)")
     deploy.add_argument("--pymilvus-args", help="JSON of the keyword arguments the application passes to MilvusClient")
-    deploy.add_argument("--go-args", help="JSON of a Go client's TLS inputs: {\"address\", \"server_name\", \"ca\", "
-                        "\"cert\", \"key\"} (judged as the Go SDK / milvus-backup / milvus-cdc use them)")
-    deploy.add_argument("--node-args", help="JSON of the Node SDK's config object: {\"address\", \"ssl\", \"tls\": "
-                        "{\"rootCertPath\", \"privateKeyPath\", \"certChainPath\", \"serverName\"}} (Node SDK, Attu)")
+    for kind_spec in specs().values():   # each client kind's own arguments (--go-args, --node-args, ...)
+        if kind_spec.read_args is not None:
+            deploy.add_argument(kind_spec.args_option, dest=_args_dest(kind_spec.name), help=kind_spec.args_help)
     clients = d.add_argument_group("clients")
     clients.add_argument("--client", action="append", default=[], metavar="KIND[==VERSION]",
-                         help="judge this client (repeatable): pymilvus[==LINE] (default), go[==GO VERSION], "
-                              "node[==SDK LINE]; all = every kind at its newest line; one verdict per client")
+                         help=f"judge this client (repeatable): {_kinds_help()}; all = every kind at its newest "
+                              "line; one verdict per client")
     d.add_argument("--side", choices=("server", "client"),
                    help="judge only this end (the other is not asked for, and the header says so); without it a "
                         "mode passes only when both ends were judged, else the verdict is incomplete (exit 4)")
@@ -198,10 +198,22 @@ def _add_tool_parsers(sub) -> None:
     pc.add_argument("--format", choices=("text", "github"), default="text")
 
 
+def _args_dest(kind: str) -> str:
+    return f"{kind.replace('-', '_')}_args"
+
+
+def _kinds_help() -> str:
+    """pymilvus[==LINE] (default), go[==VERSION], node[==LINE]: from the client-kind registry."""
+    return ", ".join(f"{name}[=={s.version_word}]" + (" (default)" if name == "pymilvus" else "")
+                     for name, s in specs().items())
+
+
 def options_from_args(args: argparse.Namespace) -> Options:
     values = {name: getattr(args, name) for name in Options.field_names() if hasattr(args, name)}
     values["milvus_yaml"] = tuple(values.get("milvus_yaml") or ())
     values["k8s"] = tuple(values.get("k8s") or ())
     values["compose_env"] = tuple(values.get("compose_env") or ())
     values["client"] = tuple(values.get("client") or ())
+    values["client_args"] = tuple((name, getattr(args, _args_dest(name))) for name, s in specs().items()
+                                  if s.read_args is not None and getattr(args, _args_dest(name), None))
     return Options(**values)

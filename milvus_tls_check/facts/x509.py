@@ -193,12 +193,75 @@ def grpc_name_match(cert: x509.Certificate, name: str) -> tuple[bool, str]:
     return False, "none"
 
 
-def go_name_match(cert: x509.Certificate, name: str) -> bool:
-    """Go's VerifyHostname (1.15+): SANs only, never the CN; an IP name needs an IP SAN."""
-    ip = as_ip(name)
+def go_verify_hostname(cert: x509.Certificate, name: str) -> tuple[bool, str]:
+    """Go's Certificate.VerifyHostname (crypto/x509, Go 1.15+), the one Go matcher (the Go client's rules and
+    Milvus's own grpc-go clients for internaltls.sni): (ok, "ip" | "dns" | Go's HostnameError text).
+
+    An IP name (bracketed or not) only against IP SANs; a DNS name only against DNS SANs (never the CN),
+    case-insensitive, the name's trailing dot ignored; a '*' only as the whole left-most label of a valid pattern,
+    matching exactly one label; anything not a valid host name is compared exactly."""
+    host = name[1:-1] if len(name) >= 3 and name.startswith("[") and name.endswith("]") else name
+    ip = as_ip(host)
+    ips = ip_sans(cert)
     if ip is not None:
-        return any(entry == ip for entry in ip_sans(cert))
-    return any(dns_entry_matches(entry, name) for entry in dns_sans(cert))
+        if any(entry == ip for entry in ips):
+            return True, "ip"
+    else:
+        candidate = name.lower()
+        valid = _go_valid_hostname(candidate, pattern=False)
+        for entry in dns_sans(cert):
+            if valid and _go_valid_hostname(entry, pattern=True):
+                if _go_match_hostnames(entry, candidate):
+                    return True, "dns"
+            elif entry not in ("", ".") and candidate not in ("", ".") and entry.lower() == candidate:
+                return True, "dns"
+    return False, _go_hostname_error(cert, host if ip is not None else name, ip is not None)
+
+
+def _go_valid_hostname(host: str, *, pattern: bool) -> bool:
+    if not pattern:
+        host = host.removesuffix(".")
+    if not host or host == "*":
+        return False
+    for i, part in enumerate(host.split(".")):
+        if not part:
+            return False
+        if pattern and i == 0 and part == "*":
+            continue
+        for j, c in enumerate(part):
+            if not (c.isascii() and (c.isalnum() or c == "_" or (c == "-" and j != 0))):
+                return False
+    return True
+
+
+def _go_match_hostnames(pattern: str, host: str) -> bool:
+    pattern, host = pattern.lower(), host.lower().removesuffix(".")
+    if not pattern or not host:
+        return False
+    p, h = pattern.split("."), host.split(".")
+    return len(p) == len(h) and all((i == 0 and part == "*") or part == h[i] for i, part in enumerate(p))
+
+
+def _go_hostname_error(cert: x509.Certificate, host: str, is_ip: bool) -> str:
+    """x509.HostnameError.Error(), word for word."""
+    cns = common_names(cert)
+    if san_entries(cert) is None and cns and _go_match_hostnames(cns[-1], host):
+        return "x509: certificate relies on legacy Common Name field, use SANs instead"
+    if is_ip:
+        ips = ip_sans(cert)
+        if not ips:
+            return f"x509: cannot validate certificate for {host} because it doesn't contain any IP SANs"
+        valid = ", ".join(str(i) for i in ips)
+    else:
+        valid = ", ".join(dns_sans(cert))
+    if not valid:
+        return f"x509: certificate is not valid for any names, but wanted to match {host}"
+    return f"x509: certificate is valid for {valid}, not {host}"
+
+
+def go_name_match(cert: x509.Certificate, name: str) -> bool:
+    """Does Go's VerifyHostname accept `name` for this certificate (go_verify_hostname)?"""
+    return go_verify_hostname(cert, name)[0]
 
 
 # --- keys --------------------------------------------------------------------------------------------------------

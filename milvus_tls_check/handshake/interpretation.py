@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+from ..clientkinds import by_attempt_kind
 from ..facts.x509 import san_strings
 from ..model import ClientImpl, ClientKind, Finding, Handshake, ServerImpl, ServerKind, Side
 from . import explain
@@ -49,7 +50,7 @@ def _rehearsal(plan: HandshakePlan, raw: RawAttempt, mode: int) -> Handshake:
     if not raw.ran:
         return Handshake(mode, p.target, False, "handshake.not_run", raw.error, seconds=raw.seconds,
                          could_not_run=True, **impls)
-    if p.client.kind in (ClientKind.GO, ClientKind.NODE):
+    if _own_stack(p.client.kind):
         return _other_client(mode, p.target, raw, impls)
     pymilvus = p.client.kind is ClientKind.PYMILVUS
     if raw.ok:
@@ -127,7 +128,7 @@ def _live(plan: HandshakePlan, attempts: tuple[RawAttempt, ...]) -> tuple[Handsh
         if raw is not None:
             out.append(_from_pymilvus(mode, plan, raw, seen))
     for raw in attempts:   # --client go / node, one Handshake per mode the attempt speaks for
-        if raw.planned.client.kind in (ClientKind.GO, ClientKind.NODE):
+        if _own_stack(raw.planned.client.kind):
             out += [_other_client(mode, plan.uri or "", raw, _impls(raw)) if raw.ran else
                     Handshake(mode, plan.uri or "", False, "handshake.not_run", raw.error, seconds=raw.seconds,
                               could_not_run=True, **_impls(raw)) for mode in raw.planned.modes]
@@ -142,18 +143,22 @@ def _with_address(hs: Handshake, target) -> Handshake:
     return replace(hs, detail=f"{hs.detail}; check it: `nc -vz {target.host} {target.port}`")
 
 
+def _own_stack(kind: ClientKind) -> bool:
+    """Are this kind's attempts a client with its own TLS stack (classified by its own words)?"""
+    spec = by_attempt_kind(kind.value)
+    return spec is not None and spec.own_tls
+
+
 def _other_client(mode: int, target: str, raw: RawAttempt, impls: dict) -> Handshake:
-    """A real Go or Node client's outcome, its own words classified (facts.clients.classify_words); the rehearsal
-    server's refusal (Go's HANDSHAKE lines) wins where it names the client certificate."""
-    from ..facts.clients import classify_words
-    kind = raw.planned.client.kind
-    who = "Go client (crypto/tls as the Go SDK configures it)" if kind is ClientKind.GO else \
-        f"Node SDK {raw.client_version or raw.planned.client.version}".strip()
+    """A real client with its own TLS stack: its outcome, its own words classified (its spec's error_words); the
+    rehearsal server's refusal (Go's HANDSHAKE lines) wins where it names the client certificate."""
+    spec = by_attempt_kind(raw.planned.client.kind.value)
+    who = spec.attempt_who(raw.client_version or raw.planned.client.version or "")
     if raw.ok:
         version = f"; server version {raw.server_version}" if raw.server_version else ""
         return Handshake(mode, target, True, "handshake.ok", _with_go_words(f"{who}: handshake and GetVersion "
                          f"succeeded{version}", raw), tls_version=raw.tls_version, seconds=raw.seconds, **impls)
-    code, side = classify_words(kind.value, raw.error)
+    code, side = spec.classify_words(raw.error)
     said = next((w for w in (explain.classify_server(line, sent_cert=raw.sent_cert) for line in raw.server_log)
                  if w is not None), None)
     if said is not None and side != "client":

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Optional
 
+from ..clientkinds.pymilvus import SPEC as _PYMILVUS
 from ..facts.pymilvus import BadUri, ClientParams, Target, parse_uri
 from ..model import (ClientImpl, ClientKind, Finding, LoadedFile, Material, Request, Role, ServerImpl, ServerKind,
                      Severity)
@@ -58,7 +59,7 @@ class PlannedAttempt:
     params: Optional[ClientParams] = None  # the client's pymilvus parameters (None for the ssl probe)
     secure: bool = True
     probe_name: Optional[str] = None      # SNI of the ssl probe
-    tls: Optional[Any] = None             # a Go or Node client's inputs (facts.clients.TlsConfig)
+    tls: Optional[Any] = None             # a client's own TLS inputs (clientkinds.TlsConfig)
     python: Optional[str] = None          # real pymilvus of a selected line: its venv's interpreter (venvs.py)
 
     @property
@@ -134,13 +135,13 @@ def plan_handshakes(request: Request, modes: tuple[int, ...], material: Material
 
 def _wants_pymilvus(request: Request) -> bool:
     """pymilvus is judged by default, and when --client selects a pymilvus line."""
-    return not request.clients or any(c.kind == "pymilvus" for c in request.clients)
+    return not request.clients or any(c.kind == _PYMILVUS.name for c in request.clients)
 
 
 def _pymilvus_attempts(request: Request, modes: tuple[int, ...], server: ServerImpl, target: str,
                        params: ClientParams, secure: bool) -> list[PlannedAttempt]:
     """The real pymilvus: the doctor's interpreter, or with --client one per selected line, each in its venv."""
-    lines = [c for c in request.clients if c.kind == "pymilvus"]
+    lines = [c for c in request.clients if c.kind == _PYMILVUS.name]
     if not lines:
         return [PlannedAttempt(modes, ClientImpl(ClientKind.PYMILVUS), server, target, params, secure)]
     from .venvs import python_for
@@ -153,15 +154,14 @@ def _pymilvus_attempts(request: Request, modes: tuple[int, ...], server: ServerI
 
 
 def _other_clients(request: Request, modes: tuple[int, ...], server: ServerImpl, target: str) -> list[PlannedAttempt]:
-    """--client go / node: one attempt each, with the client's own TLS inputs."""
+    """Each selected client with its own TLS stack and a runner (its spec): one attempt, with its own TLS inputs.
+    A kind without a runner is judged by its static rules only."""
     out = []
     for sel in request.clients:
-        if sel.kind == "go":
-            out.append(PlannedAttempt(modes, ClientImpl(ClientKind.GO, sel.version, sel.key), server, target,
-                                      tls=request.client_tls("go")))
-        elif sel.kind == "node":
-            out.append(PlannedAttempt(modes, ClientImpl(ClientKind.NODE, sel.release, sel.key), server, target,
-                                      tls=request.client_tls("node")))
+        spec = sel.spec
+        if spec.own_tls and spec.runner:
+            out.append(PlannedAttempt(modes, ClientImpl(ClientKind(spec.attempt_kind), sel.release, sel.key), server,
+                                      target, tls=request.client_tls(sel.kind)))
     return out
 
 

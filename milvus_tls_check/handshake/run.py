@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
+from ..clientkinds import by_attempt_kind, resolve
 from ..model import ClientKind, Material, ServerKind
 from .plan import WONT_START, HandshakePlan, PlannedAttempt, ServerPlan
 
@@ -159,36 +160,50 @@ def _go_words(line) -> str:
 
 def _client(planned: PlannedAttempt, address: str, uri: str, timeout: float, authorization: str = "") -> RawAttempt:
     """One attempt by the planned client (grpcio built as pymilvus builds it, or the real pymilvus)."""
-    if planned.client.kind is ClientKind.PYMILVUS:
-        return _pymilvus(planned, uri, timeout, authorization)
     if planned.client.kind is ClientKind.PYMILVUS_GRPCIO:
         return _grpcio(planned, address, timeout, authorization)
-    if planned.client.kind in (ClientKind.GO, ClientKind.NODE):
-        return _other_client(planned, address, timeout)
-    return RawAttempt(planned, ran=False, error=f"no {planned.client.kind.value} client yet")
+    spec = by_attempt_kind(planned.client.kind.value)
+    if spec is None or not spec.runner:
+        return RawAttempt(planned, ran=False, error=f"no {planned.client.kind.value} client yet")
+    return resolve(spec.runner, under="milvus_tls_check.handshake")(planned, address, uri, timeout, authorization)
 
 
-def _other_client(planned: PlannedAttempt, address: str, timeout: float) -> RawAttempt:
-    """The real Go client (crypto/tls as the Go SDK configures it) or the real Node SDK (sdk_process.py). Against
-    the rehearsal the name checked is the client's server name, else the host its own address names."""
-    from .sdk_process import run_go, run_node
-
+def _name_checked(planned: PlannedAttempt) -> Optional[str]:
+    """Against the rehearsal the name checked is the client's server name, else the host its own address names."""
     cfg = planned.tls
-    rehearsal = planned.server.kind.rehearsal
     name = cfg.server_name
-    if not name and rehearsal:
+    if not name and planned.server.kind.rehearsal:
         own = cfg.address or ""
         name = (own.rsplit(":", 1)[0] if own.count(":") == 1 else own).strip("[]") or None
-    if planned.client.kind is ClientKind.GO:
-        out = run_go(address, server_name=name, ca=cfg.ca, cert=cfg.cert if cfg.sends_cert else None,
-                     key=cfg.key if cfg.sends_cert else None, timeout=timeout, go_version=planned.client.version)
-    else:
-        tls = {k: v for k, v in (("rootCertPath", cfg.ca), ("privateKeyPath", cfg.key), ("certChainPath", cfg.cert),
-                                 ("serverName", name)) if v}   # as given: the SDK decides what one of them means
-        config = {"address": address, "ssl": bool(cfg.secure and planned.secure)}
-        if tls and config["ssl"]:
-            config["tls"] = tls
-        out = run_node(config, timeout=timeout, line=planned.client.version or "3")
+    return name
+
+
+def go_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float, authorization: str = "") -> RawAttempt:
+    """The real Go client (crypto/tls as the Go SDK configures it, sdk_process.run_go): the go spec's runner."""
+    from .sdk_process import run_go
+
+    cfg = planned.tls
+    out = run_go(address, server_name=_name_checked(planned), ca=cfg.ca, cert=cfg.cert if cfg.sends_cert else None,
+                 key=cfg.key if cfg.sends_cert else None, timeout=timeout, go_version=planned.client.version)
+    return _sdk_raw(planned, out)
+
+
+def node_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float,
+                 authorization: str = "") -> RawAttempt:
+    """The real Node SDK (sdk_process.run_node): the node spec's runner."""
+    from .sdk_process import run_node
+
+    cfg = planned.tls
+    tls = {k: v for k, v in (("rootCertPath", cfg.ca), ("privateKeyPath", cfg.key), ("certChainPath", cfg.cert),
+                             ("serverName", _name_checked(planned))) if v}   # as given: the SDK decides
+    config = {"address": address, "ssl": bool(cfg.secure and planned.secure)}
+    if tls and config["ssl"]:
+        config["tls"] = tls
+    return _sdk_raw(planned, run_node(config, timeout=timeout, line=planned.client.version or "3"))
+
+
+def _sdk_raw(planned: PlannedAttempt, out) -> RawAttempt:
+    cfg = planned.tls
     error = out.error + (f" ({out.details})" if out.details and out.details not in out.error else "")
     return RawAttempt(planned, ran=not out.could_not_run, ok=out.ok, error=(f"[{out.stage}] " if out.stage else "")
                       + error, sent_cert=bool(cfg.sends_cert), server_version=out.server_version,
@@ -205,7 +220,9 @@ def _grpcio(planned: PlannedAttempt, address: str, timeout: float, authorization
                       client_version=getattr(grpc_module(), "__version__", ""))
 
 
-def _pymilvus(planned: PlannedAttempt, uri: str, timeout: float, authorization: str = "") -> RawAttempt:
+def pymilvus_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float,
+                     authorization: str = "") -> RawAttempt:
+    """The real pymilvus.MilvusClient in a subprocess (pymilvus_process.run): the pymilvus spec's runner."""
     from . import pymilvus_process
 
     if planned.python and planned.python.startswith("missing:"):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
-from ..facts.clients import NODE_LINES, NODE_PACKAGE
+from ..clientkinds.node import LINES as NODE_LINES, PACKAGE as NODE_PACKAGE
 from . import trusted_cache
 from .trusted_cache import CacheRefused
 

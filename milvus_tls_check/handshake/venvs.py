@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterator, Optional, Sequence
 
-from ..facts.clients import PYMILVUS_LINES
+from ..clientkinds.pymilvus import LINES as PYMILVUS_LINES
 from . import trusted_cache
 from .trusted_cache import CacheRefused
 

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Optional
 
 from ..certs import good_set, make_leaf, new_key
-from ..facts.clients import NODE_LINES, PYMILVUS_LINES, ClientSel, parse_client
+from ..clientkinds import ClientSel, parse_client, specs
 from ..facts.pymilvus import ClientParams
 from .corpus import BOM, Case, _crlf, by_name, custom_cert
 
-CLIENTS = tuple([f"pymilvus=={line}" for line in PYMILVUS_LINES] + [f"node=={line}" for line in NODE_LINES]
-                + ["go"])
+# every line of every kind with a runner (the registry's order: pymilvus, go, node)
+CLIENTS = tuple(f"{name}=={line}" if line else name for name, s in specs().items() if s.runner
+                for line in (s.lines or ("",)))
 TIMEOUT = 2.5
 
 # the corpus cases reused as they are (issue 11's truth corpus), chosen where the clients plausibly differ

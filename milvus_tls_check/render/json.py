@@ -28,7 +28,7 @@ def to_dict(report: Report) -> dict:
 
 
 def _clients(report: Report, out: dict) -> None:
-    from ..facts.clients import attempt_is_for
+    from ..clientkinds import attempt_is_for
     out["clients"] = [{"client": sel.key, "kind": sel.kind, "line": sel.line, "release": sel.release,
                        "label": sel.label,
                        "verdict": combined_verdict(report.selected_verdict(m, sel) for m in report.modes),

@@ -169,7 +169,7 @@ def _client_lines(report: Report, mark) -> list[str]:
 
 def _client_reason(report: Report, mode: int, sel) -> str:
     """The first words that say why a selected client fails: its blocking finding, else its failed attempt."""
-    from ..facts.clients import attempt_is_for
+    from ..clientkinds import attempt_is_for
     for f in report.blocking(mode):
         if report.concerns(f, sel):
             return f.message if len(f.message) <= 300 else f.message[:297] + "..."

@@ -1,7 +1,9 @@
-"""Per-client rules (--client): how the Go SDK (crypto/tls), the Node SDK / Attu (grpc-js on Node's OpenSSL) and
-each pymilvus release line judge the same server. Each finding is tagged with the client(s) it concerns
-(Finding.clients) and names the client in its message; the pymilvus rules' own findings concern pymilvus (and
-Go/Node where facts.clients.concerns says so).
+"""Per-client rules (--client): how each selected client kind judges the same server, as its spec
+(milvus_tls_check.clientkinds) says: a kind with its own TLS stack (Go's crypto/tls, the Node SDK / Attu on
+OpenSSL) through judge_own_stack and its OwnStack words and hooks, each pymilvus release line through
+judge_pymilvus_line. Each finding is tagged with the client(s) it concerns (Finding.clients) and names the client
+in its message; the pymilvus rules' own findings concern pymilvus (and the others where their spec's `concerns`
+says so).
 
 Only what each stack surely refuses is an error here; the real clients then prove it against the rehearsal server
 (handshake/sdk_process.py). Runs only when clients are selected.
@@ -11,12 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Optional
 
-from ..facts.clients import GO, NODE, PYMILVUS, ClientSel, attu_env, go_call, go_name_match, node_call, \
-    node_name_match, pymilvus_call
-from ..facts.x509 import (common_names, dns_sans, eku_allows, fingerprint, go_signature_problem, ip_sans,
-                          is_self_issued, readable_name, serial_number, signature_hash_name)
+from ..clientkinds import ClientSel, resolve
+from ..clientkinds.pymilvus import GRPCIO, https_default_port, legacy_grpc_name_match, legacy_grpc_names, \
+    paths_need_server_name
+from ..facts.x509 import (common_names, dns_sans, eku_allows, fingerprint, ip_sans, is_self_issued, readable_name,
+                          signature_hash_name)
 from ..findings import finding
-from ..material import load_file, subject_of
+from ..material import subject_of
 from ..model import Finding, LoadedFile, Role, Severity, Status
 from . import Context, result, rule
 
@@ -40,11 +43,13 @@ def _name_for(ctx: Context, cfg) -> Optional[str]:
     return ctx.request.server_name
 
 
-def _file(ctx: Context, path: Optional[str], role: Role) -> Optional[LoadedFile]:
+def _loaded(ctx: Context, path: Optional[str]) -> Optional[LoadedFile]:
+    """A file a client's TLS inputs name, as material loading read it (material.py loads every selected
+    client's root and pair, its own arguments' or the general flags')."""
     if not path:
         return None
     own = next((f for files in ctx.material.clients.values() for f in files.values() if f.path == path), None)
-    return ctx.material.by_path(path) or own or load_file(role, path)
+    return ctx.material.by_path(path) or own
 
 
 def _anchored(chain: tuple, anchors: tuple, *, partial: bool) -> bool:
@@ -80,121 +85,109 @@ def _signed_by(cert, issuer) -> bool:
         return cert.issuer == issuer.subject   # algorithm"), or not an issuer at all: the names decide
 
 
-WHO = {GO: "the Go SDK (crypto/tls)", NODE: "the Node SDK (grpc-js/OpenSSL)"}
+_SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING}
 
 
-def _judge_go_node(ctx: Context, sel: ClientSel) -> list[Finding]:
+def _said(subject: str, said) -> list[Finding]:
+    """A spec's (code, message, severity, modes) tuples as findings about `subject`."""
+    out = []
+    for code, message, severity, modes in said:
+        kw = {}
+        if severity:
+            kw["severity"] = _SEVERITY[severity]
+        if modes:
+            kw["modes"] = modes
+        out.append(finding(code, subject, message, **kw))
+    return out
+
+
+def judge_own_stack(ctx: Context, sel: ClientSel) -> list[Finding]:
+    """A client with its own TLS stack (spec.own_stack) judging the server with its own inputs."""
+    spec = sel.spec
+    stack = spec.own_stack
     cfg = ctx.request.client_tls(sel.kind)
-    who = f"{sel.label}" if sel.kind == GO else f"{sel.label} and Attu"
+    who = f"{sel.label}{stack.who_suffix}"
     server = ctx.file(Role.SERVER_CERT)
     out: list[Finding] = []
     subject = f"{sel.key} client ({cfg.source})"
-    if not cfg.secure:
-        return out
-    trust = _file(ctx, cfg.ca, Role.CLIENT_CA)
+    if cfg.secure:
+        out += _verify_server(ctx, sel, cfg, who, subject, server)
+    out += _said(f"{sel.key} client ({cfg.source})", stack.settings_checks(cfg, sel, ctx.modes)
+                 if stack.settings_checks else ())
+    if 2 in ctx.modes and not cfg.sends_cert:
+        out.append(finding("client.cert_missing", f"{sel.key} client ({cfg.source})",
+                           f"{sel.label}: tlsMode 2 requires a client certificate and none is "
+                           "configured (give --client-pem and --client-key, or the client's own "
+                           "certChainPath/privateKeyPath or cert/key).", modes=(2,)))
+    return out
+
+
+def _verify_server(ctx: Context, sel: ClientSel, cfg, who: str, subject: str, server) -> list[Finding]:
+    stack = sel.spec.own_stack
+    out: list[Finding] = []
+    trust = _loaded(ctx, cfg.ca)
     if cfg.ca is None:
         out.append(finding("chain.untrusted", subject, f"{who}: no CA file is configured, so it trusts the system "
                            "roots only; a private CA's server certificate does not verify (Go: \"x509: certificate "
                            "signed by unknown authority\")."))
-    elif sel.kind == GO and trust is not None and trust.certs and len(trust.certs) == 1 and \
+    elif stack.bom_root_words and trust is not None and trust.certs and len(trust.certs) == 1 and \
             any(f.code == "file.bom" for f in trust.findings):
-        # observed: Node's OpenSSL reads the file after the BOM; Go's pem.Decode does not
-        words = ("pem.Decode finds no block at the start and no \"\\n-----BEGIN\" after it, so "
-                 "AppendCertsFromPEM adds nothing" if sel.kind == GO else
-                 "OpenSSL's PEM reader skips the BEGIN line that carries the BOM, so no certificate is trusted")
         out.append(finding("file.bom", subject_of(Role.CLIENT_CA, cfg.ca), f"{who}: {cfg.ca} starts with a UTF-8 "
-                           f"byte-order mark: {words}."))
+                           f"byte-order mark: {stack.bom_root_words}."))
         trust = None
     elif trust is not None and not trust.certs:
         why = "; ".join(f"{f.code}: {f.message}" for f in trust.findings) or "no certificate in it"
-        words = ("x509.CertPool.AppendCertsFromPEM finds no certificate" if sel.kind == GO else
-                 "OpenSSL reads no certificate from it (\"unable to get local issuer certificate\")")
         code = "file.bom" if any(f.code == "file.bom" for f in trust.findings) else "chain.untrusted"
         out.append(finding(code, subject_of(Role.CLIENT_CA, cfg.ca), f"{who} cannot use {cfg.ca} as its root: "
-                           f"{words} ({why})."))
+                           f"{stack.unread_root_words} ({why})."))
     if server is None or not server.certs:
         return out
     leaf, chain = server.certs[0], tuple(server.certs)
     ssubj = f"{subject}: server certificate {server.path}"
     if trust is not None and trust.certs:
-        ok = _anchored(chain, tuple(trust.certs), partial=sel.kind == GO)
+        ok = _anchored(chain, tuple(trust.certs), partial=stack.partial_chain)
         if not ok:
             extra = ""
-            if sel.kind == NODE and any(fingerprint(c) == fingerprint(leaf) for c in trust.certs):
-                extra = (" The root is the server certificate itself, which OpenSSL accepts only when it is "
-                         "self-signed (no partial chains): give the CA that signed it (Go accepts the leaf).")
+            if stack.leaf_as_root_note and any(fingerprint(c) == fingerprint(leaf) for c in trust.certs):
+                extra = stack.leaf_as_root_note
             out.append(finding("chain.untrusted", ssubj, f"{who}: {readable_name(leaf)} does not chain to a "
                                f"certificate in {cfg.ca}.{extra}"))
     name = _name_for(ctx, cfg)
-    if name:
-        out += _names(sel, who, ssubj, leaf, name)
+    if name and stack.name_checks:
+        dns, ips, cns = tuple(dns_sans(leaf)), tuple(str(i) for i in ip_sans(leaf)), tuple(common_names(leaf))
+        shown = f"{', '.join(dns + ips) or 'no SAN'}; CN {', '.join(cns) or '-'}"
+        out += _said(ssubj, stack.name_checks(leaf, name, who, shown))
     allowed, ekus = eku_allows(leaf, _server_auth())
     if not allowed:
         out.append(finding("eku.server_auth_missing", ssubj, f"{who}: {readable_name(leaf)} has extendedKeyUsage "
-                           f"{', '.join(ekus)} without serverAuth; "
-                           + ("Go: \"x509: certificate specifies an incompatible key usage\"." if sel.kind == GO else
-                              "OpenSSL: \"unsupported certificate purpose\".")))
+                           f"{', '.join(ekus)} without serverAuth; {stack.eku_words}"))
     for cert in chain:
         if is_self_issued(cert):
             continue
         hname = signature_hash_name(cert)
         if hname in ("sha1", "md5"):
             out.append(finding("sig.weak", ssubj, f"{who}: {readable_name(cert)} is signed with {hname.upper()}; "
-                               + ("Go refuses it (\"x509: cannot verify signature: insecure algorithm SHA1-RSA\")."
-                                  if sel.kind == GO else "OpenSSL 3 refuses it at security level 1 (\"CA signature "
-                                  "digest algorithm too weak\")."), severity=Severity.ERROR))
-        if sel.kind == GO:
-            problem = go_signature_problem(cert)
-            if problem:
-                out.append(finding("sig.unsupported", ssubj, f"{who}: {readable_name(cert)} is signed with "
-                                   f"{problem}; Go cannot verify it (\"x509: cannot verify signature: algorithm "
-                                   "unimplemented\")."))
-    go_minor = tuple(int(x) for x in sel.version.split(".")[:2]) if sel.version else (99, 0)
-    if sel.kind == GO and serial_number(leaf) < 0 and go_minor >= (1, 23):   # x509negativeserial, Go 1.23+
-        out.append(finding("cert.serial_invalid", ssubj, f"{who}: {readable_name(leaf)} has a negative serial "
-                           "number; Go 1.23+ clients refuse to parse it (\"x509: negative serial number\").",
-                           severity=Severity.ERROR))
+                               f"{stack.weak_signature_words}", severity=Severity.ERROR))
+        if stack.chain_cert_checks:
+            out += _said(ssubj, stack.chain_cert_checks(cert, who))
+    if stack.leaf_checks:
+        out += _said(ssubj, stack.leaf_checks(sel, leaf, who))
     return out
 
 
-def _names(sel: ClientSel, who: str, subject: str, leaf, name: str) -> list[Finding]:
-    dns = tuple(dns_sans(leaf))
-    ips = tuple(str(i) for i in ip_sans(leaf))
-    cns = tuple(common_names(leaf))
-    shown = f"{', '.join(dns + ips) or 'no SAN'}; CN {', '.join(cns) or '-'}"
-    out: list[Finding] = []
-    if sel.kind == GO:
-        ok, how = go_name_match(dns, ips, name)
-        if not ok:
-            code = "name.cn_only" if (not dns and how.startswith("x509: certificate relies on legacy") and
-                                      name.lower().rstrip(".") in [c.lower() for c in cns]) else "name.mismatch"
-            out.append(finding(code, subject, f"{who} checks {name!r} against the SAN only ({shown}): \"{how}\".",
-                               severity=Severity.ERROR))
-        return out
-    ok, how = node_name_match(dns, ips, cns, name)
-    if not ok:
-        out.append(finding("name.mismatch", subject, f"{who}: tls.checkServerIdentity refuses {name!r} ({shown}): "
-                           f"\"{how}\"."))
-    if name.endswith(".") and ok:
-        out.append(finding("name.trailing_dot", subject, f"{who} sends {name!r} as the SNI with its trailing dot; "
-                           "Milvus's Go server ends the handshake (\"tls: unexpected message\")."))
-    return out
-
-
-def _judge_pymilvus_line(ctx: Context, sel: ClientSel) -> list[Finding]:
+def judge_pymilvus_line(ctx: Context, sel: ClientSel) -> list[Finding]:
     """What the selected pymilvus release does differently from the newest line the pymilvus rules model."""
     out: list[Finding] = []
     subject = f"pymilvus parameters ({sel.label})"
     server = ctx.file(Role.SERVER_CERT)
     name = ctx.request.server_name
-    if sel.legacy_grpc_names() and server is not None and server.certs and name:
-        from ..facts.clients import PYMILVUS_GRPCIO, legacy_grpc_name_match
+    if legacy_grpc_names(sel) and server is not None and server.certs and name:
         from ..facts.x509 import grpc_name_match, split_host_port
         leaf = server.certs[0]
         host, _port = split_host_port(name)
         dns, ips, cns = tuple(dns_sans(leaf)), tuple(str(i) for i in ip_sans(leaf)), tuple(common_names(leaf))
         if grpc_name_match(leaf, host)[0] and not legacy_grpc_name_match(dns, ips, cns, host):
-            grpcio = PYMILVUS_GRPCIO.get(sel.line, "")
+            grpcio = GRPCIO.get(sel.line, "")
             out.append(finding("name.mismatch", f"server_pem ({server.path})",
                                f"{sel.label} installs grpcio {grpcio or '<= 1.67'}, whose name check (tsi's legacy "
                                f"matcher) refuses {host!r} for this certificate ({', '.join(dns + ips) or 'no SAN'};"
@@ -203,7 +196,7 @@ def _judge_pymilvus_line(ctx: Context, sel: ClientSel) -> list[Finding]:
                                "(pymilvus 2.5+) accepts it."))
     for mode in ctx.modes:
         params = ctx.client(mode)
-        if sel.paths_need_server_name() and not _server_name_given(ctx) and (params.root_path or
+        if paths_need_server_name(sel) and not _server_name_given(ctx) and (params.root_path or
                                                                           params.sends_client_cert):
             out.append(finding("client.paths_ignored", subject, f"{sel.label} uses server_pem_path / ca_pem_path / "
                                "client_pem_path only when server_name is set (pymilvus#1962, fixed in 2.3.8 and "
@@ -223,7 +216,8 @@ def _server_name_given(ctx: Context) -> bool:
 def _default_port(ctx: Context, sel: ClientSel) -> list[Finding]:
     """An application address without a port: the port this client dials instead (client.default_port)."""
     from urllib.parse import urlsplit
-    if sel.kind == PYMILVUS:
+    spec = sel.spec
+    if not spec.own_tls:   # pymilvus: the application's own URI (--pymilvus-args)
         app = getattr(ctx.deployment, "client", None) if ctx.deployment is not None else None
         uri = getattr(app, "uri", None) or ""
         if not uri.lower().startswith("https://"):
@@ -233,21 +227,18 @@ def _default_port(ctx: Context, sel: ClientSel) -> list[Finding]:
                 return []
         except ValueError:
             return []
-        port, who = sel.https_default_port(), f"{sel.label} (MilvusClient)"
+        port, who = https_default_port(sel), f"{sel.label} (MilvusClient)"
         subject = f"pymilvus parameters ({sel.label})"
-    elif sel.kind in (NODE, GO):
-        own = ctx.request.node_tls if sel.kind == NODE else ctx.request.go_tls
-        flag = "--node-args" if sel.kind == NODE else "--go-args"
-        if own is None or own.source != flag or not own.secure:
+    else:
+        own = ctx.request.own_tls(sel.kind)
+        flag = spec.args_option
+        if own is None or not own.secure:
             return []
         uri = own.address or ""
         if not uri or ":" in uri.rsplit("]", 1)[-1]:
             return []
         port, subject = 443, f"{sel.key} client ({flag})"
-        who = (f"{sel.label} (grpc-js, after its \"No port specified\" warning)" if sel.kind == NODE else
-               f"{sel.label} (milvusclient's ClientConfig.parse adds :443 to a TLS address)")
-    else:
-        return []
+        who = f"{sel.label} {spec.own_stack.no_port_words}"
     if port == 19530:
         return [finding("client.default_port", subject, f"{who} dials {uri} without a port on 19530: right for "
                         "Milvus itself, wrong when a proxy or an ingress serves 443.", severity=Severity.WARNING)]
@@ -290,54 +281,20 @@ def _serves_443(ctx: Context) -> str:
                         "client.params_incomplete"))
 def check_clients(ctx: Context):
     for sel in ctx.request.clients:
-        if sel.kind == PYMILVUS:
-            findings = _judge_pymilvus_line(ctx, sel)
-            title = f"{sel.label}: its parameter semantics"
-        else:
-            findings = _judge_go_node(ctx, sel)
-            cfg = ctx.request.client_tls(sel.kind)
-            if sel.kind == NODE and cfg.key and not cfg.cert:
-                findings.append(finding("client.params_incomplete", f"{sel.key} client ({cfg.source})",
-                                        f"{sel.label}: privateKeyPath without certChainPath makes the SDK's TWO_WAY "
-                                        "mode, and grpc-js refuses to build the channel (\"Private key must be given "
-                                        "with accompanying certificate chain\")."))
-            elif sel.kind == NODE and cfg.cert and not cfg.key and 2 in ctx.modes:
-                findings.append(finding("client.params_incomplete", f"{sel.key} client ({cfg.source})",
-                                        f"{sel.label}: certChainPath without privateKeyPath stays ONE_WAY (the SDK "
-                                        "switches to TWO_WAY on privateKeyPath): no client certificate is sent.",
-                                        modes=(2,)))
-            if 2 in ctx.modes and not cfg.sends_cert:
-                findings.append(finding("client.cert_missing", f"{sel.key} client ({cfg.source})",
-                                        f"{sel.label}: tlsMode 2 requires a client certificate and none is "
-                                        "configured (give --client-pem and --client-key, or the client's own "
-                                        "certChainPath/privateKeyPath or cert/key).", modes=(2,)))
-            title = f"{sel.label}: verifies the server as its TLS stack does"
+        spec = sel.spec
+        findings = resolve(spec.judge, under="milvus_tls_check.rules")(ctx, sel)
+        title = (f"{sel.label}: verifies the server as its TLS stack does" if spec.own_stack is not None else
+                 f"{sel.label}: its parameter semantics")
         findings += _default_port(ctx, sel)
         yield result("clients", title, sel.key, [_tag(f, sel) for f in findings])
 
 
 def client_calls(request, modes) -> tuple[str, ...]:
-    """The exact call for each selected client, with the user's paths (notes in the report)."""
+    """The exact call for each selected client, with the user's paths (notes in the report): its spec's call."""
     out: list[str] = []
     address = request.uri.split("://", 1)[-1] if request.uri else f"{request.server_name or 'localhost'}:19530"
     for sel in request.clients:
-        if sel.kind == PYMILVUS:
-            mode = 2 if 2 in modes else modes[0]
-            kwargs = request.client_params(mode).as_kwargs()
-            uri = request.uri or f"https://{address}"
-            app = getattr(request.deployment, "client", None) if request.deployment is not None else None
-            if app is not None:   # the application's own keywords: its URI, and no server_name it did not pass
-                uri = app.uri or uri
-                if not app.server_name and not request.server_name_given:
-                    kwargs.pop("server_name", None)
-            out.append(pymilvus_call(sel, uri, kwargs) + (f" (tlsMode {mode})" if len(modes) > 1 else ""))
-        elif sel.kind == GO:
-            cfg = request.client_tls(GO)
-            out.append(go_call(cfg, cfg.address or address))
-        else:
-            cfg = request.client_tls(NODE)
-            out.append(node_call(cfg, cfg.address or address))
-            out.append(attu_env(cfg, cfg.address or address))
+        out += sel.spec.call(sel, request, modes, address)
     return tuple(out)
 
 
@@ -352,25 +309,6 @@ OWN_FILE_RULES = ("files", "keys.pair", "keys.strength", "keys.permissions", "va
 # Codes that break the client whatever the tlsMode: it cannot load its own pair, so it never dials.
 _LOAD_CODES = ("file.", "key.mismatch", "key.encrypted", "key.unsupported")
 _OWN_SUBJECTS = ("client_pem ", "client_key ", "client_ca_pem ", "client_pem + client_key")
-_OWN_SETTINGS = {
-    GO: (("pymilvus client_pem_path", "--go-args cert"), ("pymilvus client_key_path", "--go-args key"),
-         ("pymilvus ca_pem_path", "--go-args ca")),
-    NODE: (("pymilvus client_pem_path", "--node-args tls.certChainPath"),
-           ("pymilvus client_key_path", "--node-args tls.privateKeyPath"),
-           ("pymilvus ca_pem_path", "--node-args tls.rootCertPath")),
-}
-_OWN_WORDS = {
-    GO: (("Milvus and pymilvus cannot load encrypted keys", "the Go SDK's tls.LoadX509KeyPair cannot load an "
-          "encrypted key (\"tls: failed to parse private key\"), so the client never dials"),
-         ("pymilvus's grpcio cannot read it (\"Failed to create security handshaker\")", "Go's pem.Decode does not "
-          "see the first block, so tls.LoadX509KeyPair fails (\"tls: failed to find any PEM data\")"),
-         ("pymilvus's grpcio cannot use it (\"Failed to create security handshaker\")", "Go's "
-          "tls.LoadX509KeyPair cannot parse it (\"tls: failed to parse private key\")")) + _OWN_SETTINGS[GO],
-    NODE: (("Milvus and pymilvus cannot load encrypted keys", "the Node SDK hands grpc-js no passphrase, so "
-            "OpenSSL cannot load an encrypted key (\"bad decrypt\") and the channel is never built"),) + _OWN_SETTINGS[NODE],
-}
-
-
 def _in_own_words(text: str, table) -> str:
     for old, new in table:
         text = text.replace(old, new)
@@ -389,11 +327,12 @@ def _as_own(f: Finding, sel: ClientSel, modes: tuple[int, ...]) -> Optional[Find
     """A finding of the general rules about one client's own file, in that client's words, tagged for it and
     scoped to the modes it breaks: loading the pair breaks every mode; the client certificate's validity, chain and
     usage only mode 2 (the server asks for it only there); the client's trust root every mode."""
-    if sel.kind == NODE and f.code == "file.bom" and not f.subject.startswith("client_ca_pem "):
+    stack = sel.spec.own_stack
+    if stack.reads_pem_after_bom and f.code == "file.bom" and not f.subject.startswith("client_ca_pem "):
         return None   # observed: Node's OpenSSL reads a PEM file after a UTF-8 BOM
     if f.subject.startswith("client_ca_pem ") and f.code.startswith("file."):
         return None   # check_clients says what the client makes of an unreadable root (chain.untrusted, file.bom)
-    message = _in_own_words(f.message, _OWN_WORDS.get(sel.kind, ()))
+    message = _in_own_words(f.message, stack.own_words)
     pair_side = f.subject.startswith(("client_pem ", "client_key ", "client_pem + client_key"))
     if pair_side and not f.code.startswith(_LOAD_CODES):
         if 2 not in modes:
@@ -431,7 +370,7 @@ def own_file_checks(ctx: Context, general: tuple) -> list:
             # the Go client trusts the system roots; a placeholder root keeps the pair "sent" for the mode 2 rules
             paths[Role.CLIENT_CA] = paths.get(Role.SERVER_CA) or cfg.cert
         request = replace(ctx.request, paths=paths, explicit=frozenset(paths), client_exact=True, clients=(),
-                          go_tls=None, node_tls=None)
+                          client_args={})
         judged, misordered = leaf_first(Material(files))
         sub = Context(request, judged, ctx.modes, ctx.at, deployment=ctx.deployment, build=ctx.build,
                       misordered=misordered)
@@ -449,7 +388,7 @@ def own_file_checks(ctx: Context, general: tuple) -> list:
                     findings.append(mine)
             if res.findings and not findings:
                 continue   # every finding was said already (or is not this client's)
-            title = f"{sel.label}: {_in_own_words(res.title, _OWN_SETTINGS.get(sel.kind, ()))}"
+            title = f"{sel.label}: {_in_own_words(res.title, sel.spec.own_stack.own_settings)}"
             if res.status is Status.NOT_RUN:
                 if not res.subject.startswith("client_ca_pem "):
                     out.append(replace(res, title=title))

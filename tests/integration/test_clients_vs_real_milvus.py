@@ -20,7 +20,8 @@ import pytest
 
 pytest.importorskip("milvus")
 
-from milvus_tls_check.facts.clients import NODE_LINES, PYMILVUS_LINES  # noqa: E402
+from milvus_tls_check.clientkinds.node import LINES as NODE_LINES  # noqa: E402
+from milvus_tls_check.clientkinds.pymilvus import LINES as PYMILVUS_LINES  # noqa: E402
 from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
 from milvus_tls_check.handshake import gofront, sdk_process, venvs  # noqa: E402
 from milvus_tls_check.lab.clients import (CLIENTS, client_corpus, close_workers,  # noqa: E402
@@ -137,7 +138,7 @@ def test_missing_port_each_client_dials_443(client_caches, tmp_path):
     import json
 
     from milvus_tls_check.cli import main
-    from milvus_tls_check.facts.clients import ClientSel
+    from milvus_tls_check.clientkinds import ClientSel
     from milvus_tls_check.facts.pymilvus import ClientParams
     from milvus_tls_check.handshake import pymilvus_process
 
