@@ -116,6 +116,53 @@ def code_detail(code: str, fmt: str = "text") -> str:
     return "\n".join(out) + "\n"
 
 
+# ---- the published JSON schema's enums that come from registries --------------------------------------------------
+
+def _schema_enums() -> dict:
+    """JSON pointer-ish path -> the enum the code defines: the selected clients' kinds (the client-kind registry)
+    and the attempts' client implementations (model.ClientKind)."""
+    from .clientkinds import kinds
+    from .model import ClientKind
+    attempt_kinds = [k.value for k in ClientKind]
+    return {("properties", "clients", "items", "properties", "kind"): list(kinds()),
+            ("properties", "handshakes", "items", "properties", "client"): attempt_kinds,
+            ("properties", "handshakes", "items", "properties", "client_impl", "properties", "kind"): attempt_kinds}
+
+
+def report_schema(published: dict) -> dict:
+    """docs/report-v1.schema.json with its generated enums set from the registries (a copy)."""
+    import copy
+    out = copy.deepcopy(published)
+    for path, values in _schema_enums().items():
+        node = out
+        for key in path:
+            node = node[key]
+        node["enum"] = values
+    return out
+
+
+def render_report_schema(text: str) -> str:
+    """The schema file's text with each generated enum rewritten in place (the file's own layout kept)."""
+    import re
+    published = json.loads(text)
+    for path, values in _schema_enums().items():
+        node = published
+        for key in path:
+            node = node[key]
+        old = json.dumps(node["enum"])
+        # the enum as written beside its key: `"kind": {"enum": [...]` / `"client": {"enum": [...]`
+        pattern = re.compile(r'("' + re.escape(path[-1]) + r'": \{"enum": )' + re.escape(old))
+        text, n = pattern.subn(lambda m: m.group(1) + json.dumps(values), text)
+        if n == 0:
+            raise ValueError(f"{'/'.join(path)}: enum {old} not found as written")
+    return text
+
+
 if __name__ == "__main__":
     import sys
-    sys.stdout.write(render_findings_doc())
+    if sys.argv[1:] == ["--schema"]:   # python -m milvus_tls_check.docs --schema (rewrites the file in place)
+        from pathlib import Path
+        schema = Path(__file__).resolve().parent.parent / "docs" / "report-v1.schema.json"
+        schema.write_text(render_report_schema(schema.read_text()))
+    else:
+        sys.stdout.write(render_findings_doc())
