@@ -56,7 +56,12 @@ def load_material(request: Request) -> Material:
         for role, path in own.items():
             same = next((f for f in files.values() if f.path == path and f.role is role), None)
             clients[key][role] = same or load_file(role, path, request.key_password)
-    return Material(files, clients)
+    known = {f.path for f in files.values()} | {f.path for own in clients.values() for f in own.values()}
+    roots: dict[str, LoadedFile] = {}
+    for cfg in request.client_args.values():   # a selected client's trust root, however it was given
+        if cfg.secure and cfg.ca and cfg.ca not in known and cfg.ca not in roots:
+            roots[cfg.ca] = load_file(Role.CLIENT_CA, cfg.ca, request.key_password)
+    return Material(files, clients, roots)
 
 
 def load_file(role: Role, path: str, key_password: Optional[bytes] = None) -> LoadedFile:
@@ -519,7 +524,7 @@ def leaf_first(material: Material) -> tuple[Material, tuple[tuple[str, tuple[int
         order += [i for i in range(len(certs)) if i not in order]
         files[cert_role] = replace(cert_file, certs=tuple(certs[i] for i in order))
         misordered.append((cert_file.path, tuple(i + 1 for i in order)))
-    return Material(files, material.clients), tuple(misordered)
+    return Material(files, material.clients, material.client_roots), tuple(misordered)
 
 
 # Files beside the configured ones that may hold a missing intermediate (chain.intermediate_missing): the same

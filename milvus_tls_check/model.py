@@ -186,6 +186,9 @@ class Material:
     # --client with its own arguments (--go-args, --node-args): each such client's own files by ClientSel.key, bound
     # to the client roles (CLIENT_CERT, CLIENT_KEY, CLIENT_CA), so the same rules judge them for that client.
     clients: Mapping[str, Mapping[Role, LoadedFile]] = field(default_factory=dict)
+    # path -> the trust root a selected client's TLS inputs name (its own or the general flags') when no role above
+    # loaded it: rules read no files, so material loading reads it here, once.
+    client_roots: Mapping[str, LoadedFile] = field(default_factory=dict)
 
     def get(self, role: Role) -> Optional[LoadedFile]:
         return self.files.get(role)

@@ -49,7 +49,7 @@ def _loaded(ctx: Context, path: Optional[str]) -> Optional[LoadedFile]:
     if not path:
         return None
     own = next((f for files in ctx.material.clients.values() for f in files.values() if f.path == path), None)
-    return ctx.material.by_path(path) or own
+    return ctx.material.by_path(path) or own or ctx.material.client_roots.get(path)
 
 
 def _anchored(chain: tuple, anchors: tuple, *, partial: bool) -> bool:
