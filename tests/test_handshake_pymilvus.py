@@ -102,3 +102,21 @@ def test_rehearsal_with_pymilvus_flag(capsys, tls):
     assert {h["client"]: h["code"] for h in report["handshakes"]} == {
         "grpcio": "tls.client_cert_required", "pymilvus": "tls.client_cert_required"}
     assert report["disagreements"] == []
+
+
+def test_the_lab_worker_runs_the_same_attempt(tls, peer):
+    """The lab's warm worker is pymilvus_process's one runner: the same attempt, the same verdicts as run()."""
+    port = peer(2)
+    uri = f"https://127.0.0.1:{port}"
+    worker = pymilvus_process.Worker(pymilvus_process.python())
+    try:
+        ok, words = worker.run(uri, ClientParams(None, str(tls["client.pem"]), str(tls["client.key"]),
+                                                 str(tls["ca.pem"]), "localhost"), 5)
+        assert ok and words == ""
+        ok, words = worker.run(uri, ClientParams(server_pem_path=str(tls["ca.pem"]), server_name="localhost"), 5)
+        one_shot = pymilvus_process.run(uri, ClientParams(server_pem_path=str(tls["ca.pem"]), server_name="localhost"),
+                                        5)
+        assert not ok and not one_shot.ok
+        assert words == (one_shot.cause or one_shot.error)
+    finally:
+        worker.close()

@@ -30,26 +30,18 @@ PYTHON_ENV = "MILVUS_TLS_CHECK_PYMILVUS_PYTHON"
 STARTUP_ALLOWANCE = 20.0   # importing pymilvus (grpc, protobuf, pandas...) takes seconds on a cold disk
 _MARK = "@@MILVUS_TLS_RESULT@@"
 
-_SCRIPT = r"""
-import json, os, sys
-p = json.loads(sys.stdin.read())
-out = {"ok": False, "missing": "", "error": "", "cause": "", "version": ""}
-try:
-    import pymilvus
-    out["pymilvus"] = getattr(pymilvus, "__version__", "")
-except Exception as e:
-    out["missing"] = f"{type(e).__name__}: {e}"
-else:
-    auth = os.environ.pop("MILVUS_TLS_CHECK_AUTHORIZATION", "")
-    if auth:   # the application's credentials: from the environment, never the command line
-        import base64
-        p["kwargs"]["token"] = base64.b64decode(auth).decode("utf-8")
+# One attempt, as both children run it: MilvusClient(...) then get_server_version() (unless ask_version is false),
+# the exception and the grpc causes under it (pymilvus hides them behind "illegal connection params").
+_ATTEMPT = r"""
+def attempt(pymilvus, p):
+    out = {"ok": False, "error": "", "cause": "", "version": ""}
     try:
         client = pymilvus.MilvusClient(uri=p["uri"], timeout=p["timeout"], **p["kwargs"])
-        try:
-            out["version"] = str(client.get_server_version(timeout=p["timeout"]))
-        except Exception:
-            out["version"] = ""
+        if p.get("ask_version", True):
+            try:
+                out["version"] = str(client.get_server_version(timeout=p["timeout"]))
+            except Exception:
+                out["version"] = ""
         out["ok"] = True
         try:
             client.close()
@@ -66,10 +58,62 @@ else:
             if line not in out["cause"]:
                 out["cause"] += line + " | "
             cause = cause.__cause__ or cause.__context__
+    return out
+"""
+
+# The doctor's child: one attempt in a fresh interpreter.
+_SCRIPT = _ATTEMPT + r"""
+import json, os, sys
+p = json.loads(sys.stdin.read())
+out = {"ok": False, "missing": "", "error": "", "cause": "", "version": ""}
+try:
+    import pymilvus
+    out["pymilvus"] = getattr(pymilvus, "__version__", "")
+except Exception as e:
+    out["missing"] = f"{type(e).__name__}: {e}"
+else:
+    auth = os.environ.pop("MILVUS_TLS_CHECK_AUTHORIZATION", "")
+    if auth:   # the application's credentials: from the environment, never the command line
+        import base64
+        p["kwargs"]["token"] = base64.b64decode(auth).decode("utf-8")
+    out.update(attempt(pymilvus, p))
 sys.stdout.write("\n" + MARK + json.dumps(out) + "\n")
 sys.stdout.flush()
 os._exit(0)
 """.replace("MARK", repr(_MARK))
+
+# The lab's warm child (Worker): pymilvus imported once, a fresh forked child per attempt (no connection or
+# channel shared between attempts), for the corpus's time budget. Same isolation as the doctor's child.
+_WORKER = _ATTEMPT + r"""
+import json, os, select, signal, sys, time
+import pymilvus
+sys.stdout.write("READY " + getattr(pymilvus, "__version__", "") + "\n"); sys.stdout.flush()
+for line in sys.stdin:
+    p = json.loads(line)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        os.write(w, json.dumps(attempt(pymilvus, p)).encode())
+        os._exit(0)
+    os.close(w)
+    deadline, data = time.monotonic() + p["timeout"] * 2 + 10, b""
+    while True:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([r], [], [], max(left, 0))
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+            data = json.dumps({"ok": False, "error": "pymilvus did not return", "cause": ""}).encode()
+            break
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    sys.stdout.write("RESULT " + (data.decode() or '{"ok": false, "error": "child died"}') + "\n")
+    sys.stdout.flush()
+"""
 
 _REASON_LINE = re.compile(
     r"ssl|handshak|certificate|peer name|verif|tsi_|alert|wrong_version|connect|socket closed|reset|"
@@ -150,3 +194,43 @@ def run(uri: str, params: ClientParams, timeout: float, python_path: Optional[st
                        "", (), "", seconds)
     return Outcome(bool(res["ok"]), False, res.get("error", ""), res.get("cause", "").rstrip(" |"),
                    reason_lines(cp.stderr), res.get("version", ""), seconds, str(res.get("pymilvus") or ""))
+
+
+class Worker:
+    """One warm interpreter of a pymilvus line (its venv) for the lab's corpus runs; `run` forks a fresh child for
+    each attempt (the same attempt as run's). Isolated as run's child: -I, a fixed cwd, a venv from the cache only
+    after venvs.launch's checks, from the checked descriptor."""
+
+    def __init__(self, python_path: str):
+        import threading
+
+        with venvs.launch(python_path) as kw:
+            self.proc = subprocess.Popen([python_path, "-I", "-c", _WORKER], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
+                                         env={**os.environ, "GRPC_VERBOSITY": "NONE"}, cwd=trusted_cache.CHILD_CWD,
+                                         **kw)
+        self.lock = threading.Lock()
+        first = self.proc.stdout.readline()
+        if not first.startswith("READY"):
+            raise RuntimeError(f"pymilvus worker {python_path} did not start: {first!r}")
+        self.version = first.split(" ", 1)[1].strip() if " " in first else ""
+
+    def run(self, uri: str, params: ClientParams, timeout: float) -> tuple[bool, str]:
+        """(connected, the error words) for MilvusClient(uri, **params) in a fresh forked child."""
+        kwargs = {k: (os.path.abspath(v) if k.endswith("_path") else v) for k, v in params.as_kwargs().items()}
+        with self.lock:
+            self.proc.stdin.write(json.dumps({"uri": uri, "timeout": timeout, "kwargs": kwargs,
+                                              "ask_version": False}) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        if not line.startswith("RESULT "):
+            raise RuntimeError(f"pymilvus worker said {line!r}")
+        res = json.loads(line[len("RESULT "):])
+        return bool(res["ok"]), (res.get("cause") or res.get("error") or "").rstrip(" |")
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except Exception:  # noqa: BLE001
+            self.proc.kill()

@@ -226,107 +226,20 @@ def doctor_verdicts(case: ClientCase, paths: dict[str, Path], clients=CLIENTS, e
 
 
 # ---- a warm pymilvus per line: import once, fork a fresh child per attempt (the CI time budget) ------------------
+# The one pymilvus runner is handshake/pymilvus_process.py (its Worker); the lab keeps one per line.
 
-_WORKER = r"""
-import json, os, select, signal, sys, time
-import pymilvus
-sys.stdout.write("READY " + getattr(pymilvus, "__version__", "") + "\n"); sys.stdout.flush()
-for line in sys.stdin:
-    p = json.loads(line)
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        out = {"ok": False, "error": "", "cause": ""}
-        try:
-            client = pymilvus.MilvusClient(uri=p["uri"], timeout=p["timeout"], **p["kwargs"])
-            out["ok"] = True
-        except BaseException as e:
-            out["error"] = f"{type(e).__name__}: {e}"
-            cause, seen = e.__cause__ or e.__context__, []
-            while cause is not None and cause not in seen and len(seen) < 5:
-                seen.append(cause)
-                details = getattr(cause, "details", None)
-                text = details() if callable(details) else str(cause)
-                out["cause"] += f"{type(cause).__name__}: {text} | "
-                cause = cause.__cause__ or cause.__context__
-        os.write(w, json.dumps(out).encode())
-        os._exit(0)
-    os.close(w)
-    deadline, data = time.monotonic() + p["timeout"] * 2 + 10, b""
-    while True:
-        left = deadline - time.monotonic()
-        ready, _, _ = select.select([r], [], [], max(left, 0))
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-            data = json.dumps({"ok": False, "error": "pymilvus did not return", "cause": ""}).encode()
-            break
-        chunk = os.read(r, 65536)
-        if not chunk:
-            break
-        data += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
-    sys.stdout.write("RESULT " + (data.decode() or '{"ok": false, "error": "child died"}') + "\n")
-    sys.stdout.flush()
-"""
+_WORKERS: dict = {}
 
 
-class PymilvusWorker:
-    """One warm interpreter of a pymilvus line (its venv); `run` forks a fresh child for each attempt, so no
-    connection or channel is shared between attempts."""
-
-    def __init__(self, python: str):
-        import os
-        import subprocess
-        import threading
-
-        from ..handshake import trusted_cache, venvs
-
-        # isolated as the doctor's own pymilvus child (handshake/pymilvus_process.py): -I, a fixed cwd, and a venv from
-        # the cache only after venvs.launch's checks, from the checked descriptor
-        with venvs.launch(python) as kw:
-            self.proc = subprocess.Popen([python, "-I", "-c", _WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.DEVNULL, text=True, bufsize=1,
-                                         env={**os.environ, "GRPC_VERBOSITY": "NONE"}, cwd=trusted_cache.CHILD_CWD,
-                                         **kw)
-        self.lock = threading.Lock()
-        first = self.proc.stdout.readline()
-        if not first.startswith("READY"):
-            raise RuntimeError(f"pymilvus worker {python} did not start: {first!r}")
-        self.version = first.split(" ", 1)[1].strip() if " " in first else ""
-
-    def run(self, uri: str, params: ClientParams, timeout: float) -> tuple[bool, str]:
-        import json
-        import os
-        kwargs = {k: (os.path.abspath(v) if k.endswith("_path") else v) for k, v in params.as_kwargs().items()}
-        with self.lock:
-            self.proc.stdin.write(json.dumps({"uri": uri, "timeout": timeout, "kwargs": kwargs}) + "\n")
-            self.proc.stdin.flush()
-            line = self.proc.stdout.readline()
-        if not line.startswith("RESULT "):
-            raise RuntimeError(f"pymilvus worker said {line!r}")
-        res = json.loads(line[len("RESULT "):])
-        return bool(res["ok"]), (res.get("cause") or res.get("error") or "").rstrip(" |")
-
-    def close(self) -> None:
-        try:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=5)
-        except Exception:  # noqa: BLE001
-            self.proc.kill()
-
-
-_WORKERS: dict[str, PymilvusWorker] = {}
-
-
-def pymilvus_worker(release: str) -> Optional[PymilvusWorker]:
+def pymilvus_worker(release: str):
+    """The warm pymilvus_process.Worker of a line (None: no venv for it)."""
     from ..handshake import venvs
+    from ..handshake.pymilvus_process import Worker
     if release not in _WORKERS:
         py = venvs.python_for(release)
         if py is None:
             return None
-        _WORKERS[release] = PymilvusWorker(str(py))
+        _WORKERS[release] = Worker(str(py))
     return _WORKERS[release]
 
 
