@@ -78,21 +78,41 @@ def _leaf(sel, leaf, who: str) -> list:
 _SETTINGS = (("pymilvus client_pem_path", "--go-args cert"), ("pymilvus client_key_path", "--go-args key"),
              ("pymilvus ca_pem_path", "--go-args ca"))
 
+# crypto/x509's verification errors, by meaning: written once, read by the Go client's table below and by the Go
+# server's (handshake/explain.GO_SERVER: Milvus's Go judging a client certificate with the same library).
+X509 = {
+    "legacy_cn": "legacy Common Name field",
+    "no_ip_san": "doesn't contain any IP SANs",
+    "valid_for": "certificate is valid for",
+    "no_names": "certificate is not valid for any names",
+    "expired": "certificate has expired or is not yet valid",
+    "insecure": "insecure algorithm",
+    "unimplemented": "algorithm unimplemented",
+    "negative_serial": "negative serial number",
+    "key_usage": "incompatible key usage",
+    "unknown_authority": "signed by unknown authority",
+    "not_authorized": "not authorized to sign",
+    "critical_extension": "unhandled critical extension",
+    "path_length": "exceeds the maximum path length",
+}
+# crypto/tls reading bytes that are not TLS (either side)
+NOT_TLS = "first record does not look like a TLS handshake"
+
 # The Go client's own words (crypto/tls, crypto/x509, grpc-go) -> the code; checked in order.
 ERROR_WORDS = (
     # the server's alert: Milvus's Go found the client certificate expired (observed against the Go front)
     ("remote error: tls: expired certificate", "tls.client_cert_rejected", "server"),
-    ("legacy Common Name field", "name.cn_only", "client"),
-    ("doesn't contain any IP SANs", "name.mismatch", "client"),
-    ("certificate is valid for", "name.mismatch", "client"),
-    ("certificate is not valid for any names", "name.mismatch", "client"),
-    ("certificate has expired or is not yet valid", "cert.expired", "client"),
-    ("insecure algorithm", "sig.weak", "client"),
-    ("algorithm unimplemented", "sig.unsupported", "client"),
-    ("negative serial number", "cert.serial_invalid", "client"),
-    ("incompatible key usage", "eku.server_auth_missing", "client"),
-    ("signed by unknown authority", "tls.server_cert_untrusted", "client"),
-    ("not authorized to sign", "tls.server_cert_untrusted", "client"),
+    (X509["legacy_cn"], "name.cn_only", "client"),
+    (X509["no_ip_san"], "name.mismatch", "client"),
+    (X509["valid_for"], "name.mismatch", "client"),
+    (X509["no_names"], "name.mismatch", "client"),
+    (X509["expired"], "cert.expired", "client"),
+    (X509["insecure"], "sig.weak", "client"),
+    (X509["unimplemented"], "sig.unsupported", "client"),
+    (X509["negative_serial"], "cert.serial_invalid", "client"),
+    (X509["key_usage"], "eku.server_auth_missing", "client"),
+    (X509["unknown_authority"], "tls.server_cert_untrusted", "client"),
+    (X509["not_authorized"], "tls.server_cert_untrusted", "client"),
     ("AppendCertsFromPEM", "chain.untrusted", "client"),
     ("failed to find any PEM data", "file.not_pem", "client"),
     ("LoadX509KeyPair", "handshake.failed", "client"),
@@ -102,7 +122,7 @@ ERROR_WORDS = (
     ("connection refused", "net.refused", None),
     ("i/o timeout", "net.timeout", None),
     ("context deadline exceeded", "net.timeout", None),
-    ("first record does not look like a TLS handshake", "tls.server_plaintext", None),
+    (NOT_TLS, "tls.server_plaintext", None),
     ("handshake failure", "handshake.failed", None),
     ("unexpected message", "handshake.failed", None),
 )

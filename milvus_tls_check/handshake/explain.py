@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from ..clientkinds.go import NOT_TLS as GO_NOT_TLS
+from ..clientkinds.go import X509
 from ..model import Side
 
 MAX_DETAIL = 400
@@ -51,7 +53,7 @@ TIMEOUT = (
 NOT_TLS = (
     "WRONG_VERSION_NUMBER",             # grpc/BoringSSL: "...OPENSSL_internal:WRONG_VERSION_NUMBER"; ssl: "wrong version number"
     "wrong version number",
-    "first record does not look like a TLS handshake",   # Go crypto/tls (either side reading non-TLS bytes)
+    GO_NOT_TLS,                         # Go crypto/tls (either side reading non-TLS bytes)
     "NotSslRecordException",            # Java/Netty clients
     "PACKET_LENGTH_TOO_LONG", "packet length too long", "HTTP_REQUEST", "http request",
     "RECORD_LAYER_FAILURE", "record layer failure",
@@ -303,17 +305,18 @@ def leaf_names(sans: list[str], subject: str) -> str:
 # What Go's crypto/tls says when it refuses the client certificate, -> the code that names the cause. Checked in
 # order; each about the client certificate (the server judged it). Go 1.20+ wraps them in "tls: failed to verify
 # certificate: x509: ...".
+# crypto/x509's words are the Go client's too: one table of them, clientkinds/go.py X509.
 GO_SERVER = (
     ("client didn't provide a certificate", "tls.client_cert_required"),
-    ("certificate has expired or is not yet valid", None),          # cert.expired / cert.not_yet_valid, below
-    ("incompatible key usage", "eku.client_auth_missing"),
-    ("signed by unknown authority", "tls.client_cert_rejected"),
-    ("unhandled critical extension", "tls.client_cert_rejected"),    # issue 11: cert.unknown_critical_extension
-    ("not authorized to sign for this name", "tls.client_cert_rejected"),   # issue 11: chain.name_constraints
-    ("algorithm unimplemented", "tls.client_cert_rejected"),         # issue 11: sig.unsupported
-    ("insecure algorithm", "sig.weak"),                              # SHA-1 (Go 1.18+)
-    ("exceeds the maximum path length", "ca.path_length_exceeded"),
-    ("negative serial number", "cert.serial_invalid"),
+    (X509["expired"], None),                                         # cert.expired / cert.not_yet_valid, below
+    (X509["key_usage"], "eku.client_auth_missing"),
+    (X509["unknown_authority"], "tls.client_cert_rejected"),
+    (X509["critical_extension"], "tls.client_cert_rejected"),        # issue 11: cert.unknown_critical_extension
+    (X509["not_authorized"] + " for this name", "tls.client_cert_rejected"),   # issue 11: chain.name_constraints
+    (X509["unimplemented"], "tls.client_cert_rejected"),             # issue 11: sig.unsupported
+    (X509["insecure"], "sig.weak"),                                  # SHA-1 (Go 1.18+)
+    (X509["path_length"], "ca.path_length_exceeded"),
+    (X509["negative_serial"], "cert.serial_invalid"),
     ("x509:", "tls.client_cert_rejected"),                           # any other verification error
 )
 # Go's tls.LoadX509KeyPair / x509.CertPool refusing the server files: Milvus exits at start.
