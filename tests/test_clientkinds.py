@@ -120,3 +120,24 @@ def test_a_new_kind_lands_in_the_schema(monkeypatch):
     monkeypatch.setattr(clientkinds, "_SPECS", more)
     kinds = json.loads(render_report_schema(text))["properties"]["clients"]["items"]["properties"]["kind"]["enum"]
     assert kinds == ["pymilvus", "go", "node", "java"]
+
+
+def test_a_static_only_kind_is_judged_with_nothing_else_edited(monkeypatch, capsys):
+    """A kind whose spec reuses the own-stack judge and has no runner: --client takes it, its rules run, it gets
+    its own verdict, its call is printed, and no other kind's behaviour (no pymilvus attempt, no --go-args)."""
+    from milvus_tls_check.clientkinds import OwnStack, concerns_other_client
+    from milvus_tls_check.clientkinds.go import SPEC as GO
+
+    java = ClientSpec(name="java", aliases=("java-sdk",), lines={}, newest="", label=lambda sel: "Java SDK (JSSE)",
+                      judge="milvus_tls_check.rules.per_client:judge_own_stack",
+                      call=lambda sel, request, modes, address: (f"Java SDK: ConnectConfig ({address})",),
+                      concerns=concerns_other_client,
+                      own_stack=OwnStack(partial_chain=True, name_checks=GO.own_stack.name_checks))
+    monkeypatch.setattr(clientkinds, "_SPECS", dict(specs(), java=java))
+    code = main(["doctor", "--dir", "fixtures/docs-cn-only", "--client", "java-sdk", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [(c["client"], c["verdict"], c["causes"]) for c in report["clients"]] == \
+        [("java", "fail", {"1": ["name.cn_only"], "2": ["name.cn_only"]})]
+    assert "Java SDK: ConnectConfig (localhost:19530)" in report["notes"]
+    assert not report["handshakes"]   # no runner: static only, and no other kind's attempt

@@ -217,7 +217,7 @@ def _default_port(ctx: Context, sel: ClientSel) -> list[Finding]:
     """An application address without a port: the port this client dials instead (client.default_port)."""
     from urllib.parse import urlsplit
     spec = sel.spec
-    if not spec.own_tls:   # pymilvus: the application's own URI (--pymilvus-args)
+    if spec.own_stack is None:   # pymilvus: the application's own URI (--pymilvus-args)
         app = getattr(ctx.deployment, "client", None) if ctx.deployment is not None else None
         uri = getattr(app, "uri", None) or ""
         if not uri.lower().startswith("https://"):
