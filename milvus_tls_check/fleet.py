@@ -70,9 +70,21 @@ def load_fleet(path: str, base_options: Optional[Options] = None) -> list[tuple[
 
 
 def _options(values: dict[str, Any], base: Path, defaults: Options) -> Any:
+    import json
+
+    from .clientkinds import specs
     known = set(Options.field_names())
+    # each client kind's own arguments (`go_args:`, `node_args:`): JSON text or a mapping, as --go-args takes
+    own_args = {f"{name.replace('-', '_')}_args": name for name, s in specs().items() if s.read_args is not None}
     changes: dict[str, Any] = {}
+    client_args = list(defaults.client_args)
     for key, value in values.items():
+        if key in own_args:
+            client_args = [(k, v) for k, v in client_args if k != own_args[key]]
+            if value is not None:
+                client_args.append((own_args[key], value if isinstance(value, str) else json.dumps(value)))
+            changes["client_args"] = tuple(client_args)
+            continue
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)
             return _unusable(f"unknown option {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))

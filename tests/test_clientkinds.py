@@ -141,3 +141,13 @@ def test_a_static_only_kind_is_judged_with_nothing_else_edited(monkeypatch, caps
         [("java", "fail", {"1": ["name.cn_only"], "2": ["name.cn_only"]})]
     assert "Java SDK: ConnectConfig (localhost:19530)" in report["notes"]
     assert not report["handshakes"]   # no runner: static only, and no other kind's attempt
+
+
+def test_a_fleet_target_takes_each_kinds_own_arguments(tmp_path):
+    """A fleet target's `go_args:` / `node_args:` (JSON text or a mapping) reach the kind's reader."""
+    from milvus_tls_check.fleet import _options
+    from milvus_tls_check.request import Options
+
+    opts = _options({"go_args": {"ca": "ca.pem"}, "node_args": '{"ssl": true}'}, tmp_path, Options())
+    assert dict(opts.client_args) == {"go": '{"ca": "ca.pem"}', "node": '{"ssl": true}'}
+    assert "unknown option 'java_args'" in _options({"java_args": "{}"}, tmp_path, Options()).reason
