@@ -213,3 +213,7 @@ def check_client_params(ctx: Context):
                 severity=Severity.ERROR if private else Severity.WARNING, modes=(1,)))
         yield result("client", f"mode {mode}: pymilvus parameters select the right channel", subject, findings,
                      mode=mode)
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 90

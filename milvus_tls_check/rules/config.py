@@ -647,3 +647,7 @@ def judge_deployment(facts: DeploymentFacts, material: Optional[Material] = None
                   check_deployment_client, check_client_auth):
         out.extend(check(ctx))
     return tuple(out)
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 10
