@@ -15,9 +15,10 @@ from milvus_tls_check.material import load_material
 from milvus_tls_check.model import Material, Request, Role, Severity, Status
 from milvus_tls_check.rules import Context, registered_rules, run_rules
 from milvus_tls_check.rules.client import check_client_auth, check_client_params, check_deployment_client
+from tests.helpers import judge_deployment
 from milvus_tls_check.rules.config import (check_default_certs, check_http_port, check_internal, check_legacy,
                                            check_misnested,
-                                           check_paths, check_tls_disabled, check_tls_mode, judge_deployment)
+                                           check_paths, check_tls_disabled, check_tls_mode)
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 

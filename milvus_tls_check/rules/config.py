@@ -15,7 +15,7 @@ from ..facts.deployment import (DEFAULTS, IMAGE_CERT_DIR, INTERNAL_PATH_KEYS, LE
                                 parse_bool, role_used)
 from ..facts.x509 import dns_sans, go_name_match, ip_sans
 from ..findings import finding
-from ..model import CheckResult, Finding, Material, Request, Role, Severity
+from ..model import Finding, Role, Severity
 from . import Context, not_run, result, rule
 
 SUBJECT_CONFIG = "milvus configuration"
@@ -624,29 +624,6 @@ def check_k8s_unsafe_paths(ctx: Context):
         "config.k8s_unsafe_path", e.where,
         f"{e.field} {e.shown}: {e.reason}. The doctor did not write it anywhere and read the rest "
         "without it.") for e in f.unsafe_entries])
-
-
-# --- the deployment rules alone -------------------------------------------------------------------------------------
-
-def judge_deployment(facts: DeploymentFacts, material: Optional[Material] = None, *, at=None,
-                     request: Optional[Request] = None) -> tuple[CheckResult, ...]:
-    """The deployment rules alone (config.* and the application's client.*), in report order: for callers and tests
-    that judge DeploymentFacts without the whole pipeline. Certificates come from `material` or are loaded."""
-    import datetime as dt
-
-    from .client import check_client_auth, check_deployment_client
-    if request is None:   # judge the Milvus line the deployment's image names, as the pipeline does
-        tag = facts.image.tag if facts.image is not None else None
-        request = Request(paths={}, milvus_version=tag.lstrip("v") if tag else None,
-                          milvus_version_source=facts.image.source if tag else "")
-    ctx = Context(request, material or Material({}), (),
-                  at or dt.datetime.now(dt.timezone.utc), deployment=facts)
-    out: list[CheckResult] = []
-    for check in (check_k8s_unsafe_paths, check_tls_mode, check_tls_disabled, check_misnested, check_legacy, check_http_port,
-                  check_default_certs, check_paths, check_internal, check_helm_tls, check_ingress,
-                  check_deployment_client, check_client_auth):
-        out.extend(check(ctx))
-    return tuple(out)
 
 
 # Report position of this family (rules/__init__.registered_rules).
