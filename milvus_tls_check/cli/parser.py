@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Collection
+from typing import Optional
 
 from .. import __version__
 from ..errors import UsageError
@@ -60,7 +62,11 @@ def _seconds(text: str) -> float:
     return value
 
 
-def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown")) -> argparse.ArgumentParser:
+def build_parser(formats: Optional[Collection[str]] = None) -> argparse.ArgumentParser:
+    """The whole CLI. `formats`: the --format choices (default: the renderer registry, which imports a format's
+    module only when it is asked for)."""
+    if formats is None:
+        from ..render import FORMATS as formats
     parser = Parser(prog="milvus-tls", description="Will your Milvus TLS material work? And if not, exactly why.")
     parser.add_argument("--version", action="version", version=f"milvus-tls {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
