@@ -186,6 +186,9 @@ class Material:
     # --client with its own arguments (--go-args, --node-args): each such client's own files by ClientSel.key, bound
     # to the client roles (CLIENT_CERT, CLIENT_KEY, CLIENT_CA), so the same rules judge them for that client.
     clients: Mapping[str, Mapping[Role, LoadedFile]] = field(default_factory=dict)
+    # Regular files the deployment names on this host (milvus.yaml TLS and internal-TLS paths, Ingress Secret
+    # certificates) by path, each read once by material.with_deployment_files: the config rules read no files.
+    deployment_files: Mapping[str, LoadedFile] = field(default_factory=dict)
 
     def get(self, role: Role) -> Optional[LoadedFile]:
         return self.files.get(role)

@@ -15,6 +15,7 @@ from milvus_tls_check.deploy import (SecretFolder, container_paths, deployment_n
                                      read_deployment_facts)
 from milvus_tls_check.facts.deployment import DeploymentFacts
 from milvus_tls_check.doctor import diagnose
+from milvus_tls_check.material import with_deployment_files
 from milvus_tls_check.model import CheckResult, Material, Request, Role
 from milvus_tls_check.rules import Context, registered_rules, run_rules
 
@@ -91,7 +92,8 @@ def judge_deployment(facts: DeploymentFacts, material: Optional[Material] = None
         tag = facts.image.tag if facts.image is not None else None
         request = Request(paths={}, milvus_version=tag.lstrip("v") if tag else None,
                           milvus_version_source=facts.image.source if tag else "")
-    ctx = Context(request, material or Material({}), (), at or dt.datetime.now(dt.timezone.utc), deployment=facts)
+    material = with_deployment_files(material or Material({}), facts)   # what the pipeline loads for the rules
+    ctx = Context(request, material, (), at or dt.datetime.now(dt.timezone.utc), deployment=facts)
     wanted = {spec.id for spec in registered_rules() if spec.module == "config"} | set(DEPLOYMENT_CLIENT_RULES)
     return run_rules(ctx, only=wanted)
 

@@ -11,7 +11,7 @@ import pytest
 from milvus_tls_check.facts.deployment import (DEFAULTS, INTERNAL_PATH_KEYS, TLS_PATH_KEYS, ClientArgs,
                                                DeploymentFacts, Layer, MilvusConfig, Mount, PathFact,
                                                container_abspath, effective, image_tag, resolve, tls_mode)
-from milvus_tls_check.material import load_material
+from milvus_tls_check.material import load_material, with_deployment_files
 from milvus_tls_check.model import Material, Request, Role, Severity, Status
 from milvus_tls_check.rules import Context, registered_rules, run_rules
 from milvus_tls_check.rules.client import check_client_auth, check_client_params, check_deployment_client
@@ -42,7 +42,8 @@ def facts(*layers: Mapping[str, Any], mounts: Optional[Sequence[Mount]] = None,
 
 
 def ctx(f: Optional[DeploymentFacts], material: Material = Material({}), modes=(), request=None) -> Context:
-    return Context(request or Request(paths={}), material, tuple(modes), NOW, deployment=f)
+    """As the pipeline builds it: the files the deployment names are loaded once, beside the material."""
+    return Context(request or Request(paths={}), with_deployment_files(material, f), tuple(modes), NOW, deployment=f)
 
 
 def codes(results) -> list[tuple[str, Severity]]:

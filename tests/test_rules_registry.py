@@ -104,3 +104,14 @@ def test_a_rules_module_dropped_into_rules_runs(tmp_path):
     demo = [c for c in report["checks"] if c["check"] == "scratch.demo"]
     assert demo and demo[0]["codes"] == ["name.mismatch"] and demo[0]["status"] == "fail"
     assert report["checks"][-1]["check"] == "scratch.demo"   # no ORDER: after the families that declare one
+
+
+def test_the_config_rules_read_no_file():
+    """rules/config.py judges what material.with_deployment_files loaded once: no open, stat or load of its own."""
+    source = (PACKAGE / "rules" / "config.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    calls = {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+             for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    reads = calls & {"open", "load_file", "load_material", "read_bounded", "read_text", "read_bytes", "is_file",
+                     "exists", "stat", "lstat", "listdir", "iterdir", "glob"}
+    assert not reads, f"rules/config.py reads files itself: {sorted(reads)}"

@@ -2,8 +2,8 @@
 
 Each rule takes the DeploymentFacts in `ctx.deployment` (None without deployment files: then no config rule runs)
 and reports a check only when it has something to say. Certificate facts come from the loaded material
-(`ctx.material`); a file the pipeline did not load (the internal TLS certificate, the CA in mode 1) is loaded here
-once through material.load_file, never re-parsed in deploy/.
+(`ctx.material`): a role's file, or a file the deployment names that material.with_deployment_files loaded once
+(the internal TLS certificate, the CA in mode 1). Rules here read no file and never re-parse one in deploy/.
 """
 from __future__ import annotations
 
@@ -29,17 +29,22 @@ def _report(check: str, title: str, findings: Iterable[Finding], subject: str = 
 
 
 def certs_at(ctx: Context, path: Optional[str], role: Role = Role.SERVER_CERT) -> tuple:
-    """The certificates in a file: from the loaded material when the pipeline read it, else loaded once here."""
+    """The certificates in a file, as the pipeline loaded it (a role's file, or one the deployment names; `role`
+    is what the caller reads it as, the material already decided how it was loaded)."""
+    loaded = _loaded(ctx, path)
+    return tuple(loaded.certs) if loaded is not None else ()
+
+
+def _loaded(ctx: Context, path: Optional[str]):
+    """A role's file by path, else a regular file the deployment names (material.with_deployment_files); None."""
     if not path:
-        return ()
-    loaded = ctx.material.by_path(path)
-    if loaded is None:
-        from pathlib import Path
-        if not Path(path).is_file():
-            return ()
-        from ..material import load_file
-        loaded = load_file(role, path)
-    return tuple(loaded.certs)
+        return None
+    return ctx.material.by_path(path) or ctx.material.deployment_files.get(path)
+
+
+def _is_file(ctx: Context, path: Optional[str]) -> bool:
+    """Is this deployment path a regular file on this host (as material.with_deployment_files found it)?"""
+    return bool(path) and path in ctx.material.deployment_files
 
 
 # --- config.tls_mode_invalid ---------------------------------------------------------------------------------------
@@ -249,10 +254,8 @@ def image_default(info: PathFact) -> bool:
 
 def sample_cert(ctx: Context, info: PathFact) -> str:
     """The Milvus sample certificate this file holds ("server.pem"...), by fingerprint; "" when none."""
-    from pathlib import Path
-
     from cryptography.hazmat.primitives import hashes
-    if not info.host or info.key.endswith("KeyPath") or not Path(info.host).is_file():
+    if not info.host or info.key.endswith("KeyPath") or not _is_file(ctx, info.host):
         return ""
     for cert in certs_at(ctx, info.host, Role.SERVER_CA if info.key.endswith("caPemPath") else Role.SERVER_CERT):
         name = SAMPLE_CERT_SHA256.get(cert.fingerprint(hashes.SHA256()).hex())
@@ -354,7 +357,6 @@ PEERS = "the other Milvus components (mixcoord, querynode, datanode, streamingno
 
 def _internal_files(ctx: Context, f: DeploymentFacts) -> list[Finding]:
     """internaltls.* files that a component cannot load: missing, not mounted, only in the proxy pod, unusable."""
-    from pathlib import Path
     out: list[Finding] = []
     consequence = ("the component logs \"can't create creds\" and serves internal gRPC in plaintext while its peers "
                    "dial TLS: Milvus starts, and every call between components fails later")
@@ -376,7 +378,7 @@ def _internal_files(ctx: Context, f: DeploymentFacts) -> list[Finding]:
         if r is not None and r.mount is not None and r.mount.scope and f.k8s is not None and f.k8s.cluster:
             local.setdefault(r.mount.origin, (r.mount, []))[1].append(info)
             continue
-        if info.host and Path(info.host).is_file():
+        if _is_file(ctx, info.host):
             role = Role.SERVER_KEY if key.endswith("serverKeyPath") else Role.SERVER_CA if key.endswith("caPemPath") \
                 else Role.SERVER_CERT
             bad = _unusable(ctx, info.host, role)
@@ -405,10 +407,7 @@ def _internal_files(ctx: Context, f: DeploymentFacts) -> list[Finding]:
 
 def _unusable(ctx: Context, path: str, role: Role) -> str:
     """Why Go cannot load this internal file (empty, not PEM, a key without certificate...), or ""."""
-    loaded = ctx.material.by_path(path)
-    if loaded is None:
-        from ..material import load_file
-        loaded = load_file(role, path)
+    loaded = _loaded(ctx, path)
     errors = [x for x in loaded.findings if x.severity is Severity.ERROR and x.code.startswith(("file.", "key.enc"))]
     if errors:
         return f"{errors[0].code}: {errors[0].message}"
@@ -436,8 +435,7 @@ def check_internal(ctx: Context):
         return
     out = _internal_files(ctx, f)
     cert = f.paths.get("internaltls.serverPemPath")
-    from pathlib import Path
-    if cert is None or not cert.host or not Path(cert.host).is_file():
+    if cert is None or not _is_file(ctx, cert.host):
         yield from _report("config.internal_tls", INTERNAL_TITLE, out)
         return
     certs = certs_at(ctx, cert.host)
