@@ -8,6 +8,7 @@ from typing import Optional
 
 from .. import __version__
 from ..errors import UsageError
+from ..facts.deploy_readers import reader_flags, repeatable
 from ..request import Options, parse_instant
 
 EXAMPLES = """\
@@ -92,16 +93,13 @@ def build_parser(formats: Optional[Collection[str]] = None) -> argparse.Argument
                        "beside the CA file); the doctor never reads it")
     files.add_argument("--key-password-env", help="name of an environment variable holding the private-key passphrase")
     deploy = d.add_argument_group("deployment files")
-    deploy.add_argument("--milvus-yaml", action="append", default=[],
-                        help="milvus.yaml / user.yaml (repeatable; later wins)")
-    deploy.add_argument("--compose", help="docker-compose.yml: resolve container paths through the volume mounts")
-    deploy.add_argument("--compose-env", action="append", default=[], metavar="NAME",
-                        help="an environment variable Compose interpolation may take from the doctor's environment "
-                             "(repeatable; by default only the project's .env is used, so a CI secret is never "
-                             "substituted into the report)")
-    deploy.add_argument("--service", help="the Compose service that runs Milvus (default: the one that mounts milvus.yaml)")
-    deploy.add_argument("--k8s", action="append", default=[], help="Kubernetes manifests / Helm values (repeatable)")
-    deploy.add_argument("--pymilvus-args", help="JSON of the keyword arguments the application passes to MilvusClient")
+    for reader_flag in reader_flags():   # each deployment reader in deploy/ declares its own (FLAGS)
+        spec = {"help": reader_flag.help}
+        if reader_flag.metavar:
+            spec["metavar"] = reader_flag.metavar
+        if reader_flag.repeatable:
+            spec.update(action="append", default=[])
+        deploy.add_argument(reader_flag.flag, **spec)
     deploy.add_argument("--go-args", help="JSON of a Go client's TLS inputs: {\"address\", \"server_name\", \"ca\", "
                         "\"cert\", \"key\"} (judged as the Go SDK / milvus-backup / milvus-cdc use them)")
     deploy.add_argument("--node-args", help="JSON of the Node SDK's config object: {\"address\", \"ssl\", \"tls\": "
@@ -205,9 +203,11 @@ def _add_tool_parsers(sub) -> None:
 
 
 def options_from_args(args: argparse.Namespace) -> Options:
+    unheld = [f.flag for f in reader_flags() if f.option not in Options.field_names() and getattr(args, f.option, None)]
+    if unheld:   # a reader declared a flag request.Options has no field for: never drop the value silently
+        raise TypeError(f"{', '.join(unheld)}: no request.Options field holds it")
     values = {name: getattr(args, name) for name in Options.field_names() if hasattr(args, name)}
-    values["milvus_yaml"] = tuple(values.get("milvus_yaml") or ())
-    values["k8s"] = tuple(values.get("k8s") or ())
-    values["compose_env"] = tuple(values.get("compose_env") or ())
+    for name in repeatable():
+        values[name] = tuple(values.get(name) or ())
     values["client"] = tuple(values.get("client") or ())
     return Options(**values)
