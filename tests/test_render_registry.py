@@ -70,7 +70,8 @@ def test_a_format_module_dropped_into_render_is_a_format(tmp_path):
     assert run.returncode == 0 and "key.permissions,warning" in run.stdout, run.stderr
     helptext = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--help"], cwd=tmp_path,
                               capture_output=True, text=True, env=env).stdout
-    assert "--format {text,json,junit,csv,markdown,sarif,github,prometheus}" in helptext
+    listed = sorted([(RENDERERS[name].order, name) for name in formats()] + [(35, "csv")])
+    assert "--format {" + ",".join(name for _, name in listed) + "}" in helptext
 
 
 def test_options_are_a_frozen_value():

@@ -8,6 +8,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 import pytest
 
+from milvus_tls_check.facts.milvus_lines import DEFAULT_LINE
 from milvus_tls_check.facts.deployment import (DEFAULTS, INTERNAL_PATH_KEYS, TLS_PATH_KEYS, ClientArgs,
                                                DeploymentFacts, Layer, MilvusConfig, Mount, PathFact,
                                                container_abspath, effective, image_tag, resolve, tls_mode)
@@ -221,7 +222,7 @@ def test_http_port_by_line():
                          ("2.5", Severity.ERROR), (None, Severity.ERROR)):
         [r] = check_http_port(ctx(shared, request=Request(paths={}, milvus_version=version)))
         assert codes([r]) == [("config.http_port_shared", sev)], version
-        assert f"Milvus {version or '2.6'}" in r.findings[0].message
+        assert f"Milvus {version or DEFAULT_LINE}" in r.findings[0].message   # no version: the newest line
 
 
 def test_client_auth_missing():
