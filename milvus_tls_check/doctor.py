@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Callable, Optional
 
 from .inventory import certificate_records, pem_block_lines, trust_paths
-from .material import fingerprints, leaf_first, load_material
+from .material import fingerprints, leaf_first, load_material, with_deployment_files
 from .model import CheckResult, Finding, Handshake, Material, Report, Request, Role
 from .repairs import attach
 from .rules import Context, run_rules
@@ -50,6 +50,7 @@ def static_checks(request: Request) -> tuple[tuple[int, ...], Material, tuple[Ch
     scoped = replace(request, paths=in_play)
     material = load_material(scoped)  # reads each distinct path once: the first role in _ORDER owns it
     judged, misordered = leaf_first(material)  # a chain written intermediate first: judged leaf first, said once
+    judged = with_deployment_files(judged, request.deployment)   # read once here: the config rules read no file
     ctx = Context(scoped, judged, modes, request.judged_at(), deployment=request.deployment, misordered=misordered)
     return modes, material, said_once(run_rules(ctx), request.deployment)
 

@@ -26,12 +26,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence
 
+from .facts.deploy_readers import path_keys, repeatable
 from .fleet_result import FleetResult
 from .request import Options, build_request, parse_instant, secret_folder
 
 MAX_LIVE = 512   # live targets probed at once (each holds a thread and a few sockets for about one --timeout)
+# Options whose values are paths (relative ones are taken from the fleet file's folder): the material's and those
+# each deployment reader declares (facts/deploy_readers.py).
 PATH_KEYS = {"dir", "server_pem", "server_key", "ca_pem", "client_pem", "client_key", "client_ca_pem",
-             "client_server_pem", "milvus_yaml", "compose", "k8s", "ca_key"}
+             "client_server_pem", "ca_key"} | path_keys()
+REPEATABLE_KEYS = repeatable()
 
 
 class FleetError(ValueError):
@@ -107,12 +111,9 @@ def _unusable(reason: str) -> _UnusableOptions:
 
 
 def _coerce(key: str, value: Any, base: Path) -> Any:
-    if key in ("milvus_yaml", "k8s"):
+    if key in REPEATABLE_KEYS:
         items = value if isinstance(value, list) else [value]
-        return tuple(_path(str(v), base) for v in items if v is not None)
-    if key == "compose_env":
-        items = value if isinstance(value, list) else [value]
-        return tuple(str(v) for v in items if v is not None)
+        return tuple(_path(str(v), base) if key in PATH_KEYS else str(v) for v in items if v is not None)
     if value is None:
         return None
     if key in PATH_KEYS:

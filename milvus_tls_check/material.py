@@ -64,6 +64,26 @@ def load_material(request: Request) -> Material:
     return Material(files, clients, roots)
 
 
+def with_deployment_files(material: Material, deployment) -> Material:
+    """`material` plus every regular file the deployment facts (facts.deployment.DeploymentFacts) name on this host:
+    the TLS and internal-TLS paths of milvus.yaml and the certificates of Ingress Secrets, each read once here so the
+    config rules judge them without reading a file. A path that is not a regular file is left out."""
+    if deployment is None:
+        return material
+    from pathlib import Path
+    wanted: dict[str, Role] = {}
+    for key, info in deployment.paths.items():
+        if info.host:
+            wanted.setdefault(info.host, Role.SERVER_KEY if key.endswith("KeyPath") else
+                              Role.SERVER_CA if key.endswith("caPemPath") else Role.SERVER_CERT)
+    for ingress in deployment.ingresses:
+        for path in ingress.secret_certs.values():
+            if path:
+                wanted.setdefault(path, Role.SERVER_CERT)
+    files = {path: load_file(role, path) for path, role in wanted.items() if Path(path).is_file()}
+    return replace(material, deployment_files=files) if files else material
+
+
 def load_file(role: Role, path: str, key_password: Optional[bytes] = None) -> LoadedFile:
     return with_fixes(_load_file(role, path, key_password))
 

@@ -189,6 +189,9 @@ class Material:
     # path -> the trust root a selected client's TLS inputs name (its own or the general flags') when no role above
     # loaded it: rules read no files, so material loading reads it here, once.
     client_roots: Mapping[str, LoadedFile] = field(default_factory=dict)
+    # Regular files the deployment names on this host (milvus.yaml TLS and internal-TLS paths, Ingress Secret
+    # certificates) by path, each read once by material.with_deployment_files: the config rules read no files.
+    deployment_files: Mapping[str, LoadedFile] = field(default_factory=dict)
 
     def get(self, role: Role) -> Optional[LoadedFile]:
         return self.files.get(role)

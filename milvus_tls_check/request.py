@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from typing import Mapping, Optional
 
 from .errors import UsageError
+from .facts.deploy_readers import triggers as reader_triggers
 from .facts.pymilvus import BadUri, authorization, parse_uri, redact_uri, split_credentials, uri_host
 from .model import CLIENT_ROLES, Request, Role
 from .rules.pymilvus_params import CLIENT_FLAGS
@@ -191,7 +192,7 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     notes: list[str] = []
     deployment = None
     client_exact = False
-    if options.milvus_yaml or options.compose or options.k8s or options.pymilvus_args:
+    if any(getattr(options, name) for name in reader_triggers()):   # a reader declares which values mean "read"
         from .deploy import deployment_notes, deployment_paths, read_deployment_facts
         if options.k8s and secrets is None:
             raise ValueError("build_request: Kubernetes material needs a SecretFolder from the caller")

@@ -14,9 +14,10 @@ from milvus_tls_check import cli
 from milvus_tls_check.deploy import (SecretFolder, container_paths, deployment_notes, deployment_paths,
                                      read_deployment_facts)
 from milvus_tls_check.facts.deployment import DeploymentFacts
-from milvus_tls_check.rules.config import judge_deployment
 from milvus_tls_check.doctor import diagnose
-from milvus_tls_check.model import Request, Role
+from milvus_tls_check.material import with_deployment_files
+from milvus_tls_check.model import CheckResult, Material, Request, Role
+from milvus_tls_check.rules import Context, registered_rules, run_rules
 
 DEPLOY_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "deploy"
 
@@ -74,6 +75,27 @@ class Seen:
     client_explicit: frozenset
     server_name: Optional[str]
     container_paths: Mapping[Role, str]
+
+
+# The client.* rules that judge the application's own settings from the deployment files (the rest of client.*
+# judges the parameters against the material).
+DEPLOYMENT_CLIENT_RULES = ("client.deployment", "client.auth")
+
+
+def judge_deployment(facts: DeploymentFacts, material: Optional[Material] = None, *, at=None,
+                     request: Optional[Request] = None) -> tuple[CheckResult, ...]:
+    """The deployment rules alone (the config family and the application's client.* rules), run by the registry in
+    report order, judging the Milvus line the deployment's image names as the pipeline does."""
+    import datetime as dt
+
+    if request is None:
+        tag = facts.image.tag if facts.image is not None else None
+        request = Request(paths={}, milvus_version=tag.lstrip("v") if tag else None,
+                          milvus_version_source=facts.image.source if tag else "")
+    material = with_deployment_files(material or Material({}), facts)   # what the pipeline loads for the rules
+    ctx = Context(request, material, (), at or dt.datetime.now(dt.timezone.utc), deployment=facts)
+    wanted = {spec.id for spec in registered_rules() if spec.module == "config"} | set(DEPLOYMENT_CLIENT_RULES)
+    return run_rules(ctx, only=wanted)
 
 
 def deployment(secrets: Optional[SecretFolder] = None, **kw) -> Seen:

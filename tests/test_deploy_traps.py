@@ -22,9 +22,9 @@ from milvus_tls_check.handshake.plan import HandshakePlan, PlannedAttempt
 from milvus_tls_check.handshake.probe import ProbeResult
 from milvus_tls_check.handshake.run import RawAttempt
 from milvus_tls_check.model import ClientImpl, ClientKind, Request, Role, ServerImpl, ServerKind, Severity
-from milvus_tls_check.rules.config import http_refuses, judge_deployment
+from milvus_tls_check.rules.config import http_refuses
 
-from tests.helpers import deployment
+from tests.helpers import deployment, judge_deployment
 
 TRAPS = Path(__file__).resolve().parent.parent / "fixtures" / "deploy" / "traps"
 

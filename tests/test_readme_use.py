@@ -29,3 +29,9 @@ def test_every_doctor_flag_in_help_is_in_the_readme_use_block(capsys):
     listed = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", block))
     missing = sorted(flags - listed)
     assert not missing, f"README's Use block does not list: {', '.join(missing)}"
+
+
+def test_the_readme_format_list_is_the_renderer_registry():
+    from milvus_tls_check.render import formats
+    listed = re.search(r"--format \{([a-z,]+)\}", _use_block()).group(1).split(",")
+    assert listed == list(formats())

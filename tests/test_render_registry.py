@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -16,11 +20,62 @@ HOSTILE = "evil\x1b]0;owned\x07\x1b[2J\x02\x7fCA\ufffe"
 
 
 def test_the_registry_lists_every_format_once():
-    assert formats() == ("text", "json", "junit", "markdown", "sarif", "github", "prometheus") == render.FORMATS
+    """Every module in render/ with a RENDERER is a format, named after its module, in the order it declares."""
+    modules = [p.stem for p in Path(render.__file__).parent.glob("*.py")
+               if "\nRENDERER = " in p.read_text(encoding="utf-8")]
+    assert sorted(formats()) == sorted(modules) and len(set(formats())) == len(formats())
+    assert list(formats()) == list(render.FORMATS) == list(RENDERERS)
+    orders = [RENDERERS[name].order for name in formats()]
+    assert orders == sorted(orders) and len(set(orders)) == len(orders)
     for name, renderer in RENDERERS.items():
-        assert isinstance(renderer, Renderer) and renderer.name == name
+        assert isinstance(renderer, Renderer) and renderer.name == name and renderer.extension.isalnum()
+    assert len(set(render.extensions().values())) == len(formats())
     with pytest.raises(ValueError, match="unknown format"):
         render.get("yaml")
+    for helper in ("base", "sanitize", "chain", "locate"):   # modules without a RENDERER are no format
+        assert helper not in render.FORMATS
+
+
+def test_a_run_imports_only_the_format_it_prints():
+    code = ("import sys; from milvus_tls_check.cli import main; main(['doctor', '--dir', 'fixtures/docs-san', "
+            "'--no-handshake', '--format', 'junit', '--output', '/dev/null']); "
+            "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('milvus_tls_check.render.')))")
+    root = Path(render.__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True).stdout
+    loaded = set(eval(out))   # a list of names printed by the child
+    assert "junit" in loaded and not loaded & (set(formats()) - {"junit"}), loaded
+
+
+def test_a_format_module_dropped_into_render_is_a_format(tmp_path):
+    """A scratch copy of the package with render/csv.py: --format csv works and is listed, no list edited."""
+    import milvus_tls_check
+    package = Path(milvus_tls_check.__file__).parent
+    shutil.copytree(package, tmp_path / "milvus_tls_check", ignore=shutil.ignore_patterns("__pycache__", "*.go"))
+    (tmp_path / "milvus_tls_check" / "render" / "csv.py").write_text(
+        "from dataclasses import dataclass\n\n\n"
+        "@dataclass(frozen=True)\n"
+        "class CsvRenderer:\n"
+        '    name: str = "csv"\n'
+        "    order: int = 35\n"
+        '    extension: str = "csv"\n\n'
+        "    def render_report(self, report, options=None):\n"
+        '        return "".join(f"{c.check},{c.status.value}\\n" for c in report.checks)\n\n'
+        "    def render_fleet(self, results, options=None):\n"
+        '        return ""\n\n\n'
+        "RENDERER = CsvRenderer()\n", encoding="utf-8")
+    root = package.parent
+    env = {"PYTHONPATH": str(tmp_path), "PATH": ""}
+    run = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--dir", str(root / "fixtures" / "docs-san"),
+                          "--no-handshake", "--format", "csv"], cwd=tmp_path, capture_output=True, text=True, env=env)
+    as_json = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--dir",
+                              str(root / "fixtures" / "docs-san"), "--no-handshake", "--format", "json"],
+                             cwd=tmp_path, capture_output=True, text=True, env=env)
+    expected = "".join(f"{c['check']},{c['status']}\n" for c in json.loads(as_json.stdout)["checks"])
+    assert run.returncode == as_json.returncode and run.stdout == expected and expected, run.stderr
+    helptext = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--help"], cwd=tmp_path,
+                              capture_output=True, text=True, env=env).stdout
+    listed = sorted([(RENDERERS[name].order, name) for name in formats()] + [(35, "csv")])
+    assert "--format {" + ",".join(name for _, name in listed) + "}" in helptext
 
 
 def test_options_are_a_frozen_value():

@@ -23,6 +23,7 @@ import pytest
 from cryptography import x509
 
 from milvus_tls_check import cli
+from milvus_tls_check.facts.milvus_lines import DEFAULT_LINE
 from milvus_tls_check.handshake import gofront
 from milvus_tls_check.handshake.serverbuild import GRPCIO_WORDS
 from milvus_tls_check.model import (Finding, Handshake, ServerImpl, ServerKind, Severity, Side)
@@ -131,7 +132,7 @@ def test_fixture_sets_with_the_grpcio_rehearsal(name, sets, capsys):
     assert _codes(report) == grpcio_codes, report["handshakes"]
     build = report["server_build"]
     assert build["rehearsal"] == GRPCIO_WORDS and build["milvus_version"] == "newest line"
-    assert (build["milvus_line"], build["version_source"], build["note"]) == ("2.6", "default", "")
+    assert (build["milvus_line"], build["version_source"], build["note"]) == (DEFAULT_LINE, "default", "")
     assert report["disagreements"] == []
     assert "said: HANDSHAKE" not in json.dumps(report["handshakes"])
 

@@ -8,16 +8,18 @@ from typing import Any, Mapping, Optional, Sequence
 
 import pytest
 
+from milvus_tls_check.facts.milvus_lines import DEFAULT_LINE
 from milvus_tls_check.facts.deployment import (DEFAULTS, INTERNAL_PATH_KEYS, TLS_PATH_KEYS, ClientArgs,
                                                DeploymentFacts, Layer, MilvusConfig, Mount, PathFact,
                                                container_abspath, effective, image_tag, resolve, tls_mode)
-from milvus_tls_check.material import load_material
+from milvus_tls_check.material import load_material, with_deployment_files
 from milvus_tls_check.model import Material, Request, Role, Severity, Status
 from milvus_tls_check.rules import Context, registered_rules, run_rules
 from milvus_tls_check.rules.pymilvus_params import check_client_auth, check_client_params, check_deployment_client
+from tests.helpers import judge_deployment
 from milvus_tls_check.rules.config import (check_default_certs, check_http_port, check_internal, check_legacy,
                                            check_misnested,
-                                           check_paths, check_tls_disabled, check_tls_mode, judge_deployment)
+                                           check_paths, check_tls_disabled, check_tls_mode)
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -41,7 +43,8 @@ def facts(*layers: Mapping[str, Any], mounts: Optional[Sequence[Mount]] = None,
 
 
 def ctx(f: Optional[DeploymentFacts], material: Material = Material({}), modes=(), request=None) -> Context:
-    return Context(request or Request(paths={}), material, tuple(modes), NOW, deployment=f)
+    """As the pipeline builds it: the files the deployment names are loaded once, beside the material."""
+    return Context(request or Request(paths={}), with_deployment_files(material, f), tuple(modes), NOW, deployment=f)
 
 
 def codes(results) -> list[tuple[str, Severity]]:
@@ -219,7 +222,7 @@ def test_http_port_by_line():
                          ("2.5", Severity.ERROR), (None, Severity.ERROR)):
         [r] = check_http_port(ctx(shared, request=Request(paths={}, milvus_version=version)))
         assert codes([r]) == [("config.http_port_shared", sev)], version
-        assert f"Milvus {version or '2.6'}" in r.findings[0].message
+        assert f"Milvus {version or DEFAULT_LINE}" in r.findings[0].message   # no version: the newest line
 
 
 def test_client_auth_missing():

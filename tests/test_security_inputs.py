@@ -21,12 +21,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from milvus_tls_check.render import formats
 from tests.helpers import codes, doctor_json, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_SAN = ROOT / "fixtures" / "docs-san"
 CLI = [sys.executable, "-m", "milvus_tls_check"]
-FORMATS = ("text", "json", "junit", "markdown", "sarif", "github", "prometheus")
+FORMATS = formats()   # every registered format
 
 # The "billion laughs" of YAML: 9 levels of 9 aliases, ~340 bytes, 9^9 nodes when walked.
 ALIAS_BOMB = "".join(

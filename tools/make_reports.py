@@ -15,12 +15,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 AT = "2027-01-01T00:00:00Z"
+# The Milvus line the examples were made for: pinned, so a newer line in facts/milvus_lines.py moves no report.
+MILVUS_LINE = "2.6"
 EXAMPLES = {
-    "good": ["--dir", "fixtures/docs-san", "--rehearsal", "go"],
-    "broken": ["--dir", "fixtures/broken-wrong-ca", "--rehearsal", "go"],
+    "good": ["--dir", "fixtures/docs-san", "--rehearsal", "go", "--milvus-version", MILVUS_LINE],
+    "broken": ["--dir", "fixtures/broken-wrong-ca", "--rehearsal", "go", "--milvus-version", MILVUS_LINE],
 }
-EXTENSIONS = {"text": "txt", "json": "json", "junit": "xml", "markdown": "md", "sarif": "sarif", "github": "github",
-              "prometheus": "prom"}
 _TIMING = [re.compile(p) for p in (r'"seconds": [0-9.]+', r'time="[0-9.]+"', r"\([0-9.]+s\)",
                                    r"\| [0-9]+\.[0-9]{2} \|", r"127\.0\.0\.1:[0-9]+")]
 
@@ -34,6 +34,7 @@ def mask_timing(text: str) -> str:
 def render_examples() -> dict[str, str]:
     sys.path.insert(0, str(ROOT))
     from milvus_tls_check.cli import main
+    from milvus_tls_check.render import extensions
 
     # git keeps no 0600: a fresh clone has world-readable fixture keys, which the doctor rightly warns about.
     # The examples show the keys as an operator should keep them.
@@ -45,7 +46,7 @@ def render_examples() -> dict[str, str]:
     os.chdir(ROOT)
     try:
         for name, args in EXAMPLES.items():
-            for fmt, ext in EXTENSIONS.items():
+            for fmt, ext in extensions().items():   # every registered format
                 buffer = io.StringIO()
                 with contextlib.redirect_stdout(buffer):
                     main(["doctor", *args, "--at", AT, "--format", fmt, "--no-colour"])

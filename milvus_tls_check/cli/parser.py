@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Collection
+from typing import Optional
 
 from .. import __version__
 from ..clientkinds import specs
 from ..errors import UsageError
+from ..facts.deploy_readers import reader_flags, repeatable
 from ..request import Options, parse_instant
 
 EXAMPLES = """\
@@ -61,7 +64,11 @@ def _seconds(text: str) -> float:
     return value
 
 
-def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown")) -> argparse.ArgumentParser:
+def build_parser(formats: Optional[Collection[str]] = None) -> argparse.ArgumentParser:
+    """The whole CLI. `formats`: the --format choices (default: the renderer registry, which imports a format's
+    module only when it is asked for)."""
+    if formats is None:
+        from ..render import FORMATS as formats
     parser = Parser(prog="milvus-tls", description="Will your Milvus TLS material work? And if not, exactly why.")
     parser.add_argument("--version", action="version", version=f"milvus-tls {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -87,16 +94,13 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
                        "beside the CA file); the doctor never reads it")
     files.add_argument("--key-password-env", help="name of an environment variable holding the private-key passphrase")
     deploy = d.add_argument_group("deployment files")
-    deploy.add_argument("--milvus-yaml", action="append", default=[],
-                        help="milvus.yaml / user.yaml (repeatable; later wins)")
-    deploy.add_argument("--compose", help="docker-compose.yml: resolve container paths through the volume mounts")
-    deploy.add_argument("--compose-env", action="append", default=[], metavar="NAME",
-                        help="an environment variable Compose interpolation may take from the doctor's environment "
-                             "(repeatable; by default only the project's .env is used, so a CI secret is never "
-                             "substituted into the report)")
-    deploy.add_argument("--service", help="the Compose service that runs Milvus (default: the one that mounts milvus.yaml)")
-    deploy.add_argument("--k8s", action="append", default=[], help="Kubernetes manifests / Helm values (repeatable)")
-    deploy.add_argument("--pymilvus-args", help="JSON of the keyword arguments the application passes to MilvusClient")
+    for reader_flag in reader_flags():   # each deployment reader in deploy/ declares its own (FLAGS)
+        spec = {"help": reader_flag.help}
+        if reader_flag.metavar:
+            spec["metavar"] = reader_flag.metavar
+        if reader_flag.repeatable:
+            spec.update(action="append", default=[])
+        deploy.add_argument(reader_flag.flag, **spec)
     for kind_spec in specs().values():   # each client kind's own arguments (--go-args, --node-args, ...)
         if kind_spec.read_args is not None:
             deploy.add_argument(kind_spec.args_option, dest=_args_dest(kind_spec.name), help=kind_spec.args_help)
@@ -209,10 +213,12 @@ def _kinds_help() -> str:
 
 
 def options_from_args(args: argparse.Namespace) -> Options:
+    unheld = [f.flag for f in reader_flags() if f.option not in Options.field_names() and getattr(args, f.option, None)]
+    if unheld:   # a reader declared a flag request.Options has no field for: never drop the value silently
+        raise TypeError(f"{', '.join(unheld)}: no request.Options field holds it")
     values = {name: getattr(args, name) for name in Options.field_names() if hasattr(args, name)}
-    values["milvus_yaml"] = tuple(values.get("milvus_yaml") or ())
-    values["k8s"] = tuple(values.get("k8s") or ())
-    values["compose_env"] = tuple(values.get("compose_env") or ())
+    for name in repeatable():
+        values[name] = tuple(values.get(name) or ())
     values["client"] = tuple(values.get("client") or ())
     values["client_args"] = tuple((name, getattr(args, _args_dest(name))) for name, s in specs().items()
                                   if s.read_args is not None and getattr(args, _args_dest(name), None))

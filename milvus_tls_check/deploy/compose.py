@@ -20,6 +20,19 @@ from typing import Any, Mapping, Optional
 
 from .common import DeploymentError, Layer, Mount, load_yaml, read_optional_text, read_text, resolve
 
+# This reader's command-line flags, declared once (facts/deploy_readers.py reads them for the CLI, fleet files
+# and request.py without importing this module: a literal only).
+FLAGS = (
+    {"order": 20, "option": "compose", "flag": "--compose", "path": True, "trigger": True,
+     "help": "docker-compose.yml: resolve container paths through the volume mounts"},
+    {"order": 21, "option": "compose_env", "flag": "--compose-env", "repeatable": True, "metavar": "NAME",
+     "help": "an environment variable Compose interpolation may take from the doctor's environment "
+             "(repeatable; by default only the project's .env is used, so a CI secret is never "
+             "substituted into the report)"},
+    {"order": 22, "option": "service", "flag": "--service",
+     "help": "the Compose service that runs Milvus (default: the one that mounts milvus.yaml)"},
+)
+
 CONFIG_DIR = "/milvus/configs"
 CONFIG_FILES = ("milvus.yaml", "default.yaml", "user.yaml")   # the order Milvus layers them
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -23,6 +23,13 @@ from ..facts.deployment import HelmFacts, IngressFacts, UnsafeEntry, flatten, sh
 from .common import DeploymentError, Layer, Mount, as_text, load_yaml, load_yaml_all, read_text, resolve
 from .compose import CONFIG_DIR, CONFIG_FILES
 
+# This reader's command-line flags, declared once (facts/deploy_readers.py reads them for the CLI, fleet files
+# and request.py without importing this module: a literal only).
+FLAGS = (
+    {"order": 30, "option": "k8s", "flag": "--k8s", "repeatable": True, "path": True, "trigger": True,
+     "help": "Kubernetes manifests / Helm values (repeatable)"},
+)
+
 _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 _HELM_HINTS = ("extraConfigFiles", "cluster", "proxy", "standalone", "customConfigMap", "mixCoordinator", "ingress")
 

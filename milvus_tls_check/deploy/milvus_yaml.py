@@ -11,6 +11,13 @@ from ..facts.deployment import (DEFAULTS, INTERNAL_PATH_KEYS, KNOWN_TLS_KEYS, LE
                                 Effective, TlsMode, effective, misnested, parse_bool, tls_mode)
 from .common import DeploymentError, Layer, load_yaml, read_text
 
+# This reader's command-line flags, declared once (facts/deploy_readers.py reads them for the CLI, fleet files
+# and request.py without importing this module: a literal only).
+FLAGS = (
+    {"order": 10, "option": "milvus_yaml", "flag": "--milvus-yaml", "repeatable": True, "path": True, "trigger": True,
+     "help": "milvus.yaml / user.yaml (repeatable; later wins)"},
+)
+
 
 def parse_config_text(text: str, label: str) -> Mapping[str, Any]:
     data = load_yaml(text, label)

@@ -17,6 +17,13 @@ from ..facts.deployment import ClientArgs
 from ..facts.pymilvus import MUTUAL_KEYWORDS, TLS_KEYWORDS, authorization, split_credentials
 from .common import DeploymentError, read_text
 
+# This reader's command-line flags, declared once (facts/deploy_readers.py reads them for the CLI, fleet files
+# and request.py without importing this module: a literal only).
+FLAGS = (
+    {"order": 40, "option": "pymilvus_args", "flag": "--pymilvus-args", "trigger": True,
+     "help": "JSON of the keyword arguments the application passes to MilvusClient"},
+)
+
 TLS_KEYS = TLS_KEYWORDS      # old names, kept for the readers
 
 # The keyword arguments pymilvus's MilvusClient(...) and connections.connect(...) read (pymilvus 2.5/2.6:

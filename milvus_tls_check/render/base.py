@@ -21,8 +21,10 @@ PLAIN = RenderOptions()
 
 @runtime_checkable
 class Renderer(Protocol):
-    """One output format. Each module in render/ declares one, as RENDERER; render/__init__.py registers it."""
-    name: str
+    """One output format. Each format module in render/ declares one, as RENDERER, and is found by being there."""
+    name: str        # the --format value; the module's own name
+    order: int       # position in the --format list
+    extension: str   # of a saved report (tools/make_reports.py, reports/)
 
     def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str: ...
 

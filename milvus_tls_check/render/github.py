@@ -76,6 +76,8 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
 @dataclass(frozen=True)
 class GithubRenderer:
     name: str = "github"
+    order: int = 60   # position in the --format list
+    extension: str = "github"   # of a saved report
 
     def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
         return render(report, options)

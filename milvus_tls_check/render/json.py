@@ -110,6 +110,8 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
 @dataclass(frozen=True)
 class JsonRenderer:
     name: str = "json"
+    order: int = 20   # position in the --format list
+    extension: str = "json"   # of a saved report
 
     def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
         return render(report, options)

@@ -89,6 +89,8 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
 @dataclass(frozen=True)
 class JunitRenderer:
     name: str = "junit"
+    order: int = 30   # position in the --format list
+    extension: str = "xml"   # of a saved report
 
     def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
         return render(report, options)

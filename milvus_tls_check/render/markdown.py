@@ -67,6 +67,8 @@ def _could_not_run(result: FleetResult) -> str:
 @dataclass(frozen=True)
 class MarkdownRenderer:
     name: str = "markdown"
+    order: int = 40   # position in the --format list
+    extension: str = "md"   # of a saved report
 
     def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
         return render(report, options)

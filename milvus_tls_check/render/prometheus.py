@@ -149,6 +149,8 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
 @dataclass(frozen=True)
 class PrometheusRenderer:
     name: str = "prometheus"
+    order: int = 70   # position in the --format list
+    extension: str = "prom"   # of a saved report
 
     def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
         return render(report, options)

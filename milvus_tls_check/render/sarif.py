@@ -129,6 +129,8 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
 @dataclass(frozen=True)
 class SarifRenderer:
     name: str = "sarif"
+    order: int = 50   # position in the --format list
+    extension: str = "sarif"   # of a saved report
 
     def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
         return render(report, options)

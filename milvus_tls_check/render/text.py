@@ -200,6 +200,8 @@ def _peer_lines(peer) -> list[str]:
 @dataclass(frozen=True)
 class TextRenderer:
     name: str = "text"
+    order: int = 10   # position in the --format list
+    extension: str = "txt"   # of a saved report
 
     def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
         return render(report, options)

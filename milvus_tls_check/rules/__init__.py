@@ -1,7 +1,8 @@
 """Static rules: small pure functions (Context) -> CheckResults. Nothing here touches the network.
 
-Each module is one family; RULES lists them in report order. A new check is one function here and one
-catalogue entry in codes.py.
+Each module in this package is one family and is registered by being here (registered_rules finds it with pkgutil);
+its module-level ORDER places it in the report. A new check is one @rule function in a module here and one catalogue
+entry in codes.py.
 """
 from __future__ import annotations
 
@@ -148,9 +149,9 @@ class UndeclaredCode(AssertionError):
 
 _REGISTRY: list[RuleSpec] = []
 
-# Report order of the rule modules: deployment (config) rules first, then the material families. Within a module,
-# rules run in definition (registration) order. A module not listed here runs after these, in import order.
-MODULE_ORDER = ("config", "files", "keys", "validity", "chain", "names", "usage", "algorithms", "pymilvus_params", "per_client")
+# Report order: each rules module declares `ORDER = <int>` (deployment rules first, then the material families);
+# within a module, rules run in definition order. A module without ORDER runs after those with one, by name.
+_LAST = 1 << 30
 
 
 def rule(rule_id: str, *, codes: Iterable[str]) -> Callable[[Rule], Rule]:
@@ -173,17 +174,18 @@ def _catalogue():
     return CATALOGUE
 
 
+def rule_modules() -> tuple[str, ...]:
+    """The names of the rules modules in this package (each is a family), found on disk, not listed."""
+    import pkgutil
+    return tuple(sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
+
+
 def registered_rules() -> tuple[RuleSpec, ...]:
-    """Every registered rule, in report order (MODULE_ORDER, then definition order within a module)."""
-    from . import algorithms, chain, files, keys, names, usage, validity  # noqa: F401 (register)
-    from . import per_client, pymilvus_params  # noqa: F401 (register)
-    try:
-        from . import config  # noqa: F401
-    except ImportError:
-        pass
-    rank = {name: i for i, name in enumerate(MODULE_ORDER)}
+    """Every registered rule, in report order (each module's ORDER, then definition order within a module)."""
+    import importlib
+    order = {name: getattr(importlib.import_module(f"{__name__}.{name}"), "ORDER", _LAST) for name in rule_modules()}
     indexed = list(enumerate(_REGISTRY))
-    indexed.sort(key=lambda item: (rank.get(item[1].module, len(MODULE_ORDER)), item[0]))
+    indexed.sort(key=lambda item: (order.get(item[1].module, _LAST), item[1].module, item[0]))
     return tuple(spec for _, spec in indexed)
 
 

@@ -70,3 +70,7 @@ def check_signature_support(ctx: Context):
                                         modes=(2,) if role is Role.CLIENT_CERT else ()))
         yield result("algorithms.support", f"signature algorithms in {role.setting} are verifiable",
                      subject_of(role, f.path), findings, mode=2 if role is Role.CLIENT_CERT else None)
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 80

@@ -298,3 +298,7 @@ def check_chains(ctx: Context):
         findings = judge_chain(Role.CLIENT_CERT, client, ca, MILVUS, everything, mode, deployment=ctx.deployment,
                                beside=beside) + _leaf_is_ca(Role.CLIENT_CERT, client, ctx.deployment)
         yield result("chain.client", title, subject_of(Role.CLIENT_CERT, client.path), findings, mode=mode)
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 50

@@ -2,8 +2,8 @@
 
 Each rule takes the DeploymentFacts in `ctx.deployment` (None without deployment files: then no config rule runs)
 and reports a check only when it has something to say. Certificate facts come from the loaded material
-(`ctx.material`); a file the pipeline did not load (the internal TLS certificate, the CA in mode 1) is loaded here
-once through material.load_file, never re-parsed in deploy/.
+(`ctx.material`): a role's file, or a file the deployment names that material.with_deployment_files loaded once
+(the internal TLS certificate, the CA in mode 1). Rules here read no file and never re-parse one in deploy/.
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from ..facts.deployment import (DEFAULTS, IMAGE_CERT_DIR, INTERNAL_PATH_KEYS, LE
                                 parse_bool, role_used)
 from ..facts.x509 import dns_sans, go_name_match, ip_sans
 from ..findings import finding
-from ..model import CheckResult, Finding, Material, Request, Role, Severity
+from ..model import Finding, Role, Severity
 from . import Context, not_run, result, rule
-from .deployment_certs import certs_at
+from ._deployment_certs import certs_at, is_deployment_file as _is_file, loaded_at as _loaded
 
 SUBJECT_CONFIG = "milvus configuration"
 
@@ -236,10 +236,8 @@ def image_default(info: PathFact) -> bool:
 
 def sample_cert(ctx: Context, info: PathFact) -> str:
     """The Milvus sample certificate this file holds ("server.pem"...), by fingerprint; "" when none."""
-    from pathlib import Path
-
     from cryptography.hazmat.primitives import hashes
-    if not info.host or info.key.endswith("KeyPath") or not Path(info.host).is_file():
+    if not info.host or info.key.endswith("KeyPath") or not _is_file(ctx, info.host):
         return ""
     for cert in certs_at(ctx, info.host, Role.SERVER_CA if info.key.endswith("caPemPath") else Role.SERVER_CERT):
         name = SAMPLE_CERT_SHA256.get(cert.fingerprint(hashes.SHA256()).hex())
@@ -341,7 +339,6 @@ PEERS = "the other Milvus components (mixcoord, querynode, datanode, streamingno
 
 def _internal_files(ctx: Context, f: DeploymentFacts) -> list[Finding]:
     """internaltls.* files that a component cannot load: missing, not mounted, only in the proxy pod, unusable."""
-    from pathlib import Path
     out: list[Finding] = []
     consequence = ("the component logs \"can't create creds\" and serves internal gRPC in plaintext while its peers "
                    "dial TLS: Milvus starts, and every call between components fails later")
@@ -363,7 +360,7 @@ def _internal_files(ctx: Context, f: DeploymentFacts) -> list[Finding]:
         if r is not None and r.mount is not None and r.mount.scope and f.k8s is not None and f.k8s.cluster:
             local.setdefault(r.mount.origin, (r.mount, []))[1].append(info)
             continue
-        if info.host and Path(info.host).is_file():
+        if _is_file(ctx, info.host):
             role = Role.SERVER_KEY if key.endswith("serverKeyPath") else Role.SERVER_CA if key.endswith("caPemPath") \
                 else Role.SERVER_CERT
             bad = _unusable(ctx, info.host, role)
@@ -392,10 +389,7 @@ def _internal_files(ctx: Context, f: DeploymentFacts) -> list[Finding]:
 
 def _unusable(ctx: Context, path: str, role: Role) -> str:
     """Why Go cannot load this internal file (empty, not PEM, a key without certificate...), or ""."""
-    loaded = ctx.material.by_path(path)
-    if loaded is None:
-        from ..material import load_file
-        loaded = load_file(role, path)
+    loaded = _loaded(ctx, path)
     errors = [x for x in loaded.findings if x.severity is Severity.ERROR and x.code.startswith(("file.", "key.enc"))]
     if errors:
         return f"{errors[0].code}: {errors[0].message}"
@@ -423,8 +417,7 @@ def check_internal(ctx: Context):
         return
     out = _internal_files(ctx, f)
     cert = f.paths.get("internaltls.serverPemPath")
-    from pathlib import Path
-    if cert is None or not cert.host or not Path(cert.host).is_file():
+    if cert is None or not _is_file(ctx, cert.host):
         yield from _report("config.internal_tls", INTERNAL_TITLE, out)
         return
     certs = certs_at(ctx, cert.host)
@@ -613,24 +606,5 @@ def check_k8s_unsafe_paths(ctx: Context):
         "without it.") for e in f.unsafe_entries])
 
 
-# --- the deployment rules alone -------------------------------------------------------------------------------------
-
-def judge_deployment(facts: DeploymentFacts, material: Optional[Material] = None, *, at=None,
-                     request: Optional[Request] = None) -> tuple[CheckResult, ...]:
-    """The deployment rules alone (config.* and the application's client.*), in report order: for callers and tests
-    that judge DeploymentFacts without the whole pipeline. Certificates come from `material` or are loaded."""
-    import datetime as dt
-
-    from .pymilvus_params import check_client_auth, check_deployment_client
-    if request is None:   # judge the Milvus line the deployment's image names, as the pipeline does
-        tag = facts.image.tag if facts.image is not None else None
-        request = Request(paths={}, milvus_version=tag.lstrip("v") if tag else None,
-                          milvus_version_source=facts.image.source if tag else "")
-    ctx = Context(request, material or Material({}), (),
-                  at or dt.datetime.now(dt.timezone.utc), deployment=facts)
-    out: list[CheckResult] = []
-    for check in (check_k8s_unsafe_paths, check_tls_mode, check_tls_disabled, check_misnested, check_legacy, check_http_port,
-                  check_default_certs, check_paths, check_internal, check_helm_tls, check_ingress,
-                  check_deployment_client, check_client_auth):
-        out.extend(check(ctx))
-    return tuple(out)
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 10

@@ -19,3 +19,7 @@ def check_files(ctx: Context):
             loaded = with_fixes(loaded, ctx.deployment)   # name the Secret and key, not the doctor's copy
         yield result("files", f"{role.setting} is readable PEM of the right kind",
                      subject_of(role, loaded.path), ctx.scoped(loaded.findings, loaded))
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 20

@@ -212,3 +212,7 @@ def check_key_permissions(ctx: Context):
                                     fix=fix_for("key.permissions", file=f.path)))
         yield result("keys.permissions", f"{role.setting} is private to its owner", subject_of(role, f.path),
                      ctx.scoped(findings, f))
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 30

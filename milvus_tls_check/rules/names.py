@@ -71,3 +71,7 @@ def _cn_or(leaf, name: str) -> str:
     """The name the SAN should carry: the CN the certificate was made for, else the name checked."""
     cns = common_names(leaf)
     return cns[0] if cns else name.rstrip(".")
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 60

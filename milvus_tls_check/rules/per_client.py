@@ -395,3 +395,7 @@ def own_file_checks(ctx: Context, general: tuple) -> list:
                 continue
             out.append(result(res.check, title, res.subject, findings, mode=res.mode))
     return out
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 100

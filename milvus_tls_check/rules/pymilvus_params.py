@@ -8,7 +8,6 @@ A code the first rule reports about the application's arguments is not repeated 
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 from ..facts.deployment import DeploymentFacts
@@ -16,7 +15,7 @@ from ..facts.pymilvus import MUTUAL_KEYWORDS, TRUST_MUTUAL, TRUST_SYSTEM_ROOTS
 from ..findings import finding
 from ..model import Finding, Role, Severity
 from . import Context, not_run, result, rule
-from .deployment_certs import certs_at
+from ._deployment_certs import certs_at, is_deployment_file
 
 MUTUAL_ARGS = MUTUAL_KEYWORDS
 SUBJECT_CLIENT = "pymilvus arguments"
@@ -40,7 +39,7 @@ def _private_server_cert(ctx: Context) -> bool:
 def _private_issuer(ctx: Context, f: DeploymentFacts) -> Optional[bool]:
     """Is the deployment's server certificate self-signed or issued by tls.caPemPath (no system root holds it)?"""
     info = f.paths.get("tls.serverPemPath")
-    if info is None or not info.host or not Path(info.host).is_file():
+    if info is None or not is_deployment_file(ctx, info.host):
         return None
     chain = certs_at(ctx, info.host, Role.SERVER_CERT)
     if not chain:
@@ -49,7 +48,7 @@ def _private_issuer(ctx: Context, f: DeploymentFacts) -> Optional[bool]:
     if top.issuer == top.subject:
         return True
     ca = f.paths.get("tls.caPemPath")
-    if ca and ca.host and Path(ca.host).is_file():
+    if ca and is_deployment_file(ctx, ca.host):
         if any(c.subject == top.issuer for c in certs_at(ctx, ca.host, Role.SERVER_CA)):
             return True
     return None
@@ -213,3 +212,7 @@ def check_client_params(ctx: Context):
                 severity=Severity.ERROR if private else Severity.WARNING, modes=(1,)))
         yield result("client", f"mode {mode}: pymilvus parameters select the right channel", subject, findings,
                      mode=mode)
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 90

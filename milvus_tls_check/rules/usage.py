@@ -57,3 +57,7 @@ def check_usage(ctx: Context):
                                 fix=fix_for("ku.digital_signature_missing", file=client.path,
                                             deployment=ctx.deployment)))
     yield result("usage.client", title, subject, findings, mode=2)
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 70

@@ -165,3 +165,7 @@ def check_critical_extensions(ctx: Context):
                                             f"{f.path}.", modes=modes))
         yield result("validity.extensions", f"critical extensions in {role.setting} are understood", subject,
                      ctx.scoped(findings, f))
+
+
+# Report position of this family (rules/__init__.registered_rules).
+ORDER = 40

@@ -6,7 +6,7 @@ with `--rehearsal grpcio` (BoringSSL + the static Go model), and each verdict mu
 failure the report must name a cause code.
 
 One pymilvus subprocess per (line, case) (~0.4 s), cached for the session; the doctor runs in-process.
-The Go toolchains must be installed (`python -m milvus_tls_check.handshake.gofront install 1.21 1.22 1.24 1.25`);
+The Go toolchains must be installed (`python -m milvus_tls_check.handshake.gofront install --all-lines`);
 a missing toolchain fails the tests, it does not skip them.
 """
 from __future__ import annotations
