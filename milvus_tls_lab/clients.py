@@ -1,7 +1,7 @@
 """The client corpus (issue 12): certificate sets where pymilvus lines, the Go SDK and the Node SDK plausibly differ,
 and the observers that run each real client against a running Milvus (lab.realmilvus).
 
-    from milvus_tls_check.lab.clients import client_corpus, CLIENTS, observe_client, doctor_verdicts
+    from milvus_tls_lab.clients import client_corpus, CLIENTS, observe_client, doctor_verdicts
     for case in client_corpus():
         paths = case.write(tmp)            # corpus.Case
         observe_client(handle, case, paths, "node==3")   # -> ClientObservation
@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from ..certs import good_set, make_leaf, new_key
-from ..facts.clients import NODE_LINES, PYMILVUS_LINES, ClientSel, parse_client
-from ..facts.pymilvus import ClientParams
+from milvus_tls_check.certs import good_set, make_leaf, new_key
+from milvus_tls_check.facts.clients import NODE_LINES, PYMILVUS_LINES, ClientSel, parse_client
+from milvus_tls_check.facts.pymilvus import ClientParams
 from .corpus import BOM, Case, _crlf, by_name, custom_cert
 
 CLIENTS = tuple([f"pymilvus=={line}" for line in PYMILVUS_LINES] + [f"node=={line}" for line in NODE_LINES]
@@ -167,7 +167,7 @@ def observe_client(handle, case: ClientCase, paths: dict[str, Path], client: str
                    timeout: float = TIMEOUT, warm: bool = True) -> ClientObservation:
     """Run one real client (a CLIENTS key) against the running Milvus `handle` (pymilvus: a fresh child forked
     from the line's warm interpreter when `warm`, else a new interpreter)."""
-    from ..handshake import realclients, real_client, venvs
+    from milvus_tls_check.handshake import realclients, real_client, venvs
 
     sel: ClientSel = parse_client(client)
     if not handle.started:
@@ -212,7 +212,7 @@ def doctor_verdicts(case: ClientCase, paths: dict[str, Path], clients=CLIENTS, e
     import io
     import json
 
-    from ..cli import main
+    from milvus_tls_check.cli import main
 
     args = ["doctor", *case.doctor_args(paths), "--format", "json", "--rehearsal", "go", "--milvus-version",
             "2.3.5", "--timeout", str(TIMEOUT)] + [a for c in clients for a in ("--client", c)] + list(extra or [])
@@ -280,7 +280,7 @@ class PymilvusWorker:
         import subprocess
         import threading
 
-        from ..handshake import trusted_cache, venvs
+        from milvus_tls_check.handshake import trusted_cache, venvs
 
         # isolated as the doctor's own pymilvus child (handshake/real_client.py): -I, a fixed cwd, and a venv from
         # the cache only after venvs.launch's checks, from the checked descriptor
@@ -320,7 +320,7 @@ _WORKERS: dict[str, PymilvusWorker] = {}
 
 
 def pymilvus_worker(release: str) -> Optional[PymilvusWorker]:
-    from ..handshake import venvs
+    from milvus_tls_check.handshake import venvs
     if release not in _WORKERS:
         py = venvs.python_for(release)
         if py is None:
