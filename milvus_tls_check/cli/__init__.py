@@ -69,7 +69,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _main(argv: list[str]) -> int:
     from ..render import formats
-    parser = build_parser(formats())
+    parser = build_parser(formats(), command=argv[0] if argv and argv[0] in ("doctor", "codes") else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help / --version

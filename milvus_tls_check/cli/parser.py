@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import Optional
 
 from .. import __version__
 from ..errors import UsageError
@@ -60,7 +61,10 @@ def _seconds(text: str) -> float:
     return value
 
 
-def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown")) -> argparse.ArgumentParser:
+def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"),
+                 command: Optional[str] = None) -> argparse.ArgumentParser:
+    """The whole parser; with command="doctor" or "codes" only those two subcommands (a doctor run then imports
+    none of gen, reissue and repair, whose modules define their own flags; the parse is the same)."""
     parser = Parser(prog="milvus-tls", description="Will your Milvus TLS material work? And if not, exactly why.")
     parser.add_argument("--version", action="version", version=f"milvus-tls {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -143,6 +147,8 @@ def build_parser(formats: tuple[str, ...] = ("text", "json", "junit", "markdown"
     codes.add_argument("code", nargs="?", help="show this one code (title, why, fix, severity, who enforces it)")
     codes.add_argument("--format", choices=("text", "json"), default="text")
     codes.add_argument("--output", help="write the listing to this file instead of stdout")
+    if command in ("doctor", "codes"):
+        return parser
     from ..gen import add_parser as add_gen_parser
     add_gen_parser(sub)
     from ..reissue import add_parser as add_reissue_parser
