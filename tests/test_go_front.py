@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from milvus_tls_check.certs import CertSet, good_set, make_ca, make_leaf
+from tests.certfactory import CertSet, good_set, make_ca, make_leaf
 from milvus_tls_check.facts import milvus_lines
 from milvus_tls_check.handshake import gofront
 from milvus_tls_check.handshake.client import attempt

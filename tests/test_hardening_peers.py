@@ -29,7 +29,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from milvus_tls_check import cli
-from milvus_tls_check.certs import good_set, make_ca, make_leaf
+from tests.certfactory import good_set, make_ca, make_leaf
 from milvus_tls_check.codes import CATALOGUE
 
 TIMEOUT = 2.0

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from milvus_tls_check.certs import good_set
+from tests.certfactory import good_set
 from milvus_tls_check.facts import gobin_wheels, milvus_lines
 from milvus_tls_check.facts.clients import PYMILVUS_LINES
 from milvus_tls_check.handshake import gofront, real_client, realclients, trusted_cache, venvs
