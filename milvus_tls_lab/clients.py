@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from milvus_tls_check.certs import good_set, make_leaf, new_key
+from tests.certfactory import good_set, make_leaf, new_key
 from milvus_tls_check.facts.clients import NODE_LINES, PYMILVUS_LINES, ClientSel, parse_client
 from milvus_tls_check.facts.pymilvus import ClientParams
 from .corpus import BOM, Case, _crlf, by_name, custom_cert

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from milvus_tls_check.certs import Issued, good_set, make_ca, make_leaf, new_key
+from tests.certfactory import Issued, good_set, make_ca, make_leaf, new_key
 from milvus_tls_check.facts.pymilvus import ClientParams
 from milvus_tls_check.facts.x509 import quiet_parsing
 from .material import docs_openssl_set
@@ -149,7 +149,7 @@ def custom_cert(issuer: Optional[Issued], cn: str, key, *, dns: Sequence[str] = 
                 eku: Sequence = (), ku: Optional[Sequence[str]] = ("digital_signature", "key_encipherment"),
                 ca: bool = False, path_length: Optional[int] = None, extra: Sequence = (),
                 pss_salt: Optional[object] = None, days: int = 365) -> Issued:
-    """A certificate with knobs certs.py has not: extra extensions [(ext, critical)], EKU OIDs (anyExtendedKeyUsage),
+    """A certificate with knobs tests/certfactory.py has not: extra extensions [(ext, critical)], EKU OIDs (anyExtendedKeyUsage),
     RSA-PSS signatures (pss_salt = padding.PSS.MAX_LENGTH or padding.PSS.DIGEST_LENGTH). issuer None = self-signed."""
     subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "milvus-tls-check corpus"),
                          x509.NameAttribute(NameOID.COMMON_NAME, cn)])

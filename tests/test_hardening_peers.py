@@ -1,6 +1,6 @@
 """Hardening, peers: `milvus-tls doctor --uri` against hostile servers on 127.0.0.1.
 
-Each test starts its peer, runs the whole CLI against it (a good certificate set from certs.good_set() is the
+Each test starts its peer, runs the whole CLI against it (a good certificate set from certfactory.good_set() is the
 client's material, so modes 1 and 2 are both attempted, in parallel with the raw ssl probe), and stops the peer
 in `finally` (listening socket, connections and threads closed and joined).
 

@@ -148,7 +148,7 @@ def test_missing_port_each_client_dials_443(client_caches, tmp_path):
     for line in NODE_LINES:
         out = realclients.run_node({"address": "127.0.0.1", "ssl": True}, timeout=2.0, line=line)
         assert not out.ok and "127.0.0.1:443" in out.error, out
-    from milvus_tls_check.certs import good_set
+    from tests.certfactory import good_set
     g = good_set()
     (tmp_path / "s.pem").write_bytes(g.server.cert_pem(True))
     (tmp_path / "s.key").write_bytes(g.server.key_pem())
