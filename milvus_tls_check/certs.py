@@ -1,7 +1,7 @@
-"""The certificate factory: tests, fixtures and `milvus-tls gen` share it.
+"""What `milvus-tls gen` (and `reissue`'s name check) issue with: keys, signing, loading an existing CA.
 
-Every knob a broken variant needs is a keyword: key type, SANs, EKU, keyUsage, basicConstraints, validity,
-signature hash. Defaults make what a careful operator would: SAN, matching EKU, SHA-256.
+gen decides the policy (validity, key type, extensions per role) and passes it in; nothing here has a validity of
+its own. Tests make their certificates with tests/certfactory.py, never with this module.
 """
 from __future__ import annotations
 
@@ -112,19 +112,13 @@ def _sign(subject: x509.Name, public_key, issuer_name: x509.Name, issuer_key, *,
     return b.sign(issuer_key, algorithm)
 
 
-def _window(not_before, not_after, days):
-    now = dt.datetime.now(dt.timezone.utc)
-    start = not_before or (now - dt.timedelta(hours=1))
-    return start, not_after or (start + dt.timedelta(days=days))
-
-
 def make_ca(cn: str = "milvus-tls-check test CA", *, issuer: Optional[Issued] = None, key=None,
             key_type: str = "rsa2048", ca: Optional[bool] = True, path_length: Optional[int] = None,
-            key_usage=("key_cert_sign", "crl_sign"), not_before=None, not_after=None, days: int = 3650,
+            key_usage=("key_cert_sign", "crl_sign"), not_before: dt.datetime, not_after: dt.datetime,
             hash_name: str = "sha256", serial: Optional[int] = None) -> Issued:
     """A root (issuer=None, self-signed) or an intermediate (issuer=the parent)."""
     key = key or new_key(key_type)
-    start, end = _window(not_before, not_after, days)
+    start, end = not_before, not_after
     subject = _name(cn)
     if issuer is None:
         cert = _sign(subject, key.public_key(), subject, key, ca=ca, path_length=path_length, key_usage=key_usage,
@@ -143,7 +137,7 @@ def _ski(cert: x509.Certificate):
 def make_leaf(issuer: Issued, cn: str = "localhost", *, dns: Sequence[str] = ("localhost",),
               ips: Sequence[str] = (), eku: Optional[Sequence[str]] = ("server",), key=None,
               key_type: str = "rsa2048", key_usage=_UNSET, ca: Optional[bool] = False,
-              not_before=None, not_after=None, days: int = 825, hash_name: str = "sha256",
+              not_before: dt.datetime, not_after: dt.datetime, hash_name: str = "sha256",
               serial: Optional[int] = None) -> Issued:
     """A server or client certificate issued by `issuer` (a root or an intermediate).
 
@@ -153,48 +147,12 @@ def make_leaf(issuer: Issued, cn: str = "localhost", *, dns: Sequence[str] = ("l
     key = key or new_key(key_type)
     if key_usage is _UNSET:
         key_usage = ("digital_signature", "key_encipherment")
-    start, end = _window(not_before, not_after, days)
+    start, end = not_before, not_after
     cert = _sign(_name(cn), key.public_key(), issuer.cert.subject, issuer.key, ca=ca, path_length=None,
                  key_usage=key_usage, eku=eku, san=_san(dns, ips), not_before=start, not_after=end,
                  hash_name=hash_name, serial=serial, issuer_ski=_ski(issuer.cert))
     # The leaf's chain is what it should send: the intermediates between it and the root.
     return Issued(cert, key, chain=issuer.chain)
-
-
-def docs_like_leaf(issuer: Issued, cn: str = "localhost", *, dns: Sequence[str] = ("localhost",), **kw) -> Issued:
-    """What the Milvus docs' openssl.cnf [v3_req] makes: CA:FALSE, nonRepudiation+digitalSignature+keyEncipherment,
-    no EKU, SAN only when alt_names is configured."""
-    return make_leaf(issuer, cn, dns=dns, eku=None,
-                     key_usage=("content_commitment", "digital_signature", "key_encipherment"), **kw)
-
-
-@dataclass(frozen=True)
-class CertSet:
-    ca: Issued
-    server: Issued
-    client: Issued
-
-    def write(self, out: Path, *, with_ca_key: bool = False) -> dict[str, Path]:
-        """Write the docs' file names into `out`: ca.pem, server.pem, server.key, client.pem, client.key."""
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {n: out / n for n in ("ca.pem", "server.pem", "server.key", "client.pem", "client.key")}
-        (out / "ca.pem").write_bytes(self.ca.cert_pem())
-        self.server.write(paths["server.pem"], paths["server.key"], with_chain=True)
-        self.client.write(paths["client.pem"], paths["client.key"], with_chain=True)
-        if with_ca_key:
-            paths["ca.key"] = out / "ca.key"
-            write_private(paths["ca.key"], self.ca.key_pem())
-        return paths
-
-
-def good_set(names: Sequence[str] = ("localhost",), ips: Sequence[str] = ("127.0.0.1",),
-             key_type: str = "rsa2048", client_cn: str = "milvus-client", days: int = 825) -> CertSet:
-    """A set that works in both modes: CA with CA:TRUE+keyCertSign, server with SAN+serverAuth, client with clientAuth."""
-    ca = make_ca(key_type=key_type)
-    server = make_leaf(ca, names[0] if names else (ips[0] if ips else "localhost"), dns=names, ips=ips,
-                       eku=("server",), key_type=key_type, days=days)
-    client = make_leaf(ca, client_cn, dns=(client_cn,), eku=("client",), key_type=key_type, days=days)
-    return CertSet(ca, server, client)
 
 
 # --- used by `milvus-tls gen` and `milvus-tls reissue` -------------------------------------------------------

@@ -14,7 +14,6 @@ from .errors import UsageError
 from .facts.deploy_readers import triggers as reader_triggers
 from .facts.pymilvus import BadUri, authorization, parse_uri, redact_uri, split_credentials, uri_host
 from .model import CLIENT_ROLES, Request, Role
-from .rules.pymilvus_params import CLIENT_FLAGS
 
 # --dir takes the docs' file names, cert-manager's (a kubernetes.io/tls Secret's keys written out), or the .crt names
 # many guides use (server.crt/server.key/ca.crt, client.crt/client.key).
@@ -240,7 +239,7 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     if not (paths.get(Role.CLIENT_CERT) or paths.get(Role.CLIENT_KEY)) and not client_exact and not modes \
             and not own_pair:
         notes.append("mode 2 (mutual TLS) was not judged: no client certificate was given; give "
-                     f"{CLIENT_FLAGS} (or --tls-mode 2) to check it")
+                     f"{_client_flags()} (or --tls-mode 2) to check it")
     uri, uri_auth = None, ""
     if options.uri:   # credentials in the URI leave it here: only the cleaned URI travels on (and is ever shown)
         uri, user, secret = split_credentials(options.uri)
@@ -345,7 +344,7 @@ def _client_beside_server(paths: dict, explicit: set, modes: tuple, deployment) 
     else:
         where = f"{folder}, beside tls.serverPemPath"
     return [f"mutual TLS: no client certificate was given, so the doctor used client.pem and client.key from {where} "
-            f"as pymilvus client_pem_path and client_key_path; give {CLIENT_FLAGS} to check others"]
+            f"as pymilvus client_pem_path and client_key_path; give {_client_flags()} to check others"]
 
 
 def _check_uri(uri: str) -> None:
@@ -387,3 +386,8 @@ def secret_folder(options: Options):
         return contextlib.nullcontext()
     from .deploy import SecretFolder
     return SecretFolder()
+
+
+def _client_flags() -> str:
+    from .rules.pymilvus_params import CLIENT_FLAGS   # here, not at the top: building a request needs no rule module
+    return CLIENT_FLAGS

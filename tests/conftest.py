@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from milvus_tls_check.certs import CertSet, good_set
+from tests.certfactory import CertSet, good_set
 from tests.helpers import DEPLOY_FIXTURES
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from milvus_tls_check.certs import Issued, new_key
+from tests.certfactory import Issued, new_key
 from milvus_tls_check.material import quiet_parsing
 
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from milvus_tls_check.certs import good_set, make_leaf, new_key, write_private
+from tests.certfactory import good_set, make_leaf, new_key, write_private
 from tests.helpers import doctor_json, run_cli
 
 CASES = {"expired": "cert.expired", "mismatch": "key.mismatch", "encrypted": "key.encrypted",

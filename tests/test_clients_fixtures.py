@@ -148,7 +148,7 @@ def test_go_version_decides_negative_serials(clients_ready, tmp_path, capsys):
     """--client go==1.21 and --client go (the newest toolchain): a server certificate with a negative serial is
     parsed by Go 1.21 and refused by Go 1.23+ (x509negativeserial); the real Go client of each version agrees."""
     from milvus_tls_check.facts.x509 import quiet_parsing
-    from milvus_tls_check.lab.corpus import by_name
+    from milvus_tls_lab.corpus import by_name
 
     assert gofront.find_toolchain("1.21") is not None, "python -m milvus_tls_check.handshake.gofront install 1.21"
     with quiet_parsing():

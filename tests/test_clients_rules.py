@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from milvus_tls_check.certs import good_set, make_leaf
+from tests.certfactory import good_set, make_leaf
 from milvus_tls_check.cli import main
 
 ALL = ["--client", "pymilvus==2.4", "--client", "go", "--client", "node==2.6"]

@@ -268,7 +268,7 @@ def test_helm_set_tlsmode_without_proxy_tls(tmp_path, secrets):
 
 @pytest.fixture
 def ingress_secret(tmp_path) -> str:
-    from milvus_tls_check.certs import good_set
+    from tests.certfactory import good_set
     s = good_set(names=("milvus.example.com",), ips=())
     p = tmp_path / "ingress-secret.yaml"
     p.write_text(yaml.safe_dump(kube_secret("milvus-ingress-tls", {"tls.crt": s.server.cert_pem(),

@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from milvus_tls_check import certs, cli
+from milvus_tls_check import cli
+from tests import certfactory
 from milvus_tls_check.gen import GEN_KEY_TYPES
 from tests.helpers import assert_passes, doctor
 
@@ -205,7 +206,7 @@ def test_force_tightens_an_existing_world_readable_key(capsys, tmp_path: Path) -
 
 
 def _not_a_ca(tmp_path: Path) -> tuple[Path, Path]:
-    s = certs.good_set()
+    s = certfactory.good_set()
     s.write(tmp_path / "leafset")
     return tmp_path / "leafset" / "server.pem", tmp_path / "leafset" / "server.key"
 
@@ -305,7 +306,7 @@ def test_rotation_in_place_needs_force_and_leaves_ca_files_alone(capsys, tmp_pat
     old_client = tmp_path / "old-client"
     old_client.mkdir()
     (old_client / "client.pem").write_bytes((d / "client.pem").read_bytes())
-    certs.write_private(old_client / "client.key", (d / "client.key").read_bytes())
+    certfactory.write_private(old_client / "client.key", (d / "client.key").read_bytes())
     ca_before = {n: ((d / n).read_bytes(), (d / n).stat().st_mtime_ns) for n in ("ca.pem", "ca.key")}
     server_before = (d / "server.pem").read_bytes()
     rotate = ["--out", str(d), "--from-ca", str(d / "ca.pem"), "--ca-key", str(d / "ca.key")]
@@ -330,9 +331,9 @@ def test_rotation_from_an_rsa_ca_with_ec_leaves(capsys, tmp_path: Path, made: Pa
 
 
 def test_rotation_cuts_leaves_to_the_ca_lifetime(capsys, tmp_path: Path) -> None:
-    ca = certs.make_ca(days=30)
+    ca = certfactory.make_ca(days=30)
     (tmp_path / "ca.pem").write_bytes(ca.cert_pem())
-    certs.write_private(tmp_path / "ca.key", ca.key_pem())
+    certfactory.write_private(tmp_path / "ca.key", ca.key_pem())
     status, out, err = gen(capsys, "--out", str(tmp_path / "n"), "--from-ca", str(tmp_path / "ca.pem"),
                            "--ca-key", str(tmp_path / "ca.key"), "--days", "825")
     assert status == 0, err
@@ -342,9 +343,9 @@ def test_rotation_cuts_leaves_to_the_ca_lifetime(capsys, tmp_path: Path) -> None
 
 def test_rotation_from_an_expired_ca_is_refused(capsys, tmp_path: Path) -> None:
     now = dt.datetime.now(dt.timezone.utc)
-    ca = certs.make_ca(not_before=now - dt.timedelta(days=20), not_after=now - dt.timedelta(days=1))
+    ca = certfactory.make_ca(not_before=now - dt.timedelta(days=20), not_after=now - dt.timedelta(days=1))
     (tmp_path / "ca.pem").write_bytes(ca.cert_pem())
-    certs.write_private(tmp_path / "ca.key", ca.key_pem())
+    certfactory.write_private(tmp_path / "ca.key", ca.key_pem())
     status, _, err = gen(capsys, "--out", str(tmp_path / "n"), "--from-ca", str(tmp_path / "ca.pem"),
                          "--ca-key", str(tmp_path / "ca.key"))
     assert status == 2

@@ -16,7 +16,7 @@ pytest.importorskip("pymilvus")
 
 from milvus_tls_check import cli  # noqa: E402
 from milvus_tls_check.gen import GEN_KEY_TYPES  # noqa: E402
-from milvus_tls_check.lab.realmilvus import (  # noqa: E402
+from milvus_tls_lab.realmilvus import (  # noqa: E402
     grpc_reason_lines,
     milvus_tls_log_lines,
     pymilvus_connect,

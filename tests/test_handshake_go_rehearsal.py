@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from milvus_tls_check.certs import good_set, make_ca, make_leaf
+from tests.certfactory import good_set, make_ca, make_leaf
 from milvus_tls_check.handshake import gofront, interpret, plan_handshakes, run_plan
 from milvus_tls_check.material import load_material
 from milvus_tls_check.model import Request, Role, ServerImpl, ServerKind, Side

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from milvus_tls_check.certs import good_set
+from tests.certfactory import good_set
 from milvus_tls_check.handshake import RawAttempt, interpret, plan_handshakes
 from milvus_tls_check.handshake.plan import WONT_START
 from milvus_tls_check.material import load_material

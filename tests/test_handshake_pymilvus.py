@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from milvus_tls_check.certs import good_set
+from tests.certfactory import good_set
 from milvus_tls_check.cli import EXIT_FAIL, EXIT_PASS, main
 from milvus_tls_check.handshake import pymilvus_process
 from milvus_tls_check.handshake.rehearsal import ServerFiles, Seen, serving

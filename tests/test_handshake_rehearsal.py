@@ -12,7 +12,7 @@ import pytest
 
 from milvus_tls_check.codes import go_only_codes
 
-from milvus_tls_check.certs import docs_like_leaf, good_set, make_ca, make_leaf
+from tests.certfactory import docs_like_leaf, good_set, make_ca, make_leaf
 from milvus_tls_check.cli import build_parser, request_from_args
 from milvus_tls_check.doctor import diagnose
 
@@ -172,7 +172,7 @@ def uri_only_san_cn_localhost(tmp):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
-    from milvus_tls_check.certs import Issued, new_key
+    from tests.certfactory import Issued, new_key
 
     base = good_set()
     key = new_key()

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from milvus_tls_check import cli, material
-from milvus_tls_check.certs import CertSet, make_ca, make_leaf
+from tests.certfactory import CertSet, make_ca, make_leaf
 from milvus_tls_check.codes import CATALOGUE
 from milvus_tls_check.material import MAX_BYTES, load_file
 from milvus_tls_check.model import FileKind, Role
@@ -543,7 +543,7 @@ def test_cli_on_hostile_directories(scratch, files, fmt, extra):
 def test_control_characters_in_names_are_escaped(tmp_path):
     """A certificate name is untrusted text: control characters (terminal escapes, XML-invalid bytes) must not
     reach the terminal raw, and JUnit must stay well-formed XML."""
-    from milvus_tls_check.certs import make_ca
+    from tests.certfactory import make_ca
     hostile = "evil\x1b]0;owned\x07\x1b[2J\x02CA"
     ca = make_ca(hostile, key=EC_KEY)
     leaf = make_leaf(ca, hostile, dns=(), key=EC_KEY)          # CN only, and not localhost: name.* quotes it

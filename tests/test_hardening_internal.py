@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from milvus_tls_check import cli, doctor
-from milvus_tls_check.certs import good_set
+from tests.certfactory import good_set
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from milvus_tls_check import cli
-from milvus_tls_check.certs import make_ca, make_leaf
+from tests.certfactory import make_ca, make_leaf
 
 EVIL = "<img src=x onerror=alert(1)>"
 CASES = {

@@ -1,6 +1,6 @@
 """Hardening, peers: `milvus-tls doctor --uri` against hostile servers on 127.0.0.1.
 
-Each test starts its peer, runs the whole CLI against it (a good certificate set from certs.good_set() is the
+Each test starts its peer, runs the whole CLI against it (a good certificate set from certfactory.good_set() is the
 client's material, so modes 1 and 2 are both attempted, in parallel with the raw ssl probe), and stops the peer
 in `finally` (listening socket, connections and threads closed and joined).
 
@@ -29,7 +29,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from milvus_tls_check import cli
-from milvus_tls_check.certs import good_set, make_ca, make_leaf
+from tests.certfactory import good_set, make_ca, make_leaf
 from milvus_tls_check.codes import CATALOGUE
 
 TIMEOUT = 2.0

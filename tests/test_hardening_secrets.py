@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from milvus_tls_check import cli
-from milvus_tls_check.certs import make_ca, make_leaf, write_private
+from tests.certfactory import make_ca, make_leaf, write_private
 
 P8, TRAD, RAW = (serialization.PrivateFormat.PKCS8, serialization.PrivateFormat.TraditionalOpenSSL,
                  serialization.PrivateFormat.Raw)

@@ -12,7 +12,7 @@ import jsonschema
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from milvus_tls_check.certs import make_ca, make_leaf
+from tests.certfactory import make_ca, make_leaf
 from milvus_tls_check.inventory import certificate_records, pem_block_lines
 from milvus_tls_check.material import load_file, material_of
 from milvus_tls_check.model import ClientImpl, ClientKind, Handshake, Peer, Role, ServerImpl, ServerKind

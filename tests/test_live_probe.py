@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from milvus_tls_check.certs import good_set, make_ca, make_leaf
+from tests.certfactory import good_set, make_ca, make_leaf
 from milvus_tls_check.cli import EXIT_FAIL, EXIT_PASS, main
 from milvus_tls_check.handshake import BadUri, parse_uri
 from milvus_tls_check.handshake.rehearsal import ServerFiles, serving

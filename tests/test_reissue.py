@@ -15,7 +15,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from milvus_tls_check import certs
+from tests import certfactory
 from milvus_tls_check.facts.x509 import basic_ca, dns_sans, ip_sans, same_public_key, subject_key_identifier
 from tests.helpers import HANDSHAKE_NAME, codes, doctor_json, grpc_call, mtls_server, run_cli
 
@@ -267,7 +267,7 @@ def test_csr_out_for_whoever_holds_the_ca(capsys, tmp_path: Path) -> None:
 
 
 def test_new_key_for_a_lost_key_of_a_self_signed_certificate(capsys, tmp_path: Path) -> None:
-    ca = certs.make_ca("lost", key_type="ec-p256")
+    ca = certfactory.make_ca("lost", key_type="ec-p256")
     (tmp_path / "ca.pem").write_bytes(ca.cert_pem())
     status, out, err = reissue(capsys, "--cert", tmp_path / "ca.pem", "--new-key", "--key-out", tmp_path / "ca.new.key",
                                "--out", tmp_path / "ca.new.pem")
@@ -284,8 +284,8 @@ def test_new_key_for_a_lost_key_of_a_self_signed_certificate(capsys, tmp_path: P
 
 def test_ed25519_signer_and_robust_reading(capsys, tmp_path: Path) -> None:
     """An Ed25519 CA signs without a hash; the certificate is read behind a BOM and text, or as DER."""
-    ca = certs.make_ca("ed", key_type="ed25519")
-    leaf = certs.make_leaf(ca, "localhost", dns=("localhost",), key_type="ed25519")
+    ca = certfactory.make_ca("ed", key_type="ed25519")
+    leaf = certfactory.make_leaf(ca, "localhost", dns=("localhost",), key_type="ed25519")
     (tmp_path / "ca.pem").write_bytes(ca.cert_pem())
     (tmp_path / "ca.key").write_bytes(ca.key_pem())
     (tmp_path / "bom.pem").write_bytes(b"\xef\xbb\xbfsome text\n" + leaf.cert_pem())
@@ -407,9 +407,9 @@ def test_a_set_repaired_with_reissue_passes_a_grpcio_handshake(capsys, tmp_path:
 
 
 def test_an_intermediate_signer_is_sent_after_the_new_leaf(capsys, tmp_path: Path) -> None:
-    root = certs.make_ca("root")
-    inter = certs.make_ca("inter", issuer=root)
-    leaf = certs.make_leaf(inter, "localhost", dns=("localhost",))
+    root = certfactory.make_ca("root")
+    inter = certfactory.make_ca("inter", issuer=root)
+    leaf = certfactory.make_leaf(inter, "localhost", dns=("localhost",))
     (tmp_path / "root.pem").write_bytes(root.cert_pem())
     (tmp_path / "inter.pem").write_bytes(inter.cert.public_bytes(serialization.Encoding.PEM))
     (tmp_path / "inter.key").write_bytes(inter.key_pem())
@@ -425,7 +425,7 @@ def test_an_intermediate_signer_is_sent_after_the_new_leaf(capsys, tmp_path: Pat
 
 def test_nothing_is_written_when_one_target_cannot_be(capsys, tmp_path: Path) -> None:
     """--new-key with an --out in a missing folder: no orphan key is left behind."""
-    ca = certs.make_ca("lost", key_type="ec-p256")
+    ca = certfactory.make_ca("lost", key_type="ec-p256")
     (tmp_path / "ca.pem").write_bytes(ca.cert_pem())
     status, _, err = reissue(capsys, "--cert", tmp_path / "ca.pem", "--new-key", "--key-out", tmp_path / "k",
                              "--out", tmp_path / "missing" / "ca.pem")
@@ -444,8 +444,8 @@ def test_out_through_a_link_to_cert_is_refused(capsys, tmp_path: Path) -> None:
 
 
 def test_every_other_extension_is_kept_and_the_key_identifiers_follow_the_keys(capsys, tmp_path: Path) -> None:
-    ca = certs.make_ca("keeper")
-    key = certs.new_key("ec-p256")
+    ca = certfactory.make_ca("keeper")
+    key = certfactory.new_key("ec-p256")
     unknown = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00")
     crl = x509.CRLDistributionPoints([x509.DistributionPoint(
         [x509.UniformResourceIdentifier("http://crl.example.com/ca.crl")], None, None, None)])
@@ -460,7 +460,7 @@ def test_every_other_extension_is_kept_and_the_key_identifiers_follow_the_keys(c
     (tmp_path / "ca.pem").write_bytes(ca.cert_pem())
     (tmp_path / "ca.key").write_bytes(ca.key_pem())
     (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    other = certs.new_key("ec-p256")
+    other = certfactory.new_key("ec-p256")
     (tmp_path / "other.key").write_bytes(other.private_bytes(serialization.Encoding.PEM,
                                                              serialization.PrivateFormat.PKCS8,
                                                              serialization.NoEncryption()))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from milvus_tls_check.certs import make_ca, make_leaf
+from tests.certfactory import make_ca, make_leaf
 from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from cryptography import x509
 
-from milvus_tls_check.certs import good_set
+from tests.certfactory import good_set
 from milvus_tls_check.facts.x509 import quiet_parsing, signature_hash_name
 from milvus_tls_check.model import Role, Severity
 from milvus_tls_check.rules import context_for

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from milvus_tls_check.certs import good_set, make_ca, make_leaf
+from tests.certfactory import good_set, make_ca, make_leaf
 from milvus_tls_check.model import Role, Severity
 from milvus_tls_check.rules import context_for
 from milvus_tls_check.rules.chain import check_chains

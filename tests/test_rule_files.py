@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from milvus_tls_check.certs import good_set
+from tests.certfactory import good_set
 from milvus_tls_check.facts.fileio import Problem, read_bounded
 from milvus_tls_check.material import load_material
 from milvus_tls_check.model import Request, Role

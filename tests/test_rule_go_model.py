@@ -201,7 +201,7 @@ def test_small_rsa_ca_follows_the_line(m, version, severity):
 
 def test_sha1_names_the_judged_line(m):
     from tests.legacy import openssl_leaf
-    from milvus_tls_check.certs import good_set
+    from tests.certfactory import good_set
     from milvus_tls_check.rules.algorithms import check_signatures
     g = good_set()
     client = openssl_leaf(g.ca, "milvus-client", digest="sha1")

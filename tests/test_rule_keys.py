@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from milvus_tls_check.certs import good_set, make_leaf
+from tests.certfactory import good_set, make_leaf
 from milvus_tls_check.model import Role, Severity, Status
 from milvus_tls_check.rules import context_for
 from milvus_tls_check.rules.keys import check_key_pairs, check_key_permissions, check_key_strength

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from milvus_tls_check.certs import docs_like_leaf, good_set, make_leaf
+from tests.certfactory import docs_like_leaf, good_set, make_leaf
 from milvus_tls_check.facts.x509 import dns_entry_matches, go_name_match, grpc_name_match
 from milvus_tls_check.model import Role, Severity
 from milvus_tls_check.rules import context_for

@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from milvus_tls_check.certs import Issued, good_set, make_leaf, new_key
+from tests.certfactory import Issued, good_set, make_leaf, new_key
 from milvus_tls_check.model import Role, Severity
 from milvus_tls_check.rules import context_for, run_rules
 from milvus_tls_check.rules.usage import check_usage

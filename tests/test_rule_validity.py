@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from milvus_tls_check.certs import good_set, make_ca, make_leaf
+from tests.certfactory import good_set, make_ca, make_leaf
 from milvus_tls_check.model import Role, Severity
 from milvus_tls_check.rules import context_for, run_rules
 from milvus_tls_check.rules.validity import check_validity
@@ -37,7 +37,7 @@ def test_windows(g, kw, expected):
 
 
 def test_at_moves_the_judgement(g):
-    later = NOW + dt.timedelta(days=900)
+    later = g.server.cert.not_valid_after_utc + dt.timedelta(days=1)
     assert ("cert.expired", Severity.ERROR) in found(check_validity(
         context_for({Role.SERVER_CERT: [g.server.cert]}, at=later)))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from milvus_tls_check.certs import CertSet, docs_like_leaf, make_ca, make_leaf
+from tests.certfactory import CertSet, docs_like_leaf, make_ca, make_leaf
 from milvus_tls_check.findings import FIXES
 from tests.helpers import codes, doctor_json
 from tests.legacy import openssl_leaf, openssl_root
@@ -357,10 +357,11 @@ def test_strict_makes_warnings_fail(tmp_path, shared_good, capsys):
 
 def test_at_judges_validity_then(tmp_path, shared_good, capsys):
     args = b_good(tmp_path, shared_good)
-    later = (NOW + dt.timedelta(days=900)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    end = shared_good.server.cert.not_valid_after_utc   # instants from the set itself: no factory default in here
+    later = (end + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     status, report = doctor_json(args + ["--at", later], capsys)
     assert status == 1 and "cert.expired" in codes(report, "error")
-    soon = (NOW + dt.timedelta(days=810)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    soon = (end - dt.timedelta(days=15)).strftime("%Y-%m-%dT%H:%M:%SZ")
     status, report = doctor_json(args + ["--at", soon], capsys)
     assert status == 0 and "cert.expires_soon" in codes(report, "warning")
 

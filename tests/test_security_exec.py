@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from milvus_tls_check.certs import good_set
+from tests.certfactory import good_set
 from milvus_tls_check.facts import gobin_wheels, milvus_lines
 from milvus_tls_check.clientkinds.pymilvus import LINES as PYMILVUS_LINES
 from milvus_tls_check.handshake import gofront, pymilvus_process, sdk_process, trusted_cache, venvs
 from milvus_tls_check.handshake.rehearsal import ServerFiles, serving
-from milvus_tls_check.lab import realmilvus
+from milvus_tls_lab import realmilvus
 from milvus_tls_check.model import ClientParams
 
 MILVUS_TLS = str(Path(sys.executable).parent / "milvus-tls")   # the console script, as users run the doctor

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from milvus_tls_check.certs import make_ca, make_leaf
+from tests.certfactory import make_ca, make_leaf
 from milvus_tls_check.findings import FIXES
 from tests.helpers import codes, doctor_json
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from milvus_tls_check.certs import CertSet, make_ca, make_leaf
+from tests.certfactory import CertSet, make_ca, make_leaf
 from milvus_tls_check.codes import CATALOGUE
 from milvus_tls_check.rules.pymilvus_params import NO_CLIENT_REASON
 from tests.helpers import codes, doctor_json, run_cli

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from milvus_tls_check.certs import good_set, make_leaf
+from tests.certfactory import good_set, make_leaf
 from milvus_tls_check.handshake import gofront
-from milvus_tls_check.lab.corpus import rsa_key_openssl   # cryptography will not make RSA keys under 1024 bits
+from milvus_tls_lab.corpus import rsa_key_openssl   # cryptography will not make RSA keys under 1024 bits
 from milvus_tls_check.model import ClientImpl, ClientKind, Handshake, ServerImpl, ServerKind
 from milvus_tls_check.verdict import exact_go_rehearsals
 

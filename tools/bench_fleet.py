@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from milvus_tls_check.certs import good_set  # noqa: E402
+from tests.certfactory import good_set  # noqa: E402
 
 DISTINCT = 50  # distinct sets (RSA 2048), copied: parsing and verifying cost the same for a copy
 

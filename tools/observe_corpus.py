@@ -1,4 +1,4 @@
-"""Observe the truth corpus (milvus_tls_check.lab.corpus) through each Milvus line's Go front with a real pymilvus
+"""Observe the truth corpus (milvus_tls_lab.corpus) through each Milvus line's Go front with a real pymilvus
 client, and print a markdown table: per case, PASS/FAIL per line and Go's words where they differ between lines or
 the case fails.
 
@@ -10,11 +10,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from milvus_tls_check.facts import milvus_lines
-from milvus_tls_check.facts.x509 import quiet_parsing
-from milvus_tls_check.handshake import gofront
-from milvus_tls_check.handshake.rehearsal import serving
-from milvus_tls_check.lab.corpus import corpus, observe_go
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # milvus_tls_lab is not installed: the checkout's
+from milvus_tls_check.facts import milvus_lines  # noqa: E402
+from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
+from milvus_tls_check.handshake import gofront  # noqa: E402
+from milvus_tls_check.handshake.rehearsal import serving  # noqa: E402
+from milvus_tls_lab.corpus import corpus, observe_go  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

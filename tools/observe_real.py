@@ -31,8 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from milvus_tls_check.lab.cases import build  # noqa: E402
-from milvus_tls_check.lab.evidence import (  # noqa: E402
+from milvus_tls_lab.cases import build  # noqa: E402
+from milvus_tls_lab.evidence import (  # noqa: E402
     condense_error,
     milvus_reason,
     probe_rest,
@@ -41,13 +41,13 @@ from milvus_tls_check.lab.evidence import (  # noqa: E402
     start_failure_reason,
     versions,
 )
-from milvus_tls_check.lab.realmilvus import (  # noqa: E402
+from milvus_tls_lab.realmilvus import (  # noqa: E402
     grpc_reason_lines,
     milvus_processes,
     pymilvus_connect,
     running_milvus,
 )
-from milvus_tls_check.lab.rehearsal import rehearse  # noqa: E402
+from milvus_tls_lab.rehearsal import rehearse  # noqa: E402
 
 def run(work: Path, only: Optional[str], python: str, timeout: float) -> dict:
     servers = build(work)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from milvus_tls_check.lab.realmilvus import pymilvus_connect, running_milvus  # noqa: E402
+from milvus_tls_lab.realmilvus import pymilvus_connect, running_milvus  # noqa: E402
 
 
 def main(folder: str) -> int:

@@ -68,7 +68,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(command=argv[0] if argv and argv[0] in ("doctor", "codes") else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help / --version

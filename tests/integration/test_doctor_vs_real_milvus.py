@@ -19,7 +19,7 @@ pytest.importorskip("pymilvus")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from milvus_tls_check import cli  # noqa: E402
-from milvus_tls_check.lab.realmilvus import pymilvus_connect, running_milvus  # noqa: E402
+from milvus_tls_lab.realmilvus import pymilvus_connect, running_milvus  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

@@ -1,5 +1,5 @@
 """The doctor against the truth corpus (issue 11), per Milvus line: for every line 2.3-2.6 and every certificate set
-of `milvus_tls_check.lab.corpus`, what happened is OBSERVED (the line's Go front, Milvus's own crypto/tls, before a
+of `milvus_tls_lab.corpus`, what happened is OBSERVED (the line's Go front, Milvus's own crypto/tls, before a
 plaintext grpcio backend, reached by a REAL pymilvus client in a subprocess; a Go load error = Milvus would not start
 = fail), then `milvus-tls doctor --milvus-version <line>` runs on the same files twice, with `--rehearsal go` and
 with `--rehearsal grpcio` (BoringSSL + the static Go model), and each verdict must equal the observation; on a
@@ -23,7 +23,7 @@ from milvus_tls_check.facts import milvus_lines  # noqa: E402
 from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
 from milvus_tls_check.handshake import gofront  # noqa: E402
 from milvus_tls_check.handshake.rehearsal import serving  # noqa: E402
-from milvus_tls_check.lab.corpus import Case, Observation, corpus, observe_go  # noqa: E402
+from milvus_tls_lab.corpus import Case, Observation, corpus, observe_go  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -115,7 +115,7 @@ def test_doctor_verdict_equals_observation(line, case, rehearsal, observed, tmp_
 
 
 def test_corpus_covers_issue_11():
-    from milvus_tls_check.lab.corpus import CLASSES, counts
+    from milvus_tls_lab.corpus import CLASSES, counts
 
     n = counts()
     assert len(CASES) >= 60 and all(n[k] >= 3 for k in CLASSES), n

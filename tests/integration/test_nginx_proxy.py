@@ -26,8 +26,8 @@ pytest.importorskip("milvus")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from milvus_tls_check import cli  # noqa: E402
-from milvus_tls_check.certs import good_set  # noqa: E402
-from milvus_tls_check.lab.realmilvus import running_milvus  # noqa: E402
+from tests.certfactory import good_set  # noqa: E402
+from milvus_tls_lab.realmilvus import running_milvus  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

@@ -11,10 +11,10 @@ pytest.importorskip("milvus")
 pytest.importorskip("pymilvus")
 
 try:
-    from milvus_tls_check.lab.realmilvus import milvus_processes, pymilvus_connect, running_milvus
+    from milvus_tls_lab.realmilvus import milvus_processes, pymilvus_connect, running_milvus
 except ImportError:  # tests/ not importable as a package from this rootdir
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from milvus_tls_check.lab.realmilvus import milvus_processes, pymilvus_connect, running_milvus
+    from milvus_tls_lab.realmilvus import milvus_processes, pymilvus_connect, running_milvus
 
 pytestmark = pytest.mark.integration
 

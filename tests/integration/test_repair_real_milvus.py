@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("milvus")
 pytest.importorskip("pymilvus")
 
-from milvus_tls_check.lab.realmilvus import milvus_tls_log_lines, pymilvus_connect, running_milvus  # noqa: E402
+from milvus_tls_lab.realmilvus import milvus_tls_log_lines, pymilvus_connect, running_milvus  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

@@ -24,10 +24,10 @@ pytest.importorskip("pymilvus")
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from milvus_tls_check.certs import CertSet, docs_like_leaf, good_set, make_ca, make_leaf  # noqa: E402
+from tests.certfactory import CertSet, docs_like_leaf, good_set, make_ca, make_leaf  # noqa: E402
 from milvus_tls_check.cli import build_parser, request_from_args  # noqa: E402
 from milvus_tls_check.doctor import diagnose  # noqa: E402
-from milvus_tls_check.lab.realmilvus import (  # noqa: E402
+from milvus_tls_lab.realmilvus import (  # noqa: E402
     MilvusHandle,
     PymilvusOutcome,
     pymilvus_connect,

@@ -1,7 +1,7 @@
 """The client corpus (issue 12): certificate sets where pymilvus lines, the Go SDK and the Node SDK plausibly differ,
 and the observers that run each real client against a running Milvus (lab.realmilvus).
 
-    from milvus_tls_check.lab.clients import client_corpus, CLIENTS, observe_client, doctor_verdicts
+    from milvus_tls_lab.clients import client_corpus, CLIENTS, observe_client, doctor_verdicts
     for case in client_corpus():
         paths = case.write(tmp)            # corpus.Case
         observe_client(handle, case, paths, "node==3")   # -> ClientObservation
@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from ..certs import good_set, make_leaf, new_key
-from ..clientkinds import ClientSel, parse_client, specs
-from ..facts.pymilvus import ClientParams
+from tests.certfactory import good_set, make_leaf, new_key
+from milvus_tls_check.clientkinds import ClientSel, parse_client, specs
+from milvus_tls_check.facts.pymilvus import ClientParams
 from .corpus import BOM, Case, _crlf, by_name, custom_cert
 
 # every line of every kind with a runner (the registry's order: pymilvus, go, node)
@@ -168,7 +168,7 @@ def observe_client(handle, case: ClientCase, paths: dict[str, Path], client: str
                    timeout: float = TIMEOUT, warm: bool = True) -> ClientObservation:
     """Run one real client (a CLIENTS key) against the running Milvus `handle` (pymilvus: a fresh child forked
     from the line's warm interpreter when `warm`, else a new interpreter)."""
-    from ..handshake import sdk_process, pymilvus_process, venvs
+    from milvus_tls_check.handshake import sdk_process, pymilvus_process, venvs
 
     sel: ClientSel = parse_client(client)
     if not handle.started:
@@ -213,7 +213,7 @@ def doctor_verdicts(case: ClientCase, paths: dict[str, Path], clients=CLIENTS, e
     import io
     import json
 
-    from ..cli import main
+    from milvus_tls_check.cli import main
 
     args = ["doctor", *case.doctor_args(paths), "--format", "json", "--rehearsal", "go", "--milvus-version",
             "2.3.5", "--timeout", str(TIMEOUT)] + [a for c in clients for a in ("--client", c)] + list(extra or [])
@@ -233,8 +233,8 @@ _WORKERS: dict = {}
 
 def pymilvus_worker(release: str):
     """The warm pymilvus_process.Worker of a line (None: no venv for it)."""
-    from ..handshake import venvs
-    from ..handshake.pymilvus_process import Worker
+    from milvus_tls_check.handshake import venvs
+    from milvus_tls_check.handshake.pymilvus_process import Worker
     if release not in _WORKERS:
         py = venvs.python_for(release)
         if py is None:

@@ -2,7 +2,7 @@
 the pymilvus client parameters, and nothing about the expected outcome: the outcome is OBSERVED (the Go front of a
 Milvus line or real Milvus 2.3.5, with a real pymilvus client) and the doctor is held to it.
 
-    from milvus_tls_check.lab.corpus import corpus
+    from milvus_tls_lab.corpus import corpus
     for case in corpus():
         paths = case.write(tmp / case.name)
         case.client_params(paths)      # -> facts.pymilvus.ClientParams
@@ -34,9 +34,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..certs import Issued, good_set, make_ca, make_leaf, new_key
-from ..facts.pymilvus import ClientParams
-from ..facts.x509 import quiet_parsing
+from tests.certfactory import Issued, good_set, make_ca, make_leaf, new_key
+from milvus_tls_check.facts.pymilvus import ClientParams
+from milvus_tls_check.facts.x509 import quiet_parsing
 from .material import docs_openssl_set
 
 EARLIER = "0-earlier"
@@ -149,7 +149,7 @@ def custom_cert(issuer: Optional[Issued], cn: str, key, *, dns: Sequence[str] = 
                 eku: Sequence = (), ku: Optional[Sequence[str]] = ("digital_signature", "key_encipherment"),
                 ca: bool = False, path_length: Optional[int] = None, extra: Sequence = (),
                 pss_salt: Optional[object] = None, days: int = 365) -> Issued:
-    """A certificate with knobs certs.py has not: extra extensions [(ext, critical)], EKU OIDs (anyExtendedKeyUsage),
+    """A certificate with knobs tests/certfactory.py has not: extra extensions [(ext, critical)], EKU OIDs (anyExtendedKeyUsage),
     RSA-PSS signatures (pss_salt = padding.PSS.MAX_LENGTH or padding.PSS.DIGEST_LENGTH). issuer None = self-signed."""
     subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "milvus-tls-check corpus"),
                          x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -477,7 +477,7 @@ def counts() -> dict[str, int]:
     return out
 
 
-if __name__ == "__main__":  # python -m milvus_tls_check.lab.corpus: list the corpus
+if __name__ == "__main__":  # python -m milvus_tls_lab.corpus: list the corpus
     with quiet_parsing():
         for c in corpus():
             print(f"{c.klass:20} m{c.mode} {c.server_setup} {c.name:42} {c.desc}")
@@ -515,7 +515,7 @@ def _pymilvus_reason(out) -> str:
 def observe_go(build, case: Case, backend_port: int, workdir: Path, timeout: float = CLIENT_TIMEOUT) -> Observation:
     """Run `case` through the Go front of `build` (gofront.GoBuild) before a plaintext backend, with a real pymilvus
     client in a subprocess."""
-    from ..handshake import gofront, pymilvus_process   # lab only: the doctor's layers never import this module
+    from milvus_tls_check.handshake import gofront, pymilvus_process   # lab only: the doctor's layers never import this module
 
     paths = case.write(workdir)
     try:
@@ -539,7 +539,7 @@ def observe_go(build, case: Case, backend_port: int, workdir: Path, timeout: flo
 def observe_real(milvus_handle, case: Case, paths: dict[str, Path], timeout: float = CLIENT_TIMEOUT) -> Observation:
     """The same client against a running real Milvus (lab.realmilvus.running_milvus handle); a Milvus that did not
     start is a failure whose words are its exit status and the tail of its log."""
-    from ..handshake import pymilvus_process
+    from milvus_tls_check.handshake import pymilvus_process
 
     if not milvus_handle.started:
         lines = milvus_handle.log_text().strip().splitlines()

@@ -1,4 +1,5 @@
-"""The lab: observation infrastructure shipped with the package, never imported by the doctor itself.
+"""The lab: observation infrastructure for tests and tools/, outside the installed package (the wheel holds only
+milvus_tls_check); the doctor never imports it (import-linter).
 
 realmilvus  start PyPI's embedded Milvus on loopback and run a real pymilvus client against it (integration
             tests, tools/observe_real.py, tools/try_for_real.py)

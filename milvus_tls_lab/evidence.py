@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from ..handshake.trusted_cache import CHILD_CWD
+from milvus_tls_check.handshake.trusted_cache import CHILD_CWD
 from .realmilvus import milvus_binary, milvus_tls_log_lines
 
 def rel(v: Any, work: Path) -> Any:

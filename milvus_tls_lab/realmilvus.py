@@ -3,7 +3,7 @@ pymilvus client against it in a subprocess.
 
 Used by the integration tests and by ``tools/observe_real.py``::
 
-    from milvus_tls_check.lab.realmilvus import running_milvus, pymilvus_connect
+    from milvus_tls_lab.realmilvus import running_milvus, pymilvus_connect
 
     with running_milvus(tmp_path, tls_mode=1, server_pem=..., server_key=...) as m:
         if m.started:
@@ -48,7 +48,7 @@ import urllib.request
 from pathlib import Path
 from typing import Iterator, Optional
 
-from ..handshake.trusted_cache import CHILD_CWD
+from milvus_tls_check.handshake.trusted_cache import CHILD_CWD
 
 HOST = "127.0.0.1"
 

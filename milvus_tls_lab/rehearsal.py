@@ -9,7 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from ..handshake.trusted_cache import CHILD_CWD
+from milvus_tls_check.handshake.trusted_cache import CHILD_CWD
 from .cases import Client, Server
 
 _REHEARSAL = r"""
