@@ -98,7 +98,8 @@ def _at_text(at: Optional[datetime]) -> str:
         return ""
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    at = at.astimezone(timezone.utc)
+    return at.strftime("%Y-%m-%dT%H:%M:%S") + (f".{at.microsecond:06d}" if at.microsecond else "") + "Z"
 
 
 def verify(chain_pem: bytes, roots_pem: bytes, *, side: str, name: Optional[str] = None,

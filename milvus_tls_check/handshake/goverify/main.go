@@ -103,6 +103,9 @@ func class(err error) string {
 			return "no_valid_chains"
 		}
 		return "invalid"
+	case strings.Contains(err.Error(), "cannot parse dnsName"), strings.Contains(err.Error(), "cannot parse rfc822Name"),
+		strings.Contains(err.Error(), "cannot be matched against constraints"):
+		return "name_constraints" // isValid's plain errors on a SAN it cannot hold against a constraint
 	case strings.Contains(err.Error(), "signature check attempts limit"):
 		return "signature_limit"
 	case strings.Contains(err.Error(), "verification error"), strings.Contains(err.Error(), "signature"):
