@@ -69,12 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     dump: dict = {}
     for go in [g.strip() for g in args.go.split(",") if g.strip()]:
         agree: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        same_class = [0, 0]   # rejections both made: the same error class
         diffs, slow, unavailable = [], [], ""
+        slowest = 0.0
         for case in cases:
             kw = inputs(case)
             t0 = time.monotonic()
             model = gopath.verify(go=go, **kw)
             model_s = time.monotonic() - t0
+            slowest = max(slowest, model_s)
             real = None
             if not args.no_real_go and not unavailable:
                 real = goverify.verify(go=go, **kw)
@@ -90,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             same = (real.ok == model.ok) and not real.could_not_run and model_s <= CASE_SECONDS
             agree[fam][0] += same
             agree[fam][1] += 1
+            if not real.ok and not model.ok:
+                same_class[0] += real.error_class == model.error_class
+                same_class[1] += 1
             dump.setdefault(go, {})[case["id"]] = {"go": [real.ok, real.error_class, real.error],
                                                    "model": [model.ok, model.error_class, model.error]}
             if not same:
@@ -102,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         total = [sum(v[0] for v in agree.values()), sum(v[1] for v in agree.values())]
         print(f"Go {go}: model agrees with real Go on {total[0]}/{total[1]} "
-              f"({100.0 * total[0] / max(total[1], 1):.1f}%)")
+              f"({100.0 * total[0] / max(total[1], 1):.1f}%); the same error class on {same_class[0]}/"
+              f"{same_class[1]} rejections; slowest model case {slowest:.2f}s")
         for fam in sorted(agree):
             a, n = agree[fam]
             print(f"  {fam:<28} {a:>4}/{n:<4} {100.0 * a / n:5.1f}%")
