@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Hold the Python model of Go's path validation (facts/gopath.py) to real Go on x509-limbo's cases.
+
+    python tools/limbo_compare.py PATH/TO/limbo.json [--go 1.21,1.24,1.25] [--no-real-go] [--diff]
+
+limbo.json is C2SP/x509-limbo's compiled test suite; it is not bundled (build it with limbo's own
+`python -m limbo compile`). Cases the doctor can express are taken: server validation with a peer name, client
+validation (the Milvus server in tlsMode 2), no CRL, no depth limit, no signature-algorithm or key-usage
+restriction. Each runs through real Go (handshake/goverify.py, per toolchain; a toolchain that is not installed is
+reported as such) and the model with the same Go line, with the chain as the peer presents it (leaf, then the
+untrusted intermediates), the trusted certificates as the CA file and the side's own key usages (ServerAuth,
+or ClientAuth for the Milvus server), as the doctor asks. Printed: agreement per family and Go line;
+with --diff, every disagreement. A case over 5 s counts as a failure of both.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from milvus_tls_check.facts import gopath  # noqa: E402
+from milvus_tls_check.handshake import goverify  # noqa: E402
+
+CASE_SECONDS = 5.0
+
+
+def expressible(case: dict) -> bool:
+    features = set(case.get("features") or ())
+    if features & {"has-crl", "max-chain-depth"} or case.get("max_chain_depth") is not None:
+        return False
+    if case.get("signature_algorithms") or case.get("crls"):
+        return False
+    if case.get("key_usage") and "digitalSignature" not in case["key_usage"]:
+        return False
+    if case["validation_kind"] == "SERVER":
+        return case.get("expected_peer_name") is not None
+    return case["validation_kind"] == "CLIENT"
+
+
+def family(case_id: str) -> str:
+    parts = case_id.split("::")
+    return "::".join(parts[:2]) if parts[0] == "rfc5280" and len(parts) > 2 else parts[0]
+
+
+def inputs(case: dict) -> dict:
+    side = "server" if case["validation_kind"] == "SERVER" else "client"
+    at = datetime.fromisoformat(case["validation_time"].replace("Z", "+00:00")) if case["validation_time"] else None
+    return dict(chain_pem=(case["peer_certificate"] + "".join(case["untrusted_intermediates"])).encode(),
+                roots_pem="".join(case["trusted_certs"]).encode(), side=side,
+                name=case["expected_peer_name"]["value"] if side == "server" else None, at=at)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("limbo_json", type=Path)
+    ap.add_argument("--go", default="1.21,1.24,1.25", help="Go lines, comma-separated")
+    ap.add_argument("--no-real-go", action="store_true", help="the model only (no agreement, its answers counted)")
+    ap.add_argument("--diff", action="store_true", help="list every case where the model and real Go disagree")
+    ap.add_argument("--json", type=Path, help="also write every case's answers here")
+    args = ap.parse_args(argv)
+    cases = [c for c in json.loads(args.limbo_json.read_text())["testcases"] if expressible(c)]
+    status = 0
+    dump: dict = {}
+    for go in [g.strip() for g in args.go.split(",") if g.strip()]:
+        agree: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        same_class = [0, 0]   # rejections both made: the same error class
+        diffs, slow, unavailable = [], [], ""
+        slowest = 0.0
+        for case in cases:
+            kw = inputs(case)
+            t0 = time.monotonic()
+            model = gopath.verify(go=go, **kw)
+            model_s = time.monotonic() - t0
+            slowest = max(slowest, model_s)
+            real = None
+            if not args.no_real_go and not unavailable:
+                real = goverify.verify(go=go, **kw)
+                if real.could_not_run:
+                    if "did not answer" not in real.error:
+                        unavailable = real.error
+                    real = None if unavailable else real
+            if model_s > CASE_SECONDS:
+                slow.append(f"{case['id']}: model {model_s:.1f}s")
+            if real is None:
+                continue
+            fam = family(case["id"])
+            same = (real.ok == model.ok) and not real.could_not_run and model_s <= CASE_SECONDS
+            agree[fam][0] += same
+            agree[fam][1] += 1
+            if not real.ok and not model.ok:
+                same_class[0] += real.error_class == model.error_class
+                same_class[1] += 1
+            dump.setdefault(go, {})[case["id"]] = {"go": [real.ok, real.error_class, real.error],
+                                                   "model": [model.ok, model.error_class, model.error]}
+            if not same:
+                diffs.append(f"  {case['id']}: Go {'accepts' if real.ok else 'rejects (' + real.error_class + ')'}, "
+                             f"model {'accepts' if model.ok else 'rejects (' + model.error_class + ')'}"
+                             f"\n      Go: {real.error or '-'}\n      model: {model.error or '-'}")
+        if unavailable:
+            print(f"Go {go}: real Go not available ({unavailable}); model ran on {len(cases)} cases")
+            status = status or 2
+            continue
+        total = [sum(v[0] for v in agree.values()), sum(v[1] for v in agree.values())]
+        print(f"Go {go}: model agrees with real Go on {total[0]}/{total[1]} "
+              f"({100.0 * total[0] / max(total[1], 1):.1f}%); the same error class on {same_class[0]}/"
+              f"{same_class[1]} rejections; slowest model case {slowest:.2f}s")
+        for fam in sorted(agree):
+            a, n = agree[fam]
+            print(f"  {fam:<28} {a:>4}/{n:<4} {100.0 * a / n:5.1f}%")
+        for line in slow:
+            print(f"  over {CASE_SECONDS:g}s: {line}")
+        if args.diff and diffs:
+            print("\n".join(diffs))
+        if total[0] != total[1]:
+            status = status or 1
+    if args.json:
+        args.json.write_text(json.dumps(dump, indent=1))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
