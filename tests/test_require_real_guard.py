@@ -16,7 +16,8 @@ HERE = Path(__file__).resolve().parent
 def _project(tmp_path: Path, files: dict[str, str]) -> Path:
     (tmp_path / "tests" / "integration").mkdir(parents=True)
     shutil.copy(HERE / "conftest.py", tmp_path / "tests" / "conftest.py")
-    shutil.copy(HERE / "helpers.py", tmp_path / "tests" / "helpers.py")   # conftest imports it
+    for module in ("helpers.py", "certfactory.py"):   # conftest imports them
+        shutil.copy(HERE / module, tmp_path / "tests" / module)
     (tmp_path / "tests" / "__init__.py").touch()
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n  integration: real Milvus\n")
     for name, text in files.items():
