@@ -36,6 +36,20 @@ def test_the_registry_lists_every_format_once():
         assert helper not in render.FORMATS
 
 
+def test_each_format_declares_one_renderer_of_its_own_functions():
+    """A format module declares `RENDERER = Renderer(...)` with its own render functions; no adapter class."""
+    import importlib
+    for name in formats():
+        module = importlib.import_module(f"milvus_tls_check.render.{name}")
+        renderer = module.RENDERER
+        assert type(renderer) is Renderer and renderer.report is module.render and renderer.fleet is module.render_fleet
+        assert renderer.stream_fleet is getattr(module, "stream_fleet", None)
+        assert not [n for n, v in vars(module).items() if isinstance(v, type) and n.endswith("Renderer") and v is not Renderer], name
+    with pytest.raises(AttributeError):
+        RENDERERS["text"].order = 1  # type: ignore[misc]
+    assert {n for n in formats() if RENDERERS[n].stream_fleet is not None} == {"json", "text"}
+
+
 def test_a_run_imports_only_the_format_it_prints():
     code = ("import sys; from milvus_tls_check.cli import main; main(['doctor', '--dir', 'fixtures/docs-san', "
             "'--no-handshake', '--format', 'junit', '--output', '/dev/null']); "
@@ -52,17 +66,13 @@ def test_a_format_module_dropped_into_render_is_a_format(tmp_path):
     package = Path(milvus_tls_check.__file__).parent
     shutil.copytree(package, tmp_path / "milvus_tls_check", ignore=shutil.ignore_patterns("__pycache__", "*.go"))
     (tmp_path / "milvus_tls_check" / "render" / "csv.py").write_text(
-        "from dataclasses import dataclass\n\n\n"
-        "@dataclass(frozen=True)\n"
-        "class CsvRenderer:\n"
-        '    name: str = "csv"\n'
-        "    order: int = 35\n"
-        '    extension: str = "csv"\n\n'
-        "    def render_report(self, report, options=None):\n"
-        '        return "".join(f"{c.check},{c.status.value}\\n" for c in report.checks)\n\n'
-        "    def render_fleet(self, results, options=None):\n"
-        '        return ""\n\n\n'
-        "RENDERER = CsvRenderer()\n", encoding="utf-8")
+        "from .base import Renderer\n\n\n"
+        "def render(report, options=None):\n"
+        '    return "".join(f"{c.check},{c.status.value}\\n" for c in report.checks)\n\n\n'
+        "def render_fleet(results, options=None):\n"
+        '    return ""\n\n\n'
+        'RENDERER = Renderer(name="csv", order=35, extension="csv", report=render, fleet=render_fleet)\n',
+        encoding="utf-8")
     root = package.parent
     env = {"PYTHONPATH": str(tmp_path), "PATH": ""}
     run = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--dir", str(root / "fixtures" / "docs-san"),

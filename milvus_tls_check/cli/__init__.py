@@ -191,7 +191,7 @@ def _fleet(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except FleetError as exc:
         raise UsageError(str(exc))
     show = after_a_second(progress_bar()) if sys.stderr.isatty() else None
-    stream = getattr(RENDERERS[args.format], "stream_fleet", None)
+    stream = RENDERERS[args.format].stream_fleet
     if stream is not None:   # each target rendered and dropped as it comes: memory stays flat for large fleets
         verdicts: list[str] = []
 

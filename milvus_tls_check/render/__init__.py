@@ -1,8 +1,9 @@
 """Renderers: one module per output format, each declaring one `RENDERER` (see base.Renderer) that renders a
 Report and a fleet of FleetResults. All read the same Report; control characters go through render.sanitize.
 
-Adding a format: a module here named after the format, with a RENDERER that declares its name, its position in the
---format list and its file extension. Formats are found on disk, not listed: a run imports only the module of the
+Adding a format: a module here named after the format, with `RENDERER = Renderer(name, order, extension, report,
+fleet)`: its name, its position in the --format list, its file extension and its render functions (a
+`stream_fleet` too when it can write a fleet target by target). Formats are found on disk, not listed: a run imports only the module of the
 format it prints; listing every format (--help, a wrong --format, tools) imports them all.
 """
 from __future__ import annotations

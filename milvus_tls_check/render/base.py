@@ -1,8 +1,8 @@
-"""What every format shares: the Renderer protocol, its options, and the one-line summaries."""
+"""What every format shares: the Renderer declaration, its options, and the one-line summaries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Callable, Optional, Sequence
 
 from ..fleet_result import FleetResult
 from ..model import Report, Severity
@@ -19,16 +19,24 @@ class RenderOptions:
 PLAIN = RenderOptions()
 
 
-@runtime_checkable
-class Renderer(Protocol):
-    """One output format. Each format module in render/ declares one, as RENDERER, and is found by being there."""
-    name: str        # the --format value; the module's own name
-    order: int       # position in the --format list
-    extension: str   # of a saved report (tools/make_reports.py, reports/)
+@dataclass(frozen=True)
+class Renderer:
+    """One output format. Each format module in render/ declares one, as `RENDERER = Renderer(...)` with its own
+    render functions, and is found by being there (render/__init__.py)."""
+    name: str                                  # the --format value; the module's own name
+    order: int                                 # position in the --format list
+    extension: str                             # of a saved report (tools/make_reports.py, reports/)
+    report: Callable[..., str]                 # (report, options=PLAIN) -> str
+    fleet: Callable[..., str]                  # (results, options=PLAIN) -> str
+    # (results, out, options=PLAIN) -> None: writes a fleet target by target (memory stays flat); None: the CLI
+    # renders the whole fleet with `fleet`
+    stream_fleet: Optional[Callable[..., None]] = None
 
-    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str: ...
+    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
+        return self.report(report, options)
 
-    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str: ...
+    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
+        return self.fleet(results, options)
 
 
 def summary_line(report: Report) -> str:

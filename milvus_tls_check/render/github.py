@@ -8,12 +8,11 @@ references, so no consumer that renders annotation text as HTML or Markdown ever
 the Markdown renderer's, escaped there)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..fleet_result import FleetResult
 from ..model import Report, Severity
-from .base import PLAIN, RenderOptions, fleet_summary, not_judged_lines, summary_line
+from .base import PLAIN, Renderer, RenderOptions, fleet_summary, not_judged_lines, summary_line
 from .locate import finding_location, handshake_location
 from .sanitize import for_terminal
 
@@ -73,17 +72,4 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
     return for_terminal("\n".join(out)) + "\n"
 
 
-@dataclass(frozen=True)
-class GithubRenderer:
-    name: str = "github"
-    order: int = 60   # position in the --format list
-    extension: str = "github"   # of a saved report
-
-    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
-        return render(report, options)
-
-    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
-        return render_fleet(results, options)
-
-
-RENDERER = GithubRenderer()
+RENDERER = Renderer(name="github", order=60, extension="github", report=render, fleet=render_fleet)

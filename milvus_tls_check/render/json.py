@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
 from typing import Iterable, Sequence, TextIO
 
 from ..codes import CATALOGUE
 from ..fleet_result import FleetResult
 from ..model import Report
-from .base import PLAIN, RenderOptions, combined_verdict
+from .base import PLAIN, Renderer, RenderOptions, combined_verdict
 
 
 def to_dict(report: Report) -> dict:
@@ -107,20 +106,4 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
     return json.dumps(fleet_to_dict(results), indent=2) + "\n"
 
 
-@dataclass(frozen=True)
-class JsonRenderer:
-    name: str = "json"
-    order: int = 20   # position in the --format list
-    extension: str = "json"   # of a saved report
-
-    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
-        return render(report, options)
-
-    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
-        return render_fleet(results, options)
-
-    def stream_fleet(self, results: Iterable[FleetResult], out: TextIO, options: RenderOptions = PLAIN) -> None:
-        stream_fleet(results, out, options)
-
-
-RENDERER = JsonRenderer()
+RENDERER = Renderer(name="json", order=20, extension="json", report=render, fleet=render_fleet, stream_fleet=stream_fleet)

@@ -2,13 +2,12 @@
 target inside <testsuites>."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 from xml.etree import ElementTree as ET
 
 from ..fleet_result import FleetResult
 from ..model import Report, Severity, Status
-from .base import PLAIN, RenderOptions
+from .base import PLAIN, Renderer, RenderOptions
 from .sanitize import for_xml
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -86,17 +85,4 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
     return _document(root)
 
 
-@dataclass(frozen=True)
-class JunitRenderer:
-    name: str = "junit"
-    order: int = 30   # position in the --format list
-    extension: str = "xml"   # of a saved report
-
-    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
-        return render(report, options)
-
-    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
-        return render_fleet(results, options)
-
-
-RENDERER = JunitRenderer()
+RENDERER = Renderer(name="junit", order=30, extension="xml", report=render, fleet=render_fleet)

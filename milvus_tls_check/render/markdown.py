@@ -1,12 +1,11 @@
 """Markdown for CI summaries (GitHub step summary, merge-request notes)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 from ..fleet_result import FleetResult
 from ..model import Report, Status
-from .base import MODE_NAMES, PLAIN, RenderOptions, fleet_header, fleet_summary, not_judged_lines, side_note, summary_line
+from .base import MODE_NAMES, PLAIN, Renderer, RenderOptions, fleet_header, fleet_summary, not_judged_lines, side_note, summary_line
 from .chain import mermaid_lines
 from .sanitize import for_terminal, md_code, md_inline, md_text
 
@@ -64,17 +63,4 @@ def _could_not_run(result: FleetResult) -> str:
     return f"{md_text(fleet_header(result))}\n  could not run: {md_inline(result.error)}\n"
 
 
-@dataclass(frozen=True)
-class MarkdownRenderer:
-    name: str = "markdown"
-    order: int = 40   # position in the --format list
-    extension: str = "md"   # of a saved report
-
-    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
-        return render(report, options)
-
-    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
-        return render_fleet(results, options)
-
-
-RENDERER = MarkdownRenderer()
+RENDERER = Renderer(name="markdown", order=40, extension="md", report=render, fleet=render_fleet)

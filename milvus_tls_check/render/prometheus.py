@@ -16,7 +16,7 @@ from typing import Iterable, Optional, Sequence
 
 from ..fleet_result import FleetResult
 from ..model import Report
-from .base import PLAIN, RenderOptions
+from .base import PLAIN, Renderer, RenderOptions
 
 
 @dataclass(frozen=True)
@@ -146,17 +146,4 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
     return exposition(families([(r.name, r.report) for r in results]))
 
 
-@dataclass(frozen=True)
-class PrometheusRenderer:
-    name: str = "prometheus"
-    order: int = 70   # position in the --format list
-    extension: str = "prom"   # of a saved report
-
-    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
-        return render(report, options)
-
-    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
-        return render_fleet(results, options)
-
-
-RENDERER = PrometheusRenderer()
+RENDERER = Renderer(name="prometheus", order=70, extension="prom", report=render, fleet=render_fleet)

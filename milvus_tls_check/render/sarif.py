@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from .. import __version__
 from ..codes import CATALOGUE, Code
 from ..fleet_result import FleetResult
 from ..model import Finding, Report, Severity
-from .base import PLAIN, RenderOptions, not_judged_lines, summary_line
+from .base import PLAIN, Renderer, RenderOptions, not_judged_lines, summary_line
 from .locate import finding_location, handshake_location
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -126,17 +125,4 @@ def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN)
     return _document(_run([(r.name, r.report, r.error) for r in results]))
 
 
-@dataclass(frozen=True)
-class SarifRenderer:
-    name: str = "sarif"
-    order: int = 50   # position in the --format list
-    extension: str = "sarif"   # of a saved report
-
-    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
-        return render(report, options)
-
-    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
-        return render_fleet(results, options)
-
-
-RENDERER = SarifRenderer()
+RENDERER = Renderer(name="sarif", order=50, extension="sarif", report=render, fleet=render_fleet)

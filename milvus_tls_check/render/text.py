@@ -1,13 +1,12 @@
 """Text for people: one line per check, the fix under each failure, a one-line verdict. Colour only on a tty."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence, TextIO
 
 from ..fleet_result import FleetResult
 from ..inventory import by_role
 from ..model import Report, Severity, Status
-from .base import (MODE_NAMES, PLAIN, RenderOptions, could_not_run, fleet_header, fleet_summary, fleet_summary_of,
+from .base import (MODE_NAMES, PLAIN, Renderer, RenderOptions, could_not_run, fleet_header, fleet_summary, fleet_summary_of,
                    not_judged_lines, side_note, summary_line)
 from .chain import text_lines as chain_text_lines
 from .sanitize import for_terminal
@@ -197,20 +196,4 @@ def _peer_lines(peer) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
-class TextRenderer:
-    name: str = "text"
-    order: int = 10   # position in the --format list
-    extension: str = "txt"   # of a saved report
-
-    def render_report(self, report: Report, options: RenderOptions = PLAIN) -> str:
-        return render(report, options)
-
-    def render_fleet(self, results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:
-        return render_fleet(results, options)
-
-    def stream_fleet(self, results: Iterable[FleetResult], out: TextIO, options: RenderOptions = PLAIN) -> None:
-        stream_fleet(results, out, options)
-
-
-RENDERER = TextRenderer()
+RENDERER = Renderer(name="text", order=10, extension="txt", report=render, fleet=render_fleet, stream_fleet=stream_fleet)
