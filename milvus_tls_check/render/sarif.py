@@ -1,6 +1,8 @@
-"""SARIF 2.1.0 for code scanners (GitHub code scanning, Azure DevOps, IDE viewers): one rule per finding code of the
-catalogue (title, why, fix, docs link, default severity), one result per finding and per failed handshake, located
-at the file and the line of its PEM block where known. A fleet is one run whose results carry the target's name.
+"""SARIF 2.1.0 for code scanners (GitHub code scanning, Azure DevOps, IDE viewers): one result per finding and per
+failed handshake, located at the file and the line of its PEM block where known; one rule (title, why, fix, docs
+link, default severity) per catalogue code the results name, in catalogue order (SARIF asks driver.rules for the
+rules the results reference, not the whole catalogue: a new code elsewhere changes no report). A fleet is one run
+whose results carry the target's name.
 
 Validated in tests against the official OASIS SARIF 2.1.0 JSON Schema. json.dumps escapes control characters."""
 from __future__ import annotations
@@ -29,8 +31,12 @@ def docs_anchor(code: Code) -> str:
     return re.sub(r"[^\w\- ]", "", heading).replace(" ", "-")
 
 
+def _docs_base() -> str:
+    return os.environ.get('MILVUS_TLS_DOCS_URL') or DOCS_URL
+
+
 def _docs_url(code: Code) -> str:
-    return f"{os.environ.get('MILVUS_TLS_DOCS_URL') or DOCS_URL}#{docs_anchor(code)}"
+    return f"{_docs_base()}#{docs_anchor(code)}"
 
 
 def _rule(code: Code) -> dict:
@@ -51,14 +57,12 @@ def _artifact(path: str) -> dict:
     return {"uri": path.replace("\\", "/"), "uriBaseId": "%SRCROOT%"}
 
 
-def _result(report: Report, finding: Finding, index: dict[str, int], prefix: str) -> dict:
+def _result(report: Report, finding: Finding, prefix: str) -> dict:
     path, line = finding_location(report, finding)
     out: dict = {"ruleId": finding.code, "level": _LEVEL[finding.severity],
                  "message": {"text": f"{prefix}{finding.message} Fix: {finding.fix}"},
                  "properties": {"subject": finding.subject, "modes": list(finding.modes),
                                 "fix_commands": list(finding.fix_commands)}}
-    if finding.code in index:
-        out["ruleIndex"] = index[finding.code]
     if path:
         physical: dict = {"artifactLocation": _artifact(path)}
         if line:
@@ -67,7 +71,7 @@ def _result(report: Report, finding: Finding, index: dict[str, int], prefix: str
     return out
 
 
-def _handshake_results(report: Report, index: dict[str, int], prefix: str) -> list[dict]:
+def _handshake_results(report: Report, prefix: str) -> list[dict]:
     out = []
     for h in report.handshakes:
         if h.ok or not h.counts:
@@ -75,8 +79,6 @@ def _handshake_results(report: Report, index: dict[str, int], prefix: str) -> li
         result = {"ruleId": h.code, "level": "error",
                   "message": {"text": f"{prefix}mode {h.mode} {h.target} via {h.client}: {h.detail or h.code}"},
                   "properties": {"mode": h.mode, "client": h.client, "target": h.target}}
-        if h.code in index:
-            result["ruleIndex"] = index[h.code]
         path, line = handshake_location(report, h)
         if path:
             physical: dict = {"artifactLocation": _artifact(path)}
@@ -88,8 +90,6 @@ def _handshake_results(report: Report, index: dict[str, int], prefix: str) -> li
 
 
 def _run(items: Sequence[tuple[str, Optional[Report], str]]) -> dict:
-    codes = list(CATALOGUE.values())
-    index = {c.code: i for i, c in enumerate(codes)}
     results: list[dict] = []
     verdicts = {}
     for name, report, error in items:
@@ -99,18 +99,33 @@ def _run(items: Sequence[tuple[str, Optional[Report], str]]) -> dict:
                             "message": {"text": f"{prefix}could not run: {error}"}})
             verdicts[name] = "fail"
             continue
-        results += [_result(report, f, index, prefix) for f in report.findings]
-        results += _handshake_results(report, index, prefix)
-        results += [{"ruleId": "input.not_judged", "ruleIndex": index["input.not_judged"], "level": "error",
-                     "message": {"text": f"{prefix}{line}"}} for line in not_judged_lines(report)]
+        results += [_result(report, f, prefix) for f in report.findings]
+        results += _handshake_results(report, prefix)
+        results += [{"ruleId": "input.not_judged", "level": "error", "message": {"text": f"{prefix}{line}"}}
+                    for line in not_judged_lines(report)]
         verdicts[name or "report"] = summary_line(report)
     return {"tool": {"driver": {"name": "milvus-tls doctor", "version": __version__, "semanticVersion": __version__,
-                                "informationUri": _docs_url(codes[0]).split("#")[0],
-                                "rules": [_rule(c) for c in codes]}},
+                                "informationUri": _docs_base(),
+                                "rules": _rules_of(results)}},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the folder the doctor ran in"}}},
             "invocations": [{"executionSuccessful": True}],
             "results": results,
             "properties": {"verdicts": verdicts}}
+
+
+def _rules_of(results: list[dict]) -> list[dict]:
+    """driver.rules: the catalogue codes the results name, in catalogue order; each such result gets its ruleIndex
+    (a result whose id is no catalogue code, such as fleet.target_unusable, has neither)."""
+    named = {r["ruleId"] for r in results}
+    codes = [c for c in CATALOGUE.values() if c.code in named]
+    index = {c.code: i for i, c in enumerate(codes)}
+    for at, result in enumerate(results):
+        if result["ruleId"] in index:   # placed after properties (else after ruleId), as the reports have it
+            after = "properties" if "properties" in result else "ruleId"
+            items = list(result.items())
+            cut = [k for k, _ in items].index(after) + 1
+            results[at] = dict(items[:cut] + [("ruleIndex", index[result["ruleId"]])] + items[cut:])
+    return [_rule(c) for c in codes]
 
 
 def _document(run: dict) -> str:
