@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Mapping, Optional
 
 from .errors import UsageError
-from .facts.deploy_readers import triggers as reader_triggers
+from .facts.deploy_readers import reader_flags, triggers as reader_triggers
 from .facts.pymilvus import BadUri, authorization, parse_uri, redact_uri, split_credentials, uri_host
 from .model import CLIENT_ROLES, Request, Role
 
@@ -127,8 +127,9 @@ PATH_OPTIONS = {"server_pem": Role.SERVER_CERT, "server_key": Role.SERVER_KEY, "
 
 
 @dataclass(frozen=True)
-class Options:
-    """What the user asked for, as plain values (one run of `milvus-tls doctor`)."""
+class _Options:
+    """What the user asked for, as plain values (one run of `milvus-tls doctor`): the fields no deployment reader
+    declares. `Options` adds one field per reader flag (below)."""
 
     dir: Optional[str] = None
     tls_mode: Optional[int] = None
@@ -147,12 +148,6 @@ class Options:
     timeout: float = 5.0
     no_handshake: bool = False
     pymilvus: bool = False
-    milvus_yaml: tuple[str, ...] = ()
-    compose: Optional[str] = None
-    compose_env: tuple[str, ...] = ()    # environment variables Compose interpolation may take (--compose-env)
-    service: Optional[str] = None
-    k8s: tuple[str, ...] = ()
-    pymilvus_args: Optional[str] = None
     key_password_env: Optional[str] = None
     verbose: bool = False
     milvus_version: Optional[str] = None
@@ -166,6 +161,25 @@ class Options:
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+
+def _options_class():
+    """Options: the fields above plus one per flag a deployment reader declares (facts/deploy_readers.py: milvus_yaml,
+    compose, compose_env, service, k8s, pymilvus_args, ...), `()` for a repeatable flag (a tuple of values), None
+    otherwise. A frozen dataclass like the base, so callers and fleet files name the fields as before."""
+    declared = [(f.option, tuple[str, ...] if f.repeatable else Optional[str],
+                 field(default=() if f.repeatable else None)) for f in reader_flags()]
+    clash = [name for name, _, _ in declared if name in _Options.field_names()]
+    if clash:
+        raise TypeError(f"a deployment reader declares {', '.join(clash)}, already a field of request.Options")
+    cls = make_dataclass("Options", declared, bases=(_Options,), frozen=True,
+                         namespace={"__doc__": "What the user asked for, as plain values (one run of `milvus-tls "
+                                               "doctor`); one field per deployment reader flag too."})
+    cls.__module__ = __name__
+    return cls
+
+
+Options = _options_class()
 
 
 def parse_instant(value) -> dt.datetime:
@@ -193,13 +207,8 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     client_exact = False
     if any(getattr(options, name) for name in reader_triggers()):   # a reader declares which values mean "read"
         from .deploy import deployment_notes, deployment_paths, read_deployment_facts
-        if options.k8s and secrets is None:
-            raise ValueError("build_request: Kubernetes material needs a SecretFolder from the caller")
-        deployment = read_deployment_facts(milvus_yaml=options.milvus_yaml, compose=options.compose,
-                                           service=options.service, k8s=options.k8s,
-                                           pymilvus_args=options.pymilvus_args, secrets=secrets,
-                                           environ={k: environ[k] for k in options.compose_env if k in environ},
-                                           environment_names=frozenset(environ))
+        deployment = read_deployment_facts(**{f.option: getattr(options, f.option) for f in reader_flags()},
+                                           secrets=secrets, environ=environ, environment_names=frozenset(environ))
         found = deployment_paths(deployment)
         paths.update(found.paths)
         explicit |= set(found.client_explicit)
@@ -379,9 +388,10 @@ def _milvus_version(options: Options, deployment) -> tuple[Optional[str], str]:
 
 
 def secret_folder(options: Options):
-    """The folder Kubernetes Secret contents are written to for the run (a context manager); nothing to hold
-    without --k8s, so deploy/ (and PyYAML) stay off a plain run's path."""
-    if not options.k8s:
+    """The folder a deployment reader writes files to that must outlive the read (Kubernetes Secret contents), as
+    a context manager; it makes no folder until a reader writes one. Nothing to hold when no deployment file is
+    given, so deploy/ (and PyYAML) stay off a plain run's path."""
+    if not any(getattr(options, name) for name in reader_triggers()):
         import contextlib
         return contextlib.nullcontext()
     from .deploy import SecretFolder

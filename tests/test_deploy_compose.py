@@ -122,7 +122,8 @@ def test_volume_directory_from_dot_env_and_shell(docs, tmp_path):
     (docs / ".env").write_text(f"# compose project settings\nDOCKER_VOLUME_DIRECTORY='{elsewhere}'\n")
     view = deployment(compose=str(docs / "docker-compose.yml"), environ={})
     assert view.paths[Role.SERVER_CERT] == str(elsewhere / "tls" / "server.pem")
-    view = deployment(compose=str(docs / "docker-compose.yml"), environ={"DOCKER_VOLUME_DIRECTORY": str(docs)})
+    view = deployment(compose=str(docs / "docker-compose.yml"), environ={"DOCKER_VOLUME_DIRECTORY": str(docs)},
+                      compose_env=("DOCKER_VOLUME_DIRECTORY",))
     assert view.paths[Role.SERVER_CERT] == str(docs / "tls" / "server.pem")      # the shell wins over .env
 
 

@@ -217,9 +217,6 @@ def _kinds_help() -> str:
 
 
 def options_from_args(args: argparse.Namespace) -> Options:
-    unheld = [f.flag for f in reader_flags() if f.option not in Options.field_names() and getattr(args, f.option, None)]
-    if unheld:   # a reader declared a flag request.Options has no field for: never drop the value silently
-        raise TypeError(f"{', '.join(unheld)}: no request.Options field holds it")
     values = {name: getattr(args, name) for name in Options.field_names() if hasattr(args, name)}
     for name in repeatable():
         values[name] = tuple(values.get(name) or ())

@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from .common import DeploymentError, Layer, Mount, load_yaml, read_optional_text, read_text, resolve
+from ..facts.deployment import ComposeOrigin, MilvusImage, image_tag
+from .common import (DeploymentError, Draft, Layer, Mount, ReadRun, load_yaml, read_optional_text, read_text,
+                     resolve)
+from .milvus_yaml import parse_config_text
 
 # This reader's command-line flags, declared once (facts/deploy_readers.py reads them for the CLI, fleet files
 # and request.py without importing this module: a literal only).
@@ -347,3 +350,33 @@ def read_compose(path: str, service: Optional[str] = None, shell_env: Optional[M
         if r.host and Path(r.host).is_file():
             view.config_files.append((r.container, r.host))
     return view
+
+
+def read_into(draft: Draft, given: Mapping[str, Any], run: ReadRun) -> None:
+    """--compose (with --service, --compose-env): the service's mounts, environment and image; the config files it
+    mounts become layers only when no Milvus config file was given on the host (--milvus-yaml)."""
+    compose, service = given.get("compose"), given.get("service")
+    if not compose:
+        if service:
+            raise DeploymentError("--service needs --compose")
+        return
+    environ = {k: run.environ[k] for k in given.get("compose_env") or () if k in run.environ}
+    cv = read_compose(compose, service, environ, run.environment_names)
+    draft.mounts += cv.mounts
+    draft.notes += cv.notes
+    draft.compose = ComposeOrigin(cv.file, cv.service, cv.grpc_port, cv.serves_443)
+    if cv.image and draft.image is None:
+        draft.image = MilvusImage(cv.image, image_tag(cv.image), f"image of service {cv.service} ({Path(compose).name})")
+    if not draft.config_files:
+        for container, host in cv.config_files:
+            draft.layers.append(Layer(f"{Path(host).name} mounted at {container}",
+                                      parse_config_text(read_text(host, "Compose config file"), host)))
+        if cv.config_files:
+            draft.notes.append("Compose: read the config service " f"{cv.service} mounts: " +
+                               ", ".join(f"{h} at {c}" for c, h in cv.config_files))
+        else:
+            draft.notes.append(f"Compose: service {cv.service} mounts no milvus.yaml/user.yaml, so Milvus runs with "
+                               "the image's built-in configs/milvus.yaml (tlsMode 0) plus its environment")
+    if cv.env is not None:
+        draft.layers.append(cv.env)
+    draft.has_config = draft.mounted = True

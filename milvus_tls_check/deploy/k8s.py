@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
-from ..facts.deployment import HelmFacts, IngressFacts, UnsafeEntry, flatten, shown_name as shown
-from .common import DeploymentError, Layer, Mount, as_text, load_yaml, load_yaml_all, read_text, resolve
+from ..facts.deployment import (HelmFacts, IngressFacts, K8sOrigin, MilvusImage, UnsafeEntry, flatten, image_tag,
+                                shown_name as shown)
+from .common import (DeploymentError, Draft, Layer, Mount, ReadRun, as_text, load_yaml, load_yaml_all, read_text,
+                     resolve)
 from .compose import CONFIG_DIR, CONFIG_FILES
 
 # This reader's command-line flags, declared once (facts/deploy_readers.py reads them for the CLI, fleet files
@@ -700,3 +702,27 @@ def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
     if pod.env:
         view.layers.append(Layer(f"env of {pod.label}", dict(pod.env), env=True))
     return view
+
+
+def read_into(draft: Draft, given: Mapping[str, Any], run: ReadRun) -> None:
+    """--k8s: Secret and ConfigMap contents are written into `run.secrets` (the caller closes it after the run)."""
+    files = list(given["k8s"])
+    if run.secrets is None:
+        raise ValueError("the --k8s reader needs a SecretFolder the caller closes after the run (secrets=...)")
+    kv = read_k8s(files, run.secrets)
+    draft.mounts += kv.mounts
+    draft.layers += kv.layers
+    draft.notes += kv.notes
+    draft.k8s = K8sOrigin(tuple(files), kv.pod, kv.tempdir, cluster=kv.cluster, layout=kv.layout)
+    if kv.image and draft.image is None:
+        draft.image = MilvusImage(kv.image, image_tag(kv.image), kv.image_source)
+    if kv.tempdir:
+        draft.notes.append("Kubernetes: Secret and ConfigMap contents were copied into a private temporary folder "
+                           "(0700, keys 0600) for this run only and are removed at exit; key material is never printed")
+    if kv.workload:
+        draft.notes.append(f"Kubernetes: checked {kv.pod}")
+        draft.has_config = draft.mounted = True
+    draft.secret_files.update(kv.secret_files)
+    draft.helm = kv.helm
+    draft.ingresses += kv.ingresses
+    draft.unsafe_entries += kv.unsafe

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping
 
 from ..facts.deployment import (DEFAULTS, INTERNAL_PATH_KEYS, KNOWN_TLS_KEYS, LEGACY_KEY, TLS_PATH_KEYS,  # noqa: F401
                                 Effective, TlsMode, effective, misnested, parse_bool, tls_mode)
-from .common import DeploymentError, Layer, load_yaml, read_text
+from .common import DeploymentError, Draft, Layer, ReadRun, load_yaml, read_text
 
 # This reader's command-line flags, declared once (facts/deploy_readers.py reads them for the CLI, fleet files
 # and request.py without importing this module: a literal only).
@@ -30,3 +30,11 @@ def parse_config_text(text: str, label: str) -> Mapping[str, Any]:
 
 def read_layers(paths: Iterable[str]) -> list[Layer]:
     return [Layer(p, parse_config_text(read_text(p, "--milvus-yaml"), p)) for p in paths]
+
+
+def read_into(draft: Draft, given: Mapping[str, Any], run: ReadRun) -> None:
+    """--milvus-yaml: each file a config layer, in the order given (later wins)."""
+    files = list(given["milvus_yaml"])
+    draft.layers += read_layers(files)
+    draft.config_files += files
+    draft.has_config = True

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Optional
 
 from ..facts.deployment import ClientArgs
 from ..facts.pymilvus import MUTUAL_KEYWORDS, TLS_KEYWORDS, authorization, split_credentials
-from .common import DeploymentError, read_text
+from .common import DeploymentError, Draft, ReadRun, read_text
 
 # This reader's command-line flags, declared once (facts/deploy_readers.py reads them for the CLI, fleet files
 # and request.py without importing this module: a literal only).
@@ -96,3 +96,7 @@ def _split_userinfo(uri: Optional[str]) -> tuple[Optional[str], Optional[str], O
     """`https://root:Milvus@host:19530` -> ("https://host:19530", "root", "Milvus"): pymilvus takes credentials
     from the URI too; the doctor keeps the URI without them (it appears in messages)."""
     return split_credentials(uri) if uri else (uri, None, None)
+
+
+def read_into(draft: Draft, given: Mapping[str, Any], run: ReadRun) -> None:
+    draft.client = parse_args(given["pymilvus_args"])

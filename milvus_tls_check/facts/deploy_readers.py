@@ -3,8 +3,8 @@
 Each reader module there declares its flags once, as a module-level literal `FLAGS = ({...}, ...)`: the Options
 field (`option`, also the fleet key), the flag, its argparse help and metavar, `repeatable` (append; a tuple in
 Options), `path` (a fleet entry's relative value is taken from the fleet file's folder), `trigger` (a value makes
-request.py read the deployment) and `order` (position in `doctor --help`). cli/parser.py, fleet.py and request.py
-read these. Importing the readers (PyYAML, the Kubernetes model) costs a static run about 30 ms, so the literal is
+request.py read the deployment) and `order` (position in `doctor --help`, and the order deploy/read.py calls the
+readers' `read_into`). request.py makes an `Options` field of each; cli/parser.py and fleet.py read them too. Importing the readers (PyYAML, the Kubernetes model) costs a static run about 30 ms, so the literal is
 read from each module's source instead; it holds data only (ast.literal_eval), never code that runs.
 """
 from __future__ import annotations
