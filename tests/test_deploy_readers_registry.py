@@ -37,42 +37,24 @@ def test_a_fleet_entry_resolves_each_reader_path_from_the_fleet_file(tmp_path):
     assert options.compose_env == ("TOKEN",)    # a name, not a path
 
 
-def test_a_reader_module_dropped_into_deploy_is_in_help_and_fleet_path_keys(tmp_path):
-    copy = tmp_path / "milvus_tls_check"
-    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.go"))
-    (copy / "deploy" / "envfile.py").write_text(
-        '"""A scratch reader: a .env file."""\n'
-        "FLAGS = (\n"
-        '    {"order": 50, "option": "env_file", "flag": "--env-file", "path": True, "trigger": True,\n'
-        '     "metavar": "FILE", "help": "the .env file the application reads"},\n'
-        ")\n", encoding="utf-8")
-    env = {"PYTHONPATH": str(tmp_path), "PATH": ""}
-    helptext = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--help"], cwd=tmp_path,
-                              capture_output=True, text=True, env=env, check=True).stdout
-    assert "--env-file FILE" in helptext and "the .env file the application reads" in helptext
-    keys = subprocess.run([sys.executable, "-c", "from milvus_tls_check.fleet import PATH_KEYS; print(sorted(PATH_KEYS))"],
-                          cwd=tmp_path, capture_output=True, text=True, env=env, check=True).stdout
-    assert "'env_file'" in keys
-
-
 # ---- a reader is one module: FLAGS and read_into; Options, --help, fleet keys and deploy/read.py follow ----------
 
-ENV_FILE_READER = '''"""A scratch reader: a dotenv file of Milvus environment overrides (COMMON_SECURITY_TLSMODE=2, ...)."""
+SCRATCH_READER = '''"""A scratch reader: a dotenv file of Milvus environment overrides (COMMON_SECURITY_TLSMODE=2, ...)."""
 from pathlib import Path
 
 from .common import Layer, read_text
 
 FLAGS = (
-    {"order": 50, "option": "env_file", "flag": "--env-file", "path": True, "trigger": True,
-     "metavar": "FILE", "help": "the .env file the application reads"},
+    {"order": 50, "option": "scratch_env", "flag": "--scratch-env", "path": True, "trigger": True,
+     "metavar": "FILE", "help": "a dotenv file (a scratch reader of this test)"},
 )
 
 
 def read_into(draft, given, run):
-    text = read_text(given["env_file"], "--env-file")
+    text = read_text(given["scratch_env"], "--scratch-env")
     data = dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
-    draft.layers.append(Layer(f"environment from {Path(given['env_file']).name}", data, env=True))
-    draft.notes.append(f"env-file: read {len(data)} variable(s)")
+    draft.layers.append(Layer(f"environment from {Path(given['scratch_env']).name}", data, env=True))
+    draft.notes.append(f"scratch-env: read {len(data)} variable(s)")
     draft.has_config = True
 '''
 
@@ -80,7 +62,7 @@ def read_into(draft, given, run):
 def _copy_with_reader(tmp_path: Path) -> dict:
     copy = tmp_path / "milvus_tls_check"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.go"))
-    (copy / "deploy" / "envfile.py").write_text(ENV_FILE_READER, encoding="utf-8")
+    (copy / "deploy" / "scratch_env.py").write_text(SCRATCH_READER, encoding="utf-8")
     return {"PYTHONPATH": str(tmp_path), "PATH": ""}
 
 
@@ -136,8 +118,8 @@ def test_request_and_read_name_no_reader():
 def test_an_unknown_reader_option_is_refused():
     import pytest
     from milvus_tls_check.deploy import read_deployment_facts
-    with pytest.raises(TypeError, match="no reader declares env_file"):
-        read_deployment_facts(env_file="x.env")
+    with pytest.raises(TypeError, match="no reader declares scratch_env"):
+        read_deployment_facts(scratch_env="x.env")
 
 
 def test_service_without_compose_is_a_usage_error(tmp_path, capsys):
@@ -149,15 +131,15 @@ def test_service_without_compose_is_a_usage_error(tmp_path, capsys):
 
 
 def test_a_reader_module_dropped_into_deploy_is_read(tmp_path):
-    """A scratch copy of the package with deploy/envfile.py (FLAGS and read_into, nothing else edited): the flag is
-    in --help, an Options field, a fleet path key, and a doctor run reads the file in the readers' order."""
+    """A scratch copy of the package with deploy/scratch_env.py (FLAGS and read_into, nothing else edited): the flag
+    is in --help, an Options field, a fleet path key, and a doctor run reads the file in the readers' order."""
     env = _copy_with_reader(tmp_path)
     helptext = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--help"], cwd=tmp_path,
                               capture_output=True, text=True, env=env, check=True).stdout
-    assert "--env-file FILE" in helptext and "the .env file the application reads" in helptext
-    assert _python("from milvus_tls_check.request import Options; print(Options().env_file, "
-                   "'env_file' in Options.field_names())", tmp_path, env).split() == ["None", "True"]
-    assert "'env_file'" in _python("from milvus_tls_check.fleet import PATH_KEYS; print(sorted(PATH_KEYS))",
+    assert "--scratch-env FILE" in helptext and "a dotenv file (a scratch reader of this test)" in helptext
+    assert _python("from milvus_tls_check.request import Options; print(Options().scratch_env, "
+                   "'scratch_env' in Options.field_names())", tmp_path, env).split() == ["None", "True"]
+    assert "'scratch_env'" in _python("from milvus_tls_check.fleet import PATH_KEYS; print(sorted(PATH_KEYS))",
                                    tmp_path, env)
     fixtures = Path(milvus_tls_check.__file__).resolve().parent.parent / "fixtures" / "docs-san"
     work = tmp_path / "work"
@@ -177,11 +159,11 @@ def test_a_reader_module_dropped_into_deploy_is_read(tmp_path):
         return json.loads(run.stdout)
 
     assert doctor()["modes"] == [1]
-    with_env = doctor("--env-file", "milvus.env")
+    with_env = doctor("--scratch-env", "milvus.env")
     assert with_env["modes"] == [2]                       # the environment wins over milvus.yaml, as in Milvus
-    assert "env-file: read 1 variable(s)" in with_env["notes"]
+    assert "scratch-env: read 1 variable(s)" in with_env["notes"]
     assert any("milvus.yaml < environment from milvus.env" in n for n in with_env["notes"])
     fleet = work / "fleet.yaml"
-    fleet.write_text("- {name: a, milvus_yaml: [milvus.yaml], env_file: milvus.env, no_handshake: true}\n")
-    assert _python(f"from milvus_tls_check.fleet import load_fleet; print(load_fleet({str(fleet)!r})[0][1].env_file)",
-                   tmp_path, env).strip() == str(work / "milvus.env")
+    fleet.write_text("- {name: a, milvus_yaml: [milvus.yaml], scratch_env: milvus.env, no_handshake: true}\n")
+    assert _python("from milvus_tls_check.fleet import load_fleet; "
+                   f"print(load_fleet({str(fleet)!r})[0][1].scratch_env)", tmp_path, env).strip() == str(work / "milvus.env")
