@@ -29,14 +29,19 @@ SITES = {
     "static checks": ("milvus_tls_check.doctor", "static_checks"),
     "rules": ("milvus_tls_check.rules", "run_rules"),
     "handshakes": ("milvus_tls_check.handshake", "run_handshakes"),
-    "renderer": ("milvus_tls_check.render.text", "render"),
+    "renderer": ("milvus_tls_check.render.text", "RENDERER"),   # its report function (a frozen Renderer holds it)
 }
 
 
 @pytest.mark.parametrize("site", sorted(SITES))
 def test_unexpected_exception_is_one_line_and_exit_3(folder, site, monkeypatch, capsys):
     module, name = SITES[site]
-    monkeypatch.setattr(f"{module}.{name}", _boom)
+    if site == "renderer":
+        from dataclasses import replace
+        from milvus_tls_check.render import text
+        monkeypatch.setattr(text, "RENDERER", replace(text.RENDERER, report=_boom))
+    else:
+        monkeypatch.setattr(f"{module}.{name}", _boom)
     if site == "rules":
         monkeypatch.setattr(doctor, "run_rules", _boom)     # doctor imported it by name
     argv = ["doctor", "--dir", str(folder), "--timeout", "3"] + ([] if site == "handshakes" else ["--no-handshake"])
