@@ -61,22 +61,23 @@ def test_a_run_imports_only_the_format_it_prints():
 
 
 def test_a_format_module_dropped_into_render_is_a_format(tmp_path):
-    """A scratch copy of the package with render/csv.py: --format csv works and is listed, no list edited."""
+    """A scratch copy of the package with render/scratchfmt.py: --format scratchfmt works and is listed, no list
+    edited (a name no real format will take, so adding one edits no shared test)."""
     import milvus_tls_check
     package = Path(milvus_tls_check.__file__).parent
     shutil.copytree(package, tmp_path / "milvus_tls_check", ignore=shutil.ignore_patterns("__pycache__", "*.go"))
-    (tmp_path / "milvus_tls_check" / "render" / "csv.py").write_text(
+    (tmp_path / "milvus_tls_check" / "render" / "scratchfmt.py").write_text(
         "from .base import Renderer\n\n\n"
         "def render(report, options=None):\n"
         '    return "".join(f"{c.check},{c.status.value}\\n" for c in report.checks)\n\n\n'
         "def render_fleet(results, options=None):\n"
         '    return ""\n\n\n'
-        'RENDERER = Renderer(name="csv", order=35, extension="csv", report=render, fleet=render_fleet)\n',
+        'RENDERER = Renderer(name="scratchfmt", order=35, extension="scratch", report=render, fleet=render_fleet)\n',
         encoding="utf-8")
     root = package.parent
     env = {"PYTHONPATH": str(tmp_path), "PATH": ""}
     run = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--dir", str(root / "fixtures" / "docs-san"),
-                          "--no-handshake", "--format", "csv"], cwd=tmp_path, capture_output=True, text=True, env=env)
+                          "--no-handshake", "--format", "scratchfmt"], cwd=tmp_path, capture_output=True, text=True, env=env)
     as_json = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--dir",
                               str(root / "fixtures" / "docs-san"), "--no-handshake", "--format", "json"],
                              cwd=tmp_path, capture_output=True, text=True, env=env)
@@ -84,7 +85,7 @@ def test_a_format_module_dropped_into_render_is_a_format(tmp_path):
     assert run.returncode == as_json.returncode and run.stdout == expected and expected, run.stderr
     helptext = subprocess.run([sys.executable, "-m", "milvus_tls_check", "doctor", "--help"], cwd=tmp_path,
                               capture_output=True, text=True, env=env).stdout
-    listed = sorted([(RENDERERS[name].order, name) for name in formats()] + [(35, "csv")])
+    listed = sorted([(RENDERERS[name].order, name) for name in formats()] + [(35, "scratchfmt")])
     assert "--format {" + ",".join(name for _, name in listed) + "}" in helptext
 
 
