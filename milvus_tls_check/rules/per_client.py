@@ -335,6 +335,33 @@ def _concerned(f: Finding, selections) -> tuple[str, ...]:
     return tuple(s.key for s in selections if concerns(f.code, f.subject, f.clients, s))
 
 
+def _merge_own(checks: tuple, own_idx: int, sel: ClientSel, ssubj: str, general, selections) -> tuple:
+    """One cause, one finding: the client's own finding about the server chain whose cause a general finding (as
+    severe) names already is folded into it: the general one is counted for the client too and says what the
+    client does."""
+    own = checks[own_idx]
+    out = list(checks)
+    kept = []
+    for mine in own.findings:
+        target = None
+        if mine.subject == ssubj and mine.code not in ("chain.untrusted",):
+            target = next(((i, k) for i, c in enumerate(out) if c.check != "clients"
+                           for k, f in enumerate(c.findings)
+                           if f.code == mine.code and general(f) and
+                           (f.severity is Severity.ERROR or mine.severity is not Severity.ERROR)), None)
+        if target is None:
+            kept.append(mine)
+            continue
+        i, k = target
+        f = out[i].findings[k]
+        concerned = _concerned(f, selections)
+        merged = replace(f, clients=concerned + (sel.key,) * (sel.key not in concerned),
+                         message=f"{f.message} {mine.message}")
+        out[i] = replace(out[i], findings=out[i].findings[:k] + (merged,) + out[i].findings[k + 1:])
+    out[own_idx] = replace(own, findings=tuple(kept), status=_status(kept))
+    return tuple(out)
+
+
 def attribute(ctx: Context, checks: tuple) -> tuple:
     """After every rule: a selected client with a path model (Go) has its verdict on the server chain decided by it.
     A rejection is counted once: the general finding that names the same cause about the same files is attributed to
@@ -374,8 +401,13 @@ def attribute(ctx: Context, checks: tuple) -> tuple:
                 out[i] = replace(c, findings=tuple(changed))
             checks = tuple(out)
             continue
-        if any(f.code == j.code for f in own.findings):
-            continue   # the client's own check named it already
+        checks = _merge_own(checks, own_idx, sel, ssubj, general, selections)
+        own = checks[own_idx]
+        out = list(checks)
+        if any(f.code == j.code for f in own.findings) or any(
+                f.code == j.code and general(f) and sel.key in _concerned(f, selections) for c in checks
+                for f in c.findings):
+            continue   # said already, and counted for this client
         attributed = False
         for i, c in enumerate(out):
             if c.check == "clients":
