@@ -236,3 +236,78 @@ def test_milvus_go_refuses_client_chain_by_line(tmp_path, capsys, milvus, go, re
     assert bool(found) is refused, report["findings"]
     assert report["mode_verdicts"] == {"2": "fail" if refused else "pass"}
     assert status == (1 if refused else 0)
+
+
+HANDSHAKE_CASES = [c for c in SERVER_CASES if c[0] in (name_constraints, pathlen_root, expired_root,
+                                                          intermediate_not_ca, alternate_chain)]
+
+
+@pytest.mark.parametrize("build, go, expected", HANDSHAKE_CASES,
+                         ids=[f"{b.__name__}-go{g}" for b, g, _ in HANDSHAKE_CASES])
+def test_go_client_verdict_with_real_go(tmp_path, capsys, build, go, expected):
+    """With handshakes: the Go client rehearses against the Go front and real Go's path validation decides the Go
+    side; the verdict is the static one (the model agrees with real Go on these), and no disagreement is left."""
+    case = build()
+    d = _write(tmp_path, case)
+    status, report = _doctor(d, capsys, "--client", f"go=={go}", handshake=True)
+    mine = _client(report, f"go=={go}")
+    go_attempts = [h for h in report["handshakes"] if h["client"] == "go"]
+    assert go_attempts and all(not h.get("could_not_run") for h in go_attempts), report["handshakes"]
+    assert all(h["ok"] is (not expected) for h in go_attempts), go_attempts
+    assert mine["mode_verdicts"] == {"1": "fail" if expected else "pass"}, (report["findings"], report["handshakes"])
+    assert status == (1 if expected else 0)
+    if expected:
+        assert expected in mine["causes"]["1"]
+    assert not [n for n in report["notes"] if n.startswith("real Go")], report["notes"]
+    assert not report["disagreements"]
+
+
+def _fake(real_ok: bool, error_class: str = "", error: str = ""):
+    from milvus_tls_check.handshake.goverify import GoVerification
+    return GoVerification(real_ok, "server", "go1.24.11", error_class, error)
+
+
+def test_real_go_decides_over_the_model():
+    """verdict.go_decides: real Go accepting what the model refuses keeps the finding as a warning for that Go
+    client and says so; real Go refusing what the model accepts adds its finding; both are notes and resolved
+    disagreements, never silent."""
+    from milvus_tls_check.findings import finding
+    from milvus_tls_check.model import CheckResult, GoPathCheck, Severity, Status
+    from milvus_tls_check.verdict import go_decides
+    case = expired_root()
+    chain = tuple(x509.load_pem_x509_certificates(case.server_pem))
+    roots = (x509.load_pem_x509_certificate(case.ca_pem),)
+    subject = "go==1.24.11 client (flags): server certificate server.pem"
+    said = replace_clients(finding("cert.expired", subject, "expired root"), ("go==1.24.11",))
+    checks = (CheckResult("clients", "Go SDK", "go==1.24.11", Status.FAIL, (said,)),)
+    accepted = GoPathCheck("server", "go==1.24.11", chain, roots, "server.pem", "ca.pem", "localhost", None,
+                           "1.24.11", None, _fake(True))
+    out, notes, resolved = go_decides(checks, (accepted,))
+    f = out[0].findings[0]
+    assert f.severity is Severity.WARNING and out[0].status is Status.WARN
+    assert notes and notes[0].startswith("real Go 1.24.11 accepted") and "the model said cert.expired" in notes[0]
+    assert resolved
+    # the other way round: a good chain the model accepts, real Go (pretend) refuses it
+    good = make_ca()
+    leaf = make_leaf(good, "localhost")
+    refused = GoPathCheck("server", "go==1.24.11", (leaf.cert,), (good.cert,), "server.pem", "ca.pem", "localhost",
+                          None, "1.24.11", None, _fake(False, "critical_extension", "x509: unhandled critical extension"))
+    empty = (CheckResult("clients", "Go SDK", "go==1.24.11", Status.PASS, ()),)
+    out, notes, resolved = go_decides(empty, (refused,))
+    assert [f.code for f in out[0].findings] == ["cert.unknown_critical_extension"]
+    assert out[0].findings[0].clients == ("go==1.24.11",) and out[0].status is Status.FAIL
+    assert "real Go 1.24.11 refused" in notes[0] and "the model said it accepts" in notes[0]
+    # could not run: the model decides, and the report says so
+    out, notes, _ = go_decides(empty, (replace_real(refused),))
+    assert out == empty and "could not verify" in notes[0]
+
+
+def replace_clients(f, clients):
+    from dataclasses import replace
+    return replace(f, clients=clients)
+
+
+def replace_real(c):
+    from dataclasses import replace
+    from milvus_tls_check.handshake.goverify import GoVerification
+    return replace(c, real=GoVerification(False, "server", error="no Go 1.24 toolchain", could_not_run=True))

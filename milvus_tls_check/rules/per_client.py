@@ -404,10 +404,8 @@ def attribute(ctx: Context, checks: tuple) -> tuple:
         checks = _merge_own(checks, own_idx, sel, ssubj, general, selections)
         own = checks[own_idx]
         out = list(checks)
-        if any(f.code == j.code for f in own.findings) or any(
-                f.code == j.code and general(f) and sel.key in _concerned(f, selections) for c in checks
-                for f in c.findings):
-            continue   # said already, and counted for this client
+        if any(f.code == j.code for f in own.findings):
+            continue   # the client's own check said it
         attributed = False
         for i, c in enumerate(out):
             if c.check == "clients":
@@ -415,9 +413,8 @@ def attribute(ctx: Context, checks: tuple) -> tuple:
             changed = []
             for f in c.findings:
                 if not attributed and f.code == j.code and general(f):
-                    concerned = _concerned(f, selections)
-                    if sel.key not in concerned:
-                        f = replace(f, clients=concerned + (sel.key,))
+                    concerned = _concerned(f, selections)   # named explicitly (verdict.go_decides reads it)
+                    f = replace(f, clients=concerned + (sel.key,) * (sel.key not in concerned))
                     attributed = True
                 changed.append(f)
             out[i] = replace(c, findings=tuple(changed))
