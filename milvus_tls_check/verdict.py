@@ -26,7 +26,8 @@ from .model import (CheckResult, ClientKind, Finding, Handshake, Material, Reque
 GO_ONLY = go_only_codes()
 # The codes a rehearsal server's refusal of the client certificate surfaces as on the client (with Side.SERVER).
 # BoringSSL refuses client certificates Go accepts (observed against Milvus 2.3.5: an Ed25519 client key, a
-# keyUsage without digitalSignature, an issuer without keyCertSign), so Go's model decides those.
+# keyUsage without digitalSignature), so Go's model decides those. (An issuer whose keyUsage lacks keyCertSign is
+# refused by real Go 1.21/1.24 too: goverify, tests/test_go_path_rules.py, docs/observations.md issue 22.)
 SERVER_SIDE_REJECTIONS = frozenset({"tls.client_cert_rejected", "handshake.failed"})
 
 ADVISORY_NOTE = (" (the rehearsal server is grpcio/BoringSSL, which refuses this client certificate; Milvus verifies "
