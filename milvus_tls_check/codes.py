@@ -40,6 +40,10 @@ _ENFORCER_LABELS = {
 }
 
 GO, CLIENT, BOTH = (Enforcer.GO_SERVER,), (Enforcer.CLIENT_TLS,), (Enforcer.GO_SERVER, Enforcer.CLIENT_TLS)
+# crypto/x509's path rules: Milvus (tlsMode 2, on client chains), the client stacks, and Go clients on the server chain
+# (one library, both Go sides: a Go client refuses the server chain for the same cause Milvus refuses a client's)
+PATH = (Enforcer.GO_SERVER, Enforcer.CLIENT_TLS, Enforcer.GO_CLIENT)
+GO_PATH = (Enforcer.GO_SERVER, Enforcer.GO_CLIENT)
 ADVISORY, PARAMS, DEPLOY, SEEN = ((Enforcer.ADVISORY,), (Enforcer.PYMILVUS_PARAMS,), (Enforcer.DEPLOYMENT,),
                                   (Enforcer.OBSERVED,))
 
@@ -150,10 +154,12 @@ _CODES: tuple[Code, ...] = (
     _c("cert.expired", "Certificate has expired",
        """grpc (pymilvus) rejects an expired server certificate or CA; Go (Milvus, mode 2) rejects an expired
        client certificate or CA: "x509: certificate has expired or is not yet valid".""",
-       "Reissue with a new validity from the same CA (`milvus-tls gen --out` a new folder `--from-ca` the CA `--ca-key` its key `--name` the server name; the finding gives the command); renew the CA before its children."),
+       "Reissue with a new validity from the same CA (`milvus-tls gen --out` a new folder `--from-ca` the CA `--ca-key` its key `--name` the server name; the finding gives the command); renew the CA before its children.",
+       by=PATH),
     _c("cert.not_yet_valid", "Certificate is not valid yet",
        "Both sides check notBefore; a clock skew or a future-dated issue fails every handshake until then.",
-       "Fix the clock on the issuing host or reissue; check the start with `openssl x509 -noout -startdate` on the file."),
+       "Fix the clock on the issuing host or reissue; check the start with `openssl x509 -noout -startdate` on the file.",
+       by=PATH),
     _c("cert.expires_soon", "Certificate expires soon",
        "Works now; every connection fails once it expires.",
        "Plan the rotation: reissue from the same CA with `milvus-tls gen --out` a new folder, `--from-ca` and `--ca-key` (the finding gives the command with the real files and server name).",
@@ -163,7 +169,7 @@ _CODES: tuple[Code, ...] = (
        client certificate like this in tlsMode 2; the embedded Milvus 2.3, Go 1.20, still accepts it), and
        cryptography announces it will stop parsing them.""",
        "Reissue with a positive random serial (openssl does this by default: `-CAcreateserial` or `-set_serial 0x$(openssl rand -hex 16)`).",
-       severity=W, by=GO),
+       severity=W, by=GO_PATH),
     _c("cert.unknown_critical_extension", "Certificate has a critical extension the verifier does not know",
        """A critical extension a verifier does not implement makes it refuse the certificate. Milvus (Go,
        tlsMode 2) on a client certificate or its CAs: "x509: unhandled critical extension"; pymilvus
@@ -171,22 +177,38 @@ _CODES: tuple[Code, ...] = (
        Observed with Go 1.21/1.24 and grpcio 1.85. Go before 1.22 (Milvus 2.3, 2.4) also does not handle
        critical policyMappings, policyConstraints and inhibitAnyPolicy.""",
        """Reissue without the extension or with it non-critical (drop `critical,` from its line in the openssl
-       extension section)."""),
+       extension section).""",
+       by=PATH),
+    _c("cert.go_parse_refused", "Go cannot parse a certificate of the chain",
+       """Go's x509.ParseCertificate is stricter than OpenSSL and `cryptography` on some encodings: a critical
+       authorityKeyIdentifier, subjectKeyIdentifier or authorityInfoAccess (Go 1.24+), a negative serial (Go 1.23+
+       with go.mod go >= 1.23), an explicit or unnamed elliptic curve, P-192, malformed names. A Go client then
+       fails the handshake with "tls: failed to parse certificate from server"; Milvus (tlsMode 2) with "tls:
+       failed to parse client certificate"; a CA file certificate Go cannot parse is skipped by
+       AppendCertsFromPEM.""",
+       """Reissue the certificate the message names with openssl's defaults: `openssl x509 -req -sha256
+       -CAcreateserial` (a positive serial), a named curve (`openssl genpkey -algorithm EC -pkeyopt
+       ec_paramgen_curve:P-256`), and the key identifiers non-critical (`subjectKeyIdentifier = hash`,
+       `authorityKeyIdentifier = keyid` in the extension section).""",
+       by=GO_PATH, go_only=True),
     ),
     *_family("Chain",
     _c("chain.untrusted", "No chain from the certificate to the trust file the peer uses",
        """pymilvus trusts only server_pem_path (one-way) or ca_pem_path (mutual); Milvus trusts only
        tls.caPemPath for client certs. A certificate not issued by (or identical to) a certificate in that file
        fails: grpc "CERTIFICATE_VERIFY_FAILED"/"unable to get local issuer certificate", Go "unknown authority".""",
-       "Give the peer the CA that signed the certificate (`openssl verify -CAfile` with the trust file must say OK for the certificate; the finding gives the command), or reissue the certificate from the CA in the trust file."),
+       "Give the peer the CA that signed the certificate (`openssl verify -CAfile` with the trust file must say OK for the certificate; the finding gives the command), or reissue the certificate from the CA in the trust file.",
+       by=PATH),
     _c("chain.intermediate_missing", "An intermediate CA is needed but not sent",
        """The trust file holds the root, the certificate was issued by an intermediate, and the certificate file
        does not carry it. Neither grpc nor Go fetches missing intermediates.""",
-       "Append the intermediate to the certificate file, leaf first (`cat` the certificate file and the intermediate into it; the finding gives the command with the file that holds the intermediate)."),
+       "Append the intermediate to the certificate file, leaf first (`cat` the certificate file and the intermediate into it; the finding gives the command with the file that holds the intermediate).",
+       by=PATH),
     _c("ca.not_ca", "A certificate that signs others is not a CA",
        """An issuing certificate (an intermediate, or a trust-file root with basicConstraints present) without
        CA:TRUE: Go and BoringSSL refuse to build a chain through it.""",
-       "Reissue the CA with `basicConstraints = critical, CA:TRUE` (openssl `-extensions v3_ca`)."),
+       "Reissue the CA with `basicConstraints = critical, CA:TRUE` (openssl `-extensions v3_ca`).",
+       by=PATH),
     _c("ca.anchor_not_ca", "The CA in tls.caPemPath that signs client certificates is not a CA",
        """Go refuses to verify a signature with a certificate that is not a CA, the trust anchor included
        (crypto/x509 CheckSignatureFrom: a v3 certificate without basicConstraints, or with CA:FALSE): Milvus
@@ -196,7 +218,7 @@ _CODES: tuple[Code, ...] = (
        """Re-sign the CA as a CA with its own key and subject (`milvus-tls reissue --cert ca.pem --key ca.key --ca
        --out ca.pem.new`, then move it into place): basicConstraints critical CA:TRUE and keyCertSign, the same key,
        so every client certificate it signed stays valid; put it in tls.caPemPath. The finding's fix commands give
-       the exact lines with your paths.""", by=(Enforcer.GO_SERVER,), go_only=True),
+       the exact lines with your paths.""", by=GO_PATH, go_only=True),
     _c("chain.name_constraints", "A CA's name constraints exclude the certificate's names",
        """A CA with a nameConstraints extension may only sign for the names it permits. Milvus (Go, tlsMode 2)
        refuses a client certificate outside them: "x509: a root or intermediate certificate is not authorized
@@ -204,17 +226,31 @@ _CODES: tuple[Code, ...] = (
        refuses such a server certificate with CERTIFICATE_VERIFY_FAILED ("permitted/excluded subtree
        violation"). Observed with Go 1.21/1.24 and grpcio 1.85.""",
        """Issue the certificate from a CA whose constraints permit its names, or put only permitted names in
-       its subjectAltName (`subjectAltName = DNS:host.permitted.example`)."""),
+       its subjectAltName (`subjectAltName = DNS:host.permitted.example`).""",
+       by=PATH),
     _c("ca.key_cert_sign_missing", "CA key usage lacks keyCertSign",
-       "BoringSSL (pymilvus) refuses a chain whose issuer has a keyUsage extension without keyCertSign.",
+       """BoringSSL (pymilvus) refuses a chain whose issuer has a keyUsage extension without keyCertSign, the trust
+       anchor included; so does Go (CheckSignatureFrom: "x509: invalid signature: parent certificate cannot sign
+       this kind of certificate"), for Milvus verifying a client chain in tlsMode 2 and for Go clients (checked
+       against real Go 1.21/1.24 with the Go verifier).""",
        "Reissue the CA with `keyUsage = critical, keyCertSign, cRLSign` (or without keyUsage).",
-       by=CLIENT),
+       by=PATH),
     _c("ca.path_length_exceeded", "More intermediates than a CA's pathLenConstraint allows",
        """A CA with `pathlen:N` may have at most N intermediates below it. Go enforces it on every CA, the root
        included (Milvus, tlsMode 2: "x509: too many intermediates for path length constraint", observed);
        BoringSSL (pymilvus) enforces it on intermediates but not on the trust anchor.""",
        "Reissue the CA with a larger (or no) path length: `basicConstraints = critical, CA:TRUE, pathlen:1`, or issue the leaf directly from it.",
-       go_only=True),
+       go_only=True,
+       by=PATH),
+    _c("chain.too_complex", "Go gives up building the chain (too many candidate issuers)",
+       """Go's path building checks at most 100 signatures (crypto/x509 maxChainSignatureChecks): a chain file or CA
+       file with many certificates of the same subject, or cross-signed loops, makes it stop with "x509: signature
+       check attempts limit reached while verifying certificate chain" before it finds a path, so a Go client (and
+       Milvus, tlsMode 2) refuses a chain another verifier accepts.""",
+       """Send only the path the peer needs, leaf first: the leaf and its intermediates, once each (`openssl
+       crl2pkcs7 -nocrl -certfile` on the file `| openssl pkcs7 -print_certs -noout` lists what it holds), and
+       keep one certificate per CA subject in the trust file.""",
+       by=GO_PATH, go_only=True),
     _c("leaf.is_ca", "Leaf certificate is a CA",
        "Go and grpc still accept it, but a server or client certificate with CA:TRUE can sign others: a risk, and stricter verifiers reject it.",
        "Reissue the leaf with `basicConstraints = CA:FALSE` (the docs' `-extensions v3_req`).",
@@ -227,7 +263,7 @@ _CODES: tuple[Code, ...] = (
        """Pass the name the certificate carries as pymilvus server_name, or reissue with the name checked in the
        SAN (`subjectAltName` with a DNS entry, an IP entry for an IP target) in the openssl.cnf [v3_req] section;
        the finding gives the line with the real name.""",
-       by=CLIENT),
+       by=(Enforcer.CLIENT_TLS, Enforcer.GO_CLIENT)),
     _c("name.trailing_dot", "server_name ends in a dot",
        """grpc sends the name as SNI; Milvus's Go TLS server refuses an SNI that ends in a dot (observed against
        Milvus 2.3.5: "tls: unexpected message"), although grpc's own name check would accept it.""",
@@ -249,7 +285,7 @@ _CODES: tuple[Code, ...] = (
        """grpc (BoringSSL) checks the server certificate's purpose: an extendedKeyUsage without serverAuth fails
        ("unsupported certificate purpose").""",
        "Reissue the server cert with `extendedKeyUsage = serverAuth` (or with no extendedKeyUsage at all).",
-       by=CLIENT),
+       by=(Enforcer.CLIENT_TLS, Enforcer.GO_CLIENT)),
     _c("ku.digital_signature_missing", "keyUsage lacks digitalSignature",
        """With modern key exchange the certificate key signs the handshake; BoringSSL (pymilvus) refuses a
        server certificate whose keyUsage forbids it. Go ignores keyUsage on client certificates.""",
@@ -261,7 +297,8 @@ _CODES: tuple[Code, ...] = (
        """Go 1.18+ rejects SHA-1-signed certificates (client certs in tlsMode 2: "insecure algorithm SHA1-RSA");
        BoringSSL rejects MD5. A self-signed trust anchor's own signature is never checked.""",
        "Reissue with SHA-256: `openssl x509 -req -sha256 ...`.",
-       go_only=True),
+       go_only=True,
+       by=PATH),
     _c("sig.unsupported", "Certificate signature algorithm the verifier does not implement",
        """Go verifies RSA PKCS#1 v1.5, ECDSA and Ed25519 signatures, and RSA-PSS only with SHA-256/384/512, MGF1
        of the same hash and a salt as long as the hash (the TLS 1.3 profile); anything else fails with
@@ -270,7 +307,8 @@ _CODES: tuple[Code, ...] = (
        signature failure". `openssl x509 -sigopt rsa_padding_mode:pss` without a salt length writes the maximum
        salt, which both refuse (observed with Go 1.21/1.24 and grpcio 1.85).""",
        """Re-sign with `-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest` (SHA-256, salt 32), or with
-       plain `-sha256` (PKCS#1 v1.5)."""),
+       plain `-sha256` (PKCS#1 v1.5).""",
+       by=PATH),
     ),
     *_family("Client parameters",
     _c("client.cert_missing", "Mutual TLS without a client certificate",

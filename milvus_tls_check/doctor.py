@@ -93,6 +93,15 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
             notes += (note,)
             checks = tuple(c for c in checks if c.mode is None or c.mode in modes)
             findings = tuple(f for c in checks for f in c.findings)
+    if handshakes and request.handshake:
+        # Go decides Go: real crypto/x509 on each Go side (a Go client on the server chain, Milvus on the client
+        # chain in mode 2) over the static model of it; a disagreement is a note and a resolved disagreement.
+        checks, go_notes, go_resolved = _real_go_decides(request, modes, material, checks)
+        if go_notes:
+            notes += go_notes
+            findings = tuple(f for c in checks for f in c.findings)
+    else:
+        go_resolved = ()
     # The authoritative side decides: a static Go-model error the Go rehearsal of the exact build contradicts
     # (that handshake succeeded) does not fail the verdict; the disagreement is reported as resolved.
     checks, resolved = rehearsal_decides(checks, handshakes, modes, request.milvus_version)
@@ -101,6 +110,7 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
         notes += ("the Go rehearsal of the judged Milvus build is Milvus's own TLS stack: where it accepted what the "
                   "static Go model refuses, the rehearsal decides (the finding is kept as a warning; see the resolved "
                   "disagreement)",)
+    resolved += go_resolved
     handshakes, disagreements = reconcile(findings, handshakes)
     inputs = {role.value: path for role, path in roles_in_play(request, modes).items()}
     for key, own in request.own_client_files().items():   # --go-args / --node-args: "go client_pem", ...
@@ -118,6 +128,13 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                                                    _secret_names(request, material)),
                   trust_paths=trust_paths(request, modes, leaf_first(material)[0], checks),  # as the rules judged
                   unjudged=unjudged_sides(request, modes, checks, handshakes), side=request.side)
+
+
+def _real_go_decides(request: Request, modes: tuple[int, ...], material: Material, checks):
+    """Real Go's path validation of the Go sides (handshake/go_paths.py) deciding over the model (verdict.go_decides)."""
+    from .handshake.go_paths import go_path_checks
+    from .verdict import go_decides
+    return go_decides(checks, go_path_checks(request, modes, material))
 
 
 def _own_args_only(request: Request) -> bool:

@@ -202,6 +202,15 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                            "(or without keyUsage)."),
     "ca.path_length_exceeded": lambda f: (f"Reissue {_which(f)} with a larger (or no) path length (`basicConstraints "
                                           "= critical, CA:TRUE, pathlen:1`), or issue the leaf directly from it."),
+    "chain.too_complex": lambda f: (f"List what {shown(f['file'], f.get('deployment'))} holds (`openssl crl2pkcs7 "
+                                    f"-nocrl -certfile {source(f['file'], f.get('deployment'))} | openssl pkcs7 "
+                                    "-print_certs -noout`) and keep only the leaf and its intermediates, once each, "
+                                    f"leaf first; keep one certificate per CA subject in {shown(f['ca'], f.get('deployment'))}."),
+    "cert.go_parse_refused": lambda f: (f"Reissue {_which(f)} as Go parses it: a positive serial (`openssl x509 -req "
+                                        "-sha256 -CAcreateserial`), a named curve (`openssl genpkey -algorithm EC "
+                                        "-pkeyopt ec_paramgen_curve:P-256`), non-critical key identifiers "
+                                        "(`subjectKeyIdentifier = hash`, `authorityKeyIdentifier = keyid`); check "
+                                        f"it with `{openssl_on(f['file'], 'x509', '-noout -text', f.get('deployment'))}`."),
 }
 
 

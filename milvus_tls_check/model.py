@@ -311,6 +311,25 @@ class Verdict(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class GoPathCheck:
+    """Real Go's path validation of one Go side (handshake/go_paths.py), for verdict.go_decides: side "server" (a Go
+    client, `who` its selection key, verifying the server chain) or "client" (Milvus, `who` "milvus", verifying the
+    client chain in mode 2); the inputs as given to real Go and the model, and real Go's answer (goverify.GoVerification)."""
+
+    side: str
+    who: str
+    chain: tuple[Any, ...]
+    roots: tuple[Any, ...]
+    chain_path: str
+    roots_path: str
+    name: Optional[str]
+    at: Any
+    go: str
+    go_line: Optional[str]
+    real: Any
+
+
+@dataclass(frozen=True)
 class Unjudged:
     """A side of a mode the doctor could not judge because its input was not given (the client certificate of mode
     2, a Secret the deployment mounts): the mode's verdict is `incomplete`, and `add` says exactly what to give."""

@@ -26,7 +26,8 @@ from .model import (CheckResult, ClientKind, Finding, Handshake, Material, Reque
 GO_ONLY = go_only_codes()
 # The codes a rehearsal server's refusal of the client certificate surfaces as on the client (with Side.SERVER).
 # BoringSSL refuses client certificates Go accepts (observed against Milvus 2.3.5: an Ed25519 client key, a
-# keyUsage without digitalSignature, an issuer without keyCertSign), so Go's model decides those.
+# keyUsage without digitalSignature), so Go's model decides those. (An issuer whose keyUsage lacks keyCertSign is
+# refused by real Go 1.21/1.24 too: goverify, tests/test_go_path_rules.py, docs/observations.md issue 22.)
 SERVER_SIDE_REJECTIONS = frozenset({"tls.client_cert_rejected", "handshake.failed"})
 
 ADVISORY_NOTE = (" (the rehearsal server is grpcio/BoringSSL, which refuses this client certificate; Milvus verifies "
@@ -401,3 +402,92 @@ def in_user_terms(checks: Iterable[CheckResult], deployment: Any = None) -> tupl
 def _subject_path(f: Finding) -> str:
     m = _PATH_IN_SUBJECT.search(f.subject)
     return m.group(1) if m else ""
+
+
+# --- Go decides Go (issue 22): real crypto/x509 over the model of it, when a toolchain is there -----------------------
+
+REAL_GO_WORDS = "resolved in favour of real Go"
+
+
+def _side_words(c) -> str:
+    return (f"the server chain {c.chain_path} against {c.roots_path} for {c.who}" if c.side == "server" else
+            f"the client chain {c.chain_path} against tls.caPemPath {c.roots_path} for Milvus (mode 2)")
+
+
+def _about_side(f: Finding, c) -> bool:
+    """Is the finding about this Go side's chain (its files), and counted for it?"""
+    if c.side == "server":
+        return c.who in f.clients and (c.chain_path in f.subject or c.roots_path in f.subject)
+    return f.subject.startswith(("client_pem (", "ca_pem (")) and (not f.modes or 2 in f.modes)
+
+
+def go_decides(checks: Iterable[CheckResult], path_checks: Iterable[Any]) -> tuple[tuple[CheckResult, ...],
+                                                                                  tuple[str, ...], tuple[str, ...]]:
+    """Real Go's verdict on each Go side (model.GoPathCheck) decides it; where the static model (facts/gopath.py)
+    said otherwise the finding is added, or kept as a warning (or no longer counted for that Go client), and the
+    disagreement is returned (notes, resolved): never silent. Returns (checks, notes, resolved)."""
+    from .clientkinds.go import model_path, path_code
+    from .findings import finding
+    from .model import Severity
+    checks = list(checks)
+    notes: list[str] = []
+    resolved: list[str] = []
+    for c in path_checks:
+        real = c.real
+        if real.could_not_run:
+            notes.append(f"real Go {c.go} could not verify {_side_words(c)} ({real.error}); the static model of "
+                         "Go's path validation decided")
+            continue
+        model = model_path(c.chain, c.roots, name=c.name, at=c.at, go=c.go, go_line=c.go_line, side=c.side)
+        real_code = "" if real.ok else path_code(real.error_class, real.error, real.hint_class, chain=c.chain,
+                                                 roots=c.roots, name=c.name, side=c.side)
+        go = real.go_version.removeprefix("go") or c.go
+        if model.ok == real.ok and (real.ok or model.code == real_code):
+            continue
+        said = (f"real Go {go} {'accepted' if real.ok else 'refused'} {_side_words(c)}"
+                + ("" if real.ok else f" ({real_code}: \"{real.error}\")")
+                + f"; the model said {'it accepts' if model.ok else model.code + ' (' + model.error + ')'}")
+        notes.append(said)
+        resolved.append(f"{said}: {REAL_GO_WORDS}")
+        if not real.ok and not model.ok:
+            continue   # both refuse: the verdict stands, the cause real Go names is in the note
+        if not real.ok:   # the model accepted: real Go's refusal is the finding
+            modes = (2,) if c.side == "client" else ()
+            subject = (f"{c.who} client: server certificate {c.chain_path}" if c.side == "server" else
+                       f"client_pem ({c.chain_path})")
+            new = finding(real_code, subject, f"real Go {go} refuses {_side_words(c)}: \"{real.error}\" (the static "
+                          "model accepted it).", modes=modes)
+            if c.side == "server":
+                new = replace(new, clients=(c.who,))
+            want = "clients" if c.side == "server" else "chain.client"
+            idx = next((i for i, r in enumerate(checks) if r.check == want and (c.side == "client" or
+                                                                               r.subject == c.who)), None)
+            if idx is None:
+                from .rules import result
+                checks.append(result(want, f"{c.who}: real Go's path validation", c.who, [new],
+                                     mode=2 if c.side == "client" else None))
+            else:
+                r = checks[idx]
+                checks[idx] = _with_findings(r, r.findings + (new,))
+            continue
+        # real Go accepted what the model refused: that refusal no longer counts for this Go side
+        for i, r in enumerate(checks):
+            changed = []
+            for f in r.findings:
+                if f.code == model.code and f.severity is Severity.ERROR and _about_side(f, c):
+                    if c.side == "server" and len(f.clients) > 1:
+                        f = replace(f, clients=tuple(k for k in f.clients if k != c.who))
+                    else:
+                        f = replace(f, severity=Severity.WARNING,
+                                    message=f"{f.message} (real Go {go} accepted this chain: kept as a warning)")
+                changed.append(f)
+            if changed != list(r.findings):
+                checks[i] = _with_findings(r, tuple(changed))
+    return tuple(checks), tuple(notes), tuple(resolved)
+
+
+def _with_findings(r: CheckResult, findings: tuple) -> CheckResult:
+    from .model import Severity
+    status = (Status.FAIL if any(f.severity is Severity.ERROR for f in findings) else
+              Status.WARN if any(f.severity is Severity.WARNING for f in findings) else Status.PASS)
+    return replace(r, findings=findings, status=status)

@@ -30,7 +30,8 @@ def test_default_severities():
 
 def test_go_only_codes():
     assert go_only_codes() == {"sig.weak", "key.weak", "key.unsupported", "config.http_port_shared",
-                               "name.trailing_dot", "ca.path_length_exceeded", "ca.anchor_not_ca"}
+                               "name.trailing_dot", "ca.path_length_exceeded", "ca.anchor_not_ca",
+                               "chain.too_complex", "cert.go_parse_refused"}
 
 
 def test_families_group_prefixes():

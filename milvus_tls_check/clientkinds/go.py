@@ -8,7 +8,11 @@ nothing (facts/x509.go_verify_hostname, the one Go matcher).
 """
 from __future__ import annotations
 
-from ..facts.x509 import go_signature_problem, go_verify_hostname, readable_name, serial_number
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from ..facts.x509 import (basic_ca, go_signature_problem, go_verify_hostname, key_cert_sign, readable_name,
+                          serial_number)
 from . import BadClient, ClientSpec, OwnStack, TlsConfig, concerns_other_client, strip_scheme
 
 ARG_KEYS = {"address": "address", "server_name": "server_name", "serverName": "server_name", "ca": "ca",
@@ -73,6 +77,112 @@ def _leaf(sel, leaf, who: str) -> list:
         return [("cert.serial_invalid", f"{who}: {readable_name(leaf)} has a negative serial number; Go 1.23+ "
                  "clients refuse to parse it (\"x509: negative serial number\").", "error", ())]
     return []
+
+
+# ---- Go's path validation (facts/gopath.py: crypto/x509's buildChains, isValid, VerifyHostname) --------------------
+
+# The Go the model stands for when --client go names none: the newest Go the doctor knows on the default line.
+MODEL_GO = "1.24.11"
+
+# The model's (and real Go's, handshake/goverify.py) error class -> the finding code that names the cause. Classes that
+# need the certificates to say more (unknown_authority with a hint, constraint_violation, hostname, signature, parse)
+# are refined by path_code below.
+PATH_CODES = {
+    "hostname": "name.mismatch",
+    "unknown_authority": "chain.untrusted",
+    "no_roots": "chain.untrusted",
+    "no_valid_chains": "chain.untrusted",
+    "name_mismatch": "chain.untrusted",
+    "expired": "cert.expired",
+    "name_constraints": "chain.name_constraints",
+    "path_length": "ca.path_length_exceeded",
+    "not_ca": "ca.not_ca",
+    "constraint_violation": "ca.not_ca",
+    "critical_extension": "cert.unknown_critical_extension",
+    "incompatible_usage": "eku.server_auth_missing",
+    "insecure_algorithm": "sig.weak",
+    "signature": "sig.unsupported",
+    "signature_limit": "chain.too_complex",
+    "parse": "cert.go_parse_refused",
+}
+# Codes Go's path validation decides for a Go side (a model or real-Go verdict says yes or no to each of them).
+PATH_DECIDED = frozenset(PATH_CODES.values()) | {"name.cn_only", "cert.not_yet_valid", "cert.serial_invalid",
+                                                 "eku.client_auth_missing", "ca.anchor_not_ca",
+                                                 "ca.key_cert_sign_missing", "chain.intermediate_missing", "key.weak"}
+
+
+def go_of(sel) -> str:
+    """The Go version a Go client selection stands for (go==1.21 -> "1.21"; plain go -> MODEL_GO)."""
+    return sel.version or MODEL_GO
+
+
+@dataclass(frozen=True)
+class PathJudgement:
+    """Go's verdict on one chain, in the doctor's words: ok, or the code naming the cause, Go's own text."""
+
+    ok: bool
+    code: str = ""
+    error: str = ""
+    error_class: str = ""
+    go: str = ""
+    cryptography_refuses: tuple[str, ...] = ()
+
+
+def _issuer_problem(chain: Sequence, roots: Sequence, *, side: str) -> Optional[str]:
+    """Why a candidate issuer of the chain cannot sign (Go's CheckSignatureFrom): not a CA, or no keyCertSign."""
+    by_subject = {}
+    for c in list(roots) + list(chain[1:]):
+        by_subject.setdefault(c.subject, []).append(c)
+    roots_der = {id(r) for r in roots}
+    for c in chain:
+        for issuer in by_subject.get(c.issuer, ()):
+            if issuer is c:
+                continue
+            if basic_ca(issuer) is not True:
+                return "ca.anchor_not_ca" if id(issuer) in roots_der and side == "client" else "ca.not_ca"
+            if key_cert_sign(issuer) is False:
+                return "ca.key_cert_sign_missing"
+    return None
+
+
+def path_code(error_class: str, error: str, hint_class: str, *, chain: Sequence = (), roots: Sequence = (),
+              name: Optional[str] = None, side: str = "server") -> str:
+    """The finding code for a rejection by Go's path validation (the model's or real Go's classes)."""
+    cls = error_class
+    if cls == "unknown_authority" and hint_class:
+        cls = hint_class if hint_class in ("constraint_violation", "insecure_algorithm", "signature") else cls
+    if cls == "hostname":
+        if chain and name and go_verify_hostname(chain[0], name)[1].startswith("x509: certificate relies on legacy"):
+            return "name.cn_only"
+        return "name.mismatch"
+    if cls == "expired":
+        return "cert.not_yet_valid" if " is before " in error else "cert.expired"
+    if cls == "constraint_violation":
+        return _issuer_problem(chain, roots, side=side) or "ca.not_ca"
+    if cls == "incompatible_usage":
+        return "eku.client_auth_missing" if side == "client" else "eku.server_auth_missing"
+    if cls == "signature":
+        low = error.lower()
+        if "under 1024 bits" in low or "-bit keys are insecure" in low:
+            return "key.weak"
+        return "sig.unsupported" if "unimplemented" in low or "public key" in low else "chain.untrusted"
+    if cls == "parse" and "negative serial" in error:
+        return "cert.serial_invalid"
+    return PATH_CODES.get(cls, "chain.untrusted")
+
+
+def model_path(chain: Sequence, roots: Sequence, *, name: Optional[str], at, go: str, go_line: Optional[str] = None,
+               side: str = "server") -> PathJudgement:
+    """Go's path validation of `chain` (leaf first, as sent) against the CA file `roots`, by the model."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from ..facts import gopath
+    pem = lambda certs: b"".join(c.public_bytes(Encoding.PEM) for c in certs)   # noqa: E731
+    v = gopath.verify(pem(chain), pem(roots), side=side, name=name, at=at, go=go, go_line=go_line)
+    if v.ok:
+        return PathJudgement(True, go=v.go, cryptography_refuses=v.cryptography_refuses)
+    code = path_code(v.error_class, v.error, v.hint_class, chain=chain, roots=roots, name=name, side=side)
+    return PathJudgement(False, code, v.error, v.error_class, v.go, v.cryptography_refuses)
 
 
 _SETTINGS = (("pymilvus client_pem_path", "--go-args cert"), ("pymilvus client_key_path", "--go-args key"),
@@ -156,6 +266,7 @@ SPEC = ClientSpec(
         chain_cert_checks=_chain_cert,
         leaf_checks=_leaf,
         name_checks=_names,
+        path_model=lambda sel, chain, roots, name, at: model_path(chain, roots, name=name, at=at, go=go_of(sel)),
         own_words=(("Milvus and pymilvus cannot load encrypted keys", "the Go SDK's tls.LoadX509KeyPair cannot load "
                     "an encrypted key (\"tls: failed to parse private key\"), so the client never dials"),
                    ("pymilvus's grpcio cannot read it (\"Failed to create security handshaker\")", "Go's pem.Decode "

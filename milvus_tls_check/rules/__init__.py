@@ -216,4 +216,10 @@ def run_rules(ctx: Context, only: Optional[Iterable[str]] = None) -> tuple[Check
     if wanted is None and ctx.material.clients:
         from .per_client import own_file_checks
         out.extend(own_file_checks(ctx, tuple(out)))
+    if wanted is None and 2 in ctx.modes:
+        from .chain import milvus_verifies_client
+        out = list(milvus_verifies_client(ctx, tuple(out)))   # Milvus's Go verifying the client chain (mode 2)
+    if wanted is None and ctx.request.clients:
+        from .per_client import attribute
+        return attribute(ctx, tuple(out))   # each cause counted for every client that enforces it
     return tuple(out)

@@ -24,7 +24,7 @@ from ..facts.x509 import (SERVER_AUTH, basic_ca, der, eku_allows, key_cert_sign,
                           path_length, readable_name)
 from ..findings import finding, fix_for
 from ..material import certificates_beside, subject_of
-from ..model import Finding, Role, Severity
+from ..model import Finding, Role, Severity, Status
 from . import Context, not_run, result, rule
 
 
@@ -255,7 +255,9 @@ def _leaf_is_ca(role: Role, f, deployment=None) -> list[Finding]:
 
 
 @rule("chain", codes=("chain.untrusted", "chain.intermediate_missing", "chain.name_constraints", "ca.not_ca",
-                      "ca.anchor_not_ca",
+                      "ca.anchor_not_ca", "chain.too_complex", "cert.go_parse_refused", "cert.expired",
+                      "cert.not_yet_valid", "cert.unknown_critical_extension", "eku.client_auth_missing", "sig.weak",
+                      "sig.unsupported", "cert.serial_invalid", "key.weak",
                      "ca.path_length_exceeded",
                      "ca.key_cert_sign_missing", "leaf.is_ca", "eku.server_auth_missing"))
 def check_chains(ctx: Context):
@@ -298,6 +300,40 @@ def check_chains(ctx: Context):
         findings = judge_chain(Role.CLIENT_CERT, client, ca, MILVUS, everything, mode, deployment=ctx.deployment,
                                beside=beside) + _leaf_is_ca(Role.CLIENT_CERT, client, ctx.deployment)
         yield result("chain.client", title, subject_of(Role.CLIENT_CERT, client.path), findings, mode=mode)
+
+
+# Subjects of the findings about what a client presents in mode 2 and what Milvus verifies it against.
+_CLIENT_CHAIN_SUBJECTS = ("client_pem (", "client_key (", "ca_pem (")
+
+
+def milvus_verifies_client(ctx: Context, checks: tuple) -> tuple:
+    """After every rule (mode 2): Milvus's Go, the toolchain and go.mod line of the judged build, verifies the client
+    chain against tls.caPemPath by Go's path validation (facts/gopath.py). A rejection no error finding about the
+    client's files already explains with one of the codes Go's path validation decides is said here, in the
+    chain.client check; the findings the rules made stay as they are (they were held to real Milvus 2.3.5)."""
+    from ..clientkinds.go import PATH_DECIDED, model_path
+    idx = next((i for i, c in enumerate(checks) if c.check == "chain.client" and c.status is not Status.NOT_RUN),
+               None)
+    client, ca = ctx.file(Role.CLIENT_CERT), ctx.file(Role.SERVER_CA)
+    if idx is None or client is None or not client.certs or ca is None or not ca.certs:
+        return checks
+    covered = any(f.code in PATH_DECIDED and f.severity is Severity.ERROR and (not f.modes or 2 in f.modes)
+                  and f.subject.startswith(_CLIENT_CHAIN_SUBJECTS) for c in checks for f in c.findings)
+    if covered:
+        return checks
+    build = ctx.build
+    j = model_path(tuple(client.certs), tuple(ca.certs), name=None, at=ctx.at, go=build.go_toolchain,
+                   go_line=build.go_line, side="client")
+    if j.ok:
+        return checks
+    fix = fix_for(j.code, file=client.path, cert=client.path, ca=ca.path, peer=MILVUS.name,
+                  deployment=ctx.deployment)
+    new = finding(j.code, subject_of(Role.CLIENT_CERT, client.path),
+                  f"{MILVUS.name} ({ctx.judged}) refuses the client chain {client.path} against {ca.path}: Go's path "
+                  f"validation says \"{j.error}\".", modes=(2,), fix=fix)
+    c = checks[idx]
+    found = c.findings + (new,)
+    return checks[:idx] + (result(c.check, c.title, c.subject, found, mode=c.mode),) + checks[idx + 1:]
 
 
 # Report position of this family (rules/__init__.registered_rules).

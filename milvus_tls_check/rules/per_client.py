@@ -278,7 +278,11 @@ def _serves_443(ctx: Context) -> str:
 @rule("clients", codes=("chain.untrusted", "file.bom", "name.mismatch", "name.cn_only", "name.trailing_dot",
                         "eku.server_auth_missing", "sig.weak", "sig.unsupported", "cert.serial_invalid",
                         "client.cert_missing", "client.paths_ignored", "client.default_port",
-                        "client.params_incomplete"))
+                        "client.params_incomplete",
+                        # added by attribute() from the client's path validation (Go: facts/gopath.py)
+                        "chain.name_constraints", "chain.too_complex", "cert.go_parse_refused", "ca.not_ca",
+                        "ca.path_length_exceeded", "ca.key_cert_sign_missing", "cert.expired", "cert.not_yet_valid",
+                        "cert.unknown_critical_extension", "chain.intermediate_missing", "key.weak"))
 def check_clients(ctx: Context):
     for sel in ctx.request.clients:
         spec = sel.spec
@@ -296,6 +300,135 @@ def client_calls(request, modes) -> tuple[str, ...]:
     for sel in request.clients:
         out += sel.spec.call(sel, request, modes, address)
     return tuple(out)
+
+
+# ---- one cause, one finding, counted for every client whose implementation enforces it ------------------------------
+
+# Subjects of the general findings about the server chain as a client verifies it: the server certificate and the
+# client-side trust files (never Milvus's own tls.caPemPath, which mode 2's Go server judges).
+_SERVER_CHAIN_SUBJECTS = ("server_pem (", "client_ca_pem (", "client_server_pem (")
+
+
+def _status(findings) -> Status:
+    if any(f.severity is Severity.ERROR for f in findings):
+        return Status.FAIL
+    if any(f.severity is Severity.WARNING for f in findings):
+        return Status.WARN
+    return Status.PASS
+
+
+def path_judgement(ctx: Context, sel: ClientSel):
+    """The selected client's path validation of the server chain (its spec's path_model), with the files it used:
+    (judgement, server file, trust file), or None when it has none or the inputs are not there."""
+    stack = sel.spec.own_stack
+    if stack is None or stack.path_model is None:
+        return None
+    cfg = ctx.request.client_tls(sel.kind)
+    server, trust = ctx.file(Role.SERVER_CERT), _loaded(ctx, cfg.ca)
+    if not cfg.secure or server is None or not server.certs or trust is None or not trust.certs:
+        return None
+    return stack.path_model(sel, tuple(server.certs), tuple(trust.certs), _name_for(ctx, cfg), ctx.at), server, trust
+
+
+def _concerned(f: Finding, selections) -> tuple[str, ...]:
+    from ..clientkinds import concerns
+    return tuple(s.key for s in selections if concerns(f.code, f.subject, f.clients, s))
+
+
+def _merge_own(checks: tuple, own_idx: int, sel: ClientSel, ssubj: str, general, selections) -> tuple:
+    """One cause, one finding: the client's own finding about the server chain whose cause a general finding (as
+    severe) names already is folded into it: the general one is counted for the client too and says what the
+    client does."""
+    own = checks[own_idx]
+    out = list(checks)
+    kept = []
+    for mine in own.findings:
+        target = None
+        if mine.subject == ssubj and mine.code not in ("chain.untrusted",):
+            target = next(((i, k) for i, c in enumerate(out) if c.check != "clients"
+                           for k, f in enumerate(c.findings)
+                           if f.code == mine.code and general(f) and
+                           (f.severity is Severity.ERROR or mine.severity is not Severity.ERROR)), None)
+        if target is None:
+            kept.append(mine)
+            continue
+        i, k = target
+        f = out[i].findings[k]
+        concerned = _concerned(f, selections)
+        merged = replace(f, clients=concerned + (sel.key,) * (sel.key not in concerned),
+                         message=f"{f.message} {mine.message}")
+        out[i] = replace(out[i], findings=out[i].findings[:k] + (merged,) + out[i].findings[k + 1:])
+    out[own_idx] = replace(own, findings=tuple(kept), status=_status(kept))
+    return tuple(out)
+
+
+def attribute(ctx: Context, checks: tuple) -> tuple:
+    """After every rule: a selected client with a path model (Go) has its verdict on the server chain decided by it.
+    A rejection is counted once: the general finding that names the same cause about the same files is attributed to
+    the client too (Finding.clients), else the client's own check says it; an acceptance takes the chain codes Go
+    decides (clientkinds.go.PATH_DECIDED) about those files off the client (they stay for the others)."""
+    from ..clientkinds.go import PATH_DECIDED
+    selections = ctx.request.clients
+    for sel in selections:
+        judged = path_judgement(ctx, sel)
+        if judged is None:
+            continue
+        j, server, trust = judged
+        paths = {server.path, trust.path}
+        cfg = ctx.request.client_tls(sel.kind)
+        ssubj = f"{sel.key} client ({cfg.source}): server certificate {server.path}"
+
+        def general(f: Finding) -> bool:
+            return f.subject.startswith(_SERVER_CHAIN_SUBJECTS) and _path_of(f.subject) in paths
+
+        own_idx = next((i for i, c in enumerate(checks) if c.check == "clients" and c.subject == sel.key), None)
+        if own_idx is None:
+            continue
+        own = checks[own_idx]
+        out = list(checks)
+        if j.ok:
+            kept = [f for f in own.findings if not (f.code in PATH_DECIDED and f.subject == ssubj)]
+            out[own_idx] = replace(own, findings=tuple(kept), status=_status(kept))
+            for i, c in enumerate(out):
+                if c.check == "clients":
+                    continue
+                changed = []
+                for f in c.findings:
+                    if f.code in PATH_DECIDED and general(f) and sel.key in _concerned(f, selections):
+                        others = tuple(k for k in _concerned(f, selections) if k != sel.key)
+                        f = replace(f, clients=others or ("pymilvus",))
+                    changed.append(f)
+                out[i] = replace(c, findings=tuple(changed))
+            checks = tuple(out)
+            continue
+        checks = _merge_own(checks, own_idx, sel, ssubj, general, selections)
+        own = checks[own_idx]
+        out = list(checks)
+        if any(f.code == j.code for f in own.findings):
+            continue   # the client's own check said it
+        attributed = False
+        for i, c in enumerate(out):
+            if c.check == "clients":
+                continue
+            changed = []
+            for f in c.findings:
+                if not attributed and f.code == j.code and general(f):
+                    concerned = _concerned(f, selections)   # named explicitly (verdict.go_decides reads it)
+                    f = replace(f, clients=concerned + (sel.key,) * (sel.key not in concerned))
+                    attributed = True
+                changed.append(f)
+            out[i] = replace(c, findings=tuple(changed))
+        if not attributed:
+            from ..findings import fix_for
+            fix = fix_for(j.code, file=server.path, cert=server.path, ca=trust.path, peer=sel.label,
+                          deployment=ctx.deployment)
+            new = finding(j.code, ssubj, f"{sel.label} refuses the server chain ({server.path} against "
+                          f"{trust.path}): Go's path validation ({j.go}) says \"{j.error}\".", fix=fix)
+            new = replace(new, clients=(sel.key,))
+            kept = list(own.findings) + [new]
+            out[own_idx] = replace(own, findings=tuple(kept), status=_status(kept))
+        checks = tuple(out)
+    return checks
 
 
 # ---- a Go or Node client's own files (--go-args / --node-args): the general rules, bound to the client roles ---------
