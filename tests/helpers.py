@@ -39,6 +39,22 @@ def codes(report: dict, severity: Optional[str] = None) -> set[str]:
     return {f["code"] for f in report["findings"] if severity is None or f["severity"] == severity}
 
 
+def is_advisory(code: str) -> bool:
+    from milvus_tls_check.codes import CATALOGUE, Enforcer
+    return code in CATALOGUE and CATALOGUE[code].enforced_by == (Enforcer.ADVISORY,)
+
+
+def answer(found, named=()) -> list:
+    """A test's exact answer: what it found (codes, (code, ...) tuples or JSON findings), less the advisories it does
+    not name. An advisory is a code nothing refuses (the catalogue's ADVISORY); a new advisory check may fire on any
+    material (the docs' 3650-day certificates, the factory's 2020-2099 ones) without changing what a test about
+    something else asserts. Order is kept."""
+    def code_of(item):
+        return item if isinstance(item, str) else item["code"] if isinstance(item, dict) else item[0]
+    named_codes = {code_of(n) for n in named}
+    return [item for item in found if code_of(item) in named_codes or not is_advisory(code_of(item))]
+
+
 def doctor(mode: int, server_dir: Path, client_dir: Path | None = None, server_name: str = "localhost",
            client_server_pem: Path | None = None):
     """diagnose() on a set, static checks only, the way `milvus-tls doctor --dir` builds the request."""
