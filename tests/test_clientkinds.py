@@ -55,12 +55,13 @@ def test_a_spec_module_dropped_into_the_package_is_found(tmp_path, monkeypatch):
     """A copy of the package with one more module: the registry finds the new kind with no list edited."""
     copy = tmp_path / "kinds_copy"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "java.py").write_text(
+    (copy / "scratchkind.py").write_text(   # a name no real kind takes: adding a kind edits no shared test
         "from milvus_tls_check.clientkinds import ClientSpec, concerns_other_client\n"
-        "SPEC = ClientSpec(name='java', aliases=('java-sdk',), lines={}, newest='', label=lambda sel: 'Java SDK',\n"
+        "SPEC = ClientSpec(name='scratchkind', aliases=('scratchkind-sdk',), lines={}, newest='', label=lambda sel: 'Scratch SDK',\n"
         "                  judge='milvus_tls_check.rules.per_client:judge_own_stack',\n"
         "                  call=lambda sel, request, modes, address: (), concerns=concerns_other_client)\n")
-    for module in ("go", "node", "pymilvus"):   # the copy's modules import the real package relatively
+    kinds = sorted(p.stem for p in copy.glob("*.py") if p.stem not in ("__init__", "scratchkind"))
+    for module in kinds:   # the copy's modules import the real package relatively
         text = (copy / f"{module}.py").read_text().replace("from ..facts", "from milvus_tls_check.facts")
         (copy / f"{module}.py").write_text(text.replace("from . import", "from milvus_tls_check.clientkinds import"))
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -69,8 +70,8 @@ def test_a_spec_module_dropped_into_the_package_is_found(tmp_path, monkeypatch):
     finally:
         for name in [m for m in sys.modules if m == "kinds_copy" or m.startswith("kinds_copy.")]:
             del sys.modules[name]
-    assert list(found) == ["pymilvus", "go", "java", "node"]
-    assert found["java"].aliases == ("java-sdk",)
+    assert set(found) == set(specs()) | {"scratchkind"}
+    assert found["scratchkind"].aliases == ("scratchkind-sdk",)
 
 
 def test_a_module_without_a_spec_is_refused(tmp_path, monkeypatch):
@@ -88,11 +89,11 @@ def test_a_module_without_a_spec_is_refused(tmp_path, monkeypatch):
 
 
 def test_an_unknown_kind_is_a_usage_error(capsys):
-    assert main(["doctor", "--dir", "fixtures/docs-san", "--client", "java", "--no-handshake"]) == 2
+    assert main(["doctor", "--dir", "fixtures/docs-san", "--client", "scratchkind", "--no-handshake"]) == 2
     err = capsys.readouterr().err
-    assert f"unknown client 'java'; choose {', '.join(specs())}" in err
-    with pytest.raises(clientkinds.BadClient, match="unknown client kind 'java'"):
-        clientkinds.spec("java")
+    assert f"unknown client 'scratchkind'; choose {', '.join(specs())}" in err
+    with pytest.raises(clientkinds.BadClient, match="unknown client kind 'scratchkind'"):
+        clientkinds.spec("scratchkind")
 
 
 def test_each_own_args_flag_comes_from_its_spec(capsys):
@@ -116,10 +117,11 @@ def test_the_published_schema_enums_come_from_the_registry():
 
 def test_a_new_kind_lands_in_the_schema(monkeypatch):
     text = (ROOT / "docs" / "report-v1.schema.json").read_text()
-    more = dict(specs(), java=specs()["go"])
+    shipped = list(specs())
+    more = dict(specs(), scratchkind=specs()["go"])
     monkeypatch.setattr(clientkinds, "_SPECS", more)
     kinds = json.loads(render_report_schema(text))["properties"]["clients"]["items"]["properties"]["kind"]["enum"]
-    assert kinds == ["pymilvus", "go", "node", "java"]
+    assert kinds == [*shipped, "scratchkind"]
 
 
 def test_a_static_only_kind_is_judged_with_nothing_else_edited(monkeypatch, capsys):
@@ -150,4 +152,4 @@ def test_a_fleet_target_takes_each_kinds_own_arguments(tmp_path):
 
     opts = _options({"go_args": {"ca": "ca.pem"}, "node_args": '{"ssl": true}'}, tmp_path, Options())
     assert dict(opts.client_args) == {"go": '{"ca": "ca.pem"}', "node": '{"ssl": true}'}
-    assert "unknown option 'java_args'" in _options({"java_args": "{}"}, tmp_path, Options()).reason
+    assert "unknown option 'scratchkind_args'" in _options({"scratchkind_args": "{}"}, tmp_path, Options()).reason
