@@ -311,3 +311,28 @@ def replace_real(c):
     from dataclasses import replace
     from milvus_tls_check.handshake.goverify import GoVerification
     return replace(c, real=GoVerification(False, "server", error="no Go 1.24 toolchain", could_not_run=True))
+
+
+def test_go_acceptance_keeps_the_finding_for_the_clients_that_enforce_it(tmp_path, capsys):
+    """An expired intermediate beside a valid one (alternate_chain): Go tries the next candidate and accepts, the
+    general rules (grpcio/BoringSSL, which enforces cert.expired) refuse. The finding stops counting for the Go client
+    and keeps counting for the pymilvus selection, named by its selection key."""
+    case = alternate_chain()
+    real = goverify.verify(case.server_pem, case.ca_pem, side="server", name="localhost", go="1.24.11")
+    assert not real.could_not_run and real.ok, real.error
+    d = _write(tmp_path, case)
+    status, report = _doctor(d, capsys, "--client", "go==1.24.11", "--client", "pymilvus==3.0")
+    assert _client(report, "go==1.24.11")["mode_verdicts"] == {"1": "pass"}, report["findings"]
+    assert _client(report, "pymilvus==3.0")["mode_verdicts"] == {"1": "fail"}, report["findings"]
+    assert "cert.expired" in _client(report, "pymilvus==3.0")["causes"]["1"]
+    expired = [f for f in report["findings"] if f["code"] == "cert.expired"]
+    assert len(expired) == 1 and expired[0]["clients"] == ["pymilvus==3.0"], expired
+    assert report["mode_verdicts"] == {"1": "fail"} and status == 1
+    # Go alone: the finding counts for no selected client, and stays in the report and the mode's verdict
+    status, report = _doctor(d, capsys, "--client", "go==1.24.11")
+    expired = [f for f in report["findings"] if f["code"] == "cert.expired"]
+    assert len(expired) == 1 and expired[0]["clients"] == [] and expired[0]["severity"] == "error", expired
+    assert _client(report, "go==1.24.11")["mode_verdicts"] == {"1": "pass"} and status == 0
+    # no --client: as before
+    status, report = _doctor(d, capsys)
+    assert report["mode_verdicts"] == {"1": "fail"} and status == 1
