@@ -385,4 +385,6 @@ def test_go_gives_up_on_a_pathological_chain(tmp_path, capsys):
     assert mine["mode_verdicts"] == {"1": "fail"} and "chain.too_complex" in mine["causes"]["1"], report["findings"]
     said = [f for f in report["findings"] if f["code"] == "chain.too_complex"]
     assert len(said) == 1 and said[0]["clients"] == ["go==1.24.11"], said
+    # the path does reach ca.pem (each intermediate is self-issued under another key): not "does not chain"
+    assert mine["causes"]["1"] == ["chain.too_complex"], report["findings"]
     assert status == 1

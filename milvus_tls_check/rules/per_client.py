@@ -65,9 +65,10 @@ def _anchored(chain: tuple, anchors: tuple, *, partial: bool) -> bool:
         seen.add(fingerprint(current))
         if fingerprint(current) in prints and (partial or is_self_issued(current)):
             return True
-        if is_self_issued(current):
-            return False
-        issuer = next((c for c in pool if c.subject == current.issuer and _signed_by(current, c)), None)
+        if is_self_issued(current) and _signed_by(current, current):
+            return False   # self-signed and not trusted (a self-issued CA under another key goes on to its issuer)
+        issuer = next((c for c in pool if c.subject == current.issuer and fingerprint(c) != fingerprint(current)
+                       and _signed_by(current, c)), None)
         if issuer is None:
             return False
         current = issuer
