@@ -220,7 +220,8 @@ class Finding:
     fix: str
     modes: tuple[int, ...] = ()   # the modes it breaks; empty = every mode
     # The selected clients (clientkinds.ClientSel.key or kind: "go", "node==3", "pymilvus==2.3") it concerns;
-    # empty = every client (clientkinds.concerns decides for the findings of the pymilvus rules).
+    # empty = every client (clientkinds.concerns decides for the findings of the pymilvus rules);
+    # (clientkinds.NO_SELECTED_CLIENT,) = none of them (it still counts without --client).
     clients: tuple[str, ...] = ()
     # Shell lines that repair this cause, pasted as printed from the folder the doctor ran in (repairs.py); empty
     # when there is no mechanical repair, and then fix_note says why (a setting to choose, a CA key not given).

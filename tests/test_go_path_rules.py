@@ -311,3 +311,80 @@ def replace_real(c):
     from dataclasses import replace
     from milvus_tls_check.handshake.goverify import GoVerification
     return replace(c, real=GoVerification(False, "server", error="no Go 1.24 toolchain", could_not_run=True))
+
+
+def test_go_acceptance_keeps_the_finding_for_the_clients_that_enforce_it(tmp_path, capsys):
+    """An expired intermediate beside a valid one (alternate_chain): Go tries the next candidate and accepts, the
+    general rules (grpcio/BoringSSL, which enforces cert.expired) refuse. The finding stops counting for the Go client
+    and keeps counting for the pymilvus selection, named by its selection key."""
+    case = alternate_chain()
+    real = goverify.verify(case.server_pem, case.ca_pem, side="server", name="localhost", go="1.24.11")
+    assert not real.could_not_run and real.ok, real.error
+    d = _write(tmp_path, case)
+    status, report = _doctor(d, capsys, "--client", "go==1.24.11", "--client", "pymilvus==3.0")
+    assert _client(report, "go==1.24.11")["mode_verdicts"] == {"1": "pass"}, report["findings"]
+    assert _client(report, "pymilvus==3.0")["mode_verdicts"] == {"1": "fail"}, report["findings"]
+    assert "cert.expired" in _client(report, "pymilvus==3.0")["causes"]["1"]
+    expired = [f for f in report["findings"] if f["code"] == "cert.expired"]
+    assert len(expired) == 1 and expired[0]["clients"] == ["pymilvus==3.0"], expired
+    assert report["mode_verdicts"] == {"1": "fail"} and status == 1
+    # Go alone: the finding counts for no selected client, and stays in the report and the mode's verdict
+    status, report = _doctor(d, capsys, "--client", "go==1.24.11")
+    expired = [f for f in report["findings"] if f["code"] == "cert.expired"]
+    assert len(expired) == 1 and expired[0]["clients"] == [] and expired[0]["severity"] == "error", expired
+    assert _client(report, "go==1.24.11")["mode_verdicts"] == {"1": "pass"} and status == 0
+    # no --client: as before
+    status, report = _doctor(d, capsys)
+    assert report["mode_verdicts"] == {"1": "fail"} and status == 1
+
+
+def _ec_cert(cn: str, issuer: Issued | None, *, ca: bool) -> Issued:
+    """An EC P-256 certificate without key identifiers (Go then orders same-name candidates as they were given)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    b = (x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(issuer.cert.subject if issuer else _name(cn))
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(VALID_FROM).not_valid_after(VALID_UNTIL)
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if ca:
+        b = b.add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+    else:
+        b = (b.add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
+             .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
+    return Issued(b.sign(issuer.key if issuer else key, hashes.SHA256()), key)
+
+
+def pathological_chain(n: int = 30) -> Case:
+    """Go's TestPathologicalChain (crypto/x509 verify_test.go): n intermediates with one subject, each signed by the
+    one before, given first to last; the leaf's issuer is the last. Every intermediate is a candidate issuer at every
+    step (same name, no key identifiers to order them), so Go spends its 100 signature checks before any path
+    reaches the root."""
+    root = _ec_cert("pathological root", None, ca=True)
+    parent, intermediates = root, []
+    for _ in range(n):
+        parent = _ec_cert("pathological intermediate", parent, ca=True)
+        intermediates.append(parent)
+    leaf = _ec_cert("localhost", parent, ca=False)
+    return _case(root, leaf, leaf.cert_pem() + b"".join(c.cert_pem() for c in intermediates),
+                 client=_ec_cert("milvus-client", root, ca=False))
+
+
+def test_go_gives_up_on_a_pathological_chain(tmp_path, capsys):
+    """chain.too_complex: real Go 1.24 refuses the chain with its signature-check limit, and the doctor says so for
+    the Go client statically, quickly."""
+    import time
+    case = pathological_chain()
+    real = goverify.verify(case.server_pem, case.ca_pem, side="server", name="localhost", go="1.24.11")
+    assert not real.could_not_run, real.error
+    assert not real.ok and real.error_class == "signature_limit", (real.error_class, real.error)
+    d = _write(tmp_path, case)
+    start = time.monotonic()
+    status, report = _doctor(d, capsys, "--client", "go==1.24.11")
+    assert time.monotonic() - start < 5
+    mine = _client(report, "go==1.24.11")
+    assert mine["mode_verdicts"] == {"1": "fail"} and "chain.too_complex" in mine["causes"]["1"], report["findings"]
+    said = [f for f in report["findings"] if f["code"] == "chain.too_complex"]
+    assert len(said) == 1 and said[0]["clients"] == ["go==1.24.11"], said
+    # the path does reach ca.pem (each intermediate is self-issued under another key): not "does not chain"
+    assert mine["causes"]["1"] == ["chain.too_complex"], report["findings"]
+    assert status == 1

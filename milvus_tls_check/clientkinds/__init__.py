@@ -107,6 +107,9 @@ class ClientSpec:
     own_stack: Optional[OwnStack] = None            # None: judged by the pymilvus rules (grpc/BoringSSL)
     # other attempt kinds that speak for every selection of it (grpcio: a channel built as pymilvus builds it)
     modelled_by: tuple[str, ...] = ()
+    # the codes.Enforcer value its TLS stack is ("client_tls": grpcio/BoringSSL, Node's OpenSSL; "go_client": Go's
+    # crypto/x509): a finding it did not judge itself counts for it when that enforcer enforces the code
+    enforcer: str = "client_tls"
 
     @property
     def own_tls(self) -> bool:
@@ -293,9 +296,14 @@ def concerns_other_client(code: str, subject: str) -> bool:
     return True
 
 
+# Finding.clients of a finding that stays in the report (and in the verdict without --client) but concerns none of the
+# selected clients: every client that would count it was judged to accept the material (rules/per_client.attribute)
+NO_SELECTED_CLIENT = "(none of the selected clients)"
+
+
 def concerns(code: str, subject: str, clients: tuple, sel: ClientSel) -> bool:
-    """Does a finding concern the selected client? Tagged findings concern the clients they name; untagged ones
-    (the pymilvus rules) as the client's spec says."""
+    """Does a finding concern the selected client? Tagged findings concern the clients they name (NO_SELECTED_CLIENT:
+    none); untagged ones (the pymilvus rules) as the client's spec says."""
     if clients:
         return sel.key in clients   # a tag is a selection's key ("go" is the newest Go, not every Go version)
     return sel.spec.concerns(code, subject)

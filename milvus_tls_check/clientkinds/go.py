@@ -246,6 +246,7 @@ SPEC = ClientSpec(
     judge="milvus_tls_check.rules.per_client:judge_own_stack",
     call=_call,
     concerns=concerns_other_client,
+    enforcer="go_client",
     version_word="GO VERSION",
     attempt_kind="go",
     runner="milvus_tls_check.handshake.run:go_attempt",

@@ -65,9 +65,10 @@ def _anchored(chain: tuple, anchors: tuple, *, partial: bool) -> bool:
         seen.add(fingerprint(current))
         if fingerprint(current) in prints and (partial or is_self_issued(current)):
             return True
-        if is_self_issued(current):
-            return False
-        issuer = next((c for c in pool if c.subject == current.issuer and _signed_by(current, c)), None)
+        if is_self_issued(current) and _signed_by(current, current):
+            return False   # self-signed and not trusted (a self-issued CA under another key goes on to its issuer)
+        issuer = next((c for c in pool if c.subject == current.issuer and fingerprint(c) != fingerprint(current)
+                       and _signed_by(current, c)), None)
         if issuer is None:
             return False
         current = issuer
@@ -335,6 +336,21 @@ def _concerned(f: Finding, selections) -> tuple[str, ...]:
     return tuple(s.key for s in selections if concerns(f.code, f.subject, f.clients, s))
 
 
+def _enforcing(f: Finding, selections, accepted: set) -> tuple[str, ...]:
+    """Finding.clients of a general finding once the `accepted` Go selections' path validation accepted the chain it
+    is about: the selected clients it concerned whose implementation enforces its code (codes.py enforced_by: the
+    spec's enforcer, CLIENT_TLS for pymilvus's grpcio/BoringSSL, GO_CLIENT for a Go client), none of the accepted
+    ones; NO_SELECTED_CLIENT when that leaves none (it still counts without --client, as Milvus's own GO_SERVER rule
+    or the default client's)."""
+    from ..clientkinds import NO_SELECTED_CLIENT
+    from ..codes import Enforcer, describe
+    enforced_by = describe(f.code).enforced_by
+    by_key = {s.key: s for s in selections}
+    keep = tuple(k for k in _concerned(f, selections)
+                 if k not in accepted and Enforcer(by_key[k].spec.enforcer) in enforced_by)
+    return keep or (NO_SELECTED_CLIENT,)
+
+
 def _merge_own(checks: tuple, own_idx: int, sel: ClientSel, ssubj: str, general, selections) -> tuple:
     """One cause, one finding: the client's own finding about the server chain whose cause a general finding (as
     severe) names already is folded into it: the general one is counted for the client too and says what the
@@ -369,6 +385,7 @@ def attribute(ctx: Context, checks: tuple) -> tuple:
     decides (clientkinds.go.PATH_DECIDED) about those files off the client (they stay for the others)."""
     from ..clientkinds.go import PATH_DECIDED
     selections = ctx.request.clients
+    accepted: set[str] = set()   # the Go selections whose path validation accepted the server chain
     for sel in selections:
         judged = path_judgement(ctx, sel)
         if judged is None:
@@ -387,6 +404,7 @@ def attribute(ctx: Context, checks: tuple) -> tuple:
         own = checks[own_idx]
         out = list(checks)
         if j.ok:
+            accepted.add(sel.key)
             kept = [f for f in own.findings if not (f.code in PATH_DECIDED and f.subject == ssubj)]
             out[own_idx] = replace(own, findings=tuple(kept), status=_status(kept))
             for i, c in enumerate(out):
@@ -395,8 +413,7 @@ def attribute(ctx: Context, checks: tuple) -> tuple:
                 changed = []
                 for f in c.findings:
                     if f.code in PATH_DECIDED and general(f) and sel.key in _concerned(f, selections):
-                        others = tuple(k for k in _concerned(f, selections) if k != sel.key)
-                        f = replace(f, clients=others or ("pymilvus",))
+                        f = replace(f, clients=_enforcing(f, selections, accepted))
                     changed.append(f)
                 out[i] = replace(c, findings=tuple(changed))
             checks = tuple(out)
