@@ -1,0 +1,422 @@
+"""Milvus's other TLS links, for real: a real etcd (Debian's ``etcd-server``) with TLS on its client URL, and PyPI's
+embedded Milvus 2.3.5 started with ``etcd.use.embed: false`` against it (issue #21's groundwork).
+
+    from milvus_tls_lab.links import running_etcd, milvus_against_etcd
+
+    with running_etcd(tmp, cert=..., key=..., ca=..., client_cert_auth=True) as etcd:
+        outcome = milvus_against_etcd(tmp, etcd.endpoint, ssl=EtcdSSL(True, client_pem, client_key, ca_pem))
+    outcome.up, outcome.reason, outcome.log_lines
+
+Both servers bind loopback only, on their own random ports, with their own data dirs; both are always stopped
+(terminate, then kill, in ``finally``). A Milvus that neither answers GetVersion nor says why within
+``timeout`` seconds is reported down with ``reason='timeout'`` (and stopped).
+
+``tls12_terminator`` puts a real nginx ``stream`` proxy (Debian's ``libnginx-mod-stream``) in front of an etcd, speaking
+only TLS 1.2 to its clients: the etcd of Debian bookworm (3.4) has no ``--tls-max-version``.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator, Optional
+
+from .realmilvus import (
+    HOST,
+    _COMPONENTS_WITH_IP,
+    _START_LOCK,
+    _TEMPLATE_PORT_KEYS,
+    _patched_template,
+    _pick_ports,
+    _port_accepts,
+    _shared_bin_dir,
+    _stop_process,
+    _write_etcd_config,
+)
+
+ETCD_APT_PACKAGE = "etcd-server"
+NGINX_STREAM_MODULE = Path("/usr/lib/nginx/modules/ngx_stream_module.so")   # Debian: libnginx-mod-stream
+
+
+def etcd_binary() -> Optional[str]:
+    return shutil.which("etcd") or (("/usr/bin/etcd") if os.path.exists("/usr/bin/etcd") else None)
+
+
+def ensure_etcd() -> str:
+    """The etcd binary; installs Debian's etcd-server when it is missing (root, as on CI)."""
+    found = etcd_binary()
+    if found:
+        return found
+    subprocess.run(["apt-get", "install", "-y", "-qq", ETCD_APT_PACKAGE], check=False, capture_output=True,
+                   timeout=600)
+    found = etcd_binary()
+    if not found:
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True, timeout=600)
+        subprocess.run(["apt-get", "install", "-y", "-qq", ETCD_APT_PACKAGE], check=False, capture_output=True,
+                       timeout=600)
+        found = etcd_binary()
+    if not found:
+        raise RuntimeError(f"etcd is not installed and `apt-get install {ETCD_APT_PACKAGE}` did not bring it")
+    return found
+
+
+def etcd_version() -> str:
+    cp = subprocess.run([ensure_etcd(), "--version"], capture_output=True, text=True, check=False, timeout=20)
+    m = re.search(r"etcd Version:\s*(\S+)", cp.stdout)
+    return m.group(1) if m else cp.stdout.strip()[:80]
+
+
+# --------------------------------------------------------------------------- etcd
+
+
+@dataclasses.dataclass(frozen=True)
+class EtcdHandle:
+    host: str
+    port: int
+    tls: bool
+    client_cert_auth: bool
+    data_dir: Path
+    log_path: Path
+    pid: int
+
+    @property
+    def endpoint(self) -> str:
+        """What goes into Milvus's etcd.endpoints (host:port; Milvus's etcd client adds the scheme)."""
+        return f"{self.host}:{self.port}"
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+
+def _tls_ready(port: int, ca: Optional[Path], cert: Optional[Path], key: Optional[Path]) -> bool:
+    """A TLS handshake with the etcd (its own CA, the client pair when given) completes."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    if ca:
+        ctx.load_verify_locations(str(ca))
+    else:
+        ctx.verify_mode = ssl.CERT_NONE
+    if cert and key:
+        ctx.load_cert_chain(str(cert), str(key))
+    try:
+        with socket.create_connection((HOST, port), timeout=1) as raw, ctx.wrap_socket(raw) as s:
+            s.sendall(b"GET /health HTTP/1.0\r\n\r\n")
+            return b"health" in s.recv(4096)
+    except (OSError, ssl.SSLError):
+        return False
+
+
+@contextlib.contextmanager
+def running_etcd(base_dir: Path, *, cert: Optional[Path] = None, key: Optional[Path] = None,
+                 ca: Optional[Path] = None, client_cert_auth: bool = False,
+                 ready_client: Optional[tuple[Path, Path]] = None, start_timeout: float = 30,
+                 host: str = HOST) -> Iterator[EtcdHandle]:
+    """One etcd on loopback: TLS on its client URL when cert/key are given (plaintext otherwise), optionally
+    ``--client-cert-auth --trusted-ca-file ca``; the peer URL stays plaintext on loopback (one member).
+    ``ready_client`` is the (cert, key) used for the readiness handshake under client-cert-auth."""
+    binary = ensure_etcd()
+    base_dir = Path(base_dir)
+    base_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="etcd-", dir=base_dir))
+    tls = cert is not None and key is not None
+    client_port, peer_port = _pick_ports(2)
+    scheme = "https" if tls else "http"
+    args = [binary, "--name", "lab", "--data-dir", str(data_dir / "data"),
+            "--listen-client-urls", f"{scheme}://{host}:{client_port}",
+            "--advertise-client-urls", f"{scheme}://{host}:{client_port}",
+            "--listen-peer-urls", f"http://{host}:{peer_port}",
+            "--initial-advertise-peer-urls", f"http://{host}:{peer_port}",
+            "--initial-cluster", f"lab=http://{host}:{peer_port}",
+            "--initial-cluster-state", "new", "--logger", "zap", "--log-outputs", "stderr"]
+    if tls:
+        args += ["--cert-file", str(cert), "--key-file", str(key)]
+    if client_cert_auth:
+        if ca is None:
+            raise ValueError("client_cert_auth needs ca (the --trusted-ca-file)")
+        args += ["--client-cert-auth", "--trusted-ca-file", str(ca)]
+    log_path = data_dir / "etcd.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ETCD")}
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                cwd=data_dir)
+    try:
+        deadline = time.monotonic() + start_timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"etcd exited {proc.returncode} at start: "
+                                   f"{log_path.read_text(errors='replace')[-1500:]}")
+            if _port_accepts(client_port):
+                if not tls:
+                    break
+                c, k = ready_client if (client_cert_auth and ready_client) else (None, None)
+                if (client_cert_auth and not ready_client) or _tls_ready(client_port, ca, c, k):
+                    break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"etcd not ready within {start_timeout}s (log {log_path})")
+            time.sleep(0.2)
+        yield EtcdHandle(host, client_port, tls, client_cert_auth, data_dir, log_path, proc.pid)
+    finally:
+        _stop_process(proc)
+        shutil.rmtree(data_dir / "data", ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- a TLS 1.2-only terminator (nginx)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProxyHandle:
+    host: str
+    port: int
+    error_log: Path
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def nginx_binary() -> Optional[str]:
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+
+
+@contextlib.contextmanager
+def tls12_terminator(base_dir: Path, backend_port: int, cert: Path, key: Path, *, backend_ca: Path,
+                     backend_client: Optional[tuple[Path, Path]] = None,
+                     protocols: str = "TLSv1.2") -> Iterator[ProxyHandle]:
+    """nginx ``stream`` on loopback: TLS (``ssl_protocols TLSv1.2`` only) to its clients with (cert, key), TLS again
+    to the etcd behind it (``proxy_ssl``, its CA verified, the client pair when the etcd asks for one). Foreground
+    nginx (``daemon off; master_process off``) with its own prefix; stopped in ``finally``."""
+    nginx = nginx_binary()
+    if nginx is None or not NGINX_STREAM_MODULE.exists():
+        raise RuntimeError("nginx with the stream module is needed: apt-get install nginx-light libnginx-mod-stream")
+    prefix = Path(tempfile.mkdtemp(prefix="nginx-tls12-", dir=base_dir))
+    (prefix / "logs").mkdir()
+    port = _pick_ports(1)[0]
+    client_lines = ""
+    if backend_client:
+        client_lines = (f"proxy_ssl_certificate {backend_client[0]};\n"
+                        f"        proxy_ssl_certificate_key {backend_client[1]};")
+    conf = prefix / "nginx.conf"
+    conf.write_text(f"""load_module {NGINX_STREAM_MODULE};
+daemon off;
+master_process off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log info;
+events {{ worker_connections 64; }}
+stream {{
+    server {{
+        listen {HOST}:{port} ssl;
+        ssl_protocols {protocols};
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        proxy_pass {HOST}:{backend_port};
+        proxy_ssl on;
+        proxy_ssl_trusted_certificate {backend_ca};
+        proxy_ssl_verify on;
+        proxy_ssl_name localhost;
+        {client_lines}
+    }}
+}}
+""", encoding="utf-8")
+    proc = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(conf)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=open(prefix / "logs" / "stderr.log", "wb"))
+    try:
+        deadline = time.monotonic() + 15
+        while not _port_accepts(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("nginx did not start: " +
+                                   (prefix / "logs" / "stderr.log").read_text(errors="replace")[-800:] +
+                                   (prefix / "logs" / "error.log").read_text(errors="replace")[-800:])
+            time.sleep(0.1)
+        yield ProxyHandle(HOST, port, prefix / "logs" / "error.log")
+    finally:
+        _stop_process(proc)
+
+
+def max_tls_offered(port: int) -> str:
+    """The highest TLS version a server on loopback:port agrees to (Python's OpenSSL; no verification)."""
+    for version in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.minimum_version = ctx.maximum_version = version
+        try:
+            with socket.create_connection((HOST, port), timeout=2) as raw, ctx.wrap_socket(raw) as s:
+                return s.version() or "?"
+        except (OSError, ssl.SSLError):
+            continue
+    return "none"
+
+
+# --------------------------------------------------------------------------- Milvus against an external etcd
+
+
+@dataclasses.dataclass(frozen=True)
+class EtcdSSL:
+    """Milvus's etcd.ssl.* (None leaves the template's line as it is)."""
+    enabled: bool
+    tls_cert: Optional[Path] = None
+    tls_key: Optional[Path] = None
+    tls_ca_cert: Optional[Path] = None
+    tls_min_version: Optional[str] = None
+
+    def settings(self) -> dict[str, str]:
+        out = {"etcd.ssl.enabled": "true" if self.enabled else "false"}
+        for k, v in (("etcd.ssl.tlsCert", self.tls_cert), ("etcd.ssl.tlsKey", self.tls_key),
+                     ("etcd.ssl.tlsCACert", self.tls_ca_cert)):
+            if v is not None:
+                out[k] = str(Path(v).resolve())
+        if self.tls_min_version is not None:
+            out["etcd.ssl.tlsMinVersion"] = str(self.tls_min_version)
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class MilvusOutcome:
+    up: bool
+    reason: str                 # "GetVersion answered" | "exited N" | "etcd error in log" | "timeout"
+    seconds: float
+    version: str = ""
+    log_lines: tuple[str, ...] = ()
+    exit_code: Optional[int] = None
+    config: dict = dataclasses.field(default_factory=dict)
+    git_commit: str = ""
+
+
+# What Milvus 2.3.5 logs when it cannot use its etcd (checked against the real logs: tools/observe_links.py).
+_ETCD_FAIL = re.compile(
+    r"(failed to create etcd client|etcd.*(error|fail|deadline|timeout)|(error|fail).*etcd|"
+    r"context deadline exceeded|x509|tls:|handshake|certificate|first record does not look|panic)",
+    re.I)
+_PEM_BODY = re.compile(r"-----BEGIN [^-]+-----.*?-----END [^-]+-----", re.S)
+
+
+def _grpc_get_version(port: int, timeout: float = 2) -> Optional[str]:
+    import grpc  # noqa: PLC0415
+    from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc  # noqa: PLC0415
+
+    with grpc.insecure_channel(f"{HOST}:{port}") as ch:
+        try:
+            resp = milvus_pb2_grpc.MilvusServiceStub(ch).GetVersion(milvus_pb2.GetVersionRequest(), timeout=timeout)
+        except grpc.RpcError:
+            return None
+    return resp.version or "?"
+
+
+def etcd_reason_lines(log: str, limit: int = 4, width: int = 400) -> list[str]:
+    """Milvus's log lines that say why it could not use etcd: trimmed, no PEM blocks, deduplicated by message."""
+    seen: list[str] = []
+    keys: set[str] = set()
+    for line in log.splitlines():
+        if not _ETCD_FAIL.search(line):
+            continue
+        t = _PEM_BODY.sub("[PEM]", line.strip())
+        t = re.sub(r"^\[[0-9/: .+-]+\]\s*", "", t)        # the timestamp
+        key = re.sub(r"\d+", "#", t)[:160]
+        if key in keys:
+            continue
+        keys.add(key)
+        seen.append(t if len(t) <= width else t[:width] + "...")
+        if len(seen) >= limit:
+            break
+    return seen
+
+
+def _log_text(log_dir: Path) -> str:
+    parts = []
+    for p in sorted(log_dir.glob("*.log")):
+        with contextlib.suppress(OSError):
+            parts.append(p.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
+def milvus_against_etcd(base_dir: Path, endpoint: str, ssl_cfg: Optional[EtcdSSL], *, timeout: float = 75,
+                        settle: float = 0, extra: Optional[dict] = None) -> MilvusOutcome:
+    """Start the embedded Milvus 2.3.5 with ``etcd.use.embed: false`` and ``etcd.endpoints: endpoint`` (plus
+    ``ssl_cfg``'s etcd.ssl.*), wait until its proxy answers GetVersion over plaintext gRPC (up), or it exits, or
+    ``timeout`` seconds pass (down); an etcd error in its log is the reason given for down. Always stopped.
+
+    ``settle``: once an etcd error is in the log, wait this long more for GetVersion before calling it down (0: the
+    first etcd error line does not end the wait, only exit/GetVersion/timeout do)."""
+    import milvus as milvus_pkg  # noqa: PLC0415
+    from milvus import MilvusServer, MilvusServerConfig  # noqa: PLC0415
+
+    base_dir = Path(base_dir)
+    base_dir.mkdir(parents=True, exist_ok=True)
+    shared_bin = _shared_bin_dir()
+    data_dir = Path(tempfile.mkdtemp(prefix="milvus-ext-etcd-", dir=base_dir))
+    (data_dir / "bin").symlink_to(shared_bin, target_is_directory=True)
+    (data_dir / "configs").mkdir(exist_ok=True)
+    ports = _pick_ports(len(_TEMPLATE_PORT_KEYS) + 2)
+    port_map = dict(zip(_TEMPLATE_PORT_KEYS, ports))
+    etcd_cfg = data_dir / "configs" / "embedEtcd.yaml"     # unused with embed false; keeps the template complete
+    _write_etcd_config(etcd_cfg, port_map["etcd_port"], ports[-2])
+    template = _patched_template(data_dir / "configs" / "milvus.yaml.template")
+    cfg = MilvusServerConfig(data_dir=str(data_dir), template=str(template), **port_map)
+    cfg.glog_conf_file = str(Path(milvus_pkg.__file__).parent / "data" / "glog.conf")
+    cfg.set("etcd_config_path", str(etcd_cfg))
+    settings = {"etcd.use.embed": "false", "etcd.endpoints": endpoint,
+                # a fresh root per run: nothing is shared with another run against the same etcd
+                "etcd.rootPath": f"lab-{data_dir.name}"}
+    if ssl_cfg is not None:
+        settings.update(ssl_cfg.settings())
+    settings.update(extra or {})
+    for comp in _COMPONENTS_WITH_IP:
+        cfg.set(f"{comp}.ip", HOST)
+    for k, v in settings.items():
+        cfg.set(k, v)
+    server = MilvusServer(cfg, wait_for_started=False)
+    server.webservice_port = ports[-1]
+    proc = None
+    t0 = time.monotonic()
+    up, reason, version, exit_code = False, "timeout", "", None
+    log_dir = data_dir / "logs"
+    try:
+        with _START_LOCK:
+            server.start()
+        proc = server.server_proc
+        deadline = t0 + timeout
+        etcd_error_at: Optional[float] = None
+        while True:
+            exit_code = proc.poll()
+            if exit_code is not None:
+                reason = f"exited {exit_code}"
+                break
+            if _port_accepts(server.listen_port):
+                v = _grpc_get_version(int(server.listen_port))
+                if v is not None:
+                    up, reason, version = True, "GetVersion answered", v
+                    break
+            now = time.monotonic()
+            if etcd_error_at is None and etcd_reason_lines(_log_text(log_dir), limit=1):
+                etcd_error_at = now
+            if settle and etcd_error_at is not None and now - etcd_error_at > settle:
+                reason = "etcd error in log"
+                break
+            if now > deadline:
+                reason = "timeout" if etcd_error_at is None else "timeout (etcd error in log)"
+                break
+            time.sleep(0.5)
+    finally:
+        if proc is None:
+            proc = server.server_proc
+        server.server_proc = None
+        _stop_process(proc)
+        server.stop()
+        shutil.rmtree(data_dir / "data", ignore_errors=True)
+    log = _log_text(log_dir)
+    commit = re.search(r"GitCommit[\"=: ]+\"?([0-9a-f]{7,40})", log)
+    return MilvusOutcome(up, reason, round(time.monotonic() - t0, 1), version,
+                         tuple(etcd_reason_lines(log)) if not up else (), exit_code, settings,
+                         commit.group(1) if commit else "")
