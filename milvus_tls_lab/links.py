@@ -27,7 +27,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
+
+from tests.certfactory import make_ca, make_leaf
 
 from .realmilvus import (
     HOST,
@@ -292,6 +294,7 @@ class MilvusOutcome:
     exit_code: Optional[int] = None
     config: dict = dataclasses.field(default_factory=dict)
     git_commit: str = ""
+    pid: Optional[int] = None
 
 
 # What Milvus 2.3.5 logs when it cannot use its etcd (checked against the real logs: tools/observe_links.py).
@@ -314,23 +317,54 @@ def _grpc_get_version(port: int, timeout: float = 2) -> Optional[str]:
     return resp.version or "?"
 
 
+_SPECIFIC = re.compile(r"x509|tls:|first record|handshake|panic|load etcd|no such file|protocol version|"
+                       r"certificate|unknown TLS version|connection refused", re.I)
+
+
+_STACK = re.compile(r"^\s*(panic\(|/|goroutine |[\w./*()-]+\(0x|[\w./*()-]+\(\{)")
+
+
+def _condense(line: str) -> str:
+    """One log line as "<caller> <msg>: <innermost error>", PEM blocks and timestamps removed."""
+    t = _PEM_BODY.sub("[PEM]", line.strip())
+    caller = msg = err = ""
+    if t.startswith("{"):
+        with contextlib.suppress(ValueError):
+            import json  # noqa: PLC0415
+            d = json.loads(t)
+            caller, msg, err = d.get("caller", ""), d.get("msg", ""), str(d.get("error", ""))
+    else:
+        m = re.match(r"^(?:\[[^\]]*\]\s*)?\[(\w+)\]\s*\[([^\]]+)\]\s*\[\"?(.*?)\"?\](.*)$", t)
+        if m:
+            caller, msg, rest = m.group(2), m.group(3), m.group(4)
+            e = re.search(r'\[error="?(.*?)"?\](?: \[|$)', rest)
+            err = e.group(1) if e else ""
+    if not (caller or msg):
+        return re.sub(r"^\[[0-9/: .+-]+\]\s*", "", t)
+    for cut in ("authentication handshake failed: ", "transport: ", "connection error: desc = "):
+        if cut in err:
+            err = err[err.index(cut) + len(cut):]
+            break
+    err = err.replace('\\"', "").replace('\"', "").strip('" ')
+    return f"{caller} {msg}" + (f": {err}" if err else "")
+
+
 def etcd_reason_lines(log: str, limit: int = 4, width: int = 400) -> list[str]:
-    """Milvus's log lines that say why it could not use etcd: trimmed, no PEM blocks, deduplicated by message."""
-    seen: list[str] = []
+    """Milvus's log lines that say why it could not use etcd: condensed (caller, message, innermost error), no PEM
+    blocks, deduplicated, the most specific (x509, tls:, first record, panic, ...) first."""
+    found: list[tuple[int, str]] = []
     keys: set[str] = set()
     for line in log.splitlines():
-        if not _ETCD_FAIL.search(line):
+        if not _ETCD_FAIL.search(line) or _STACK.match(line):
             continue
-        t = _PEM_BODY.sub("[PEM]", line.strip())
-        t = re.sub(r"^\[[0-9/: .+-]+\]\s*", "", t)        # the timestamp
-        key = re.sub(r"\d+", "#", t)[:160]
+        t = _condense(line)
+        key = re.sub(r"0x[0-9a-f]+|\d+", "#", t)[:200]
         if key in keys:
             continue
         keys.add(key)
-        seen.append(t if len(t) <= width else t[:width] + "...")
-        if len(seen) >= limit:
-            break
-    return seen
+        found.append((0 if _SPECIFIC.search(t) else 1, t if len(t) <= width else t[:width] + "..."))
+    found.sort(key=lambda x: x[0])
+    return [t for _, t in found[:limit]]
 
 
 def _log_text(log_dir: Path) -> str:
@@ -419,4 +453,157 @@ def milvus_against_etcd(base_dir: Path, endpoint: str, ssl_cfg: Optional[EtcdSSL
     commit = re.search(r"GitCommit[\"=: ]+\"?([0-9a-f]{7,40})", log)
     return MilvusOutcome(up, reason, round(time.monotonic() - t0, 1), version,
                          tuple(etcd_reason_lines(log)) if not up else (), exit_code, settings,
-                         commit.group(1) if commit else "")
+                         commit.group(1) if commit else "", proc.pid if proc is not None else None)
+
+
+# --------------------------------------------------------------------------- the etcd cases (tools/observe_links.py, tests)
+
+
+@dataclasses.dataclass
+class Material:
+    """The files of one run: an etcd CA with its server and client pairs, and the strays the broken cases use."""
+    ca: Path
+    server_pem: Path
+    server_key: Path
+    client_pem: Path
+    client_key: Path
+    other_ca: Path            # a CA that signed neither
+    other_client_pem: Path    # a client pair signed by other_ca
+    other_client_key: Path
+    wrong_san_pem: Path       # signed by ca, SAN etcd.example only (Milvus dials localhost / 127.0.0.1)
+    wrong_san_key: Path
+
+
+def make_material(out: Path) -> Material:
+    out.mkdir(parents=True, exist_ok=True)
+    ca = make_ca("etcd lab CA")
+    other = make_ca("some other CA")
+    # etcd's own gateway dials its client URL with the server pair, so under --client-cert-auth the server
+    # certificate carries clientAuth too (as etcd's docs make it); otherwise etcd logs its own rejections.
+    server = make_leaf(ca, "localhost", dns=("localhost",), ips=("127.0.0.1",), eku=("server", "client"))
+    client = make_leaf(ca, "milvus", dns=("milvus",), eku=("client",))
+    other_client = make_leaf(other, "milvus", dns=("milvus",), eku=("client",))
+    wrong_san = make_leaf(ca, "etcd.example", dns=("etcd.example",), eku=("server", "client"))
+    (out / "ca.pem").write_bytes(ca.cert_pem())
+    (out / "other-ca.pem").write_bytes(other.cert_pem())
+    server.write(out / "etcd-server.pem", out / "etcd-server.key")
+    client.write(out / "client.pem", out / "client.key")
+    other_client.write(out / "other-client.pem", out / "other-client.key")
+    wrong_san.write(out / "wrong-san.pem", out / "wrong-san.key")
+    return Material(out / "ca.pem", out / "etcd-server.pem", out / "etcd-server.key", out / "client.pem",
+                    out / "client.key", out / "other-ca.pem", out / "other-client.pem", out / "other-client.key",
+                    out / "wrong-san.pem", out / "wrong-san.key")
+
+
+@dataclasses.dataclass(frozen=True)
+class EtcdSide:
+    tls: bool = True
+    client_cert_auth: bool = True
+    wrong_san: bool = False
+    tls12_proxy: bool = False     # Milvus dials an nginx that speaks only TLS 1.2, in front of this etcd
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkCase:
+    name: str
+    title: str
+    etcd: EtcdSide
+    milvus_ssl: Callable[[Material], Optional[EtcdSSL]]
+    expect_up: bool
+    host: str = "localhost"       # the name Milvus dials (etcd.endpoints)
+
+
+def _pair(m: Material, **kw) -> EtcdSSL:
+    args = dict(enabled=True, tls_cert=m.client_pem, tls_key=m.client_key, tls_ca_cert=m.ca)
+    args.update(kw)
+    return EtcdSSL(**args)
+
+
+CASES: list[LinkCase] = [
+    LinkCase("good", "good: TLS + client-cert-auth, right CA and client pair (tlsMinVersion default 1.3)",
+             EtcdSide(), lambda m: _pair(m), True),
+    LinkCase("good-ip", "good, dialled by IP (etcd.endpoints 127.0.0.1:port, IP in the SAN)",
+             EtcdSide(), lambda m: _pair(m), True, host="127.0.0.1"),
+    LinkCase("wrong-ca", "wrong CA in Milvus's etcd.ssl.tlsCACert",
+             EtcdSide(), lambda m: _pair(m, tls_ca_cert=m.other_ca), False),
+    LinkCase("no-client-cert", "no client certificate: tlsCert/tlsKey left at the template's /path/to/... defaults",
+             EtcdSide(), lambda m: _pair(m, tls_cert=None, tls_key=None), False),
+    LinkCase("untrusted-client-cert", "client certificate from a CA etcd does not trust (--client-cert-auth)",
+             EtcdSide(), lambda m: _pair(m, tls_cert=m.other_client_pem, tls_key=m.other_client_key), False),
+    LinkCase("no-client-auth-etcd", "etcd without --client-cert-auth, Milvus with its pair (control)",
+             EtcdSide(client_cert_auth=False), lambda m: _pair(m), True),
+    LinkCase("wrong-san", "etcd certificate without the name Milvus dials (SAN etcd.example; dials localhost)",
+             EtcdSide(wrong_san=True), lambda m: _pair(m), False),
+    LinkCase("ssl-off-vs-tls", "etcd.ssl.enabled false against a TLS-only etcd",
+             EtcdSide(), lambda m: EtcdSSL(False), False),
+    LinkCase("ssl-on-vs-plain", "etcd.ssl.enabled true against a plaintext etcd",
+             EtcdSide(tls=False, client_cert_auth=False), lambda m: _pair(m), False),
+    LinkCase("min13-vs-tls12", "tlsMinVersion 1.3 (default) against an etcd reached through a TLS 1.2-only nginx",
+             EtcdSide(tls12_proxy=True), lambda m: _pair(m, tls_min_version="1.3"), False),
+    LinkCase("min12-vs-tls12", "tlsMinVersion 1.2 through the same TLS 1.2-only nginx (control)",
+             EtcdSide(tls12_proxy=True), lambda m: _pair(m, tls_min_version="1.2"), True),
+]
+
+
+_ETCD_REJECT = re.compile(r'"msg":"rejected connection".*?"error":"([^"]*)"')
+
+
+def etcd_side_lines(log: str, limit: int = 2) -> list[str]:
+    out: list[str] = []
+    for m in _ETCD_REJECT.finditer(log):
+        t = f"rejected connection: {m.group(1)}"
+        if t not in out and m.group(1) != "EOF":
+            out.append(t)
+    return out[:limit]
+
+
+def _nginx_side_lines(path: Path, limit: int = 2) -> list[str]:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return []
+    out: list[str] = []
+    for line in text.splitlines():
+        if "SSL_do_handshake" in line or "unsupported protocol" in line or "[crit]" in line or "[error]" in line:
+            t = re.sub(r"^\S+ \S+ \[\w+\] \d+#\d+: \*?\d* ?", "", line).strip()
+            t = re.sub(r", client: .*", "", t)
+            if t not in out:
+                out.append(t[:300])
+    return out[:limit]
+
+
+def run_case(case: LinkCase, m: Material, work: Path, timeout: float, settle: float) -> dict:
+    side = case.etcd
+    cert, key = (m.wrong_san_pem, m.wrong_san_key) if side.wrong_san else (m.server_pem, m.server_key)
+    ssl_cfg = case.milvus_ssl(m)
+    t0 = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        etcd = stack.enter_context(running_etcd(
+            work, cert=cert if side.tls else None, key=key if side.tls else None, ca=m.ca,
+            client_cert_auth=side.client_cert_auth, ready_client=(m.client_pem, m.client_key)))
+        port, offered, proxy = etcd.port, "", None
+        if side.tls12_proxy:
+            proxy = stack.enter_context(tls12_terminator(work, etcd.port, m.server_pem, m.server_key,
+                                                         backend_ca=m.ca, backend_client=(m.client_pem, m.client_key)))
+            port = proxy.port
+        if side.tls:
+            offered = max_tls_offered(port)
+        outcome = milvus_against_etcd(work, f"{case.host}:{port}", ssl_cfg, timeout=timeout, settle=settle)
+        etcd_lines = etcd_side_lines(etcd.log_text())
+        if proxy is not None:
+            etcd_lines = [f"nginx: {x}" for x in _nginx_side_lines(proxy.error_log)] + etcd_lines
+    return {
+        "case": case.name, "title": case.title, "expect_up": case.expect_up,
+        "etcd": {"tls": side.tls, "client_cert_auth": side.client_cert_auth, "wrong_san": side.wrong_san,
+                 "tls12_proxy": side.tls12_proxy, "max_tls_offered": offered},
+        "milvus_settings": {k: _short_path(v) for k, v in outcome.config.items()
+                            if k.startswith("etcd.ssl") or k == "etcd.endpoints"},
+        "up": outcome.up, "reason": outcome.reason, "seconds": outcome.seconds, "version": outcome.version,
+        "exit_code": outcome.exit_code, "milvus_log": list(outcome.log_lines), "etcd_log": etcd_lines,
+        "git_commit": outcome.git_commit, "total_seconds": round(time.monotonic() - t0, 1),
+        "pids": {"milvus": outcome.pid, "etcd": etcd.pid},
+    }
+
+
+def _short_path(v: str) -> str:
+    return Path(v).name if v.startswith("/") else v
