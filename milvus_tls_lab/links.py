@@ -88,6 +88,7 @@ class EtcdHandle:
     data_dir: Path
     log_path: Path
     pid: int
+    plain_port: Optional[int] = None     # a second, plaintext client listener (for a terminator in front)
 
     @property
     def endpoint(self) -> str:
@@ -123,19 +124,23 @@ def _tls_ready(port: int, ca: Optional[Path], cert: Optional[Path], key: Optiona
 def running_etcd(base_dir: Path, *, cert: Optional[Path] = None, key: Optional[Path] = None,
                  ca: Optional[Path] = None, client_cert_auth: bool = False,
                  ready_client: Optional[tuple[Path, Path]] = None, start_timeout: float = 30,
-                 host: str = HOST) -> Iterator[EtcdHandle]:
+                 host: str = HOST, plain_listener: bool = False) -> Iterator[EtcdHandle]:
     """One etcd on loopback: TLS on its client URL when cert/key are given (plaintext otherwise), optionally
     ``--client-cert-auth --trusted-ca-file ca``; the peer URL stays plaintext on loopback (one member).
-    ``ready_client`` is the (cert, key) used for the readiness handshake under client-cert-auth."""
+    ``ready_client`` is the (cert, key) used for the readiness handshake under client-cert-auth.
+    ``plain_listener`` adds a plaintext client URL on another loopback port, for a TLS terminator in front
+    (``tls12_terminator``): nginx ``stream`` cannot negotiate ALPN h2 with a TLS backend, and etcd's TLS listener
+    then answers gRPC with HTTP/1.1 ("http2: frame too large" at the client)."""
     binary = ensure_etcd()
     base_dir = Path(base_dir)
     base_dir.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="etcd-", dir=base_dir))
     tls = cert is not None and key is not None
-    client_port, peer_port = _pick_ports(2)
+    client_port, peer_port, plain_port = _pick_ports(3)
     scheme = "https" if tls else "http"
+    listen = f"{scheme}://{host}:{client_port}" + (f",http://{host}:{plain_port}" if plain_listener else "")
     args = [binary, "--name", "lab", "--data-dir", str(data_dir / "data"),
-            "--listen-client-urls", f"{scheme}://{host}:{client_port}",
+            "--listen-client-urls", listen,
             "--advertise-client-urls", f"{scheme}://{host}:{client_port}",
             "--listen-peer-urls", f"http://{host}:{peer_port}",
             "--initial-advertise-peer-urls", f"http://{host}:{peer_port}",
@@ -167,7 +172,8 @@ def running_etcd(base_dir: Path, *, cert: Optional[Path] = None, key: Optional[P
             if time.monotonic() > deadline:
                 raise TimeoutError(f"etcd not ready within {start_timeout}s (log {log_path})")
             time.sleep(0.2)
-        yield EtcdHandle(host, client_port, tls, client_cert_auth, data_dir, log_path, proc.pid)
+        yield EtcdHandle(host, client_port, tls, client_cert_auth, data_dir, log_path, proc.pid,
+                         plain_port if plain_listener else None)
     finally:
         _stop_process(proc)
         shutil.rmtree(data_dir / "data", ignore_errors=True)
@@ -192,12 +198,12 @@ def nginx_binary() -> Optional[str]:
 
 
 @contextlib.contextmanager
-def tls12_terminator(base_dir: Path, backend_port: int, cert: Path, key: Path, *, backend_ca: Path,
-                     backend_client: Optional[tuple[Path, Path]] = None,
-                     protocols: str = "TLSv1.2") -> Iterator[ProxyHandle]:
-    """nginx ``stream`` on loopback: TLS (``ssl_protocols TLSv1.2`` only) to its clients with (cert, key), TLS again
-    to the etcd behind it (``proxy_ssl``, its CA verified, the client pair when the etcd asks for one). Foreground
-    nginx (``daemon off; master_process off``) with its own prefix; stopped in ``finally``."""
+def tls12_terminator(base_dir: Path, backend_plain_port: int, cert: Path, key: Path, *,
+                     client_ca: Optional[Path] = None, protocols: str = "TLSv1.2") -> Iterator[ProxyHandle]:
+    """nginx ``stream`` on loopback: TLS (``ssl_protocols TLSv1.2`` only, ALPN h2) to its clients with (cert, key),
+    client certificates required and verified against ``client_ca`` when given (as etcd's --client-cert-auth
+    would), plaintext to an etcd's plaintext listener behind it (``running_etcd(plain_listener=True)``).
+    Foreground nginx (``daemon off; master_process off``) with its own prefix; stopped in ``finally``."""
     nginx = nginx_binary()
     if nginx is None or not NGINX_STREAM_MODULE.exists():
         raise RuntimeError("nginx with the stream module is needed: apt-get install nginx-light libnginx-mod-stream")
@@ -205,9 +211,8 @@ def tls12_terminator(base_dir: Path, backend_port: int, cert: Path, key: Path, *
     (prefix / "logs").mkdir()
     port = _pick_ports(1)[0]
     client_lines = ""
-    if backend_client:
-        client_lines = (f"proxy_ssl_certificate {backend_client[0]};\n"
-                        f"        proxy_ssl_certificate_key {backend_client[1]};")
+    if client_ca:
+        client_lines = f"ssl_verify_client on;\n        ssl_client_certificate {client_ca};"
     conf = prefix / "nginx.conf"
     conf.write_text(f"""load_module {NGINX_STREAM_MODULE};
 daemon off;
@@ -222,12 +227,9 @@ stream {{
         ssl_protocols {protocols};
         ssl_certificate {cert};
         ssl_certificate_key {key};
-        proxy_pass {HOST}:{backend_port};
-        proxy_ssl on;
-        proxy_ssl_trusted_certificate {backend_ca};
-        proxy_ssl_verify on;
-        proxy_ssl_name localhost;
+        ssl_alpn h2;
         {client_lines}
+        proxy_pass {HOST}:{backend_plain_port};
     }}
 }}
 """, encoding="utf-8")
@@ -246,13 +248,16 @@ stream {{
         _stop_process(proc)
 
 
-def max_tls_offered(port: int) -> str:
-    """The highest TLS version a server on loopback:port agrees to (Python's OpenSSL; no verification)."""
+def max_tls_offered(port: int, client: Optional[tuple[Path, Path]] = None) -> str:
+    """The highest TLS version a server on loopback:port agrees to (Python's OpenSSL; no verification; ``client``
+    is the pair to present, so a server that wants one does not log a rejection)."""
     for version in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         ctx.minimum_version = ctx.maximum_version = version
+        if client:
+            ctx.load_cert_chain(str(client[0]), str(client[1]))
         try:
             with socket.create_connection((HOST, port), timeout=2) as raw, ctx.wrap_socket(raw) as s:
                 return s.version() or "?"
@@ -557,9 +562,9 @@ def etcd_side_lines(log: str, limit: int = 2) -> list[str]:
     return out[:limit]
 
 
-def _nginx_side_lines(path: Path, limit: int = 2) -> list[str]:
+def _nginx_side_lines(path: Path, start: int = 0, limit: int = 2) -> list[str]:
     try:
-        text = path.read_text(errors="replace")
+        text = path.read_text(errors="replace")[start:]
     except OSError:
         return []
     out: list[str] = []
@@ -580,18 +585,22 @@ def run_case(case: LinkCase, m: Material, work: Path, timeout: float, settle: fl
     with contextlib.ExitStack() as stack:
         etcd = stack.enter_context(running_etcd(
             work, cert=cert if side.tls else None, key=key if side.tls else None, ca=m.ca,
-            client_cert_auth=side.client_cert_auth, ready_client=(m.client_pem, m.client_key)))
+            client_cert_auth=side.client_cert_auth, ready_client=(m.client_pem, m.client_key),
+            plain_listener=side.tls12_proxy))
         port, offered, proxy = etcd.port, "", None
         if side.tls12_proxy:
-            proxy = stack.enter_context(tls12_terminator(work, etcd.port, m.server_pem, m.server_key,
-                                                         backend_ca=m.ca, backend_client=(m.client_pem, m.client_key)))
+            assert etcd.plain_port is not None
+            proxy = stack.enter_context(tls12_terminator(work, etcd.plain_port, m.server_pem, m.server_key,
+                                                         client_ca=m.ca if side.client_cert_auth else None))
             port = proxy.port
         if side.tls:
-            offered = max_tls_offered(port)
+            offered = max_tls_offered(port, (m.client_pem, m.client_key))
+        mark = len(etcd.log_text())       # what etcd (and nginx) log from here on is about Milvus
+        nginx_mark = len(proxy.error_log.read_text(errors="replace")) if proxy is not None else 0
         outcome = milvus_against_etcd(work, f"{case.host}:{port}", ssl_cfg, timeout=timeout, settle=settle)
-        etcd_lines = etcd_side_lines(etcd.log_text())
+        etcd_lines = etcd_side_lines(etcd.log_text()[mark:])
         if proxy is not None:
-            etcd_lines = [f"nginx: {x}" for x in _nginx_side_lines(proxy.error_log)] + etcd_lines
+            etcd_lines = [f"nginx: {x}" for x in _nginx_side_lines(proxy.error_log, nginx_mark)] + etcd_lines
     return {
         "case": case.name, "title": case.title, "expect_up": case.expect_up,
         "etcd": {"tls": side.tls, "client_cert_auth": side.client_cert_auth, "wrong_san": side.wrong_san,

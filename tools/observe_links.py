@@ -39,7 +39,8 @@ def markdown_table(rows: list[dict]) -> str:
         if e["wrong_san"]:
             etcd += ", cert SAN etcd.example"
         if e["tls12_proxy"]:
-            etcd += ", behind nginx TLSv1.2 only"
+            etcd = "behind nginx stream: TLSv1.2 only" + (", client certs verified by nginx" if e["client_cert_auth"]
+                                                           else "") + ", plaintext to etcd"
         if e["max_tls_offered"]:
             etcd += f" (offers {e['max_tls_offered']})"
         s = r["milvus_settings"]
