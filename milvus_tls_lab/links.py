@@ -304,9 +304,8 @@ class MilvusOutcome:
 
 # What Milvus 2.3.5 logs when it cannot use its etcd (checked against the real logs: tools/observe_links.py).
 _ETCD_FAIL = re.compile(
-    r"(failed to create etcd client|etcd.*(error|fail|deadline|timeout)|(error|fail).*etcd|"
-    r"context deadline exceeded|x509|tls:|handshake|certificate|first record does not look|panic)",
-    re.I)
+    r'"level":"(warn|error)".*"logger":"etcd-client"|failed to create etcd client|(connect to|init with) etcd failed|'
+    r"load etcd|x509:|tls: |first record does not look|^panic: |context deadline exceeded")
 _PEM_BODY = re.compile(r"-----BEGIN [^-]+-----.*?-----END [^-]+-----", re.S)
 
 
