@@ -7,4 +7,6 @@ material    certificate material for the observations (the docs' openssl procedu
 cases       the observation cases: servers (tlsMode and files) and the pymilvus clients tried against each
 rehearsal   the same client against a grpcio (BoringSSL) server set up like Milvus' proxy
 evidence    raw output -> recorded evidence (pymilvus' cause, Go's logged reason, start failures, versions)
+links       a real etcd (Debian etcd-server) over TLS and the embedded Milvus against it (etcd.use.embed false,
+            etcd.ssl.*), a TLS 1.2-only nginx in front; the etcd cases (tools/observe_links.py, docs/links.md)
 """
