@@ -179,6 +179,17 @@ _CODES: tuple[Code, ...] = (
        """Reissue without the extension or with it non-critical (drop `critical,` from its line in the openssl
        extension section).""",
        by=PATH),
+    _c("cert.cryptography_refused", "A certificate Python's cryptography refuses and Go reads",
+       """The doctor's own checks, and the model of pymilvus's side, read certificates with Python's cryptography,
+       which refuses some encodings Go's x509.ParseCertificate accepts (an empty extendedKeyUsage, an
+       authorityKeyIdentifier with only authorityCertIssuer or only authorityCertSerialNumber). Milvus and Go clients
+       read it, and the doctor judges their sides with Go's path validation on it (its model, or real Go when
+       handshakes run); for pymilvus (grpcio/BoringSSL) the static checks cannot judge it, so it counts against
+       pymilvus until a handshake shows what BoringSSL does.""",
+       """Reissue the certificate with openssl's usual extensions (`extendedKeyUsage = serverAuth` or `clientAuth`
+       rather than an empty one, `authorityKeyIdentifier = keyid`), or run the doctor without --no-handshake so the
+       grpcio rehearsal shows whether pymilvus reads it.""",
+       by=CLIENT),
     _c("cert.go_parse_refused", "Go cannot parse a certificate of the chain",
        """Go's x509.ParseCertificate is stricter than OpenSSL and `cryptography` on some encodings: a critical
        authorityKeyIdentifier, subjectKeyIdentifier or authorityInfoAccess (Go 1.24+), a negative serial (Go 1.23+

@@ -206,6 +206,9 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                     f"-nocrl -certfile {source(f['file'], f.get('deployment'))} | openssl pkcs7 "
                                     "-print_certs -noout`) and keep only the leaf and its intermediates, once each, "
                                     f"leaf first; keep one certificate per CA subject in {shown(f['ca'], f.get('deployment'))}."),
+    "cert.cryptography_refused": lambda f: (f"Reissue {_which(f)} with openssl's usual extensions (`extendedKeyUsage "
+                                            "= serverAuth` or `clientAuth` rather than an empty one, `authorityKeyIdentifier "
+                                            f"= keyid`); see what it holds with `{openssl_on(f['file'], 'x509', '-noout -text', f.get('deployment'))}`."),
     "cert.go_parse_refused": lambda f: (f"Reissue {_which(f)} as Go parses it: a positive serial (`openssl x509 -req "
                                         "-sha256 -CAcreateserial`), a named curve (`openssl genpkey -algorithm EC "
                                         "-pkeyopt ec_paramgen_curve:P-256`), non-critical key identifiers "

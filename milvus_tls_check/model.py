@@ -166,6 +166,9 @@ class LoadedFile:
     kind: FileKind = FileKind.UNKNOWN
     encoding: str = ""                     # "pem" | "der" | ""
     certs: tuple[Any, ...] = ()            # cryptography x509.Certificate, file order
+    # the DER of every certificate block in file order, also those cryptography refuses: Go's parser reads some of
+    # them (an empty extendedKeyUsage, an AKI with only authorityCertIssuer), so Go's path validation gets them all
+    cert_ders: tuple[bytes, ...] = ()
     key: Any = None                        # cryptography private key
     key_encrypted: bool = False
     mode_bits: Optional[int] = None
@@ -328,6 +331,8 @@ class GoPathCheck:
     go: str
     go_line: Optional[str]
     real: Any
+    chain_pem: bytes = b""   # the files as Go reads them (every certificate block, also those cryptography refused)
+    roots_pem: bytes = b""
 
 
 @dataclass(frozen=True)

@@ -438,7 +438,8 @@ def go_decides(checks: Iterable[CheckResult], path_checks: Iterable[Any]) -> tup
             notes.append(f"real Go {c.go} could not verify {_side_words(c)} ({real.error}); the static model of "
                          "Go's path validation decided")
             continue
-        model = model_path(c.chain, c.roots, name=c.name, at=c.at, go=c.go, go_line=c.go_line, side=c.side)
+        model = model_path(c.chain, c.roots, name=c.name, at=c.at, go=c.go, go_line=c.go_line, side=c.side,
+                           chain_pem=c.chain_pem or None, roots_pem=c.roots_pem or None)
         real_code = "" if real.ok else path_code(real.error_class, real.error, real.hint_class, chain=c.chain,
                                                  roots=c.roots, name=c.name, side=c.side)
         go = real.go_version.removeprefix("go") or c.go

@@ -74,8 +74,8 @@ class OwnStack:
     name_checks: Optional[Callable[..., list]] = None
     # its settings that cannot work together: (cfg, sel, modes) -> Said tuples
     settings_checks: Optional[Callable[..., list]] = None
-    # its path validation of the server chain, as a model (Go: facts/gopath.py): (sel, chain, roots, name, at) ->
-    # clientkinds.go.PathJudgement; its verdict decides the chain codes it names (rules/per_client.attribute)
+    # its path validation of the server chain, as a model (Go: facts/gopath.py): (sel, server file, trust file, name,
+    # at) -> clientkinds.go.PathJudgement (the files: model.LoadedFile, every certificate block as its parser reads them); its verdict decides the chain codes it names (rules/per_client.attribute)
     path_model: Optional[Callable[..., Any]] = None
     # the general rules' words for pymilvus, in this client's words (rules/per_client: its own files)
     own_words: tuple[tuple[str, str], ...] = ()
