@@ -28,6 +28,8 @@ ETCD_OFFERS = ("1.2", "1.3")
 
 def _eff(deployment: DeploymentFacts, key: str) -> Effective:
     e = effective(deployment.config, key)
+    if e.setting is not None and isinstance(e.setting.value, (list, tuple)):   # `endpoints: [a:2379, b:2379]`
+        return Effective(key, ",".join(str(v).strip() for v in e.setting.value), e.setting)
     return e if e.setting is not None else Effective(key, DEFAULTS.get(key, ""), None)
 
 
