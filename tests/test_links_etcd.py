@@ -179,3 +179,18 @@ def test_link_registry_finds_each_kind():
     assert etcd.resolve("judge").__module__ == "milvus_tls_check.rules.links"
     assert etcd.resolve("prober").__module__ == "milvus_tls_check.handshake.etcdprobe"
     assert "etcd.ssl.tlsMinVersion" in etcd.settings and "Go crypto/tls" in etcd.decided_by
+
+
+def test_operator_cr_spec_config_etcd_ssl_without_a_mount_fails_at_start(tmp_path, capsys):
+    """milvus-operator#201: the Operator has no etcd TLS fields; spec.config.etcd.ssl with files no volume mounts is
+    what makes Milvus panic at start (the pair is loaded unconditionally)."""
+    (tmp_path / "cr.yaml").write_text(json.dumps({
+        "apiVersion": "milvus.io/v1beta1", "kind": "Milvus", "metadata": {"name": "m"},
+        "spec": {"mode": "standalone", "config": {"etcd": {"ssl": {
+            "enabled": True, "tlsCert": "/milvus/etcd-tls/client.pem", "tlsKey": "/milvus/etcd-tls/client.key",
+            "tlsCACert": "/milvus/etcd-tls/ca.pem"}}}}}))
+    code = main(["doctor", "--k8s", str(tmp_path / "cr.yaml"), "--no-handshake", "--format", "json"])
+    link = etcd_link(json.loads(capsys.readouterr().out))
+    assert (code, link["verdict"]) == (1, "fail")
+    assert link["codes"] == ["etcd.client_pair_unusable", "etcd.ca_unusable"]
+    assert any(s["source"] == "Milvus m spec.config (cr.yaml)" for s in link["settings"])

@@ -67,6 +67,12 @@ def _spki(obj) -> bytes:
     return obj.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
+def _unreadable(info) -> str:
+    if not info.satisfied:
+        return "is provided by no volume of the Milvus container"
+    return "does not exist or is not a regular readable file"
+
+
 def judge_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
     from ..facts import etcdlink
     from ..facts.x509 import as_ip, go_verify_hostname
@@ -125,14 +131,17 @@ def judge_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Li
         cert_info, cert = loaded("etcd.ssl.tlsCert")
         key_info, key = loaded("etcd.ssl.tlsKey")
         why = ""
-        if cert_info is None or key_info is None:
+        unseen = [i for i in (cert_info, key_info) if i is not None and not i.host and i.satisfied]
+        if unseen:   # under a mount the doctor cannot look into (a Secret not given): not judged, not failed
+            missing.append(" and ".join(f"{i.key} {i.container} ({i.describe_source() or 'a mount'})" for i in unseen))
+        elif cert_info is None or key_info is None:
             why = "etcd.ssl." + ("tlsCert" if cert_info is None else "tlsKey") + " is not set"
         elif cert is None or not cert.certs:
             why = f"{cert_info.container} ({cert_info.eff.source}) " + (
-                "is not a file the doctor can read" if cert is None else "holds no certificate")
+                _unreadable(cert_info) if cert is None else "holds no certificate")
         elif key is None or key.key is None:
             why = f"{key_info.container} ({key_info.eff.source}) " + (
-                "is not a file the doctor can read" if key is None else "holds no usable private key")
+                _unreadable(key_info) if key is None else "holds no usable private key")
         elif _spki(cert.certs[0].public_key()) != _spki(key.key.public_key()):
             why = f"{key_info.container} is not the key of {cert_info.container}"
         if why:
@@ -143,9 +152,11 @@ def judge_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Li
                 key_host=(key_info.host or key_info.container) if key_info else "CLIENT.key")
         ca_info, ca = loaded("etcd.ssl.tlsCACert")
         server_cert_container, server_cert = server_file("cert-file")
-        if ca_info is None or ca is None or not ca.certs:
+        if ca_info is not None and not ca_info.host and ca_info.satisfied:
+            missing.append(f"etcd.ssl.tlsCACert {ca_info.container} ({ca_info.describe_source() or 'a mount'})")
+        elif ca_info is None or ca is None or not ca.certs:
             what = ("is not set" if ca_info is None else f"{ca_info.container} " +
-                    ("is not a file the doctor can read" if ca is None else "holds no certificate"))
+                    (_unreadable(ca_info) if ca is None else "holds no certificate"))
             add("etcd.ca_unusable", f"etcd.ssl.enabled is true and etcd.ssl.tlsCACert {what}: Milvus's etcd client "
                 "trusts only that file.", ca=ca_info.container if ca_info else "", server_cert=server_cert_container)
         if server_tls is False:
