@@ -503,9 +503,8 @@ def front_door_link(report, spec):
         verdict = LinkVerdict(Verdict(report.verdict).value)
     address = report.inputs.get("uri", "") or (f"proxy gRPC, server_name {report.server_name}"
                                                if report.server_name else "proxy gRPC")
-    rehearsed = any(h.counts and not h.server_impl.kind.rehearsal for h in report.handshakes)
     return Link(spec.name, spec.from_, spec.to, address, verdict,
                 settings=(LinkSetting("tlsMode", ", ".join(map(str, report.modes)) or "none", "the evaluated modes"),),
                 codes=tuple(dict.fromkeys(f.code for f in report.blocking())), decided_by=spec.decided_by,
-                modelled=not any(h.counts for h in report.handshakes) and not rehearsed,
+                modelled=not any(h.counts for h in report.handshakes),
                 add="; ".join(f"mode {u.mode} {u.side}: {u.add}" for u in report.unjudged))
