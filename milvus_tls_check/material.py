@@ -74,8 +74,13 @@ def with_deployment_files(material: Material, deployment) -> Material:
     wanted: dict[str, Role] = {}
     for key, info in deployment.paths.items():
         if info.host:
-            wanted.setdefault(info.host, Role.SERVER_KEY if key.endswith("KeyPath") else
-                              Role.SERVER_CA if key.endswith("caPemPath") else Role.SERVER_CERT)
+            wanted.setdefault(info.host, Role.SERVER_KEY if key.endswith(("KeyPath", "tlsKey")) else
+                              Role.SERVER_CA if key.endswith(("caPemPath", "tlsCACert")) else Role.SERVER_CERT)
+    for etcd in getattr(deployment, "etcd_servers", ()):   # the etcd link's server side (Compose)
+        for flag, (_container, host) in etcd.files.items():
+            if host:
+                wanted.setdefault(host, Role.SERVER_KEY if flag == "key-file" else
+                                  Role.SERVER_CA if flag == "trusted-ca-file" else Role.SERVER_CERT)
     for ingress in deployment.ingresses:
         for path in ingress.secret_certs.values():
             if path:
