@@ -16,10 +16,18 @@ through the C++ storage client (AWS SDK C++ over libcurl/OpenSSL), a second TLS 
 "down" = it exited, or GetVersion or the flush did not succeed within the time while its log showed object-storage
 errors (condensed: caller, message, innermost error; secrets and PEM blocks removed).
 
-How the trust reaches Milvus 2.3.5: it has no ``minio.ssl.tlsCACert`` (2.3.12+, which only sets SSL_CERT_FILE
-process-wide), so the private CA is given the way that key would: ``SSL_CERT_FILE`` in Milvus's environment
-(``ca_env``). Without it, this process's SSL_CERT_FILE/SSL_CERT_DIR are removed from Milvus's environment, so the
-system roots (which do not hold the lab CA) are what Milvus trusts.
+How the trust reaches Milvus 2.3.5 (it has no ``minio.ssl.tlsCACert``, a 2.3.12+ key that only sets SSL_CERT_FILE
+process-wide), two ways:
+
+* ``ca_env``: ``SSL_CERT_FILE`` in Milvus's environment, the way that key would. Go's crypto/x509 reads it; the C++
+  side (libcurl 7.86 + OpenSSL 3.1.2 linked into libmilvus_storage.so) does not: it opens its compiled-in
+  ``/etc/ssl/certs/ca-certificates.crt`` (seen with strace).
+* ``bundle``: the CA added to the system bundle, as a private CA "in the image" is: Milvus runs in its own mount
+  namespace (``unshare --mount``, root only) where ``bundle`` (Debian's bundle plus the lab CA) is bind-mounted over
+  ``/etc/ssl/certs/ca-certificates.crt``; nothing changes outside that process.
+
+Without either, this process's SSL_CERT_FILE/SSL_CERT_DIR are removed from Milvus's environment, so the system roots
+(which do not hold the lab CA) are what Milvus trusts.
 
 Every server binds loopback only, on its own random port, and is always stopped (terminate, then kill, in
 ``finally``).
@@ -39,7 +47,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Iterator, Optional
 
 from milvus_tls_check.handshake.trusted_cache import CHILD_CWD
 from tests.certfactory import make_ca, make_leaf
@@ -354,7 +362,15 @@ try:
         ip = MilvusClient.prepare_index_params()
         ip.add_index(field_name="v", index_type="FLAT", metric_type="L2")
         c.create_index(name, ip, timeout=p["rpc_timeout"])
-        c.load_collection(name, timeout=p["load_timeout"])
+        end = time.monotonic() + p["load_timeout"]
+        while True:   # right after start the querynode may not have registered yet: "nodes not enough"
+            try:
+                c.load_collection(name, timeout=max(5, end - time.monotonic()))
+                break
+            except Exception as e:  # noqa
+                if "nodes not enough" not in str(e) or time.monotonic() > end:
+                    raise
+                time.sleep(2)
         res = c.query(name, filter="id >= 0", output_fields=["id"], timeout=p["rpc_timeout"])
         if len(res) != 20:
             raise RuntimeError(f"query returned {len(res)} rows, not 20")
@@ -406,14 +422,49 @@ def _written_minio(config_file: Path) -> dict:
     return {"common.storageType": (doc.get("common") or {}).get("storageType"), "minio": keep}
 
 
-def milvus_against_s3(base_dir: Path, s3: S3Settings, *, ca_env: Optional[Path] = None, timeout: float = 60,
-                      settle: float = 20, flush_timeout: float = 45, load: bool = True,
-                      load_timeout: float = 60) -> S3Outcome:
+SYSTEM_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")   # Debian's; libcurl's compiled-in CAfile in 2.3.5
+
+
+def bundle_with(ca: Path, out: Path) -> Path:
+    """Debian's system bundle plus ``ca``: what a private CA "in the image" looks like."""
+    out.write_bytes(SYSTEM_BUNDLE.read_bytes().rstrip(b"\n") + b"\n" + Path(ca).read_bytes())
+    return out
+
+
+def can_private_mount() -> bool:
+    """``unshare --mount`` and a bind mount work here (root, not in a locked-down container)."""
+    if not SYSTEM_BUNDLE.exists() or shutil.which("unshare") is None:
+        return False
+    cp = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                         f"mount --bind {SYSTEM_BUNDLE} {SYSTEM_BUNDLE}"], capture_output=True, timeout=20,
+                        check=False)
+    return cp.returncode == 0
+
+
+def _mount_ns_wrapper(data_dir: Path, bundle: Path) -> Path:
+    """A launcher that runs data_dir/bin/milvus in its own mount namespace with ``bundle`` over the system bundle
+    (exec all the way: the pid MilvusServer holds is Milvus's)."""
+    wrapper = data_dir / "milvus-own-mount-ns.sh"
+    lib = data_dir / "bin"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f"export LD_LIBRARY_PATH='{lib}'${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}\n"
+        "exec unshare --mount --propagation private sh -c "
+        f"'mount --bind \"$0\" {SYSTEM_BUNDLE} && exec \"$@\"' '{Path(bundle).resolve()}' '{lib / 'milvus'}' \"$@\"\n",
+        encoding="utf-8")
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def milvus_against_s3(base_dir: Path, s3: S3Settings, *, ca_env: Optional[Path] = None,
+                      bundle: Optional[Path] = None, timeout: float = 60, settle: float = 20,
+                      flush_timeout: float = 45, load: bool = True, load_timeout: float = 60) -> S3Outcome:
     """Start the embedded Milvus 2.3.5 with ``s3``'s settings (embedded etcd as usual), ``SSL_CERT_FILE=ca_env`` in
     its environment when given (none of SSL_CERT_FILE/SSL_CERT_DIR otherwise). Wait for GetVersion (``timeout``),
     then run the workload (create/insert/flush, then index/load/query when ``load``). Down when it exits, when
     GetVersion does not answer in time (``settle`` s after the first object-storage error in its log, or
-    ``timeout``), or when the flush fails. Always stopped."""
+    ``timeout``), or when the flush fails. ``bundle``: run Milvus with that file as its system bundle
+    (``_mount_ns_wrapper``). Always stopped."""
     import milvus as milvus_pkg  # noqa: PLC0415
     from milvus import MilvusServer, MilvusServerConfig  # noqa: PLC0415
 
@@ -440,6 +491,9 @@ def milvus_against_s3(base_dir: Path, s3: S3Settings, *, ca_env: Optional[Path] 
         cfg.set(k, v)
     server = MilvusServer(cfg, wait_for_started=False)
     server.webservice_port = ports[-1]
+    if bundle is not None:
+        wrapper = _mount_ns_wrapper(data_dir, bundle)
+        server.get_milvus_executable_path = lambda: str(wrapper)   # type: ignore[method-assign]
     env_set = {"SSL_CERT_FILE": str(Path(ca_env).resolve())} if ca_env is not None else {}
     proc = None
     t0 = time.monotonic()
@@ -506,7 +560,8 @@ def milvus_against_s3(base_dir: Path, s3: S3Settings, *, ca_env: Optional[Path] 
     lines = tuple(s3_reason_lines(log)) if (not up or load_failed) else ()
     return S3Outcome(up, reason, round(time.monotonic() - t0, 1), version, stages, lines, exit_code, settings,
                      _written_minio(data_dir / "configs" / "milvus.yaml"),
-                     {k: _short_path(v) for k, v in env_set.items()},
+                     {**{k: _short_path(v) for k, v in env_set.items()},
+                      **({"system bundle": "Debian's + the lab CA (own mount namespace)"} if bundle else {})},
                      commit.group(1) if commit else "", proc.pid if proc is not None else None)
 
 
@@ -519,40 +574,44 @@ class S3Case:
     title: str
     listener: str                                       # "tls" | "plain": which nginx port minio.port names
     use_ssl: bool
-    trust: Callable[[S3Material], Optional[Path]]       # SSL_CERT_FILE for Milvus, or None
-    expect_up: bool
+    trust: str                                          # "bundle" (CA in the system bundle) | "env" | "none"
+    expect: str                                         # "up" | "writes only" | "down" (see ``result``)
     host: str = "localhost"                             # minio.address
     wrong_san: bool = False                             # nginx presents the s3.example certificate
     tls_ca_cert: bool = False                           # write minio.ssl.tlsCACert (2.3.12+ key) = the lab CA
     port_in_address: Optional[str] = None               # "tls" | "plain": minio.address carries host:<that port>
 
 
-def _ca(m: S3Material) -> Path:
-    return m.ca
-
-
-def _none(m: S3Material) -> None:
-    return None
-
-
 S3_CASES: list[S3Case] = [
-    S3Case("good", "good: useSSL true, nginx TLS, private CA trusted through SSL_CERT_FILE in Milvus's environment",
-           "tls", True, _ca, True),
+    S3Case("good", "good: useSSL true, nginx TLS, private CA in the system bundle Milvus reads "
+           "(/etc/ssl/certs/ca-certificates.crt)", "tls", True, "bundle", "up"),
+    S3Case("ssl-cert-file", "useSSL true, nginx TLS, private CA given only as SSL_CERT_FILE in Milvus's environment "
+           "(what 2.3.12+'s tlsCACert does)", "tls", True, "env", "writes only"),
     S3Case("plain-control", "control: useSSL false against nginx's plaintext listener",
-           "plain", False, _none, True),
+           "plain", False, "none", "up"),
     S3Case("ssl-on-vs-plain", "useSSL true against the plaintext listener",
-           "plain", True, _ca, False),
+           "plain", True, "bundle", "down"),
     S3Case("ssl-off-vs-tls", "useSSL false against the TLS listener (#28032)",
-           "tls", False, _ca, False),
-    S3Case("ca-not-trusted", "private CA not trusted: no SSL_CERT_FILE (system roots only)",
-           "tls", True, _none, False),
+           "tls", False, "bundle", "down"),
+    S3Case("ca-not-trusted", "private CA not trusted: not in the bundle, no SSL_CERT_FILE",
+           "tls", True, "none", "down"),
     S3Case("wrong-san", "nginx certificate without the name Milvus dials (SAN s3.example; dials localhost)",
-           "tls", True, _ca, False, wrong_san=True),
+           "tls", True, "bundle", "down", wrong_san=True),
     S3Case("port-in-address", "minio.address localhost:<TLS port>, minio.port <plaintext port>, useSSL true",
-           "plain", True, _ca, True, port_in_address="tls"),
-    S3Case("tlscacert-on-235", "minio.ssl.tlsCACert = the private CA (a 2.3.12+ key), no SSL_CERT_FILE",
-           "tls", True, _none, False, tls_ca_cert=True),
+           "plain", True, "bundle", "up", port_in_address="tls"),
+    S3Case("tlscacert-on-235", "minio.ssl.tlsCACert = the private CA (a 2.3.12+ key), not in the bundle, "
+           "no SSL_CERT_FILE", "tls", True, "none", "down", tls_ca_cert=True),
 ]
+
+
+def result(stages: dict, up: bool, load: bool = True) -> str:
+    """"up": flushed and (when tried) loaded and queried; "writes only": flushed, the load/query failed; "down":
+    no flush."""
+    if not up:
+        return "down"
+    if load and not (stages.get("load") or {}).get("ok"):
+        return "writes only"
+    return "up"
 
 
 _MOTO_REQ = re.compile(r'"(GET|PUT|HEAD|POST|DELETE) ([^ ?"]*)[^"]*" (\d{3})')
@@ -602,6 +661,9 @@ def nginx_side_lines(access: str, error: str, tls_port: int = 0, limit: int = 3)
 
 def run_s3_case(case: S3Case, m: S3Material, work: Path, *, timeout: float = 60, settle: float = 20,
                 flush_timeout: float = 45, load: bool = True) -> dict:
+    work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    bundle = bundle_with(m.ca, work / "bundle-with-lab-ca.crt") if case.trust == "bundle" else None
     cert, key = (m.wrong_san_pem, m.wrong_san_key) if case.wrong_san else (m.server_pem, m.server_key)
     t0 = time.monotonic()
     with running_s3(work, cert, key) as s3:
@@ -613,8 +675,8 @@ def run_s3_case(case: S3Case, m: S3Material, work: Path, *, timeout: float = 60,
         settings = S3Settings(address, port, case.use_ssl, tls_ca_cert=m.ca if case.tls_ca_cert else None,
                               root_path=root)
         marks = s3.marks()
-        outcome = milvus_against_s3(work, settings, ca_env=case.trust(m), timeout=timeout, settle=settle,
-                                    flush_timeout=flush_timeout, load=load)
+        outcome = milvus_against_s3(work, settings, ca_env=m.ca if case.trust == "env" else None, bundle=bundle,
+                                    timeout=timeout, settle=settle, flush_timeout=flush_timeout, load=load)
         objects = list_objects(s3.moto_port, prefix=root)
         moto_text = _read_from(s3.moto_log, marks[str(s3.moto_log)])
         access = _read_from(s3.nginx_access_log, marks[str(s3.nginx_access_log)])
@@ -623,7 +685,8 @@ def run_s3_case(case: S3Case, m: S3Material, work: Path, *, timeout: float = 60,
         pids = {"moto": s3.moto_pid, "nginx": s3.nginx_pid}
     pids["milvus"] = outcome.pid
     return {
-        "case": case.name, "title": case.title, "expect_up": case.expect_up,
+        "case": case.name, "title": case.title, "expect": case.expect,
+        "result": result(outcome.stages, outcome.up, load), "trust": case.trust,
         "s3": {"listener": case.listener, "wrong_san": case.wrong_san, "ports": ports},
         "milvus_settings": {k: ("<tls port>" if v == str(ports["tls"]) else "<plaintext port>"
                                 if v == str(ports["plain"]) else _short_path(v).replace(str(ports["tls"]), "<tls port>")
