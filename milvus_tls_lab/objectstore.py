@@ -306,11 +306,14 @@ _S3_FAIL = re.compile(
     r"failed to (upload|save|write|sync)|sync.*fail|flush.*fail|InitRemoteChunkManager|^panic: ")
 _S3_SPECIFIC = re.compile(r"x509|tls:|HTTP response to HTTPS|HTTP request to an HTTPS|plain HTTP|certificate|SSL|"
                           r"curl|panic|connection refused|handshake|malformed|bucket", re.I)
-_NOT_S3 = re.compile(r"etcd|rocksmq|\"level\":\"info\"|\[INFO\]|\[DEBUG\]")
+_NOT_S3 = re.compile(r"etcd|rocksmq|quota_center|\"level\":\"info\"|\[INFO\]|\[DEBUG\]")
+_HTML = re.compile(r"<html>.*?<title>(.*?)</title>.*", re.S)
 _STACK = re.compile(r"^\s*(panic\(|/|goroutine |[\w./*()-]+\(0x|[\w./*()-]+\(\{)")
 
 
 def _scrub(t: str) -> str:
+    """No secret key; an HTML error page (nginx's) as its title."""
+    t = _HTML.sub(lambda m: f"[HTML page: {m.group(1)}]", t.replace("\\r\\n", "\n"))
     return t.replace(SECRET_KEY, "[secret]")
 
 
@@ -644,11 +647,13 @@ def nginx_side_lines(access: str, error: str, tls_port: int = 0, limit: int = 3)
         parts = line.split(" ", 2)
         if len(parts) < 3:
             continue
-        m = re.match(r'"(\S+) (\S*?)(?:\?\S*)? \S+" (\d{3})$', parts[2]) or re.match(r'"(.*)" (\d{3})$', parts[2])
+        m = re.match(r'"(\S+) (\S*?)(?:\?\S*)? \S+" (\d{3})$', parts[2]) or re.match(r'"?(.*?)"? (\d{3})$', parts[2])
         if m and m.lastindex == 3:
             req = f"{m.group(1)} {'/'.join(re.sub(r'/[0-9]{6,}', '/<id>', m.group(2)).split('/')[:3])} {m.group(3)}"
         elif m:
-            req = f'"{m.group(1)[:40]}" {m.group(2)}'
+            raw = m.group(1)
+            req = ("TLS ClientHello bytes as the request line" if raw.startswith("\\x16\\x03") else
+                   f'"{raw[:40]}"') + f" {m.group(2)}"
         else:
             continue
         listener = "TLS port" if parts[0] == str(tls_port) else "plaintext port"
