@@ -323,7 +323,7 @@ def s3_reason_lines(log: str, limit: int = 4, width: int = 400) -> list[str]:
     found: list[tuple[int, str]] = []
     keys: set[str] = set()
     for line in log.splitlines():
-        if not _S3_FAIL.search(line) or _STACK.match(line) or _NOT_S3.search(line):
+        if not _S3_FAIL.search(line) or _STACK.match(line) or _NOT_S3.search(line) or line.lstrip().startswith("<"):
             continue
         t = _scrub(_condense(line))
         key = re.sub(r"0x[0-9a-f]+|\d+", "#", t)[:200]
@@ -422,6 +422,8 @@ def _written_minio(config_file: Path) -> dict:
     minio = dict(doc.get("minio") or {})
     minio.pop("secretAccessKey", None)
     keep = {k: minio.get(k) for k in ("address", "port", "useSSL", "bucketName", "rootPath", "ssl") if k in minio}
+    if isinstance(keep.get("ssl"), dict):
+        keep["ssl"] = {k: _short_path(str(v)) for k, v in keep["ssl"].items()}
     return {"common.storageType": (doc.get("common") or {}).get("storageType"), "minio": keep}
 
 
@@ -647,13 +649,16 @@ def nginx_side_lines(access: str, error: str, tls_port: int = 0, limit: int = 3)
         parts = line.split(" ", 2)
         if len(parts) < 3:
             continue
+        if "\\x16\\x03" in parts[2][:12]:
+            counts_key = f"{'TLS port' if parts[0] == str(tls_port) else 'plaintext port'}, no TLS: " \
+                f"TLS ClientHello bytes as the request line {parts[2].rsplit(' ', 1)[-1]}"
+            counts[counts_key] = counts.get(counts_key, 0) + 1
+            continue
         m = re.match(r'"(\S+) (\S*?)(?:\?\S*)? \S+" (\d{3})$', parts[2]) or re.match(r'"?(.*?)"? (\d{3})$', parts[2])
         if m and m.lastindex == 3:
             req = f"{m.group(1)} {'/'.join(re.sub(r'/[0-9]{6,}', '/<id>', m.group(2)).split('/')[:3])} {m.group(3)}"
         elif m:
-            raw = m.group(1)
-            req = ("TLS ClientHello bytes as the request line" if raw.startswith("\\x16\\x03") else
-                   f'"{raw[:40]}"') + f" {m.group(2)}"
+            req = f'"{m.group(1)[:40]}" {m.group(2)}'
         else:
             continue
         listener = "TLS port" if parts[0] == str(tls_port) else "plaintext port"
