@@ -9,4 +9,7 @@ rehearsal   the same client against a grpcio (BoringSSL) server set up like Milv
 evidence    raw output -> recorded evidence (pymilvus' cause, Go's logged reason, start failures, versions)
 links       a real etcd (Debian etcd-server) over TLS and the embedded Milvus against it (etcd.use.embed false,
             etcd.ssl.*), a TLS 1.2-only nginx in front; the etcd cases (tools/observe_links.py, docs/links.md)
+objectstore a real S3 (PyPI moto[server]) behind real nginx TLS and the embedded Milvus against it
+            (common.storageType remote, minio.*; the CA in its system bundle or SSL_CERT_FILE); the object-storage
+            cases (tools/observe_objectstore.py, docs/links.md)
 """
