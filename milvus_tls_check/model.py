@@ -168,6 +168,7 @@ class LoadedFile:
     certs: tuple[Any, ...] = ()            # cryptography x509.Certificate, file order
     key: Any = None                        # cryptography private key
     key_encrypted: bool = False
+    pem_label: str = ""                    # a PEM key's block label ("PRIVATE KEY", "RSA PRIVATE KEY", ...)
     mode_bits: Optional[int] = None
     findings: tuple["Finding", ...] = ()
 
@@ -265,6 +266,8 @@ class ClientKind(str, enum.Enum):
     SSL_PROBE = "ssl-probe"      # Python's ssl module looking at a live server (no verification)
     GO = "go"                    # a Go crypto/tls client as the Go SDK configures it (next)
     NODE = "node"                # the Node SDK / Attu (next)
+    JAVA = "java"                # a JSSE client as milvus-sdk-java configures grpc-netty (Netty's PEM key loading)
+    MILVUS_CLI = "milvus-cli"    # the real milvus-cli (its `connect` line), in its own venv
 
     def __str__(self) -> str:
         return self.value

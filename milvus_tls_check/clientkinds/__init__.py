@@ -74,6 +74,10 @@ class OwnStack:
     name_checks: Optional[Callable[..., list]] = None
     # its settings that cannot work together: (cfg, sel, modes) -> Said tuples
     settings_checks: Optional[Callable[..., list]] = None
+    # its loading of the client key as read (material.LoadedFile or None): (cfg, key_file, sel, modes) -> Said tuples
+    key_checks: Optional[Callable[..., list]] = None
+    # the signature hashes its verifier refuses in the server chain (sig.weak)
+    weak_hashes: tuple[str, ...] = ("sha1", "md5")
     # its path validation of the server chain, as a model (Go: facts/gopath.py): (sel, chain, roots, name, at) ->
     # clientkinds.go.PathJudgement; its verdict decides the chain codes it names (rules/per_client.attribute)
     path_model: Optional[Callable[..., Any]] = None

@@ -188,6 +188,22 @@ def go_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float, 
     return _sdk_raw(planned, out)
 
 
+def java_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float,
+                 authorization: str = "") -> RawAttempt:
+    """The Java client (JSSE configured as milvus-sdk-java configures grpc-netty, sdk_process.run_java): the java
+    spec's runner. The authority is serverName when given, else the host dialled (grpc-java splits a port off)."""
+    from .sdk_process import ClientRun, run_java
+
+    cfg = planned.tls
+    if cfg.source == "--java-args" and cfg.ca and not cfg.sends_cert and not cfg.server_name:
+        return _sdk_raw(planned, ClientRun(False, "config", "java.lang.NullPointerException: authority (modelled, "
+                                           "not run: milvus-sdk-java's one-way branch calls overrideAuthority(null) "
+                                           "and grpc-java's checkAuthority refuses it; no channel is built)"))
+    out = run_java(address, authority=_name_checked(planned), ca=cfg.ca, cert=cfg.cert if cfg.sends_cert else None,
+                   key=cfg.key if cfg.sends_cert else None, timeout=timeout)
+    return _sdk_raw(planned, out)
+
+
 def node_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float,
                  authorization: str = "") -> RawAttempt:
     """The real Node SDK (sdk_process.run_node): the node spec's runner."""
