@@ -339,6 +339,18 @@ _CODES: tuple[Code, ...] = (
        unconditionally; without serverName it throws NullPointerException ("authority") and no client is made.""",
        "Set serverName to a name in the server certificate's SAN (ConnectConfig.builder().serverName(...)).",
        by=CLIENT),
+    _c("client.mode_unsupported", "The client cannot make the TLS mode it is asked for",
+       """milvus-cli's `connect -tls 2` raises NotImplementedError ("two-way encryption (tlsmode == 2) is not
+       implemented yet"): no connection, and no client certificate can be sent, so a tlsMode 2 server cannot be
+       reached with it.""",
+       "Use -tls 1 against a tlsMode 1 server, or a client that sends a certificate (pymilvus with client_pem_path, client_key_path and ca_pem_path) for tlsMode 2.",
+       by=CLIENT),
+    _c("client.setting_ignored", "A TLS setting the client (or the tool around it) never reads",
+       """The value is given but the client does not use it in that configuration, so it runs with a different
+       trust root, name or certificate than the one configured (milvus-cli's -cert without -tls 1; an Attu TLS
+       variable without the root path; a milvus-backup path its tlsMode does not read).""",
+       "Set the setting the finding names (or drop the unused one), as the finding says.",
+       severity=W, by=CLIENT),
     _c("client.paths_ignored", "This pymilvus release ignores the certificate paths without server_name",
        """pymilvus 2.1.0 to 2.3.7 build the TLS channel from server_pem_path, ca_pem_path and the client pair only
        when server_name is set (pymilvus#1962); without it they trust the system roots and send no client

@@ -267,7 +267,7 @@ class ClientKind(str, enum.Enum):
     GO = "go"                    # a Go crypto/tls client as the Go SDK configures it (next)
     NODE = "node"                # the Node SDK / Attu (next)
     JAVA = "java"                # a JSSE client as milvus-sdk-java configures grpc-netty (Netty's PEM key loading)
-    MILVUS_CLI = "milvus-cli"    # the real milvus-cli (its `connect` line), in its own venv
+    MILVUS_CLI = "milvus-cli"    # the real pymilvus (its line's venv) with the arguments milvus-cli's connect passes
 
     def __str__(self) -> str:
         return self.value

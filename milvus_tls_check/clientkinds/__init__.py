@@ -47,6 +47,8 @@ class TlsConfig:
     address: Optional[str] = None
     secure: bool = True
     source: str = "flags"    # "flags" | the spec's args_option ("--go-args", "--node-args")
+    # what the client's own settings make it refuse or ignore, as its reader found it: (code, message, severity)
+    said: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def sends_cert(self) -> bool:
@@ -106,7 +108,8 @@ class ClientSpec:
     refuse_version: Callable[[str], str] = lambda version: ""   # a version the doctor does not model -> why
     args_option: str = ""                           # "--go-args": its own arguments as JSON
     args_help: str = ""
-    read_args: Optional[Callable[[dict], TlsConfig]] = None   # that JSON -> its TLS inputs (BadClient if wrong)
+    read_args: Optional[Callable[[Any], TlsConfig]] = None   # that JSON -> its TLS inputs (BadClient if wrong)
+    args_text: bool = False                         # its arguments are a line of text (milvus-cli's connect), not JSON
     error_words: ErrorWords = ()                    # its own error text -> code (classify_words)
     own_stack: Optional[OwnStack] = None            # None: judged by the pymilvus rules (grpc/BoringSSL)
     # other attempt kinds that speak for every selection of it (grpcio: a channel built as pymilvus builds it)

@@ -115,6 +115,7 @@ def judge_own_stack(ctx: Context, sel: ClientSel) -> list[Finding]:
         out += _verify_server(ctx, sel, cfg, who, subject, server)
     out += _said(f"{sel.key} client ({cfg.source})", stack.settings_checks(cfg, sel, ctx.modes)
                  if stack.settings_checks else ())
+    out += _said(f"{sel.key} client ({cfg.source})", tuple((c, m, sev, ()) for c, m, sev in cfg.said))
     if stack.key_checks and cfg.key:
         key_file = _loaded(ctx, cfg.key)
         from ..findings import fix_for
@@ -285,6 +286,7 @@ def _serves_443(ctx: Context) -> str:
                         "eku.server_auth_missing", "sig.weak", "sig.unsupported", "cert.serial_invalid",
                         "client.cert_missing", "client.paths_ignored", "client.default_port",
                         "client.params_incomplete", "client.server_name_required", "key.not_pkcs8",
+                        "client.mode_unsupported", "client.setting_ignored",
                         "ku.digital_signature_missing",
                         # added by attribute() from the client's path validation (Go: facts/gopath.py)
                         "chain.name_constraints", "chain.too_complex", "cert.go_parse_refused", "ca.not_ca",
