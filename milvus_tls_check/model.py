@@ -148,6 +148,9 @@ class Request:
         cert, key = self.paths.get(Role.CLIENT_CERT), self.paths.get(Role.CLIENT_KEY)
         if not (cert and key):   # the general flags give a Go or Node client its pair only when both are there
             cert = key = None
+        from .clientkinds import specs
+        if kind in specs() and not specs()[kind].sends_pair:
+            cert = key = None
         return TlsConfig(ca, cert, key, self.server_name)
 
 

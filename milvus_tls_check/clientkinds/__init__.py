@@ -110,6 +110,8 @@ class ClientSpec:
     args_help: str = ""
     read_args: Optional[Callable[[Any], TlsConfig]] = None   # that JSON -> its TLS inputs (BadClient if wrong)
     args_text: bool = False                         # its arguments are a line of text (milvus-cli's connect), not JSON
+    in_all: bool = True                             # `--client all` selects it (the SDKs; a tool only when named)
+    sends_pair: bool = True                         # it can send a client certificate (milvus-cli cannot)
     error_words: ErrorWords = ()                    # its own error text -> code (classify_words)
     own_stack: Optional[OwnStack] = None            # None: judged by the pymilvus rules (grpc/BoringSSL)
     # other attempt kinds that speak for every selection of it (grpcio: a channel built as pymilvus builds it)
@@ -271,7 +273,7 @@ def parse_clients(texts) -> tuple[ClientSel, ...]:
             if not part.strip():
                 continue
             if part.strip().lower() == "all":
-                out += [ClientSel(k) for k in kinds()]
+                out += [ClientSel(k) for k, s in specs().items() if s.in_all]
             else:
                 out.append(parse_client(part))
     seen, unique = set(), []
