@@ -186,6 +186,17 @@ _CODES: tuple[Code, ...] = (
        """Reissue without the extension or with it non-critical (drop `critical,` from its line in the openssl
        extension section).""",
        by=PATH),
+    _c("cert.cryptography_refused", "A certificate Python's cryptography refuses and Go reads",
+       """The doctor's own checks, and the model of pymilvus's side, read certificates with Python's cryptography,
+       which refuses some encodings Go's x509.ParseCertificate accepts (an empty extendedKeyUsage, an
+       authorityKeyIdentifier with only authorityCertIssuer or only authorityCertSerialNumber). Milvus and Go clients
+       read it, and the doctor judges their sides with Go's path validation on it (its model, or real Go when
+       handshakes run); for pymilvus (grpcio/BoringSSL) the static checks cannot judge it, so it counts against
+       pymilvus until a handshake shows what BoringSSL does.""",
+       """Reissue the certificate with openssl's usual extensions (`extendedKeyUsage = serverAuth` or `clientAuth`
+       rather than an empty one, `authorityKeyIdentifier = keyid`), or run the doctor without --no-handshake so the
+       grpcio rehearsal shows whether pymilvus reads it.""",
+       by=CLIENT),
     _c("cert.go_parse_refused", "Go cannot parse a certificate of the chain",
        """Go's x509.ParseCertificate is stricter than OpenSSL and `cryptography` on some encodings: a critical
        authorityKeyIdentifier, subjectKeyIdentifier or authorityInfoAccess (Go 1.24+), a negative serial (Go 1.23+
@@ -460,6 +471,56 @@ _CODES: tuple[Code, ...] = (
        """Add the host to `spec.tls[].hosts` and issue the ingress Secret's certificate for it, or connect with
        that host (pymilvus `server_name`) and trust the ingress's CA.""",
        by=DEPLOY),
+    ),
+    *_family("Links",   # Milvus -> etcd (linkkinds/etcd.py, rules/links.py; proven in docs/links.md)
+    _c("etcd.client_pair_unusable", "etcd.ssl.enabled is true but the client pair does not load",
+       """With etcd.ssl.enabled Milvus loads etcd.ssl.tlsCert/tlsKey unconditionally (tls.LoadX509KeyPair in
+       pkg/util/etcd/etcd_util.go), even when etcd asks no client certificate: a pair that is not set, missing,
+       unreadable or not a matching pair makes Milvus panic at start ("load etcd cert key pair error"; observed,
+       2.3.5: exit within 1 s).""",
+       "Set etcd.ssl.tlsCert and etcd.ssl.tlsKey to a client certificate and its key that exist where Milvus runs "
+       "(the finding names the paths and the check to run).", by=GO),
+    _c("etcd.ca_unusable", "etcd.ssl.tlsCACert is not set or does not load",
+       """Milvus reads etcd.ssl.tlsCACert into its etcd client's RootCAs (the system roots are not used): a path
+       that is not set or cannot be read stops Milvus at start; a file with no certificate trusts nothing.""",
+       "Set etcd.ssl.tlsCACert to the PEM file of the CA that issued etcd's server certificate.", by=GO),
+    _c("etcd.server_untrusted", "etcd's server certificate does not chain to etcd.ssl.tlsCACert",
+       """Go's crypto/tls in Milvus's etcd client verifies etcd's certificate against tlsCACert only: "x509:
+       certificate signed by unknown authority"; Milvus never becomes ready and retries forever (observed, 2.3.5).""",
+       "Give Milvus the CA that issued etcd's --cert-file as etcd.ssl.tlsCACert (`openssl verify -CAfile` must say "
+       "OK), or reissue etcd's certificate from that CA.", by=GO),
+    _c("etcd.name_mismatch", "etcd's certificate does not carry the host in etcd.endpoints",
+       """Go checks the host Milvus dials (the host of each etcd.endpoints entry) against the certificate's SANs
+       only (never the CN; an IP needs an IP SAN): "x509: certificate is valid for X, not Y"; Milvus retries forever
+       (observed, 2.3.5).""",
+       "Reissue etcd's certificate with the endpoint's host in subjectAltName, or dial a name it carries in "
+       "etcd.endpoints.", by=GO),
+    _c("etcd.client_cert_untrusted", "Milvus's etcd client certificate is not issued by etcd's --trusted-ca-file",
+       """With --client-cert-auth etcd verifies the client certificate against --trusted-ca-file; Go's client
+       sends no certificate the server's CAs did not issue, so etcd logs "client didn't provide a certificate" and
+       Milvus retries forever ("bad certificate"; observed, 2.3.5). A certificate without clientAuth is refused
+       too.""",
+       "Issue etcd.ssl.tlsCert from the CA in etcd's --trusted-ca-file (with extendedKeyUsage clientAuth), or add its "
+       "CA to that file.", by=GO),
+    _c("etcd.ssl_off_tls_server", "etcd.ssl.enabled is false but etcd serves TLS",
+       """Milvus speaks plaintext gRPC to an https:// etcd client URL: etcd logs "first record does not look like a
+       TLS handshake", Milvus "error reading server preface: EOF" and retries forever (observed, 2.3.5).""",
+       "Set etcd.ssl.enabled: true with tlsCert, tlsKey and tlsCACert, or serve etcd's client URL over http://.",
+       by=DEPLOY),
+    _c("etcd.ssl_on_plain_server", "etcd.ssl.enabled is true but etcd serves plaintext",
+       """Milvus starts a TLS handshake with an http:// etcd client URL: the etcd client logs "EOF" / "connection
+       reset by peer" and Milvus retries forever (observed, 2.3.5).""",
+       "Set etcd.ssl.enabled: false, or give etcd an https:// --listen-client-urls with --cert-file/--key-file.",
+       by=DEPLOY),
+    _c("etcd.min_version_invalid", "etcd.ssl.tlsMinVersion is not 1.0, 1.1, 1.2 or 1.3",
+       """Milvus maps tlsMinVersion with a switch over "1.0".."1.3"; any other value ("TLS1.2", "1.2.0") is
+       "unknown TLS version" and the etcd client is not created.""",
+       "Write etcd.ssl.tlsMinVersion as 1.2 or 1.3 (a YAML string).", by=GO),
+    _c("etcd.min_version_too_high", "etcd.ssl.tlsMinVersion is higher than what etcd offers",
+       """Milvus's default tlsMinVersion is 1.3; an etcd (or a terminator in front of it) that offers only TLS 1.2
+       refuses the handshake: "tls: protocol version not supported"; Milvus retries forever (observed, 2.3.5
+       against TLS 1.2 only; milvus#42703).""",
+       "Set etcd.ssl.tlsMinVersion: \"1.2\" (what etcd offers), or let etcd offer TLS 1.3.", by=GO),
     ),
     *_family("Verdict",
     _c("input.not_judged", "A side a mode needs was not judged: the verdict is incomplete",

@@ -124,9 +124,11 @@ def _schema_enums() -> dict:
     """JSON pointer-ish path -> the enum the code defines: the selected clients' kinds (the client-kind registry)
     and the attempts' client implementations (model.ClientKind)."""
     from .clientkinds import kinds
+    from .linkkinds import kinds as link_kinds
     from .model import ClientKind
     attempt_kinds = [k.value for k in ClientKind]
     return {("properties", "clients", "items", "properties", "kind"): list(kinds()),
+            ("properties", "links", "items", "properties", "kind"): list(link_kinds()),
             ("properties", "handshakes", "items", "properties", "client"): attempt_kinds,
             ("properties", "handshakes", "items", "properties", "client_impl", "properties", "kind"): attempt_kinds}
 

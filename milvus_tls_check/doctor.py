@@ -52,16 +52,40 @@ def static_checks(request: Request) -> tuple[tuple[int, ...], Material, tuple[Ch
     judged, misordered = leaf_first(material)  # a chain written intermediate first: judged leaf first, said once
     judged = with_deployment_files(judged, request.deployment)   # read once here: the config rules read no file
     ctx = Context(scoped, judged, modes, request.judged_at(), deployment=request.deployment, misordered=misordered)
-    return modes, material, said_once(run_rules(ctx), request.deployment)
+    checks = run_rules(ctx, only=("links",)) if request.links_only else run_rules(ctx)
+    return modes, material, said_once(checks, request.deployment), ctx
+
+
+def _links(request: Request, ctx: Context, report: Report) -> Report:
+    """The TLS map (linkkinds/): each link kind's static judge (rules/links.py), its prober with --probe-links
+    (handshake/: real Go decides Go), and the front door from the report's own verdict. Only when the deployment
+    names a link beyond the front door (or --probe-links asks): otherwise the report is as it was."""
+    if request.deployment is None:
+        return report
+    from .rules.links import judge_links
+    _checks, links = judge_links(ctx)
+    if not links:
+        return report
+    from .linkkinds import spec, specs
+    from .model import FRONT_DOOR
+    if request.probe_links and request.handshake:
+        links = tuple(_probed(request, link, spec(link.kind)) for link in links)
+    front = specs()[FRONT_DOOR]
+    return replace(report, links=(front.resolve("judge")(report, front),) + tuple(links))
+
+
+def _probed(request: Request, link, spec):
+    prober = spec.resolve("prober")
+    return link if prober is None else prober(request, link, spec)
 
 
 HandshakeRunner = Callable[[Request, tuple[int, ...], Material, tuple[Finding, ...]], tuple[Handshake, ...]]
 
 
 def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = None) -> Report:
-    if request.handshake and handshake_runner is None:
+    if request.handshake and handshake_runner is None and not request.links_only:
         _preload_grpc(request.verbose)  # grpc's import (~70 ms) overlaps the static checks
-    modes, material, checks = static_checks(request)
+    modes, material, checks, ctx = static_checks(request)
     checks = attach(checks, request, material)   # each error and warning: the lines that repair it
     findings = tuple(f for c in checks for f in c.findings)
     handshakes: tuple[Handshake, ...] = ()
@@ -73,7 +97,7 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
         notes += (f"no handshake was made: --at judges the static checks at "
                   f"{request.judged_at().strftime('%Y-%m-%dT%H:%M:%SZ')}, when a certificate's validity differs "
                   "from now, and a handshake can only happen now (drop --at to make them)",)
-    elif request.handshake:
+    elif request.handshake and not request.links_only:
         if request.at is not None:
             notes += (f"the handshakes were made now, not at --at {request.judged_at().strftime('%Y-%m-%dT%H:%M:%SZ')}"
                       ": every certificate is as valid then as now, so they speak for that instant too",)
@@ -118,7 +142,7 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
     if request.uri:
         inputs["uri"] = request.uri
     notes += _client_calls(request, modes)   # --client: the exact call of each selected client
-    return Report(verdict=overall(findings, handshakes, modes, request.strict), modes=modes, server_name=request.server_name,
+    return _links(request, ctx, Report(verdict=overall(findings, handshakes, modes, request.strict), modes=modes, server_name=request.server_name,
                   checks=checks, findings=findings, handshakes=handshakes, disagreements=disagreements, resolved=resolved,
                   clients=tuple(request.clients),
                   inputs=inputs, fingerprints=fingerprints(material),
@@ -127,7 +151,7 @@ def diagnose(request: Request, handshake_runner: Optional[HandshakeRunner] = Non
                   certificates=certificate_records(material, handshakes, request.judged_at(), _block_lines(material),
                                                    _secret_names(request, material)),
                   trust_paths=trust_paths(request, modes, leaf_first(material)[0], checks),  # as the rules judged
-                  unjudged=unjudged_sides(request, modes, checks, handshakes), side=request.side)
+                  unjudged=unjudged_sides(request, modes, checks, handshakes), side=request.side))
 
 
 def _real_go_decides(request: Request, modes: tuple[int, ...], material: Material, checks):

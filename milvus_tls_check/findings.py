@@ -208,12 +208,45 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                     f"-nocrl -certfile {source(f['file'], f.get('deployment'))} | openssl pkcs7 "
                                     "-print_certs -noout`) and keep only the leaf and its intermediates, once each, "
                                     f"leaf first; keep one certificate per CA subject in {shown(f['ca'], f.get('deployment'))}."),
+    "cert.cryptography_refused": lambda f: (f"Reissue {_which(f)} with openssl's usual extensions (`extendedKeyUsage "
+                                            "= serverAuth` or `clientAuth` rather than an empty one, `authorityKeyIdentifier "
+                                            f"= keyid`); see what it holds with `{openssl_on(f['file'], 'x509', '-noout -text', f.get('deployment'))}`."),
     "cert.go_parse_refused": lambda f: (f"Reissue {_which(f)} as Go parses it: a positive serial (`openssl x509 -req "
                                         "-sha256 -CAcreateserial`), a named curve (`openssl genpkey -algorithm EC "
                                         "-pkeyopt ec_paramgen_curve:P-256`), non-critical key identifiers "
                                         "(`subjectKeyIdentifier = hash`, `authorityKeyIdentifier = keyid`); check "
                                         f"it with `{openssl_on(f['file'], 'x509', '-noout -text', f.get('deployment'))}`."),
+    # the etcd link (rules/links.py): the keys as the layer wrote them, the files as the process sees them
+    "etcd.client_pair_unusable": lambda f: (f"Set etcd.ssl.tlsCert and etcd.ssl.tlsKey (now {f['cert']!s} and "
+                                            f"{f['key']!s}) to a client pair that exists where Milvus runs: "
+                                            f"`openssl x509 -noout -pubkey -in {sh(f['cert_host'])}` and `openssl pkey "
+                                            f"-pubout -in {sh(f['key_host'])}` must print the same key."),
+    "etcd.ca_unusable": lambda f: (f"Set etcd.ssl.tlsCACert (now {f['ca'] or 'not set'}) to the CA that issued etcd's "
+                                   f"server certificate{_etcd_where(f)}."),
+    "etcd.server_untrusted": lambda f: (f"`openssl verify -CAfile {sh(f['ca'])} {sh(f['cert'])}` must say OK: give "
+                                        f"Milvus the CA that issued {f['cert']} as etcd.ssl.tlsCACert, or reissue it "
+                                        f"from the CA in {f['ca']}."),
+    "etcd.name_mismatch": lambda f: (f"Reissue {f['cert']} with `subjectAltName = "
+                                     f"{_dns_or_ip(f['name'], f.get('ip', False))}` (it carries {f['names']}), or "
+                                     f"write a host it carries in etcd.endpoints ({f['endpoint']})."),
+    "etcd.client_cert_untrusted": lambda f: (f"`openssl verify -CAfile {sh(f['ca'])} -purpose sslclient "
+                                             f"{sh(f['cert'])}` must say OK: issue etcd.ssl.tlsCert from the CA in "
+                                             f"etcd's --trusted-ca-file {f['ca']}, or add its CA to that file."),
+    "etcd.ssl_off_tls_server": lambda f: (f"etcd serves {f['url']}: set `etcd.ssl.enabled: true` with tlsCert, tlsKey "
+                                          f"and tlsCACert in {f['where']}, or serve etcd over http://."),
+    "etcd.ssl_on_plain_server": lambda f: (f"etcd serves {f['url']}: set `etcd.ssl.enabled: false` in {f['where']}, "
+                                           "or give etcd an https:// --listen-client-urls with --cert-file and "
+                                           "--key-file."),
+    "etcd.min_version_invalid": lambda f: (f"Write `etcd.ssl.tlsMinVersion: \"1.3\"` (or \"1.2\") in {f['where']} "
+                                           f"instead of {f['value']!r}."),
+    "etcd.min_version_too_high": lambda f: (f"etcd offers TLS {f['offered']}: write `etcd.ssl.tlsMinVersion: "
+                                            f"\"{f['offered'].split(', ')[-1]}\"` in {f['where']}, or let etcd offer "
+                                            "TLS 1.3."),
 }
+
+
+def _etcd_where(f: dict) -> str:
+    return f" (etcd's --cert-file is {f['server_cert']})" if f.get("server_cert") else ""
 
 
 def _which(f: dict) -> str:

@@ -118,7 +118,7 @@ def _coerce(key: str, value: Any, base: Path) -> Any:
         return None
     if key in PATH_KEYS:
         return _path(str(value), base)
-    if key in ("strict", "no_handshake", "pymilvus", "verbose"):
+    if key in ("strict", "no_handshake", "pymilvus", "verbose", "probe_links"):
         if not isinstance(value, bool):
             raise ValueError(f"expected true or false, not {value!r}")
         return value

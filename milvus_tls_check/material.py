@@ -74,8 +74,13 @@ def with_deployment_files(material: Material, deployment) -> Material:
     wanted: dict[str, Role] = {}
     for key, info in deployment.paths.items():
         if info.host:
-            wanted.setdefault(info.host, Role.SERVER_KEY if key.endswith("KeyPath") else
-                              Role.SERVER_CA if key.endswith("caPemPath") else Role.SERVER_CERT)
+            wanted.setdefault(info.host, Role.SERVER_KEY if key.endswith(("KeyPath", "tlsKey")) else
+                              Role.SERVER_CA if key.endswith(("caPemPath", "tlsCACert")) else Role.SERVER_CERT)
+    for etcd in getattr(deployment, "etcd_servers", ()):   # the etcd link's server side (Compose)
+        for flag, (_container, host) in etcd.files.items():
+            if host:
+                wanted.setdefault(host, Role.SERVER_KEY if flag == "key-file" else
+                                  Role.SERVER_CA if flag == "trusted-ca-file" else Role.SERVER_CERT)
     for ingress in deployment.ingresses:
         for path in ingress.secret_certs.values():
             if path:
@@ -252,23 +257,47 @@ def _from_pem(role, path, subj, blocks, mode_bits, key_password) -> LoadedFile:
         labels = ", ".join(sorted({lb.decode() for lb, _ in blocks}))
         return LoadedFile(role, path, mode_bits=mode_bits, findings=(finding(
             "file.not_pem", subj, f"{path} has PEM blocks ({labels}) but no CERTIFICATE block."),))
-    certs, bad, first_reason = [], 0, ""
-    for block in cert_blocks:
+    certs, ders, bad, first_reason, go_reads = [], [], 0, "", []
+    for index, block in enumerate(cert_blocks):
         cert, reason = _load_cert(x509.load_pem_x509_certificate, block.replace(b"TRUSTED CERTIFICATE", b"CERTIFICATE"))
-        if cert is None:
+        der = _pem_to_der(block)
+        if der:
+            ders.append(der)
+        if cert is not None:
+            certs.append(cert)
+        elif der and _go_parses(der):
+            go_reads.append((index, reason))
+        else:
             bad += 1
             first_reason = first_reason or reason
-        else:
-            certs.append(cert)
     findings: list[Finding] = []
     if bad:
         findings.append(finding("file.not_pem", subj, f"{bad} of {len(cert_blocks)} CERTIFICATE blocks in {path} "
                                                       f"do not parse as X.509 (first: {first_reason})."))
+    for index, reason in go_reads:
+        findings.append(finding("cert.cryptography_refused", subj, f"certificate #{index} of {path} does not parse "
+                                f"with Python's cryptography ({reason}), which the doctor's own checks and pymilvus's "
+                                "side of them read with; Go's parser reads it, so the Go sides (Milvus, Go clients) "
+                                "are judged by Go's path validation with it. Whether pymilvus's BoringSSL reads it "
+                                "only a handshake tells (run without --no-handshake)."))
     if key_blocks:
         # Go and grpc skip the key block, so this loads; but the docs hand server.pem to every client.
         findings.append(finding("file.key_in_cert", subj, f"{path} also holds a private key ({len(key_blocks)} "
                                 "block(s)); whoever receives this certificate file receives the key."))
-    return LoadedFile(role, path, FileKind.CERTS, "pem", tuple(certs), mode_bits=mode_bits, findings=tuple(findings))
+    return LoadedFile(role, path, FileKind.CERTS, "pem", tuple(certs), cert_ders=tuple(ders), mode_bits=mode_bits,
+                      findings=tuple(findings))
+
+
+def _go_parses(der: bytes) -> bool:
+    """Does Go's x509.ParseCertificate (the newest line's rules) read a certificate cryptography refused?"""
+    from .facts.gopath import GoParseError, parse_certificate, rules_for
+    try:
+        parse_certificate(der, rules_for())
+        return True
+    except GoParseError:
+        return False
+    except Exception:  # noqa: BLE001 - a DER the model cannot even walk: not Go-readable as far as it can tell
+        return False
 
 
 def _parse_key(role, path, subj, data, encoding, mode_bits, key_password, label=b"") -> LoadedFile:

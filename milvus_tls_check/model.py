@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional
 from .facts.pymilvus import ClientParams
 
 SCHEMA_ID = "milvus-tls-check/report/v1"
+FRONT_DOOR = "client-proxy"   # the link kind of the front door (linkkinds/front_door.py): its verdict is the modes'
 
 
 class Severity(str, enum.Enum):
@@ -84,6 +85,8 @@ class Request:
     # flags fixed for it (request._fixed_client_tls); absent: the general flags.
     client_args: Mapping[str, Any] = field(default_factory=dict)
     side: Optional[str] = None                # --side server|client: only that end is to be judged
+    probe_links: bool = False                 # --probe-links: each link's prober dials it with its real settings
+    links_only: bool = False                  # the front door is plaintext and only other links are judged
     ca_key: Optional[str] = None              # --ca-key: the CA's private key, for fix commands that re-sign
     # The `authorization` metadata of credentials written into --uri (user:password@), taken out of the URI so the
     # URI can be shown; "" for none. Never printed; handed to a client only through its environment.
@@ -169,6 +172,9 @@ class LoadedFile:
     kind: FileKind = FileKind.UNKNOWN
     encoding: str = ""                     # "pem" | "der" | ""
     certs: tuple[Any, ...] = ()            # cryptography x509.Certificate, file order
+    # the DER of every certificate block in file order, also those cryptography refuses: Go's parser reads some of
+    # them (an empty extendedKeyUsage, an AKI with only authorityCertIssuer), so Go's path validation gets them all
+    cert_ders: tuple[bytes, ...] = ()
     key: Any = None                        # cryptography private key
     key_encrypted: bool = False
     pem_label: str = ""                    # a PEM key's block label ("PRIVATE KEY", "RSA PRIVATE KEY", ...)
@@ -231,6 +237,9 @@ class Finding:
     # when there is no mechanical repair, and then fix_note says why (a setting to choose, a CA key not given).
     fix_commands: tuple[str, ...] = ()
     fix_note: str = ""
+    # The link (linkkinds: "milvus-etcd") this finding is about, "" for the front door: a link's findings decide that
+    # link's verdict (Report.links), never a tlsMode's.
+    link: str = ""
 
     def to_dict(self) -> dict:
         out = {"code": self.code, "severity": self.severity.value, "subject": self.subject,
@@ -238,6 +247,8 @@ class Finding:
         if self.severity in (Severity.ERROR, Severity.WARNING):   # additive v1 keys
             out["fix_commands"] = list(self.fix_commands)
             out["fix_note"] = self.fix_note
+        if self.link:   # additive v1 key
+            out["link"] = self.link
         return out
 
 
@@ -334,6 +345,8 @@ class GoPathCheck:
     go: str
     go_line: Optional[str]
     real: Any
+    chain_pem: bytes = b""   # the files as Go reads them (every certificate block, also those cryptography refused)
+    roots_pem: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -456,7 +469,71 @@ def blocking_findings(findings, modes, strict: bool) -> tuple[Finding, ...]:
     """Errors (and with --strict warnings) that break one of `modes`; a finding without modes breaks every mode."""
     levels = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     wanted = set(modes)
-    return tuple(f for f in findings if f.severity in levels and (not f.modes or set(f.modes) & wanted))
+    return tuple(f for f in findings if f.severity in levels and not f.link
+                 and (not f.modes or set(f.modes) & wanted))
+
+
+class LinkVerdict(str, enum.Enum):
+    """One TLS link's verdict (model.Link)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    INCOMPLETE = "incomplete"          # an end of the link was not seen: never a pass
+    PLAINTEXT = "plaintext"            # the link does not use TLS, and both ends agree (or nothing says otherwise)
+    NOT_APPLICABLE = "not-applicable"  # the link does not exist in this deployment (an embedded etcd, ...)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class LinkSetting:
+    key: str          # "etcd.ssl.enabled", "--client-cert-auth of service etcd"
+    value: str
+    source: str       # where it came from: the layer, the Compose service, "Milvus's default"
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "value": self.value, "source": self.source}
+
+
+@dataclass(frozen=True)
+class LinkFile:
+    role: str         # "tlsCert", "etcd --cert-file", ...
+    path: str         # as the process sees it (container path)
+    host: str = ""    # the file the doctor read for it ("" when none)
+
+    def to_dict(self) -> dict:
+        return {"role": self.role, "path": self.path, "host": self.host}
+
+
+@dataclass(frozen=True)
+class Link:
+    """One TLS connection of the deployment (linkkinds/): who dials whom, with which settings and files, and what
+    decided its verdict. `modelled`: nothing real judged it (the static model of the implementation that decides)."""
+
+    kind: str                                  # linkkinds spec name: "client-proxy", "milvus-etcd"
+    from_: str
+    to: str
+    address: str
+    verdict: LinkVerdict
+    settings: tuple[LinkSetting, ...] = ()
+    files: tuple[LinkFile, ...] = ()
+    codes: tuple[str, ...] = ()
+    decided_by: str = ""
+    modelled: bool = True
+    add: str = ""                              # incomplete: what to add so the doctor can judge it
+    detail: str = ""                           # the prober's answer, or why the verdict is what it is
+    static_verdict: Optional[LinkVerdict] = None   # a prober decided: what the static model said (when different)
+    static_codes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        out = {"kind": self.kind, "from": self.from_, "to": self.to, "address": self.address,
+               "verdict": self.verdict.value, "settings": [s.to_dict() for s in self.settings],
+               "files": [f.to_dict() for f in self.files], "codes": list(self.codes), "decided_by": self.decided_by,
+               "modelled": self.modelled, "add": self.add, "detail": self.detail}
+        if self.static_verdict is not None:
+            out["static"] = {"verdict": self.static_verdict.value, "codes": list(self.static_codes)}
+        return out
 
 
 @dataclass(frozen=True)
@@ -516,6 +593,9 @@ class Report:
     # Sides of the evaluated modes that were not judged (verdict.unjudged_sides); any makes a mode incomplete
     unjudged: tuple[Unjudged, ...] = ()
     side: Optional[str] = None         # --side: the one end the user asked to judge (None: both)
+    # The TLS map (linkkinds/): one Link per TLS connection of the deployment, the front door first; empty when the
+    # deployment says nothing of any link beyond the front door (then the report is as before)
+    links: tuple[Link, ...] = ()
 
     def __post_init__(self) -> None:
         verdict = Verdict(self.verdict)
@@ -524,6 +604,12 @@ class Report:
             verdict = Verdict.of(any(v is Verdict.FAIL for v in verdicts),
                                  any(v is Verdict.INCOMPLETE for v in verdicts))
         elif verdict is Verdict.PASS and self.incomplete_modes():
+            verdict = Verdict.INCOMPLETE
+        # every other link counts too: a failing link fails the run, one not judged leaves it incomplete
+        others = [link.verdict for link in self.links if link.kind != FRONT_DOOR]
+        if LinkVerdict.FAIL in others:
+            verdict = Verdict.FAIL
+        elif LinkVerdict.INCOMPLETE in others and verdict is Verdict.PASS:
             verdict = Verdict.INCOMPLETE
         object.__setattr__(self, "verdict", verdict)
 

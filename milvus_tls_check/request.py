@@ -148,6 +148,7 @@ class _Options:
     timeout: float = 5.0
     no_handshake: bool = False
     pymilvus: bool = False
+    probe_links: bool = False             # --probe-links: dial each link the deployment names (handshake/)
     key_password_env: Optional[str] = None
     verbose: bool = False
     milvus_version: Optional[str] = None
@@ -258,6 +259,15 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     # Helm's proxy.tls.enabled says TLS is meant even where Milvus is left in tlsMode 0: config.helm_tls_incomplete
     # is the failure to show, not "nothing to check".
     tls_meant = deployment is not None and (deployment.tls_on or (deployment.helm is not None and deployment.helm.tls_enabled))
+    links_only = False
+    if deployment is not None and not tls_meant:   # a link beyond the front door is something to check too
+        from .facts.etcdlink import in_play
+        tls_meant = in_play(deployment) or bool(options.probe_links and deployment.has_config)
+        # the front door is plaintext and nothing names its files: judge the links only (the TLS map says so)
+        links_only = tls_meant and not options.dir and not options.uri and not any(
+            getattr(options, attr) for attr in PATH_OPTIONS)
+        if links_only:
+            paths = {role: path for role, path in paths.items() if role in explicit}
     if not paths.get(Role.SERVER_CERT) and not options.uri and not tls_meant:
         said = deployment_notes(deployment) if deployment is not None else ()
         raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri"
@@ -279,6 +289,7 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
                    key_password=password, deployment=deployment, notes=tuple(dict.fromkeys(notes)),
                    milvus_version=milvus_version, milvus_version_source=version_source, rehearsal=options.rehearsal, client_exact=client_exact,
                    verbose=options.verbose, authorization=uri_auth, side=_side(options.side),
+                   probe_links=options.probe_links, links_only=links_only,
                    ca_key=options.ca_key))
 
 

@@ -438,7 +438,8 @@ def go_decides(checks: Iterable[CheckResult], path_checks: Iterable[Any]) -> tup
             notes.append(f"real Go {c.go} could not verify {_side_words(c)} ({real.error}); the static model of "
                          "Go's path validation decided")
             continue
-        model = model_path(c.chain, c.roots, name=c.name, at=c.at, go=c.go, go_line=c.go_line, side=c.side)
+        model = model_path(c.chain, c.roots, name=c.name, at=c.at, go=c.go, go_line=c.go_line, side=c.side,
+                           chain_pem=c.chain_pem or None, roots_pem=c.roots_pem or None)
         real_code = "" if real.ok else path_code(real.error_class, real.error, real.hint_class, chain=c.chain,
                                                  roots=c.roots, name=c.name, side=c.side)
         go = real.go_version.removeprefix("go") or c.go
@@ -491,3 +492,20 @@ def _with_findings(r: CheckResult, findings: tuple) -> CheckResult:
     status = (Status.FAIL if any(f.severity is Severity.ERROR for f in findings) else
               Status.WARN if any(f.severity is Severity.WARNING for f in findings) else Status.PASS)
     return replace(r, findings=findings, status=status)
+
+
+def front_door_link(report, spec):
+    """The front door on the TLS map (linkkinds/front_door.py): its verdict is the report's own (every evaluated
+    tlsMode and selected client); tlsMode 0 is a plaintext link."""
+    from .model import Link, LinkSetting, LinkVerdict
+    if report.modes and all(m == 0 for m in report.modes):
+        verdict = LinkVerdict.PLAINTEXT
+    else:
+        verdict = LinkVerdict(Verdict(report.verdict).value)
+    address = report.inputs.get("uri", "") or (f"proxy gRPC, server_name {report.server_name}"
+                                               if report.server_name else "proxy gRPC")
+    return Link(spec.name, spec.from_, spec.to, address, verdict,
+                settings=(LinkSetting("tlsMode", ", ".join(map(str, report.modes)) or "none", "the evaluated modes"),),
+                codes=tuple(dict.fromkeys(f.code for f in report.blocking())), decided_by=spec.decided_by,
+                modelled=not any(h.counts for h in report.handshakes),
+                add="; ".join(f"mode {u.mode} {u.side}: {u.add}" for u in report.unjudged))

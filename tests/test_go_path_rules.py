@@ -128,6 +128,20 @@ def negative_serial() -> Case:
     return _case(root, Issued(cert, base.key))
 
 
+def empty_eku_leaf() -> Case:
+    """An extendedKeyUsage with no purpose in it: cryptography refuses to parse it, Go reads it as "any"."""
+    root = make_ca()
+    return _case(root, _leaf_with(root, x509.ExtendedKeyUsage([]), False, eku=None))
+
+
+def empty_eku_root() -> Case:
+    """The trust file's root with an empty extendedKeyUsage (same name and key as the leaf's issuer)."""
+    base = make_ca()
+    leaf = make_leaf(base, "localhost")
+    return _case(_root_with((x509.ExtendedKeyUsage([]), False), key_from=base), leaf,
+                 client=make_leaf(base, "milvus-client", dns=("milvus-client",), eku=("client",)))
+
+
 def _write(tmp: Path, case: Case) -> Path:
     d = tmp / "set"
     CertSet(Issued(x509.load_pem_x509_certificate(case.ca_pem), None), case.server, case.client).write(d)
@@ -161,6 +175,8 @@ SERVER_CASES = [
     (alternate_chain, "1.24.11", ""),
     (negative_serial, "1.21.13", ""),
     (negative_serial, "1.24.11", "cert.serial_invalid"),
+    (empty_eku_leaf, "1.24.11", ""),
+    (empty_eku_root, "1.24.11", ""),
 ]
 
 
@@ -187,6 +203,30 @@ def test_go_client_verdict_static(tmp_path, capsys, build, go, expected):
         assert len(said) == 1, said   # one cause, one finding
     else:
         assert status == 0, report["findings"]
+
+
+@pytest.mark.parametrize("build, role", [(empty_eku_leaf, "server_pem"), (empty_eku_root, "client_ca_pem")])
+def test_a_certificate_cryptography_refuses_is_read_the_go_way(tmp_path, capsys, build, role):
+    """cryptography refuses it, Go reads it: the doctor says so once (cert.cryptography_refused, not "not PEM"),
+    judges the Go client with Go's parser (it passes, as real Go does) and counts the refusal for pymilvus, whose
+    BoringSSL only a handshake can speak for."""
+    case = build()
+    real = goverify.verify(case.server_pem, case.ca_pem, side="server", name="localhost", go="1.24.11")
+    assert real.ok, real.error
+    d = _write(tmp_path, case)
+    status, out, err = run_cli(["doctor", "--server-pem", str(d / "server.pem"), "--server-key", str(d / "server.key"),
+                                "--client-ca-pem", str(d / "ca.pem"), "--server-name", "localhost", "--tls-mode",
+                                "1", "--client", "go==1.24.11", "--client", "pymilvus", "--format", "json",
+                                "--no-handshake"], capsys)
+    report = json.loads(out)
+    refused = [f for f in report["findings"] if f["code"] == "cert.cryptography_refused"]
+    assert len(refused) == 1 and refused[0]["subject"].startswith(role), report["findings"]
+    assert "file.not_pem" not in {f["code"] for f in report["findings"]}
+    assert refused[0]["fix_commands"] or refused[0]["fix_note"]
+    assert _client(report, "go==1.24.11")["mode_verdicts"] == {"1": "pass"}, report["findings"]
+    pymilvus = next(c for c in report["clients"] if c["kind"] == "pymilvus")
+    assert pymilvus["mode_verdicts"] == {"1": "fail"} and "cert.cryptography_refused" in pymilvus["causes"]["1"]
+    assert status == 1
 
 
 def test_go_finding_is_attributed_not_repeated(tmp_path, capsys):

@@ -2,6 +2,7 @@
 """Hold the Python model of Go's path validation (facts/gopath.py) to real Go on x509-limbo's cases.
 
     python tools/limbo_compare.py PATH/TO/limbo.json [--go 1.21,1.24,1.25] [--no-real-go] [--diff]
+    python tools/limbo_compare.py PATH/TO/limbo.json --doctor [--go ...] [--diff]
 
 limbo.json is C2SP/x509-limbo's compiled test suite; it is not bundled (build it with limbo's own
 `python -m limbo compile`). Cases the doctor can express are taken: server validation with a peer name, client
@@ -11,6 +12,11 @@ reported as such) and the model with the same Go line, with the chain as the pee
 untrusted intermediates), the trusted certificates as the CA file and the side's own key usages (ServerAuth,
 or ClientAuth for the Milvus server), as the doctor asks. Printed: agreement per family and Go line;
 with --diff, every disagreement. A case over 5 s counts as a failure of both.
+
+With --doctor, what is compared with real Go is what a user sees: the doctor's own verdict for a selected Go client
+(`milvus-tls doctor --server-pem CHAIN --client-ca-pem ROOTS --server-name NAME --at TIME --client go==VERSION
+--tls-mode 1`), once static (`--no-handshake`: the model decides) and once with handshakes (real Go decides), on
+the server-validation cases (a Go client verifying the server chain).
 """
 from __future__ import annotations
 
@@ -56,6 +62,81 @@ def inputs(case: dict) -> dict:
                 name=case["expected_peer_name"]["value"] if side == "server" else None, at=at)
 
 
+def _go_release(line: str) -> str:
+    from milvus_tls_check.facts.milvus_lines import gobin_for
+    return gobin_for(line)
+
+
+def doctor_verdict(case: dict, go: str, folder: Path, *, static: bool) -> tuple[str, float, str]:
+    """(the doctor's verdict for the selected Go client, seconds, the causes or the error) on one server case."""
+    import contextlib
+    import io
+
+    from milvus_tls_check import cli
+
+    kw = inputs(case)
+    (folder / "chain.pem").write_bytes(kw["chain_pem"])
+    (folder / "roots.pem").write_bytes(kw["roots_pem"])
+    out = folder / "report.json"
+    if out.exists():
+        out.unlink()
+    args = ["doctor", "--server-pem", str(folder / "chain.pem"), "--client-ca-pem", str(folder / "roots.pem"),
+            "--server-name", kw["name"], "--client", f"go=={_go_release(go)}", "--tls-mode", "1",
+            "--side", "client", "--format", "json", "--output", str(out)]
+    if kw["at"] is not None:
+        args += ["--at", kw["at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")]
+    if static:
+        args.append("--no-handshake")
+    err = io.StringIO()
+    t0 = time.monotonic()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        status = cli.main(args)
+    seconds = time.monotonic() - t0
+    if not out.exists():
+        return f"exit {status}", seconds, err.getvalue().strip()[-300:]
+    report = json.loads(out.read_text())
+    [client] = [c for c in report["clients"] if c["kind"] == "go"]
+    causes = ",".join(sorted({code for codes in client.get("causes", {}).values() for code in codes}))
+    return client["verdict"], seconds, causes
+
+
+def doctor_main(args, cases: list[dict]) -> int:
+    import tempfile
+
+    server_cases = [c for c in cases if c["validation_kind"] == "SERVER"]
+    status = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for go in [g.strip() for g in args.go.split(",") if g.strip()]:
+            tallies = {"static": [0, 0], "handshakes": [0, 0]}
+            diffs, slow = [], []
+            for case in server_cases:
+                real = goverify.verify(go=go, **inputs(case))
+                if real.could_not_run:
+                    print(f"Go {go}: real Go not available ({real.error})")
+                    return 2
+                for how in ("static", "handshakes"):
+                    verdict, seconds, causes = doctor_verdict(case, go, folder, static=how == "static")
+                    same = (verdict == "pass") == real.ok and verdict in ("pass", "fail") and seconds <= CASE_SECONDS
+                    tallies[how][0] += same
+                    tallies[how][1] += 1
+                    if seconds > CASE_SECONDS:
+                        slow.append(f"{case['id']} ({how}): {seconds:.1f}s")
+                    if not same:
+                        diffs.append(f"  {case['id']} ({how}): Go {'accepts' if real.ok else 'rejects (' + real.error_class + ')'}"
+                                     f", doctor's Go verdict {verdict} ({causes or '-'})")
+            for how, (a, n) in tallies.items():
+                print(f"Go {go} ({_go_release(go)}), doctor {how}: the Go client's verdict equals real Go on {a}/{n} "
+                      f"({100.0 * a / max(n, 1):.1f}%)")
+                if a != n:
+                    status = status or 1
+            for line in slow:
+                print(f"  over {CASE_SECONDS:g}s: {line}")
+            if args.diff and diffs:
+                print("\n".join(diffs))
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("limbo_json", type=Path)
@@ -63,8 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-real-go", action="store_true", help="the model only (no agreement, its answers counted)")
     ap.add_argument("--diff", action="store_true", help="list every case where the model and real Go disagree")
     ap.add_argument("--json", type=Path, help="also write every case's answers here")
+    ap.add_argument("--doctor", action="store_true", help="compare the doctor's Go client verdict (static and with "
+                    "handshakes) with real Go, on the server cases")
     args = ap.parse_args(argv)
     cases = [c for c in json.loads(args.limbo_json.read_text())["testcases"] if expressible(c)]
+    if args.doctor:
+        return doctor_main(args, cases)
     status = 0
     dump: dict = {}
     for go in [g.strip() for g in args.go.split(",") if g.strip()]:

@@ -80,8 +80,8 @@ class OwnStack:
     key_checks: Optional[Callable[..., list]] = None
     # the signature hashes its verifier refuses in the server chain (sig.weak)
     weak_hashes: tuple[str, ...] = ("sha1", "md5")
-    # its path validation of the server chain, as a model (Go: facts/gopath.py): (sel, chain, roots, name, at) ->
-    # clientkinds.go.PathJudgement; its verdict decides the chain codes it names (rules/per_client.attribute)
+    # its path validation of the server chain, as a model (Go: facts/gopath.py): (sel, server file, trust file, name,
+    # at) -> clientkinds.go.PathJudgement (the files: model.LoadedFile, every certificate block as its parser reads them); its verdict decides the chain codes it names (rules/per_client.attribute)
     path_model: Optional[Callable[..., Any]] = None
     # the general rules' words for pymilvus, in this client's words (rules/per_client: its own files)
     own_words: tuple[tuple[str, str], ...] = ()

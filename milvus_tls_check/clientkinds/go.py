@@ -108,7 +108,9 @@ PATH_CODES = {
 # Codes Go's path validation decides for a Go side (a model or real-Go verdict says yes or no to each of them).
 PATH_DECIDED = frozenset(PATH_CODES.values()) | {"name.cn_only", "cert.not_yet_valid", "cert.serial_invalid",
                                                  "eku.client_auth_missing", "ca.anchor_not_ca",
-                                                 "ca.key_cert_sign_missing", "chain.intermediate_missing", "key.weak"}
+                                                 "ca.key_cert_sign_missing", "chain.intermediate_missing", "key.weak",
+                                                 # cryptography's refusal is not Go's: Go's own parser read it
+                                                 "cert.cryptography_refused"}
 
 
 def go_of(sel) -> str:
@@ -171,14 +173,29 @@ def path_code(error_class: str, error: str, hint_class: str, *, chain: Sequence 
     return PATH_CODES.get(cls, "chain.untrusted")
 
 
-def model_path(chain: Sequence, roots: Sequence, *, name: Optional[str], at, go: str, go_line: Optional[str] = None,
-               side: str = "server") -> PathJudgement:
-    """Go's path validation of `chain` (leaf first, as sent) against the CA file `roots`, by the model."""
-    from cryptography.hazmat.primitives.serialization import Encoding
+def go_pem(loaded) -> bytes:
+    """A file's certificates as Go's PEM reader takes them: every CERTIFICATE block in file order, also those
+    cryptography refused (model.LoadedFile.cert_ders); the parsed certificates when the blocks were not kept."""
+    import base64
+    if loaded.cert_ders:
+        return b"".join(b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der) + b"-----END CERTIFICATE-----\n"
+                        for der in loaded.cert_ders)
+    return _pem(loaded.certs)
 
+
+def _pem(certs) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding
+    return b"".join(c.public_bytes(Encoding.PEM) for c in certs)
+
+
+def model_path(chain: Sequence, roots: Sequence, *, name: Optional[str], at, go: str, go_line: Optional[str] = None,
+               side: str = "server", chain_pem: Optional[bytes] = None,
+               roots_pem: Optional[bytes] = None) -> PathJudgement:
+    """Go's path validation of `chain` (leaf first, as sent) against the CA file `roots`, by the model. `chain_pem`,
+    `roots_pem`: the files as Go reads them (go_pem), when they hold certificates cryptography refused."""
     from ..facts import gopath
-    pem = lambda certs: b"".join(c.public_bytes(Encoding.PEM) for c in certs)   # noqa: E731
-    v = gopath.verify(pem(chain), pem(roots), side=side, name=name, at=at, go=go, go_line=go_line)
+    v = gopath.verify(chain_pem or _pem(chain), roots_pem or _pem(roots), side=side, name=name, at=at, go=go,
+                      go_line=go_line)
     if v.ok:
         return PathJudgement(True, go=v.go, cryptography_refuses=v.cryptography_refuses)
     code = path_code(v.error_class, v.error, v.hint_class, chain=chain, roots=roots, name=name, side=side)
@@ -267,7 +284,9 @@ SPEC = ClientSpec(
         chain_cert_checks=_chain_cert,
         leaf_checks=_leaf,
         name_checks=_names,
-        path_model=lambda sel, chain, roots, name, at: model_path(chain, roots, name=name, at=at, go=go_of(sel)),
+        path_model=lambda sel, server, trust, name, at: model_path(server.certs, trust.certs, name=name, at=at,
+                                                                   go=go_of(sel), chain_pem=go_pem(server),
+                                                                   roots_pem=go_pem(trust)),
         own_words=(("Milvus and pymilvus cannot load encrypted keys", "the Go SDK's tls.LoadX509KeyPair cannot load "
                     "an encrypted key (\"tls: failed to parse private key\"), so the client never dials"),
                    ("pymilvus's grpcio cannot read it (\"Failed to create security handshaker\")", "Go's pem.Decode "

@@ -54,6 +54,7 @@ class Draft:
     helm: Optional[HelmFacts] = None
     ingresses: list[IngressFacts] = field(default_factory=list)
     unsafe_entries: list[UnsafeEntry] = field(default_factory=list)   # Kubernetes keys/paths refused
+    etcd_servers: list = field(default_factory=list)   # facts.deployment.EtcdServer of the etcd services (links)
 
 
 @dataclass(frozen=True)

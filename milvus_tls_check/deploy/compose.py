@@ -167,6 +167,7 @@ class ComposeView:
     notes: list[str] = field(default_factory=list)
     serves_443: tuple[str, ...] = ()      # services of the file that publish host port 443 (Milvus, or a proxy)
     image: Optional[str] = None           # the service's `image:` as written (after interpolation)
+    etcd_servers: list = field(default_factory=list)   # facts.deployment.EtcdServer (deploy/etcd_service.py)
 
 
 def _words(value: Any) -> list[str]:
@@ -338,6 +339,8 @@ def read_compose(path: str, service: Optional[str] = None, shell_env: Optional[M
                        image=str(image) if isinstance(image, (str, int, float)) and str(image).strip() else None)
     if env:
         view.env = Layer(f"environment of service {chosen} ({label})", env, env=True)
+    from .etcd_service import etcd_servers
+    view.etcd_servers = etcd_servers(services, label, lambda n, s: _mounts(n, s, data, base, label))
     held = sorted(env_for_interp.held_back | shell.held_back)
     if held:
         view.notes.append(f"Compose: {', '.join(held)} {'is' if len(held) == 1 else 'are'} set in the environment "
@@ -365,6 +368,7 @@ def read_into(draft: Draft, given: Mapping[str, Any], run: ReadRun) -> None:
     draft.mounts += cv.mounts
     draft.notes += cv.notes
     draft.compose = ComposeOrigin(cv.file, cv.service, cv.grpc_port, cv.serves_443)
+    draft.etcd_servers += cv.etcd_servers
     if cv.image and draft.image is None:
         draft.image = MilvusImage(cv.image, image_tag(cv.image), f"image of service {cv.service} ({Path(compose).name})")
     if not draft.config_files:

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Optional, Sequence
 from ..facts.deploy_readers import ReaderFlag, reader_flags
 from ..facts.deployment import (DEFAULTS, INTERNAL_PATH_KEYS, TLS_PATH_KEYS, DeploymentFacts, MilvusConfig, Mount,
                                 PathFact, container_abspath, effective, resolve, tls_mode)
+from ..facts.etcdlink import PATH_KEYS as ETCD_PATH_KEYS
 from .common import Draft, ReadRun
 
 
@@ -80,6 +81,9 @@ def facts_of(draft: Draft) -> DeploymentFacts:
     workdir = _workdir_guess(draft.config_files)
     paths = {key: _path_fact(config, key, draft.mounted, draft.mounts, workdir)
              for key in TLS_PATH_KEYS + INTERNAL_PATH_KEYS} if draft.has_config else {}
+    if draft.has_config:   # the etcd link's files (facts/etcdlink.py), only where they are set
+        paths.update({key: _path_fact(config, key, draft.mounted, draft.mounts, workdir)
+                      for key in ETCD_PATH_KEYS if config.get(key) is not None})
     found = {f.name: getattr(draft, f.name) for f in fields(DeploymentFacts) if hasattr(draft, f.name)}
     found = {name: tuple(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
              for name, v in found.items()}

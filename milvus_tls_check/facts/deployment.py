@@ -497,6 +497,41 @@ def shown_name(text: str, limit: int = 80) -> str:
     return r if len(r) <= limit else r[:limit // 3] + "..." + r[-(limit - limit // 3 - 3):]
 
 
+# --- the services Milvus dials (links) ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EtcdServer:
+    """An etcd the deployment runs (a Compose service, a Helm values `etcd:` part): its client URLs and its TLS
+    flags as written (`--listen-client-urls` / ETCD_LISTEN_CLIENT_URLS, `--cert-file`, `--key-file`,
+    `--client-cert-auth`, `--trusted-ca-file`, `--tls-max-version`), each file's container path resolved through
+    the service's own mounts (host None: the doctor cannot read it)."""
+
+    name: str                                   # the service (or Helm part) name: the host Milvus dials
+    source: str                                 # "service etcd (docker-compose.yml)"
+    listen_urls: tuple[str, ...] = ()
+    flags: Mapping[str, str] = field(default_factory=dict)   # flag name without dashes -> value as written
+    flag_sources: Mapping[str, str] = field(default_factory=dict)   # flag name -> "command" | "environment"
+    files: Mapping[str, tuple[str, Optional[str]]] = field(default_factory=dict)  # flag -> (container path, host)
+    aliases: tuple[str, ...] = ()               # other names it answers to (container_name, hostname, aliases)
+    unknown_tls: str = ""                       # why its TLS is not known (an embedded etcd, values the doctor
+                                                # cannot render)
+
+    @property
+    def tls(self) -> Optional[bool]:
+        """https client URLs (True), http (False), unknown (None)."""
+        schemes = {u.split("://", 1)[0].lower() for u in self.listen_urls if "://" in u}
+        if not schemes:
+            return None
+        return "https" in schemes and "http" not in schemes if len(schemes) == 1 else None
+
+    @property
+    def client_cert_auth(self) -> bool:
+        return parse_bool(self.flags.get("client-cert-auth", "false") or "true") is True
+
+    def answers_to(self, host: str) -> bool:
+        return host.lower() in {self.name.lower(), *(a.lower() for a in self.aliases)}
+
+
 # --- everything together ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -519,6 +554,7 @@ class DeploymentFacts:
     helm: Optional[HelmFacts] = None                   # a Helm values file was read
     ingresses: tuple[IngressFacts, ...] = ()           # Ingress objects (manifests or Helm's ingress.*)
     unsafe_entries: tuple[UnsafeEntry, ...] = ()       # Kubernetes keys/paths refused (never written)
+    etcd_servers: tuple[EtcdServer, ...] = ()          # the etcd services the files run (Compose)
 
     @property
     def mode_value(self) -> Optional[int]:

@@ -11,11 +11,6 @@ from ..model import GoPathCheck, Material, Request, Role
 from .goverify import GoVerification, verify
 
 
-def _pem(certs) -> bytes:
-    from cryptography.hazmat.primitives.serialization import Encoding
-    return b"".join(c.public_bytes(Encoding.PEM) for c in certs)
-
-
 def _loaded(material: Material, path: Optional[str]):
     if not path:
         return None
@@ -35,7 +30,7 @@ def _name_for(request: Request, cfg) -> Optional[str]:
 def go_path_checks(request: Request, modes: tuple[int, ...], material: Material) -> tuple:
     """A GoPathCheck for every Go side there is material for; a verification that could not run says so
     (could_not_run), it is never a judgement."""
-    from ..clientkinds.go import go_of
+    from ..clientkinds.go import go_of, go_pem
     from ..facts import milvus_lines
     at = request.judged_at()
     out = []
@@ -45,22 +40,25 @@ def go_path_checks(request: Request, modes: tuple[int, ...], material: Material)
             continue
         cfg = request.client_tls(sel.kind)
         trust = _loaded(material, cfg.ca)
-        if not cfg.secure or server is None or not server.certs or trust is None or not trust.certs:
+        if not cfg.secure or server is None or not (server.certs or server.cert_ders) or trust is None or \
+                not (trust.certs or trust.cert_ders):
             continue
         name = _name_for(request, cfg)
         go = go_of(sel)
-        real = verify(_pem(server.certs), _pem(trust.certs), side="server", name=name, at=at, go=go)
+        chain_pem, roots_pem = go_pem(server), go_pem(trust)
+        real = verify(chain_pem, roots_pem, side="server", name=name, at=at, go=go)
         out.append(GoPathCheck("server", sel.key, tuple(server.certs), tuple(trust.certs), server.path, trust.path,
-                               name, at, go, None, real))
+                               name, at, go, None, real, chain_pem, roots_pem))
     client, ca = material.get(Role.CLIENT_CERT), material.get(Role.SERVER_CA)
-    if 2 in modes and client is not None and client.certs and ca is not None and ca.certs:
+    if 2 in modes and client is not None and (client.certs or client.cert_ders) and ca is not None and \
+            (ca.certs or ca.cert_ders):
         try:
             build = milvus_lines.lookup(request.milvus_version)
         except milvus_lines.UnknownMilvusVersion:
             build = milvus_lines.lookup(None)
         go = build.rehearsal_toolchain
-        real: GoVerification = verify(_pem(client.certs), _pem(ca.certs), side="client", at=at, go=go,
-                                      go_line=build.go_line)
+        chain_pem, roots_pem = go_pem(client), go_pem(ca)
+        real: GoVerification = verify(chain_pem, roots_pem, side="client", at=at, go=go, go_line=build.go_line)
         out.append(GoPathCheck("client", "milvus", tuple(client.certs), tuple(ca.certs), client.path, ca.path, None,
-                               at, go, build.go_line, real))
+                               at, go, build.go_line, real, chain_pem, roots_pem))
     return tuple(out)

@@ -23,6 +23,8 @@ def to_dict(report: Report) -> dict:
     out["trust_paths"] = [p.to_dict() for p in report.trust_paths]
     if report.clients:   # additive v1 keys (--client): a verdict per client, and which clients each item concerns
         _clients(report, out)
+    if report.links:     # additive v1 key: the TLS map (linkkinds/), only when a link beyond the front door is named
+        out["links"] = [link.to_dict() for link in report.links]
     return out
 
 

@@ -52,6 +52,18 @@ def testsuite(report: Report, name: str = "milvus-tls doctor") -> ET.Element:
         ET.SubElement(case, "failure", message=f"input.not_judged: {u.what}; add {u.add}",
                       type="input.not_judged").text = f"{u.what}\nadd: {u.add}"
         failures += 1
+    for link in report.links:   # the TLS map: one testcase per link; incomplete fails the gate like an unjudged side
+        case = ET.SubElement(suite, "testcase", classname=f"milvus-tls.link.{link.kind}",
+                             name=f"{link.from_} -> {link.to} {link.address}")
+        if link.verdict.value in ("fail", "incomplete"):
+            failures += 1
+            why = ", ".join(link.codes) or f"link.{link.verdict.value}"
+            ET.SubElement(case, "failure", message=f"{why}: {link.detail or link.add}",
+                          type=link.codes[0] if link.codes else f"link.{link.verdict.value}").text = \
+                "\n".join(filter(None, (link.detail, link.add and f"add: {link.add}")))
+        elif link.verdict.value == "not-applicable":
+            ET.SubElement(case, "skipped", message=link.detail or "not in this deployment")
+            skipped += 1
     for d in report.disagreements:
         case = ET.SubElement(suite, "testcase", classname="milvus-tls.model", name="static verdict agrees with handshake")
         ET.SubElement(case, "failure", message="handshake.disagreement").text = d

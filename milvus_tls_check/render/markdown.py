@@ -46,10 +46,47 @@ def render(report: Report, options: RenderOptions = PLAIN, *, heading: str = "mi
     if report.side is not None:
         out += ["", f"_{md_inline(side_note(report))}_"]
     out += ["", f"**{summary_line(report)}**", ""]
+    if report.links:   # the TLS map: one Mermaid graph, one edge per link
+        out += ["### TLS map", "", *_link_mermaid(report), ""]
+        out += ["| link | from | to | address | verdict | decided by | codes |", "|---|---|---|---|---|---|---|"]
+        out += [f"| {md_code(link.kind)} | {md_inline(link.from_)} | {md_inline(link.to)} | {md_code(link.address)} | "
+                f"{link.verdict.value}{' (modelled)' if link.modelled else ''} | {md_inline(link.decided_by)} | "
+                f"{md_inline(', '.join(link.codes))} |" for link in report.links]
+        out.append("")
     if report.trust_paths:   # the chain picture: one Mermaid flowchart, broken links red
         out += ["### Trust paths", "", *mermaid_lines(report.trust_paths), ""]
     # Names and paths come from untrusted files: control characters are shown as \xNN, never passed through.
     return for_terminal("\n".join(out))
+
+
+_EDGE_STYLE = {"pass": "stroke:#2a2", "fail": "stroke:#d22", "incomplete": "stroke:#a2a,stroke-dasharray:4",
+               "plaintext": "stroke:#888", "not-applicable": "stroke:#ccc,stroke-dasharray:2"}
+
+
+def _mermaid_label(text: str) -> str:
+    """A node or edge label Mermaid cannot read as syntax: letters, digits and a few marks only."""
+    import re
+    return re.sub(r"[^A-Za-z0-9 .:_/()-]", " ", text)[:80].strip() or "?"
+
+
+def _link_mermaid(report: Report) -> list[str]:
+    nodes: dict[str, str] = {}
+    out = ["```mermaid", "flowchart LR"]
+
+    def node(name: str) -> str:
+        if name not in nodes:
+            nodes[name] = f"n{len(nodes)}"
+            out.append(f'  {nodes[name]}["{_mermaid_label(name)}"]')
+        return nodes[name]
+    edges = []
+    for link in report.links:
+        a, b = node(link.from_), node(link.to)
+        edges.append((a, b, link))
+    for index, (a, b, link) in enumerate(edges):
+        out.append(f'  {a} -->|"{_mermaid_label(link.kind + ": " + link.verdict.value)}"| {b}')
+        out.append(f"  linkStyle {index} {_EDGE_STYLE[link.verdict.value]}")
+    out.append("```")
+    return out
 
 
 def render_fleet(results: Sequence[FleetResult], options: RenderOptions = PLAIN) -> str:

@@ -33,6 +33,8 @@ HELP = {
     "milvus_tls_check_success": "1 when the doctor's verdict for this target, mode and client is pass, else 0.",
     "milvus_tls_findings": "Findings of this code (and severity) in the target's last check.",
     "milvus_tls_target_up": "1 when the target could be checked (its options were usable), else 0.",
+    "milvus_tls_link_success": "1 when this TLS link (linkkinds: from, to) passes or is plaintext by design, 0 when "
+                               "it fails or was not judged; only for deployments that name a link beyond the front door.",
     "milvus_tls_check_incomplete": "1 when an end this mode needs was not judged (its files not given): success is 0 "
                                    "for that reason, not for a failure.",
 }
@@ -60,6 +62,7 @@ def families(results: Iterable[tuple[str, Optional[Report]]]) -> list[Family]:
     findings: dict = {}
     up: dict = {}
     incomplete: dict = {}
+    links: dict = {}
     for target, report in results:
         up[(("target", target),)] = 0.0 if report is None else 1.0
         if report is None:
@@ -94,6 +97,9 @@ def families(results: Iterable[tuple[str, Optional[Report]]]) -> list[Family]:
         for mode in report.modes:
             incomplete[(("target", target), ("mode", str(mode)))] = \
                 1.0 if mode in report.incomplete_modes() else 0.0
+        for link in getattr(report, "links", ()):
+            links[(("target", target), ("link", link.kind), ("from", link.from_), ("to", link.to),
+                   ("verdict", link.verdict.value))] = 1.0 if link.verdict.value in ("pass", "plaintext") else 0.0
         for f in report.findings:
             key = (("target", target), ("code", f.code), ("severity", f.severity.value))
             findings[key] = findings.get(key, 0.0) + 1.0
@@ -107,6 +113,8 @@ def families(results: Iterable[tuple[str, Optional[Report]]]) -> list[Family]:
                           ("milvus_tls_findings", findings), ("milvus_tls_target_up", up),
                           ("milvus_tls_check_incomplete", incomplete)):
         out.append(Family(name, "gauge", HELP[name], tuple(samples.items())))
+    if links:   # only when a link was named: the output of every other report stays as it was
+        out.append(Family("milvus_tls_link_success", "gauge", HELP["milvus_tls_link_success"], tuple(links.items())))
     return out
 
 

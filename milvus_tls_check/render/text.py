@@ -71,6 +71,7 @@ def render(report: Report, options: RenderOptions = PLAIN) -> str:
     for note in report.notes:
         lines.append(f"  note: {note}")
     lines += _client_lines(report, mark)
+    lines += _link_lines(report, mark)
     unjudged = not_judged_lines(report)
     if unjudged:
         lines += ["", "Not judged (the verdict is incomplete until these are given)"]
@@ -163,6 +164,30 @@ def _client_lines(report: Report, mark) -> list[str]:
                 because = _client_reason(report, m, sel)
                 if because:
                     out.append(f"        because: {because}")
+    return out
+
+
+_LINK_MARK = {"pass": "PASS", "fail": "FAIL", "incomplete": "TODO", "plaintext": "INFO", "not-applicable": "SKIP"}
+
+
+def _link_lines(report: Report, mark) -> list[str]:
+    """The TLS map: one line per link (who dials whom, where, its verdict and what decided it)."""
+    if not report.links:
+        return []
+    out = ["", "TLS map"]
+    for link in report.links:
+        how = "modelled" if link.modelled else "observed"
+        out.append(f"  {mark(_LINK_MARK[link.verdict.value])}  {link.from_} -> {link.to} [{link.kind}] "
+                   f"{link.address}: {link.verdict.value} ({how}; {link.decided_by})")
+        if link.codes:
+            out.append(f"        codes: {', '.join(link.codes)}")
+        if link.static_verdict is not None:
+            out.append(f"        the static model said {link.static_verdict.value}"
+                       + (f" ({', '.join(link.static_codes)})" if link.static_codes else "") + "; real Go decided")
+        if link.detail:
+            out.append(f"        {link.detail}")
+        if link.add and link.kind != "client-proxy":
+            out.append(f"        add: {link.add}")
     return out
 
 

@@ -311,11 +311,12 @@ def milvus_verifies_client(ctx: Context, checks: tuple) -> tuple:
     chain against tls.caPemPath by Go's path validation (facts/gopath.py). A rejection no error finding about the
     client's files already explains with one of the codes Go's path validation decides is said here, in the
     chain.client check; the findings the rules made stay as they are (they were held to real Milvus 2.3.5)."""
-    from ..clientkinds.go import PATH_DECIDED, model_path
+    from ..clientkinds.go import PATH_DECIDED, go_pem, model_path
     idx = next((i for i, c in enumerate(checks) if c.check == "chain.client" and c.status is not Status.NOT_RUN),
                None)
     client, ca = ctx.file(Role.CLIENT_CERT), ctx.file(Role.SERVER_CA)
-    if idx is None or client is None or not client.certs or ca is None or not ca.certs:
+    if idx is None or client is None or not (client.certs or client.cert_ders) or ca is None or \
+            not (ca.certs or ca.cert_ders):
         return checks
     covered = any(f.code in PATH_DECIDED and f.severity is Severity.ERROR and (not f.modes or 2 in f.modes)
                   and f.subject.startswith(_CLIENT_CHAIN_SUBJECTS) for c in checks for f in c.findings)
@@ -323,7 +324,7 @@ def milvus_verifies_client(ctx: Context, checks: tuple) -> tuple:
         return checks
     build = ctx.build
     j = model_path(tuple(client.certs), tuple(ca.certs), name=None, at=ctx.at, go=build.go_toolchain,
-                   go_line=build.go_line, side="client")
+                   go_line=build.go_line, side="client", chain_pem=go_pem(client), roots_pem=go_pem(ca))
     if j.ok:
         return checks
     fix = fix_for(j.code, file=client.path, cert=client.path, ca=ca.path, peer=MILVUS.name,

@@ -9,7 +9,8 @@ from . import Context, result, rule
 
 # Every code material.load_file may put on a LoadedFile.
 MATERIAL_CODES = ("file.missing", "file.empty", "file.too_large", "file.not_pem", "file.der", "file.wrong_kind",
-                  "file.key_in_cert", "file.unreadable", "key.encrypted", "file.bom", "key.unsupported")
+                  "file.key_in_cert", "file.unreadable", "key.encrypted", "file.bom", "key.unsupported",
+                  "cert.cryptography_refused")
 
 
 @rule("files", codes=MATERIAL_CODES)

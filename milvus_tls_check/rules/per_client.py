@@ -142,7 +142,8 @@ def _verify_server(ctx: Context, sel: ClientSel, cfg, who: str, subject: str, se
         out.append(finding("file.bom", subject_of(Role.CLIENT_CA, cfg.ca), f"{who}: {cfg.ca} starts with a UTF-8 "
                            f"byte-order mark: {stack.bom_root_words}."))
         trust = None
-    elif trust is not None and not trust.certs:
+    elif trust is not None and not trust.certs and not (stack.path_model and trust.cert_ders):
+        # (a stack with a path model reads the blocks cryptography refused itself: its path validation decides)
         why = "; ".join(f"{f.code}: {f.message}" for f in trust.findings) or "no certificate in it"
         code = "file.bom" if any(f.code == "file.bom" for f in trust.findings) else "chain.untrusted"
         out.append(finding(code, subject_of(Role.CLIENT_CA, cfg.ca), f"{who} cannot use {cfg.ca} as its root: "
@@ -334,9 +335,10 @@ def path_judgement(ctx: Context, sel: ClientSel):
         return None
     cfg = ctx.request.client_tls(sel.kind)
     server, trust = ctx.file(Role.SERVER_CERT), _loaded(ctx, cfg.ca)
-    if not cfg.secure or server is None or not server.certs or trust is None or not trust.certs:
+    if not cfg.secure or server is None or not server.cert_ders and not server.certs or trust is None or \
+            not trust.cert_ders and not trust.certs:
         return None
-    return stack.path_model(sel, tuple(server.certs), tuple(trust.certs), _name_for(ctx, cfg), ctx.at), server, trust
+    return stack.path_model(sel, server, trust, _name_for(ctx, cfg), ctx.at), server, trust
 
 
 def _concerned(f: Finding, selections) -> tuple[str, ...]:

@@ -1,0 +1,135 @@
+"""The Milvus -> etcd link's live prober (linkkinds/etcd.py, `--probe-links`): dial the link's etcd endpoint with
+exactly Milvus's settings through real Go crypto/tls of the Milvus line (etcdprobe/main.go, built per toolchain like
+the Go front: offline, cached, its sha256 checked), bounded by --timeout. Go decides Go: its answer decides the link,
+and the static model's verdict is kept beside it when they differ.
+
+An answer that says nothing about TLS (the host does not resolve here, nothing listens, no toolchain) leaves the
+static verdict as it was, with a note: the doctor may not run where Milvus runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Optional
+
+from . import gofront, trusted_cache
+from .trusted_cache import CacheRefused
+
+SOURCE_DIR = Path(__file__).resolve().parent / "etcdprobe"
+BINARY_NAME = "milvus-tls-etcdprobe"
+# Go's answer (etcdprobe/main.go's class) -> the finding code that names the same cause (rules/links.py)
+CLASS_CODES = {
+    "unknown_authority": "etcd.server_untrusted",
+    "invalid": "etcd.server_untrusted",
+    "hostname": "etcd.name_mismatch",
+    "version": "etcd.min_version_too_high",
+    "client_cert_rejected": "etcd.client_cert_untrusted",
+    "plaintext_server": "etcd.ssl_on_plain_server",
+    "tls_server": "etcd.ssl_off_tls_server",
+    "client_pair": "etcd.client_pair_unusable",
+    "ca": "etcd.ca_unusable",
+    "min_version": "etcd.min_version_invalid",
+}
+
+
+@dataclass(frozen=True)
+class ProbeAnswer:
+    ok: bool
+    cls: str
+    error: str
+    go: str = ""
+    tls_version: str = ""
+    could_not_run: bool = False
+
+
+def _source_hash() -> str:
+    h = hashlib.sha256()
+    for f in sorted(SOURCE_DIR.glob("*.go")):
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def binary(milvus_version: Optional[str]) -> tuple[Path, str]:
+    """The prober built with the Go of the Milvus line (its rehearsal toolchain, the go.mod go line)."""
+    from ..facts import milvus_lines
+    build = milvus_lines.lookup(milvus_version)
+    minor = ".".join(build.rehearsal_toolchain.split(".")[:2])
+    tc = gofront.find_toolchain(minor)
+    if tc is None:
+        raise gofront.GoFrontError(f"no Go {minor} toolchain: python -m milvus_tls_check.handshake.gofront install "
+                                   f"{minor}")
+    line = build.go_line if gofront._vkey(build.go_line) <= gofront._vkey(tc.version) else minor
+    path = gofront.build_program(tc, SOURCE_DIR, BINARY_NAME, line, "go-etcdprobe",
+                                 f"go{tc.version}-line{line}-{_source_hash()}", BINARY_NAME)
+    return path, tc.version
+
+
+def dial(endpoint: str, *, ssl: bool, cert: str = "", key: str = "", ca: str = "", min_version: str = "1.3",
+         timeout: float = 5.0, milvus_version: Optional[str] = None) -> ProbeAnswer:
+    try:
+        program, _go = binary(milvus_version)
+    except (gofront.GoFrontError, CacheRefused, OSError, subprocess.SubprocessError) as exc:
+        return ProbeAnswer(False, "unavailable", f"the etcd prober could not be built: {exc}", could_not_run=True)
+    request = {"endpoint": endpoint, "ssl": ssl, "cert": cert, "key": key, "ca": ca, "min_version": min_version,
+               "timeout_ms": int(timeout * 1000)}
+    try:
+        with trusted_cache.verified(program) as kw:
+            proc = subprocess.run([str(program)], input=json.dumps(request), capture_output=True, text=True,
+                                  timeout=timeout + 5, env=gofront._clean_env(), cwd=trusted_cache.CHILD_CWD, **kw)
+    except (CacheRefused, OSError) as exc:
+        return ProbeAnswer(False, "unavailable", f"the etcd prober was not run: {exc}", could_not_run=True)
+    except subprocess.TimeoutExpired:
+        return ProbeAnswer(False, "timeout", f"no answer within {timeout:g}s", could_not_run=True)
+    m = re.search(r"^RESULT (.*)$", proc.stdout, re.M)
+    if not m:
+        return ProbeAnswer(False, "crash", f"the etcd prober exited {proc.returncode}", could_not_run=True)
+    r = json.loads(m.group(1))
+    return ProbeAnswer(bool(r.get("ok")), r.get("class", ""), r.get("error", ""), r.get("go", ""),
+                       r.get("tls_version", ""), bool(r.get("could_not_run")))
+
+
+def _file(link, key: str) -> str:
+    f = next((f for f in link.files if f.role == key), None)
+    return (f.host or f.path) if f is not None else ""
+
+
+def _setting(link, key: str, default: str = "") -> str:
+    s = next((s for s in link.settings if s.key.lower() == key.lower()), None)
+    return s.value if s is not None else default
+
+
+def probe(request, link, spec):
+    """The link as real Go decides it (or as it was, with a note, when the prober could not speak for TLS)."""
+    from ..facts.deployment import parse_bool
+    from ..model import LinkVerdict
+    if link.verdict is LinkVerdict.NOT_APPLICABLE or not link.address:
+        return link
+    ssl = parse_bool(_setting(link, "etcd.ssl.enabled", "false")) is True
+    endpoint = link.address.split("://", 1)[-1]
+    answer = dial(endpoint, ssl=ssl, cert=_file(link, "etcd.ssl.tlsCert") or _setting(link, "etcd.ssl.tlsCert"),
+                  key=_file(link, "etcd.ssl.tlsKey") or _setting(link, "etcd.ssl.tlsKey"),
+                  ca=_file(link, "etcd.ssl.tlsCACert") or _setting(link, "etcd.ssl.tlsCACert"),
+                  min_version=_setting(link, "etcd.ssl.tlsMinVersion", "1.3"), timeout=request.timeout,
+                  milvus_version=request.milvus_version)
+    said = f"--probe-links: Go {answer.go or '?'} dialled {endpoint} ({'TLS' if ssl else 'plaintext'})"
+    if answer.could_not_run:
+        return replace(link, detail="; ".join(filter(None, (link.detail, f"{said}: could not judge TLS "
+                                                                          f"({answer.cls}: {answer.error}); the "
+                                                                          "static model stands"))))
+    if answer.ok:
+        verdict = LinkVerdict.PASS if ssl else LinkVerdict.PLAINTEXT
+        codes: tuple[str, ...] = ()
+        detail = f"{said}: {'handshake ' + answer.tls_version + ', ' if ssl else ''}etcd answered HTTP/2"
+    else:
+        verdict = LinkVerdict.FAIL
+        codes = (CLASS_CODES.get(answer.cls, "handshake.failed"),)
+        detail = f"{said}: {answer.error}"
+    static = {} if (verdict, codes) == (link.verdict, link.codes) else {"static_verdict": link.verdict,
+                                                                       "static_codes": link.codes}
+    return replace(link, verdict=verdict, codes=codes, modelled=False, add="" if verdict is not LinkVerdict.INCOMPLETE
+                   else link.add, detail="; ".join(filter(None, (link.detail, detail))),
+                   decided_by=f"{spec.decided_by}: real Go {answer.go}", **static)

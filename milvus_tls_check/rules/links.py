@@ -1,0 +1,225 @@
+"""The TLS links beyond the front door (linkkinds/): each link kind's static judge, pure (no file, no network).
+
+`check_links` is the one rule of this family: it runs every link kind's judge and keeps the checks; the doctor asks
+`judge_links` again for the Link values (the same pure call). Nothing here is imported unless deployment files
+were given (a plain --dir run never reaches the link machinery).
+
+The etcd link (judge_etcd) follows what Milvus's etcd client does (facts/etcdlink.py) and what was observed with
+real Milvus 2.3.5 against real etcd 3.4 (docs/links.md): Go's crypto/tls of the judged build, modelled here by
+facts/gopath.py (chains) and facts/x509.go_verify_hostname (names); `--probe-links` asks real Go instead
+(handshake/etcdprobe.py).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+from ..findings import finding, fix_for
+from ..model import CheckResult, Link, LinkFile, LinkSetting, LinkVerdict
+from . import Context, result, rule
+
+ORDER = 95
+ETCD_CODES = ("etcd.client_pair_unusable", "etcd.ca_unusable", "etcd.server_untrusted", "etcd.name_mismatch",
+              "etcd.client_cert_untrusted", "etcd.ssl_off_tls_server", "etcd.ssl_on_plain_server",
+              "etcd.min_version_invalid", "etcd.min_version_too_high")
+
+
+def links_in_play(ctx: Context) -> bool:
+    """Is any link beyond the front door named by the deployment (or asked for with --probe-links)?"""
+    if ctx.deployment is None:
+        return False
+    from ..facts.etcdlink import in_play
+    return in_play(ctx.deployment) or bool(getattr(ctx.request, "probe_links", False))
+
+
+def judge_links(ctx: Context) -> tuple[tuple[CheckResult, ...], tuple[Link, ...]]:
+    """Every link kind's static judge except the front door's (the doctor adds it from the report)."""
+    if not links_in_play(ctx):
+        return (), ()
+    from ..linkkinds import specs
+    from ..model import FRONT_DOOR
+    checks: list[CheckResult] = []
+    links: list[Link] = []
+    for spec in specs().values():
+        if spec.name == FRONT_DOOR:
+            continue
+        got_checks, link = spec.resolve("judge")(ctx, spec)
+        checks += got_checks
+        if link is not None:
+            links.append(link)
+    return tuple(checks), tuple(links)
+
+
+@rule("links", codes=ETCD_CODES)
+def check_links(ctx: Context):
+    yield from judge_links(ctx)[0]
+
+
+# --- Milvus -> etcd ---------------------------------------------------------------------------------------------
+
+def _pem(certs) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding
+    return b"".join(c.public_bytes(Encoding.PEM) for c in certs)
+
+
+def _spki(obj) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    return obj.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+
+def _unreadable(info) -> str:
+    if not info.satisfied:
+        return "is provided by no volume of the Milvus container"
+    return "does not exist or is not a regular readable file"
+
+
+def judge_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
+    from ..facts import etcdlink
+    from ..facts.x509 import as_ip, go_verify_hostname
+
+    dep = ctx.deployment
+    client = etcdlink.etcd_client(dep)
+    if client is None:
+        return (), None
+    link = spec.name
+    settings = [LinkSetting(e.written_as, e.text, e.source) for e in client.settings]
+    base = dict(kind=link, from_=spec.from_, to=spec.to, address=client.address, decided_by=spec.decided_by)
+    if client.embed:
+        return (), Link(**base, verdict=LinkVerdict.NOT_APPLICABLE, settings=tuple(settings),
+                        detail="etcd.use.embed is true: Milvus runs its own etcd in-process, no connection to judge")
+    server, picked = etcdlink.server_of(dep, client.host)
+    files: list[LinkFile] = []
+    for key, info in client.files.items():
+        files.append(LinkFile(key, info.container, info.host or ""))
+    if server is not None:
+        settings += [LinkSetting(f"etcd --{flag}", value or "true", server.flag_sources.get(flag, server.source))
+                     for flag, value in server.flags.items()]
+        files += [LinkFile(f"etcd --{flag}", container, host or "") for flag, (container, host) in server.files.items()]
+    subject = f"Milvus -> etcd {client.address}"
+    out: list = []
+    missing: list[str] = []
+    notes: list[str] = [picked] if picked else []
+    eff = {e.key: e for e in client.settings}
+    where_enabled = eff["etcd.ssl.enabled"].source
+
+    def add(code: str, message: str, **facts) -> None:
+        out.append(replace(finding(code, subject, message, fix=fix_for(code, deployment=dep, **facts)), link=link))
+
+    def loaded(key: str):
+        info = client.files.get(key)
+        return info, (ctx.material.deployment_files.get(info.host) if info is not None and info.host else None)
+
+    def server_file(flag: str):
+        if server is None or flag not in server.files:
+            return None, None
+        container, host = server.files[flag]
+        return container, (ctx.material.deployment_files.get(host) if host else None)
+
+    server_tls = server.tls if server is not None else None
+    url = ", ".join(server.listen_urls) if server is not None else ""
+    enabled = client.enabled is True
+    if not enabled:
+        if server_tls:
+            add("etcd.ssl_off_tls_server", f"etcd.ssl.enabled is {eff['etcd.ssl.enabled'].text or 'false'} "
+                f"({where_enabled}) but {server.source} serves {url}: Milvus speaks plaintext to a TLS listener.",
+                url=url, where=where_enabled)
+    else:
+        if client.min_version not in etcdlink.TLS_VERSIONS:
+            add("etcd.min_version_invalid", f"etcd.ssl.tlsMinVersion is {client.min_version!r} "
+                f"({eff['etcd.ssl.tlsMinVersion'].source}): Milvus knows only 1.0, 1.1, 1.2 and 1.3.",
+                value=client.min_version, where=eff["etcd.ssl.tlsMinVersion"].source)
+        cert_info, cert = loaded("etcd.ssl.tlsCert")
+        key_info, key = loaded("etcd.ssl.tlsKey")
+        why = ""
+        unseen = [i for i in (cert_info, key_info) if i is not None and not i.host and i.satisfied]
+        if unseen:   # under a mount the doctor cannot look into (a Secret not given): not judged, not failed
+            missing.append(" and ".join(f"{i.key} {i.container} ({i.describe_source() or 'a mount'})" for i in unseen))
+        elif cert_info is None or key_info is None:
+            why = "etcd.ssl." + ("tlsCert" if cert_info is None else "tlsKey") + " is not set"
+        elif cert is None or not cert.certs:
+            why = f"{cert_info.container} ({cert_info.eff.source}) " + (
+                _unreadable(cert_info) if cert is None else "holds no certificate")
+        elif key is None or key.key is None:
+            why = f"{key_info.container} ({key_info.eff.source}) " + (
+                _unreadable(key_info) if key is None else "holds no usable private key")
+        elif _spki(cert.certs[0].public_key()) != _spki(key.key.public_key()):
+            why = f"{key_info.container} is not the key of {cert_info.container}"
+        if why:
+            add("etcd.client_pair_unusable", f"etcd.ssl.enabled is true ({where_enabled}) and {why}: Milvus loads "
+                "the pair at start whether etcd asks for it or not, and panics (\"load etcd cert key pair error\").",
+                cert=cert_info.container if cert_info else "not set", key=key_info.container if key_info else "not set",
+                cert_host=(cert_info.host or cert_info.container) if cert_info else "CLIENT.pem",
+                key_host=(key_info.host or key_info.container) if key_info else "CLIENT.key")
+        ca_info, ca = loaded("etcd.ssl.tlsCACert")
+        server_cert_container, server_cert = server_file("cert-file")
+        if ca_info is not None and not ca_info.host and ca_info.satisfied:
+            missing.append(f"etcd.ssl.tlsCACert {ca_info.container} ({ca_info.describe_source() or 'a mount'})")
+        elif ca_info is None or ca is None or not ca.certs:
+            what = ("is not set" if ca_info is None else f"{ca_info.container} " +
+                    (_unreadable(ca_info) if ca is None else "holds no certificate"))
+            add("etcd.ca_unusable", f"etcd.ssl.enabled is true and etcd.ssl.tlsCACert {what}: Milvus's etcd client "
+                "trusts only that file.", ca=ca_info.container if ca_info else "", server_cert=server_cert_container)
+        if server_tls is False:
+            add("etcd.ssl_on_plain_server", f"etcd.ssl.enabled is true ({where_enabled}) but {server.source} "
+                f"serves {url}: Milvus starts a TLS handshake with a plaintext listener.", url=url,
+                where=where_enabled)
+        elif server_tls:
+            build = ctx.build
+            if server_cert is None or not server_cert.certs:
+                missing.append(f"etcd's server certificate ({server_cert_container or 'no --cert-file'}"
+                               f"{' is not readable here' if server_cert_container else ''})")
+            elif ca is not None and ca.certs:
+                from ..facts.gopath import verify as go_model
+                chain = go_model(_pem(server_cert.certs), _pem(ca.certs), side="server", at=ctx.at,
+                                 go=build.go_toolchain, go_line=build.go_line)
+                if not chain.ok and chain.error_class != "hostname":
+                    add("etcd.server_untrusted", f"etcd's certificate {server_cert_container} does not verify against "
+                        f"etcd.ssl.tlsCACert {ca_info.container} as Go {build.go_toolchain} verifies it: {chain.error}",
+                        cert=server_cert.path, ca=ca.path)
+                ok, said = go_verify_hostname(server_cert.certs[0], client.host)
+                if not ok:
+                    from ..facts.x509 import dns_sans, ip_sans
+                    names = ", ".join([*dns_sans(server_cert.certs[0]), *map(str, ip_sans(server_cert.certs[0]))])
+                    add("etcd.name_mismatch", f"Milvus dials {client.host} (etcd.endpoints {client.address}) and "
+                        f"etcd's certificate {server_cert_container} carries {names or 'no SAN'}: {said}",
+                        cert=server_cert.path, name=client.host, ip=as_ip(client.host) is not None, names=names or "no SAN",
+                        endpoint=client.address)
+            if server.client_cert_auth:
+                trusted_container, trusted = server_file("trusted-ca-file")
+                if trusted is None or not trusted.certs:
+                    missing.append(f"etcd's --trusted-ca-file ({trusted_container or 'not given'})")
+                elif cert is not None and cert.certs:
+                    from ..facts.gopath import verify as go_model
+                    verdict = go_model(_pem(cert.certs), _pem(trusted.certs), side="client", at=ctx.at,
+                                       go=build.go_toolchain, go_line=build.go_line)
+                    if not verdict.ok:
+                        add("etcd.client_cert_untrusted", f"etcd runs with --client-cert-auth and its "
+                            f"--trusted-ca-file {trusted_container} does not verify etcd.ssl.tlsCert "
+                            f"{cert_info.container}: {verdict.error}", cert=cert.path, ca=trusted.path)
+            offered = etcdlink.versions_offered(server)
+            if client.min_version in etcdlink.TLS_VERSIONS and offered and client.min_version > max(offered):
+                add("etcd.min_version_too_high", f"etcd.ssl.tlsMinVersion is {client.min_version} "
+                    f"({eff['etcd.ssl.tlsMinVersion'].source}) and {server.source} offers TLS {', '.join(offered)}.",
+                    offered=", ".join(offered), where=eff["etcd.ssl.tlsMinVersion"].source)
+        elif server is None:
+            missing.append("etcd's side (its certificate, --client-cert-auth and --trusted-ca-file)")
+        else:
+            missing.append(f"whether {server.source} serves TLS ({server.unknown_tls or 'its client URLs'})")
+    errors = any(f.severity.value == "error" for f in out)
+    if errors:
+        verdict = LinkVerdict.FAIL
+    elif not enabled:
+        verdict = LinkVerdict.PLAINTEXT
+    elif missing:
+        verdict = LinkVerdict.INCOMPLETE
+    else:
+        verdict = LinkVerdict.PASS
+    add_what = ""
+    if verdict is LinkVerdict.INCOMPLETE:
+        add_what = (f"not seen: {'; '.join(missing)}; add the Compose file that runs etcd (--compose, its "
+                    f"--cert-file/--trusted-ca-file mounted from this host), or --probe-links to dial "
+                    f"{client.address} with Milvus's own settings")
+    check = result(f"link.{link}", f"{spec.title}: etcd.ssl.* and the etcd service agree", subject, out)
+    return (check,), Link(**base, verdict=verdict, settings=tuple(settings), files=tuple(files),
+                          codes=tuple(dict.fromkeys(f.code for f in out)), modelled=True, add=add_what,
+                          detail="; ".join(notes))
