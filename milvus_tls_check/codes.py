@@ -145,6 +145,13 @@ _CODES: tuple[Code, ...] = (
        (e.g. Ed25519/Ed448, DSA) are not offered by grpc's BoringSSL client or by Go.""",
        "Use RSA 2048/3072 or EC P-256/P-384 (`openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`) and reissue the certificate from the new key.",
        go_only=True),
+    _c("key.not_pkcs8", "Client key is not a PKCS#8 PEM key (Java SDK)",
+       """milvus-sdk-java hands the key file to Netty's keyManager(File, File), which reads only an unencrypted
+       PKCS#8 block ("BEGIN PRIVATE KEY") as RSA, DSA or EC: a PKCS#1 "RSA PRIVATE KEY", a SEC1 "EC PRIVATE KEY" or
+       an Ed25519 key is refused ("File does not contain valid private key") unless BouncyCastle is on the
+       classpath, and no channel is built. Go, grpcio and Node read all of these.""",
+       "Convert the key to PKCS#8 (`openssl pkcs8 -topk8 -nocrypt`) and give that file to clientKeyPath.",
+       by=CLIENT),
     _c("key.permissions", "Private key readable by group or others",
        "Not a connection failure: anyone on the host who can read the key can impersonate the server or client.",
        "Make the key file mode 0600 (`chmod 600` on it), owned by the user that runs Milvus or the client; on Kubernetes set the volume's defaultMode.",
@@ -338,6 +345,23 @@ _CODES: tuple[Code, ...] = (
        pymilvus#2785).""",
        "Pass all three (mutual) or only server_pem_path (one-way).",
        by=PARAMS),
+    _c("client.server_name_required", "The client cannot build its TLS channel without a server name",
+       """milvus-sdk-java's one-way branch (serverPemPath) calls grpc-java's overrideAuthority(serverName)
+       unconditionally; without serverName it throws NullPointerException ("authority") and no client is made.""",
+       "Set serverName to a name in the server certificate's SAN (ConnectConfig.builder().serverName(...)).",
+       by=CLIENT),
+    _c("client.mode_unsupported", "The client cannot make the TLS mode it is asked for",
+       """milvus-cli's `connect -tls 2` raises NotImplementedError ("two-way encryption (tlsmode == 2) is not
+       implemented yet"): no connection, and no client certificate can be sent, so a tlsMode 2 server cannot be
+       reached with it.""",
+       "Use -tls 1 against a tlsMode 1 server, or a client that sends a certificate (pymilvus with client_pem_path, client_key_path and ca_pem_path) for tlsMode 2.",
+       by=CLIENT),
+    _c("client.setting_ignored", "A TLS setting the client (or the tool around it) never reads",
+       """The value is given but the client does not use it in that configuration, so it runs with a different
+       trust root, name or certificate than the one configured (milvus-cli's -cert without -tls 1; an Attu TLS
+       variable without the root path; a milvus-backup path its tlsMode does not read).""",
+       "Set the setting the finding names (or drop the unused one), as the finding says.",
+       severity=W, by=CLIENT),
     _c("client.paths_ignored", "This pymilvus release ignores the certificate paths without server_name",
        """pymilvus 2.1.0 to 2.3.7 build the TLS channel from server_pem_path, ca_pem_path and the client pair only
        when server_name is set (pymilvus#1962); without it they trust the system roots and send no client

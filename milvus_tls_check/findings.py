@@ -163,6 +163,8 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                   f"genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "
                                   f"{local_name(f['key'], '.new', f.get('deployment'))})`), reissue {shown(f['file'], f.get('deployment'))} "
                                   "from it, then put both in place."),
+    "key.not_pkcs8": lambda f: (f"Write a PKCS#8 copy and give it to clientKeyPath: `(umask 077 && openssl pkcs8 "
+                                f"-topk8 -nocrypt -in {sh(f['file'])} -out {sh(f['file'] + '.pk8')})`."),
     "key.permissions": lambda f: f"`chmod 600 {sh(f['file'])}` (owned by the user that runs Milvus or the client).",
     "cert.expired": _reissue,
     "cert.expires_soon": _reissue,

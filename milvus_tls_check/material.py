@@ -343,8 +343,8 @@ def _parse_key(role, path, subj, data, encoding, mode_bits, key_password, label=
     if encoding == "der":
         findings.insert(0, finding("file.der", subj, f"{path} is a DER (binary) private key; {role.setting} needs PEM.",
                                    fix=to_pem_command("pkey", path)))
-    return LoadedFile(role, path, FileKind.KEY, encoding, key=key, key_encrypted=encrypted, mode_bits=mode_bits,
-                      findings=tuple(findings))
+    return LoadedFile(role, path, FileKind.KEY, encoding, key=key, key_encrypted=encrypted,
+                      pem_label=label.decode("ascii", "replace"), mode_bits=mode_bits, findings=tuple(findings))
 
 
 # A password is tried only on keys whose key derivation is bounded: a hostile EncryptedPrivateKeyInfo can ask for

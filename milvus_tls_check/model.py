@@ -151,6 +151,9 @@ class Request:
         cert, key = self.paths.get(Role.CLIENT_CERT), self.paths.get(Role.CLIENT_KEY)
         if not (cert and key):   # the general flags give a Go or Node client its pair only when both are there
             cert = key = None
+        from .clientkinds import specs
+        if kind in specs() and not specs()[kind].sends_pair:
+            cert = key = None
         return TlsConfig(ca, cert, key, self.server_name)
 
 
@@ -174,6 +177,7 @@ class LoadedFile:
     cert_ders: tuple[bytes, ...] = ()
     key: Any = None                        # cryptography private key
     key_encrypted: bool = False
+    pem_label: str = ""                    # a PEM key's block label ("PRIVATE KEY", "RSA PRIVATE KEY", ...)
     mode_bits: Optional[int] = None
     findings: tuple["Finding", ...] = ()
 
@@ -276,6 +280,8 @@ class ClientKind(str, enum.Enum):
     SSL_PROBE = "ssl-probe"      # Python's ssl module looking at a live server (no verification)
     GO = "go"                    # a Go crypto/tls client as the Go SDK configures it (next)
     NODE = "node"                # the Node SDK / Attu (next)
+    JAVA = "java"                # a JSSE client as milvus-sdk-java configures grpc-netty (Netty's PEM key loading)
+    MILVUS_CLI = "milvus-cli"    # the real pymilvus (its line's venv) with the arguments milvus-cli's connect passes
 
     def __str__(self) -> str:
         return self.value

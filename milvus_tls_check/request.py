@@ -325,6 +325,9 @@ def _clients(options: Options):
             flag = kind_spec.args_option
             if kind_spec.read_args is None:
                 raise BadClient(f"{flag}: the {kind} client takes no arguments of its own here")
+            if kind_spec.args_text:
+                own[kind] = kind_spec.read_args(text)
+                continue
             try:
                 value = json.loads(text)
             except ValueError as exc:

@@ -21,6 +21,7 @@ def clients_ready():
         sdk_process.install_node(line)
     assert gofront.toolchains(), "no Go toolchain: python -m milvus_tls_check.handshake.gofront install 1.25"
     sdk_process.go_binary()
+    sdk_process.java_jar()
     return True
 
 
@@ -47,9 +48,10 @@ def test_all_clients_on_docs_san(clients_ready, fixture_dir, capsys):
     assert code == 0, out
     verdicts = {c["client"]: c["mode_verdicts"] for c in report["clients"]}
     assert verdicts == {"pymilvus==3.0": {"1": "pass", "2": "pass"}, "go": {"1": "pass", "2": "pass"},
-                        "node==3": {"1": "pass", "2": "pass"}}
+                        "java": {"1": "pass", "2": "pass"}, "node==3": {"1": "pass", "2": "pass"}}
     kinds = {(h["client"], h["mode"]) for h in report["handshakes"] if h["ok"]}
-    assert {("go", 1), ("go", 2), ("node", 1), ("node", 2), ("grpcio", 1), ("grpcio", 2)} <= kinds
+    assert {("go", 1), ("go", 2), ("java", 1), ("java", 2), ("node", 1), ("node", 2), ("grpcio", 1),
+            ("grpcio", 2)} <= kinds
     for h in report["handshakes"]:
         assert h["clients"] or h["client"] == "ssl-probe"
 

@@ -50,14 +50,15 @@ def go_name_match(dns, ips, name, cn="", san=True):
 
 def test_parse_clients_all_and_lines():
     sels = parse_clients(["all", "pymilvus==2.4", "node==2.6", "go==1.24", "pymilvus==3.0"])
-    assert [s.key for s in sels] == ["pymilvus==3.0", "go", "node==3", "pymilvus==2.4", "node==2.6", "go==1.24"]
+    assert [s.key for s in sels] == ["pymilvus==3.0", "go", "java", "node==3", "pymilvus==2.4", "node==2.6",
+                                       "go==1.24"]   # milvus-cli only when named (a tool, not an SDK)
     assert parse_client("attu").kind == NODE and parse_client("golang").kind == GO
     assert [s.key for s in parse_clients("go,node==2.6")] == ["go", "node==2.6"]   # one string (a fleet target)
     assert ClientSel(PYMILVUS, "2.4").release == "2.4.15" and ClientSel(NODE, "3").release == "3.0.6"
-    with pytest.raises(BadClient, match="unknown client 'java'; choose pymilvus, go, node"):
-        parse_client("java")
-    with pytest.raises(BadClient, match="unknown client kind 'java'"):
-        ClientSel("java").label   # never another kind's behaviour
+    with pytest.raises(BadClient, match="unknown client 'rust'; choose pymilvus, go, java, milvus-cli, node"):
+        parse_client("rust")
+    with pytest.raises(BadClient, match="unknown client kind 'rust'"):
+        ClientSel("rust").label   # never another kind's behaviour
     with pytest.raises(BadClient, match="version"):
         parse_client("pymilvus==latest")
 
@@ -154,7 +155,7 @@ def test_go_and_node_args():
 
 
 def test_cli_usage_errors(capsys):
-    assert main(["doctor", "--dir", "fixtures/docs-san", "--client", "java", "--no-handshake"]) == 2
+    assert main(["doctor", "--dir", "fixtures/docs-san", "--client", "rust", "--no-handshake"]) == 2
     assert "unknown client" in capsys.readouterr().err
     assert main(["doctor", "--dir", "fixtures/docs-san", "--node-args", "{nope", "--no-handshake"]) == 2
     assert "--node-args: not JSON" in capsys.readouterr().err
@@ -171,7 +172,7 @@ def test_client_notes_carry_the_users_paths(capsys):
     assert "fixtures/docs-san/ca.pem" in notes
     assert "new MilvusClient({address: 'localhost:19530', ssl: true, tls: {rootCertPath: " in notes
     assert "MILVUS_TLS_ROOT_CERT_PATH=fixtures/docs-san/ca.pem" in notes
-    assert [c["client"] for c in report["clients"]] == ["pymilvus==3.0", "go", "node==3", "pymilvus==2.3"]
+    assert [c["client"] for c in report["clients"]] == ["pymilvus==3.0", "go", "java", "node==3", "pymilvus==2.3"]
     assert all(c["verdict"] == "pass" for c in report["clients"])
     assert all("clients" in f for f in report["findings"])
 
@@ -185,4 +186,4 @@ def test_client_report_is_valid_v1(capsys):
     with open("docs/report-v1.schema.json") as fh:
         jsonschema.validate(report, json.load(fh))
     assert {c["client"]: c["verdict"] for c in report["clients"]} == {
-        "pymilvus==3.0": "pass", "go": "fail", "node==3": "pass", "pymilvus==2.3": "pass"}
+        "pymilvus==3.0": "pass", "go": "fail", "java": "pass", "node==3": "pass", "pymilvus==2.3": "pass"}

@@ -108,8 +108,8 @@ def build_parser(formats: Optional[Collection[str]] = None, command: Optional[st
             deploy.add_argument(kind_spec.args_option, dest=_args_dest(kind_spec.name), help=kind_spec.args_help)
     clients = d.add_argument_group("clients")
     clients.add_argument("--client", action="append", default=[], metavar="KIND[==VERSION]",
-                         help=f"judge this client (repeatable): {_kinds_help()}; all = every kind at its newest "
-                              "line; one verdict per client")
+                         help=f"judge this client (repeatable): {_kinds_help()}; all = every SDK kind (not milvus-cli) at "
+                              "its newest line; one verdict per client")
     d.add_argument("--side", choices=("server", "client"),
                    help="judge only this end (the other is not asked for, and the header says so); without it a "
                         "mode passes only when both ends were judged, else the verdict is incomplete (exit 4)")

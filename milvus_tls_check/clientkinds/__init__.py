@@ -47,6 +47,8 @@ class TlsConfig:
     address: Optional[str] = None
     secure: bool = True
     source: str = "flags"    # "flags" | the spec's args_option ("--go-args", "--node-args")
+    # what the client's own settings make it refuse or ignore, as its reader found it: (code, message, severity)
+    said: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def sends_cert(self) -> bool:
@@ -74,6 +76,10 @@ class OwnStack:
     name_checks: Optional[Callable[..., list]] = None
     # its settings that cannot work together: (cfg, sel, modes) -> Said tuples
     settings_checks: Optional[Callable[..., list]] = None
+    # its loading of the client key as read (material.LoadedFile or None): (cfg, key_file, sel, modes) -> Said tuples
+    key_checks: Optional[Callable[..., list]] = None
+    # the signature hashes its verifier refuses in the server chain (sig.weak)
+    weak_hashes: tuple[str, ...] = ("sha1", "md5")
     # its path validation of the server chain, as a model (Go: facts/gopath.py): (sel, server file, trust file, name,
     # at) -> clientkinds.go.PathJudgement (the files: model.LoadedFile, every certificate block as its parser reads them); its verdict decides the chain codes it names (rules/per_client.attribute)
     path_model: Optional[Callable[..., Any]] = None
@@ -102,7 +108,10 @@ class ClientSpec:
     refuse_version: Callable[[str], str] = lambda version: ""   # a version the doctor does not model -> why
     args_option: str = ""                           # "--go-args": its own arguments as JSON
     args_help: str = ""
-    read_args: Optional[Callable[[dict], TlsConfig]] = None   # that JSON -> its TLS inputs (BadClient if wrong)
+    read_args: Optional[Callable[[Any], TlsConfig]] = None   # that JSON -> its TLS inputs (BadClient if wrong)
+    args_text: bool = False                         # its arguments are a line of text (milvus-cli's connect), not JSON
+    in_all: bool = True                             # `--client all` selects it (the SDKs; a tool only when named)
+    sends_pair: bool = True                         # it can send a client certificate (milvus-cli cannot)
     error_words: ErrorWords = ()                    # its own error text -> code (classify_words)
     own_stack: Optional[OwnStack] = None            # None: judged by the pymilvus rules (grpc/BoringSSL)
     # other attempt kinds that speak for every selection of it (grpcio: a channel built as pymilvus builds it)
@@ -264,7 +273,7 @@ def parse_clients(texts) -> tuple[ClientSel, ...]:
             if not part.strip():
                 continue
             if part.strip().lower() == "all":
-                out += [ClientSel(k) for k in kinds()]
+                out += [ClientSel(k) for k, s in specs().items() if s.in_all]
             else:
                 out.append(parse_client(part))
     seen, unique = set(), []

@@ -188,6 +188,51 @@ def go_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float, 
     return _sdk_raw(planned, out)
 
 
+def java_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float,
+                 authorization: str = "") -> RawAttempt:
+    """The Java client (JSSE configured as milvus-sdk-java configures grpc-netty, sdk_process.run_java): the java
+    spec's runner. The authority is serverName when given, else the host dialled (grpc-java splits a port off)."""
+    from .sdk_process import ClientRun, run_java
+
+    cfg = planned.tls
+    if cfg.source == "--java-args" and cfg.ca and not cfg.sends_cert and not cfg.server_name:
+        return _sdk_raw(planned, ClientRun(False, "config", "java.lang.NullPointerException: authority (modelled, "
+                                           "not run: milvus-sdk-java's one-way branch calls overrideAuthority(null) "
+                                           "and grpc-java's checkAuthority refuses it; no channel is built)"))
+    out = run_java(address, authority=_name_checked(planned), ca=cfg.ca, cert=cfg.cert if cfg.sends_cert else None,
+                   key=cfg.key if cfg.sends_cert else None, timeout=timeout)
+    return _sdk_raw(planned, out)
+
+
+def milvus_cli_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float,
+                       authorization: str = "") -> RawAttempt:
+    """milvus-cli's connect, run as the real pymilvus of its line (2.6, its venv) with exactly the arguments milvus-cli
+    passes (secure=True, server_pem_path=-cert): the milvus-cli spec's runner. Against the rehearsal (127.0.0.1) the
+    URI's host is given as server_name, the name grpc would check when dialling that host (the same matcher)."""
+    from ..clientkinds.milvus_cli import PYMILVUS_LINE
+    from ..facts.pymilvus import ClientParams
+    from . import pymilvus_process
+    from .venvs import python_for, release_of
+
+    cfg = planned.tls
+    if any(code == "client.mode_unsupported" and sev == "error" for code, _m, sev in cfg.said):
+        return RawAttempt(planned, ok=False, params_error=True, error="[config] ConnectException: Connect to Milvus "
+                          "error!two-way encryption (tlsmode == 2) is not implemented yet (milvus-cli's own code, "
+                          "modelled)")
+    release = release_of(PYMILVUS_LINE)
+    py = python_for(release)
+    if py is None:
+        return RawAttempt(planned, ran=False, error=f"no venv for pymilvus {release}: python -m "
+                          f"milvus_tls_check.handshake.venvs install {release}")
+    params = ClientParams(server_pem_path=cfg.ca, server_name=_name_checked(planned))
+    out = pymilvus_process.run(f"https://{address}" if cfg.secure else f"http://{address}", params, timeout,
+                               python_path=str(py), authorization=authorization)
+    error = " | ".join(x for x in (out.error, out.cause, *out.log_lines) if x)   # grpc's reason for the words
+    return RawAttempt(planned, ran=not out.could_not_run, ok=out.ok, error=error, cause=out.cause,
+                      log_lines=out.log_lines, sent_cert=False, server_version=out.version, seconds=out.seconds,
+                      client_version=out.pymilvus_version)
+
+
 def node_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float,
                  authorization: str = "") -> RawAttempt:
     """The real Node SDK (sdk_process.run_node): the node spec's runner."""

@@ -35,6 +35,10 @@ from .trusted_cache import CacheRefused
 GO_SOURCE = Path(__file__).resolve().parent / "goclient"
 NODE_SCRIPT = Path(__file__).resolve().parent / "nodeclient" / "client.js"
 GO_BINARY = "milvus-tls-goclient"
+JAVA_SOURCE = Path(__file__).resolve().parent / "javaclient" / "MilvusTlsJavaClient.java"
+JAVA_JAR = "milvus-tls-javaclient.jar"
+# what could make the JVM load code the doctor did not choose
+_JAVA_ENV_DROP = ("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "CLASSPATH", "JAVA_OPTIONS")
 STARTUP = 15.0
 
 
@@ -101,6 +105,100 @@ def run_go(address: str, *, server_name: Optional[str], ca: Optional[str], cert:
         return r
     return ClientRun(bool(r.get("ok")), r.get("stage", ""), r.get("error", ""), "", r.get("tls_version") or None,
                      str(r.get("go", "")).removeprefix("go"), "", time.monotonic() - t0)
+
+
+# ---- Java -------------------------------------------------------------------------------------------------------
+
+def _jdk() -> tuple[str, str, str]:
+    """(java, javac, jar) from PATH (Debian: default-jdk-headless), ClientUnavailable when one is missing."""
+    tools = [trusted_cache.which(t) for t in ("java", "javac", "jar")]
+    if not all(tools):
+        raise ClientUnavailable("no JDK on PATH for the Java client (java, javac and jar; apt-get install -y "
+                                "default-jdk-headless)")
+    return tools[0], tools[1], tools[2]
+
+
+def _java_env() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in _JAVA_ENV_DROP}
+
+
+def java_version(java: str) -> str:
+    cp = subprocess.run([java, "-XshowSettings:properties", "-version"], capture_output=True, text=True, timeout=60,
+                        env=_java_env(), cwd=trusted_cache.CHILD_CWD)
+    m = re.search(r"^\s*java\.version = (\S+)", cp.stderr, re.M)
+    return m.group(1) if m else "unknown"
+
+
+def java_jar() -> Path:
+    """The Java client (javaclient/MilvusTlsJavaClient.java, standard library only) compiled with the JDK on PATH into
+    <cache>/java-client/<java version>-<source hash>/ as one jar, its sha256 recorded; made once."""
+    java, javac, jar = _jdk()
+    digest = hashlib.sha256(JAVA_SOURCE.read_bytes()).hexdigest()[:16]
+    version = java_version(java)
+    out_dir = trusted_cache.ensure_dir("java-client", f"{version}-{digest}")
+    target = out_dir / JAVA_JAR
+    if os.path.lexists(target) and trusted_cache.recorded(target) is not None:
+        return target
+    import tempfile
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix="src-") as src:
+        classes = Path(src) / "classes"
+        classes.mkdir()
+        env = _java_env()
+        cp = subprocess.run([javac, "-nowarn", "-d", str(classes), str(JAVA_SOURCE)], capture_output=True, text=True,
+                            timeout=300, env=env, cwd=src, umask=0o077)
+        if cp.returncode != 0:
+            raise ClientUnavailable(f"javac of the Java client failed: {(cp.stderr or cp.stdout)[-600:]}")
+        tmp = Path(src) / JAVA_JAR
+        cp = subprocess.run([jar, "--create", "--file", str(tmp), "--main-class", "MilvusTlsJavaClient", "-C",
+                             str(classes), "."], capture_output=True, text=True, timeout=120, env=env, cwd=src,
+                            umask=0o077)
+        if cp.returncode != 0 or not tmp.is_file():
+            raise ClientUnavailable(f"jar of the Java client failed: {(cp.stderr or cp.stdout)[-600:]}")
+        sha = trusted_cache.sha256_file(tmp)
+        os.replace(tmp, target)
+        trusted_cache.record(target, sha, java=version)
+    return target
+
+
+def run_java(address: str, *, authority: Optional[str], ca: Optional[str], cert: Optional[str], key: Optional[str],
+             timeout: float) -> ClientRun:
+    """One attempt of the Java client: the checked jar, read by the JVM from the verified descriptor."""
+    t0 = time.monotonic()
+    try:
+        java = _jdk()[0]
+        jar = java_jar()
+        fd = trusted_cache.open_verified(jar)
+    except (ClientUnavailable, CacheRefused, OSError, subprocess.TimeoutExpired) as exc:
+        return ClientRun(False, "missing", str(exc), could_not_run=True, seconds=time.monotonic() - t0)
+    absolute = lambda p: os.path.abspath(p) if p else ""   # noqa: E731 - the JVM runs from CHILD_CWD
+    args = [java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", f"/proc/self/fd/{fd}",
+            "-addr", address, "-authority", authority or "", "-ca", absolute(ca), "-cert", absolute(cert), "-key",
+            absolute(key), "-timeout-ms", str(int(timeout * 1000))]
+    try:
+        r = _result_of_fds(args, _java_env(), "the Java client", timeout, t0, fd)
+    finally:
+        os.close(fd)
+    if isinstance(r, ClientRun):
+        return r
+    return ClientRun(bool(r.get("ok")), r.get("stage", ""), r.get("error", ""), "", r.get("tls_version") or None,
+                     str(r.get("java", "")), r.get("server_version", ""), time.monotonic() - t0)
+
+
+def _result_of_fds(args, env, who, timeout, t0, fd):
+    try:
+        cp = subprocess.run(args, capture_output=True, text=True, timeout=timeout + STARTUP, env=env,
+                            stdin=subprocess.DEVNULL, cwd=trusted_cache.CHILD_CWD, pass_fds=(fd,))
+    except FileNotFoundError as exc:
+        return ClientRun(False, "missing", f"{who} was not run: {exc}", could_not_run=True,
+                         seconds=time.monotonic() - t0)
+    except subprocess.TimeoutExpired:
+        return ClientRun(False, "timeout", f"{who} did not return within {timeout + STARTUP:g}s",
+                         seconds=time.monotonic() - t0)
+    m = re.search(r"^RESULT (.*)$", cp.stdout, re.M)
+    if not m:
+        return ClientRun(False, "crash", f"{who} exited {cp.returncode}: {(cp.stderr or cp.stdout)[-400:]}",
+                         could_not_run=True, seconds=time.monotonic() - t0)
+    return json.loads(m.group(1))
 
 
 # ---- Node -------------------------------------------------------------------------------------------------------
@@ -240,6 +338,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 print(f"node {line}\tfailed: {exc}", file=sys.stderr)
                 status = 1
         return status
+    if args[:1] == ["build-java"]:
+        try:
+            print(java_jar())
+        except (ClientUnavailable, CacheRefused) as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        return 0
     if args[:1] == ["build-go"]:
         try:
             print(go_binary(args[1] if len(args) > 1 else ""))
@@ -247,7 +352,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(exc, file=sys.stderr)
             return 1
         return 0
-    print("usage: python -m milvus_tls_check.handshake.sdk_process install-node [LINE ...] | build-go [GO]",
+    print("usage: python -m milvus_tls_check.handshake.sdk_process install-node [LINE ...] | build-go [GO] | build-java",
           file=sys.stderr)
     return 2
 

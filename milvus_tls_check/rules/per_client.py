@@ -115,6 +115,12 @@ def judge_own_stack(ctx: Context, sel: ClientSel) -> list[Finding]:
         out += _verify_server(ctx, sel, cfg, who, subject, server)
     out += _said(f"{sel.key} client ({cfg.source})", stack.settings_checks(cfg, sel, ctx.modes)
                  if stack.settings_checks else ())
+    out += _said(f"{sel.key} client ({cfg.source})", tuple((c, m, sev, ()) for c, m, sev in cfg.said))
+    if stack.key_checks and cfg.key:
+        key_file = _loaded(ctx, cfg.key)
+        from ..findings import fix_for
+        out += [replace(f, fix=fix_for(f.code, file=cfg.key)) for f in
+                _said(subject_of(Role.CLIENT_KEY, cfg.key), stack.key_checks(cfg, key_file, sel, ctx.modes))]
     if 2 in ctx.modes and not cfg.sends_cert:
         out.append(finding("client.cert_missing", f"{sel.key} client ({cfg.source})",
                            f"{sel.label}: tlsMode 2 requires a client certificate and none is "
@@ -167,7 +173,7 @@ def _verify_server(ctx: Context, sel: ClientSel, cfg, who: str, subject: str, se
         if is_self_issued(cert):
             continue
         hname = signature_hash_name(cert)
-        if hname in ("sha1", "md5"):
+        if hname in stack.weak_hashes:
             out.append(finding("sig.weak", ssubj, f"{who}: {readable_name(cert)} is signed with {hname.upper()}; "
                                f"{stack.weak_signature_words}", severity=Severity.ERROR))
         if stack.chain_cert_checks:
@@ -280,7 +286,9 @@ def _serves_443(ctx: Context) -> str:
 @rule("clients", codes=("chain.untrusted", "file.bom", "name.mismatch", "name.cn_only", "name.trailing_dot",
                         "eku.server_auth_missing", "sig.weak", "sig.unsupported", "cert.serial_invalid",
                         "client.cert_missing", "client.paths_ignored", "client.default_port",
-                        "client.params_incomplete",
+                        "client.params_incomplete", "client.server_name_required", "key.not_pkcs8",
+                        "client.mode_unsupported", "client.setting_ignored",
+                        "ku.digital_signature_missing",
                         # added by attribute() from the client's path validation (Go: facts/gopath.py)
                         "chain.name_constraints", "chain.too_complex", "cert.go_parse_refused", "ca.not_ca",
                         "ca.path_length_exceeded", "ca.key_cert_sign_missing", "cert.expired", "cert.not_yet_valid",
