@@ -521,6 +521,41 @@ _CODES: tuple[Code, ...] = (
        refuses the handshake: "tls: protocol version not supported"; Milvus retries forever (observed, 2.3.5
        against TLS 1.2 only; milvus#42703).""",
        "Set etcd.ssl.tlsMinVersion: \"1.2\" (what etcd offers), or let etcd offer TLS 1.3.", by=GO),
+    # Milvus -> object storage (linkkinds/object_storage.py; observed with real Milvus 2.3.5, docs/links.md part 3)
+    _c("objectstore.ssl_on_plain_server", "minio.useSSL is true but the S3 endpoint serves plaintext",
+       """Milvus's minio-go dials https:// and gets an HTTP answer: "http: server gave HTTP response to HTTPS
+       client"; datacoord gives up after 20 bucket checks and Milvus panics (observed, 2.3.5: exit at ~53 s).""",
+       "Set minio.useSSL: false, or give the S3 service a certificate (MinIO: public.crt and private.key in its "
+       "certs dir).", by=DEPLOY),
+    _c("objectstore.ssl_off_tls_server", "minio.useSSL is false but the S3 endpoint serves TLS",
+       """Milvus sends plain HTTP to a TLS port: nginx answers "400 The plain HTTP request was sent to HTTPS port",
+       MinIO "Client sent an HTTP request to an HTTPS server" (#28032); Milvus panics after 20 bucket checks
+       (observed, 2.3.5: exit at ~53 s).""",
+       "Set minio.useSSL: true (and make the S3 CA trusted by both of Milvus's clients), or serve plaintext.",
+       by=DEPLOY),
+    _c("objectstore.server_untrusted", "The S3 certificate does not chain to the roots of Milvus's Go client",
+       """minio-go verifies with Go's system pool: SSL_CERT_FILE when set (minio.ssl.tlsCACert sets it, 2.3.12+),
+       else /etc/ssl/certs/ca-certificates.crt: "x509: certificate signed by unknown authority"; nothing is written
+       and Milvus panics (observed, 2.3.5: exit at ~53 s).""",
+       "Put the CA that issued the S3 certificate in the Milvus container's /etc/ssl/certs/ca-certificates.crt "
+       "(a bundle mounted over it, or built into the image).", by=GO),
+    _c("objectstore.querynode_untrusted", "The S3 certificate does not chain to the system bundle the querynode reads",
+       """The querynode's storage client (AWS SDK C++ over libcurl/OpenSSL) trusts only
+       /etc/ssl/certs/ca-certificates.crt and never reads SSL_CERT_FILE: with a private CA given only as
+       SSL_CERT_FILE, writes (Go) work, then the querynode's precheck fails with curlCode 60 and Milvus panics
+       (observed, 2.3.5). 2.5/2.6 turn the C++ verification off when minio.ssl.tlsCACert is set.""",
+       "Add the CA to the bundle at /etc/ssl/certs/ca-certificates.crt in the Milvus container (mount a bundle "
+       "with it there), not only to SSL_CERT_FILE.", by=DEPLOY),
+    _c("objectstore.name_mismatch", "The S3 certificate does not carry the host in minio.address",
+       """Both clients check the host of minio.address against the certificate's SANs (Go: never the CN; an IP
+       needs an IP SAN): "x509: certificate is valid for X, not Y"; Milvus panics (observed, 2.3.5).""",
+       "Reissue the S3 certificate with the minio.address host in subjectAltName, or write a host it carries in "
+       "minio.address.", by=GO),
+    _c("objectstore.tls_ca_cert_ignored", "minio.ssl.tlsCACert is set on a Milvus that does not read it",
+       """minio.ssl.tlsCACert came in 2.3.12; 2.3.0-2.3.11 ignore it, so the CA it names is trusted by neither
+       client (observed, 2.3.5: same outcome as no trust at all).""",
+       "Upgrade to 2.3.12+, or put the CA in the container's /etc/ssl/certs/ca-certificates.crt instead.",
+       severity=W, by=DEPLOY),
     ),
     *_family("Verdict",
     _c("input.not_judged", "A side a mode needs was not judged: the verdict is incomplete",

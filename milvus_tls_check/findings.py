@@ -242,6 +242,31 @@ FIXES: dict[str, Callable[[dict], str]] = {
     "etcd.min_version_too_high": lambda f: (f"etcd offers TLS {f['offered']}: write `etcd.ssl.tlsMinVersion: "
                                             f"\"{f['offered'].split(', ')[-1]}\"` in {f['where']}, or let etcd offer "
                                             "TLS 1.3."),
+    # the object-storage link (rules/links.py judge_objectstore)
+    "objectstore.ssl_on_plain_server": lambda f: (f"{f['server']} serves plaintext at {f['address']}: set "
+                                                  f"`minio.useSSL: false` in {f['where']}, or mount MinIO's "
+                                                  "public.crt and private.key at /root/.minio/certs."),
+    "objectstore.ssl_off_tls_server": lambda f: (f"{f['server']} serves TLS at {f['address']}: set `minio.useSSL: "
+                                                 f"true` in {f['where']} (its CA in the Milvus container's "
+                                                 "/etc/ssl/certs/ca-certificates.crt), or serve plaintext."),
+    "objectstore.server_untrusted": lambda f: (f"`openssl verify -CAfile {sh(f['roots_host'])} {sh(f['cert'])}` "
+                                               f"must say OK ({f['key']} is {f['roots']} in the container): "
+                                               "`cat /etc/ssl/certs/ca-certificates.crt CA.pem > ca-bundle.crt` "
+                                               "with the CA that issued it, and mount "
+                                               "`./ca-bundle.crt:/etc/ssl/certs/ca-certificates.crt:ro` into Milvus."),
+    "objectstore.querynode_untrusted": lambda f: (f"`cat /etc/ssl/certs/ca-certificates.crt {sh(f['ca'])} > "
+                                                  "ca-bundle.crt`, mount `./ca-bundle.crt:/etc/ssl/certs/"
+                                                  "ca-certificates.crt:ro` into every Milvus container, then "
+                                                  f"`openssl verify -CAfile ca-bundle.crt {sh(f['cert'])}` must say "
+                                                  "OK (the querynode does not read SSL_CERT_FILE)."),
+    "objectstore.name_mismatch": lambda f: (f"Reissue {f['cert']} with `subjectAltName = "
+                                            f"{_dns_or_ip(f['name'], f.get('ip', False))}` (it carries {f['names']}), "
+                                            f"or write a host it carries in minio.address ({f['address']})."),
+    "objectstore.tls_ca_cert_ignored": lambda f: (f"Milvus {f['version']} ignores minio.ssl.tlsCACert ({f['where']}):"
+                                                  f" upgrade to 2.3.12+, or put {f['ca']} into the container's "
+                                                  "/etc/ssl/certs/ca-certificates.crt (`cat /etc/ssl/certs/"
+                                                  f"ca-certificates.crt {sh(f['ca'])} > ca-bundle.crt`, mounted "
+                                                  "there)."),
 }
 
 

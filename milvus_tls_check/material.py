@@ -75,12 +75,16 @@ def with_deployment_files(material: Material, deployment) -> Material:
     for key, info in deployment.paths.items():
         if info.host:
             wanted.setdefault(info.host, Role.SERVER_KEY if key.endswith(("KeyPath", "tlsKey")) else
-                              Role.SERVER_CA if key.endswith(("caPemPath", "tlsCACert")) else Role.SERVER_CERT)
+                              Role.SERVER_CA if key.endswith(("caPemPath", "tlsCACert", "SSL_CERT_FILE",
+                                                              "ca-certificates.crt")) else Role.SERVER_CERT)
     for etcd in getattr(deployment, "etcd_servers", ()):   # the etcd link's server side (Compose)
         for flag, (_container, host) in etcd.files.items():
             if host:
                 wanted.setdefault(host, Role.SERVER_KEY if flag == "key-file" else
                                   Role.SERVER_CA if flag == "trusted-ca-file" else Role.SERVER_CERT)
+    for s3 in getattr(deployment, "s3_servers", ()):   # the object-storage link's server side (Compose)
+        if s3.cert[1]:
+            wanted.setdefault(s3.cert[1], Role.SERVER_CERT)
     for ingress in deployment.ingresses:
         for path in ingress.secret_certs.values():
             if path:

@@ -55,6 +55,7 @@ class Draft:
     ingresses: list[IngressFacts] = field(default_factory=list)
     unsafe_entries: list[UnsafeEntry] = field(default_factory=list)   # Kubernetes keys/paths refused
     etcd_servers: list = field(default_factory=list)   # facts.deployment.EtcdServer of the etcd services (links)
+    s3_servers: list = field(default_factory=list)     # facts.deployment.S3Server (deploy/objectstore_service.py)
 
 
 @dataclass(frozen=True)

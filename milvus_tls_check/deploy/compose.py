@@ -168,6 +168,7 @@ class ComposeView:
     serves_443: tuple[str, ...] = ()      # services of the file that publish host port 443 (Milvus, or a proxy)
     image: Optional[str] = None           # the service's `image:` as written (after interpolation)
     etcd_servers: list = field(default_factory=list)   # facts.deployment.EtcdServer (deploy/etcd_service.py)
+    s3_servers: list = field(default_factory=list)     # facts.deployment.S3Server (deploy/objectstore_service.py)
 
 
 def _words(value: Any) -> list[str]:
@@ -341,6 +342,8 @@ def read_compose(path: str, service: Optional[str] = None, shell_env: Optional[M
         view.env = Layer(f"environment of service {chosen} ({label})", env, env=True)
     from .etcd_service import etcd_servers
     view.etcd_servers = etcd_servers(services, label, lambda n, s: _mounts(n, s, data, base, label))
+    from .objectstore_service import s3_servers
+    view.s3_servers = s3_servers(services, label, lambda n, s: _mounts(n, s, data, base, label))
     held = sorted(env_for_interp.held_back | shell.held_back)
     if held:
         view.notes.append(f"Compose: {', '.join(held)} {'is' if len(held) == 1 else 'are'} set in the environment "
@@ -369,6 +372,7 @@ def read_into(draft: Draft, given: Mapping[str, Any], run: ReadRun) -> None:
     draft.notes += cv.notes
     draft.compose = ComposeOrigin(cv.file, cv.service, cv.grpc_port, cv.serves_443)
     draft.etcd_servers += cv.etcd_servers
+    draft.s3_servers += cv.s3_servers
     if cv.image and draft.image is None:
         draft.image = MilvusImage(cv.image, image_tag(cv.image), f"image of service {cv.service} ({Path(compose).name})")
     if not draft.config_files:

@@ -84,6 +84,12 @@ def facts_of(draft: Draft) -> DeploymentFacts:
     if draft.has_config:   # the etcd link's files (facts/etcdlink.py), only where they are set
         paths.update({key: _path_fact(config, key, draft.mounted, draft.mounts, workdir)
                       for key in ETCD_PATH_KEYS if config.get(key) is not None})
+    if draft.has_config:   # the object-storage link's trust files (facts/objectstore.py), only when it is in play
+        from ..facts import objectstore
+        if objectstore.says_tls(config, draft.s3_servers):
+            paths.update({key: _path_fact(config, key, draft.mounted, draft.mounts, workdir)
+                          for key in (objectstore.CA_KEY, objectstore.ENV_KEY) if config.get(key) is not None})
+            paths[objectstore.BUNDLE_KEY] = objectstore.bundle_fact(draft.mounted, draft.mounts)
     found = {f.name: getattr(draft, f.name) for f in fields(DeploymentFacts) if hasattr(draft, f.name)}
     found = {name: tuple(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
              for name, v in found.items()}

@@ -532,6 +532,24 @@ class EtcdServer:
         return host.lower() in {self.name.lower(), *(a.lower() for a in self.aliases)}
 
 
+@dataclass(frozen=True)
+class S3Server:
+    """An S3-compatible service the deployment runs (a Compose MinIO): whether it serves TLS (MinIO: public.crt and
+    private.key in its certs dir, `--certs-dir`/`-S` or /root/.minio/certs), the certificate it presents (container
+    path, host file), its API port (`--address`, default 9000)."""
+
+    name: str
+    source: str                                 # "service minio (docker-compose.yml)"
+    tls: Optional[bool]                         # None: unknown (a certs dir the doctor cannot read, not MinIO)
+    cert: tuple[str, Optional[str]] = ("", None)   # (container path, host file) of public.crt
+    port: str = "9000"
+    aliases: tuple[str, ...] = ()
+    how: str = ""                               # why tls is what it is, for messages
+
+    def answers_to(self, host: str) -> bool:
+        return host.lower() in {self.name.lower(), *(a.lower() for a in self.aliases)}
+
+
 # --- everything together ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -555,6 +573,7 @@ class DeploymentFacts:
     ingresses: tuple[IngressFacts, ...] = ()           # Ingress objects (manifests or Helm's ingress.*)
     unsafe_entries: tuple[UnsafeEntry, ...] = ()       # Kubernetes keys/paths refused (never written)
     etcd_servers: tuple[EtcdServer, ...] = ()          # the etcd services the files run (Compose)
+    s3_servers: tuple[S3Server, ...] = ()              # the S3/MinIO services the files run (Compose)
 
     @property
     def mode_value(self) -> Optional[int]:

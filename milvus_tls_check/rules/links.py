@@ -22,14 +22,19 @@ ORDER = 95
 ETCD_CODES = ("etcd.client_pair_unusable", "etcd.ca_unusable", "etcd.server_untrusted", "etcd.name_mismatch",
               "etcd.client_cert_untrusted", "etcd.ssl_off_tls_server", "etcd.ssl_on_plain_server",
               "etcd.min_version_invalid", "etcd.min_version_too_high")
+OBJECTSTORE_CODES = ("objectstore.ssl_on_plain_server", "objectstore.ssl_off_tls_server",
+                     "objectstore.server_untrusted", "objectstore.querynode_untrusted", "objectstore.name_mismatch",
+                     "objectstore.tls_ca_cert_ignored")
 
 
 def links_in_play(ctx: Context) -> bool:
     """Is any link beyond the front door named by the deployment (or asked for with --probe-links)?"""
     if ctx.deployment is None:
         return False
+    from ..facts import objectstore
     from ..facts.etcdlink import in_play
-    return in_play(ctx.deployment) or bool(getattr(ctx.request, "probe_links", False))
+    return in_play(ctx.deployment) or objectstore.in_play(ctx.deployment) or bool(getattr(ctx.request, "probe_links",
+                                                                                           False))
 
 
 def judge_links(ctx: Context) -> tuple[tuple[CheckResult, ...], tuple[Link, ...]]:
@@ -50,7 +55,7 @@ def judge_links(ctx: Context) -> tuple[tuple[CheckResult, ...], tuple[Link, ...]
     return tuple(checks), tuple(links)
 
 
-@rule("links", codes=ETCD_CODES)
+@rule("links", codes=ETCD_CODES + OBJECTSTORE_CODES)
 def check_links(ctx: Context):
     yield from judge_links(ctx)[0]
 
@@ -220,6 +225,158 @@ def judge_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Li
                     f"--cert-file/--trusted-ca-file mounted from this host), or --probe-links to dial "
                     f"{client.address} with Milvus's own settings")
     check = result(f"link.{link}", f"{spec.title}: etcd.ssl.* and the etcd service agree", subject, out)
+    return (check,), Link(**base, verdict=verdict, settings=tuple(settings), files=tuple(files),
+                          codes=tuple(dict.fromkeys(f.code for f in out)), modelled=True, add=add_what,
+                          detail="; ".join(notes))
+
+
+# --- Milvus -> object storage (S3 / MinIO) -------------------------------------------------------------------------
+
+def _milvus_patch(ctx: Context) -> Optional[int]:
+    from ..facts.milvus_lines import UnknownMilvusVersion, parse_version
+    for text in (getattr(ctx.request, "milvus_version", None),
+                 ctx.deployment.image.tag if ctx.deployment is not None and ctx.deployment.image else None):
+        try:
+            line, patch = parse_version(text or "")
+        except UnknownMilvusVersion:
+            continue
+        if line == ctx.build.line:
+            return patch
+    return None
+
+
+def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
+    """The object-storage link as Milvus's two clients see it (facts/objectstore.py): Go's minio-go (system pool or
+    SSL_CERT_FILE) and the querynode's C++ client (the system bundle only); the S3 service from Compose."""
+    from ..facts import objectstore as osf
+    from ..facts.x509 import as_ip, dns_sans, go_verify_hostname, ip_sans
+
+    dep = ctx.deployment
+    client = osf.client(dep)
+    if client is None or not osf.in_play(dep):
+        return (), None
+    link, ep = spec.name, client.endpoint
+    settings = [LinkSetting(e.written_as, e.text, e.source) for e in client.settings
+                if e.setting is not None or e.key in ("minio.address", "minio.port", "minio.useSSL")]
+    if client.ssl_cert_file is not None:
+        settings.append(LinkSetting("SSL_CERT_FILE", client.ssl_cert_file.text, client.ssl_cert_file.source))
+    base = dict(kind=link, from_=spec.from_, to=spec.to, address=ep.address, decided_by=spec.decided_by)
+    if client.storage_type == "local":
+        return (), Link(**base, verdict=LinkVerdict.NOT_APPLICABLE, settings=tuple(settings),
+                        detail="common.storageType is local: Milvus writes to its own disk, no object storage to dial")
+    server, picked = osf.server_of(dep, ep.host)
+    files = [LinkFile(k, i.container, i.host or "") for k, i in client.files.items()]
+    if server is not None:
+        settings.append(LinkSetting(f"{server.name} TLS", {True: "on", False: "off", None: "unknown"}[server.tls],
+                                    f"{server.source}: {server.how}"))
+        if server.cert[0]:
+            files.append(LinkFile(f"{server.name} public.crt", server.cert[0], server.cert[1] or ""))
+    subject = f"Milvus -> object storage {ep.address}"
+    out: list = []
+    missing: list[str] = []
+    notes = [n for n in (picked, f"minio.address carries a port: minio.port {client.get('minio.port').text} is "
+                                 "not used" if ep.port_ignored and client.get("minio.port").setting else "") if n]
+    ssl_eff = client.get("minio.useSSL")
+    where = ssl_eff.source if ssl_eff.setting is not None else "milvus.yaml (minio.useSSL)"
+
+    def add(code: str, message: str, **facts) -> None:
+        out.append(replace(finding(code, subject, message, fix=fix_for(code, deployment=dep, **facts)), link=link))
+
+    def loaded(key: str):
+        info = client.files.get(key)
+        return info, (ctx.material.deployment_files.get(info.host) if info is not None and info.host else None)
+
+    if client.cloud_provider == "azure":
+        missing.append("minio.cloudProvider azure: the Azure SDK client is not modelled")
+    line = ctx.build.line
+    honoured = osf.tls_ca_cert_honoured(line, _milvus_patch(ctx))
+    ca_info, ca = loaded(osf.CA_KEY)
+    if client.use_ssl is not True:
+        if server is not None and server.tls:
+            add("objectstore.ssl_off_tls_server", f"minio.useSSL is {ssl_eff.text or 'false'} ({where}) but "
+                f"{server.source} serves TLS ({server.how}): Milvus sends plain HTTP to a TLS port.",
+                address=ep.address, server=server.source, where=where)
+    else:
+        if ca_info is not None and honoured is False:
+            add("objectstore.tls_ca_cert_ignored", f"minio.ssl.tlsCACert is set ({ca_info.eff.source}) but "
+                f"Milvus {ctx.build.line}.{_milvus_patch(ctx)} has no such key (it came in 2.3.12): it trusts nothing "
+                "more.", ca=ca_info.container, where=ca_info.eff.source, version=f"{line}.{_milvus_patch(ctx)}")
+        elif ca_info is not None and honoured is None:
+            notes.append(f"minio.ssl.tlsCACert is read from 2.3.12 only; judged as read (give --milvus-version "
+                         f"{line}.N to say which)")
+        use_ca = ca_info is not None and honoured is not False
+        env_info, env = loaded(osf.ENV_KEY)
+        bundle_info, bundle = loaded(osf.BUNDLE_KEY)
+        go_info, go_roots = (ca_info, ca) if use_ca else (env_info, env) if env_info is not None else (bundle_info,
+                                                                                                       bundle)
+        cpp_off = use_ca and osf.cpp_verify_off(line)
+        if cpp_off:
+            notes.append(f"Milvus {line} sets the querynode's C++ client to verifySSL=false when minio.ssl.tlsCACert "
+                         "is set: only the Go side checks the certificate")
+        if server is None:
+            missing.append(f"the S3 service Milvus dials at {ep.address} (its certificate)")
+        elif server.tls is False:
+            add("objectstore.ssl_on_plain_server", f"minio.useSSL is true ({where}) but {server.source} serves "
+                f"plaintext ({server.how}): Go's client says \"server gave HTTP response to HTTPS client\".",
+                address=ep.address, server=server.source, where=where)
+        elif server.tls is None:
+            missing.append(f"whether {server.source} serves TLS ({server.how})")
+        else:
+            cert = ctx.material.deployment_files.get(server.cert[1]) if server.cert[1] else None
+            if cert is None or not cert.certs:
+                missing.append(f"the certificate {server.cert[0]} of {server.source} (not readable here)")
+            else:
+                from ..facts.gopath import verify as go_model
+                build = ctx.build
+
+                def chain_ok(roots) -> tuple[bool, str]:
+                    if roots is None or not roots.certs:
+                        return False, "no root certificates"
+                    v = go_model(_pem(cert.certs), _pem(roots.certs), side="server", at=ctx.at,
+                                 go=build.go_toolchain, go_line=build.go_line)
+                    return v.ok or v.error_class == "hostname", v.error
+
+                def roots_said(info) -> str:
+                    if info is bundle_info and osf.image_bundle(info):
+                        return f"the image's own {osf.SYSTEM_BUNDLE} (public roots; no mount replaces it)"
+                    return f"{info.key} {info.container}" + (f" ({info.describe_source()})"
+                                                             if info.describe_source() else "")
+                go_ok = None
+                if go_info is not None and not go_info.host and go_info.satisfied and not osf.image_bundle(go_info):
+                    missing.append(f"{go_info.key} {go_info.container} ({go_info.describe_source() or 'a mount'})")
+                else:
+                    go_ok, err = chain_ok(go_roots)
+                    if not go_ok:
+                        add("objectstore.server_untrusted", f"{server.cert[0]} ({server.source}) does not verify "
+                            f"against {roots_said(go_info)}, the roots of Milvus's Go client (minio-go): {err}",
+                            cert=cert.path, roots=go_info.container, roots_host=go_info.host or go_info.container,
+                            key=go_info.key)
+                if not cpp_off and (go_ok or go_info is not bundle_info):
+                    if bundle_info is not None and not bundle_info.host and not osf.image_bundle(bundle_info):
+                        missing.append(f"{osf.SYSTEM_BUNDLE} ({bundle_info.describe_source() or 'a mount'})")
+                    else:
+                        cpp_ok, err = chain_ok(bundle)
+                        if not cpp_ok:
+                            add("objectstore.querynode_untrusted", f"{server.cert[0]} ({server.source}) does not "
+                                f"verify against {roots_said(bundle_info)}, the only roots of the querynode's C++ "
+                                f"client (libcurl/OpenSSL; SSL_CERT_FILE is not read): writes work, the querynode "
+                                f"panics (curlCode 60). {err}", cert=cert.path,
+                                ca=(go_info.host or go_info.container) if go_info is not bundle_info else "CA.pem")
+                ok, said = go_verify_hostname(cert.certs[0], ep.host)
+                if not ok:
+                    names = ", ".join([*dns_sans(cert.certs[0]), *map(str, ip_sans(cert.certs[0]))])
+                    add("objectstore.name_mismatch", f"Milvus dials {ep.host} (minio.address {ep.address}) and "
+                        f"{server.cert[0]} carries {names or 'no SAN'}: {said}", cert=cert.path, name=ep.host,
+                        ip=as_ip(ep.host) is not None, names=names or "no SAN", address=ep.address)
+    errors = any(f.severity.value == "error" for f in out)
+    verdict = (LinkVerdict.FAIL if errors else LinkVerdict.PLAINTEXT if client.use_ssl is not True
+               else LinkVerdict.INCOMPLETE if missing else LinkVerdict.PASS)
+    add_what = ""
+    if verdict is LinkVerdict.INCOMPLETE:
+        add_what = (f"not seen: {'; '.join(missing)}; add the Compose file that runs the S3 service (MinIO with its "
+                    f"certs dir, e.g. /root/.minio/certs/public.crt, mounted from this host), or --probe-links to "
+                    f"dial {ep.address} with Milvus's own roots")
+    check = result(f"link.{link}", f"{spec.title}: minio.* and the S3 service agree", subject, out)
     return (check,), Link(**base, verdict=verdict, settings=tuple(settings), files=tuple(files),
                           codes=tuple(dict.fromkeys(f.code for f in out)), modelled=True, add=add_what,
                           detail="; ".join(notes))

@@ -1,0 +1,19 @@
+"""Milvus -> object storage (S3 / MinIO): two TLS clients on one link, Go's minio-go (datacoord/datanode writes;
+Go's system pool or SSL_CERT_FILE) and the querynode's AWS SDK C++ over libcurl/OpenSSL (the system bundle
+/etc/ssl/certs/ca-certificates.crt only). Observed with real Milvus 2.3.5 against moto behind real nginx TLS
+(docs/links.md part 3)."""
+from . import LinkSpec
+
+SPEC = LinkSpec(
+    name="milvus-objectstore",
+    title="Milvus -> object storage",
+    from_="Milvus (datacoord/datanode: Go minio-go; querynode: C++ AWS SDK)",
+    to="S3 / MinIO",
+    settings=("common.storageType", "minio.address", "minio.port", "minio.useSSL", "minio.bucketName",
+              "minio.ssl.tlsCACert (2.3.12+)", "minio.cloudProvider", "SSL_CERT_FILE (Milvus's environment)",
+              "/etc/ssl/certs/ca-certificates.crt", "MinIO certs dir (public.crt)"),
+    decided_by="Go crypto/tls of the Milvus build (minio-go) and the querynode's libcurl/OpenSSL (system bundle)",
+    judge="milvus_tls_check.rules.links:judge_objectstore",
+    order=20,
+    source="docs/links.md: real Milvus 2.3.5 against moto S3 behind real nginx TLS, 9 cases",
+)
