@@ -95,19 +95,17 @@ def client(deployment: Optional[DeploymentFacts]) -> Optional[ObjectStoreClient]
 
 
 def in_play(deployment: Optional[DeploymentFacts]) -> bool:
-    """Does the deployment say anything about TLS on the object-storage link (minio.useSSL true, a minio.ssl.* key,
-    SSL_CERT_FILE in Milvus's environment, or an S3 service that serves TLS)? One that does not is left as before."""
+    """Does the deployment say anything about TLS on the object-storage link (minio.useSSL true, or an S3 service
+    that serves TLS)? One that does not is left as before."""
     if deployment is None or not deployment.has_config:
         return False
     return says_tls(deployment.config, getattr(deployment, "s3_servers", ()))
 
 
 def says_tls(config, s3_servers) -> bool:
-    if parse_bool(config.text("minio.useSSL")) is True or config.get(CA_KEY) is not None:
-        return True
-    if any(s.env and s.key == ENV_KEY for s in config.settings()):
-        return True
-    return any(s.tls for s in s3_servers)
+    """minio.useSSL true, or an S3 service that serves TLS. With useSSL false, minio.ssl.tlsCACert (the stock
+    2.4+ milvus.yaml carries `/path/to/public.crt`) and SSL_CERT_FILE do nothing to this link."""
+    return parse_bool(config.text("minio.useSSL")) is True or any(s.tls for s in s3_servers)
 
 
 def tls_ca_cert_honoured(line: str, patch: Optional[int]) -> Optional[bool]:
