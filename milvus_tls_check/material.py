@@ -83,8 +83,9 @@ def with_deployment_files(material: Material, deployment) -> Material:
                 wanted.setdefault(host, Role.SERVER_KEY if flag == "key-file" else
                                   Role.SERVER_CA if flag == "trusted-ca-file" else Role.SERVER_CERT)
     for s3 in getattr(deployment, "s3_servers", ()):   # the object-storage link's server side (Compose)
-        if s3.cert[1]:
-            wanted.setdefault(s3.cert[1], Role.SERVER_CERT)
+        for listener in s3.listeners:
+            if listener.cert[1]:
+                wanted.setdefault(listener.cert[1], Role.SERVER_CERT)
     for ingress in deployment.ingresses:
         for path in ingress.secret_certs.values():
             if path:

@@ -143,3 +143,55 @@ def test_a_deployment_silent_on_object_storage_tls_has_no_link(tmp_path, tls, ca
     assert code == 2 and "nothing to check" in capsys.readouterr().err
     code, report = doctor(compose, capsys, "--dir", str(Path(__file__).parent.parent / "fixtures" / "docs-san"))
     assert "links" not in report or report["links"] == [], report.get("links")
+
+
+NGINX_CONF = """events {}
+http {
+    server {   # TLS in front of the S3 backend
+        listen 127.0.0.1:9443 ssl;
+        ssl_certificate /tls/good/public.crt;
+        ssl_certificate_key /tls/good/private.key;
+        location / { proxy_pass http://127.0.0.1:9000; }
+    }
+    server {
+        listen 9080;
+        location / { proxy_pass http://127.0.0.1:9000; }
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("port, use_ssl, verdict, codes", [
+    (9443, True, "pass", []),
+    (9080, True, "fail", ["objectstore.ssl_on_plain_server"]),
+    (9443, False, "fail", ["objectstore.ssl_off_tls_server"]),
+])
+def test_nginx_in_front_is_read_from_its_mounted_conf(tmp_path, tls, capsys, port, use_ssl, verdict, codes):
+    """An nginx service the Milvus host network dials as localhost: each `listen` is a listener, `ssl` on it TLS
+    with its ssl_certificate (the lab's layout, docs/links.md part 3)."""
+    compose = deployment(tmp_path, tls, minio={"address": "localhost", "port": port, "useSSL": use_ssl},
+                         with_s3=False)
+    (tmp_path / "nginx.conf").write_text(NGINX_CONF)
+    data = json.loads(compose.read_text())
+    data["services"]["standalone"]["network_mode"] = "host"
+    data["services"]["s3"] = {"image": "nginx:1.22", "network_mode": "host",
+                              "volumes": ["./nginx.conf:/etc/nginx/nginx.conf:ro", "./tls:/tls:ro"]}
+    compose.write_text(json.dumps(data))
+    _code, report = doctor(compose, capsys)
+    link = s3_link(report)
+    assert (link["verdict"], link["codes"]) == (verdict, codes), link
+    if verdict == "pass":
+        assert any(f["role"] == "s3 ssl_certificate" and f["host"].endswith("tls/good/public.crt")
+                   for f in link["files"]), link["files"]
+
+
+def test_an_nginx_milvus_does_not_dial_is_not_the_object_storage(tmp_path, tls, capsys):
+    """A TLS nginx in the file (a front-door terminator, say) with a plaintext MinIO: no object-storage TLS."""
+    compose = deployment(tmp_path, tls, minio={"useSSL": False}, server=None, bundle=False)
+    (tmp_path / "nginx.conf").write_text(NGINX_CONF)
+    data = json.loads(compose.read_text())
+    data["services"]["front"] = {"image": "nginx:1.22", "volumes": ["./nginx.conf:/etc/nginx/nginx.conf:ro",
+                                                                    "./tls:/tls:ro"]}
+    compose.write_text(json.dumps(data))
+    code = main(["doctor", "--compose", str(compose), "--no-handshake", "--format", "json"])
+    assert code == 2 and "nothing to check" in capsys.readouterr().err

@@ -533,18 +533,35 @@ class EtcdServer:
 
 
 @dataclass(frozen=True)
+class S3Listener:
+    """One port of an S3 service: TLS or not, and the certificate it presents (container path, host file)."""
+
+    port: str
+    tls: Optional[bool]                         # None: unknown (a certs dir the doctor cannot read)
+    cert: tuple[str, Optional[str]] = ("", None)
+    how: str = ""                               # why tls is what it is, for messages
+
+
+@dataclass(frozen=True)
 class S3Server:
-    """An S3-compatible service the deployment runs (a Compose MinIO): whether it serves TLS (MinIO: public.crt and
-    private.key in its certs dir, `--certs-dir`/`-S` or /root/.minio/certs), the certificate it presents (container
-    path, host file), its API port (`--address`, default 9000)."""
+    """An S3-compatible service the deployment runs (a Compose MinIO: public.crt/private.key in its certs dir, or an
+    nginx in front whose mounted conf the doctor reads): its listeners."""
 
     name: str
     source: str                                 # "service minio (docker-compose.yml)"
-    tls: Optional[bool]                         # None: unknown (a certs dir the doctor cannot read, not MinIO)
-    cert: tuple[str, Optional[str]] = ("", None)   # (container path, host file) of public.crt
-    port: str = "9000"
+    listeners: tuple[S3Listener, ...] = ()
     aliases: tuple[str, ...] = ()
-    how: str = ""                               # why tls is what it is, for messages
+    kind: str = "minio"                         # "minio" | "nginx" (an S3 endpoint only when Milvus dials it)
+
+    @property
+    def tls(self) -> Optional[bool]:
+        """Any listener serves TLS (True), none (False), unknown (None)."""
+        seen = {l.tls for l in self.listeners}
+        return True if True in seen else None if None in seen or not seen else False
+
+    def listener(self, port: str) -> Optional[S3Listener]:
+        hit = [l for l in self.listeners if l.port == str(port)]
+        return hit[0] if hit else self.listeners[0] if len(self.listeners) == 1 else None
 
     def answers_to(self, host: str) -> bool:
         return host.lower() in {self.name.lower(), *(a.lower() for a in self.aliases)}

@@ -103,9 +103,26 @@ def in_play(deployment: Optional[DeploymentFacts]) -> bool:
 
 
 def says_tls(config, s3_servers) -> bool:
-    """minio.useSSL true, or an S3 service that serves TLS. With useSSL false, minio.ssl.tlsCACert (the stock
-    2.4+ milvus.yaml carries `/path/to/public.crt`) and SSL_CERT_FILE do nothing to this link."""
-    return parse_bool(config.text("minio.useSSL")) is True or any(s.tls for s in s3_servers)
+    """minio.useSSL true, or the S3 service Milvus dials serves TLS there. With useSSL false, minio.ssl.tlsCACert
+    (the stock 2.4+ milvus.yaml carries `/path/to/public.crt`) and SSL_CERT_FILE do nothing to this link."""
+    if parse_bool(config.text("minio.useSSL")) is True:
+        return True
+    ep = endpoint(config.text("minio.address", DEFAULTS["minio.address"]),
+                  config.text("minio.port", DEFAULTS["minio.port"]))
+    server, _ = _pick(s3_servers, ep.host)
+    listener = server.listener(ep.port) if server is not None else None
+    return bool(listener is not None and listener.tls)
+
+
+def _pick(servers, host: str):
+    for s in servers:
+        if s.answers_to(host):
+            return s, ""
+    minios = [s for s in servers if s.kind == "minio"]   # an nginx is the S3 endpoint only when named
+    if len(minios) == 1:
+        return minios[0], (f"minio.address names {host}, not the one S3 service {minios[0].name}: judged against "
+                           f"{minios[0].source}")
+    return None, ""
 
 
 def tls_ca_cert_honoured(line: str, patch: Optional[int]) -> Optional[bool]:
@@ -123,14 +140,7 @@ def cpp_verify_off(line: str) -> bool:
 
 def server_of(deployment: DeploymentFacts, host: str):
     """The S3 service the endpoint's host names, and how it was picked ("" when by name)."""
-    servers = getattr(deployment, "s3_servers", ())
-    for s in servers:
-        if s.answers_to(host):
-            return s, ""
-    if len(servers) == 1:
-        return servers[0], (f"minio.address names {host}, not the one S3 service {servers[0].name}: judged against "
-                            f"{servers[0].source}")
-    return None, ""
+    return _pick(getattr(deployment, "s3_servers", ()), host)
 
 
 def trust_path(info: Optional[PathFact]) -> str:

@@ -265,12 +265,17 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
         return (), Link(**base, verdict=LinkVerdict.NOT_APPLICABLE, settings=tuple(settings),
                         detail="common.storageType is local: Milvus writes to its own disk, no object storage to dial")
     server, picked = osf.server_of(dep, ep.host)
+    lst = server.listener(ep.port) if server is not None else None
+    if server is not None and lst is None:
+        picked = "; ".join(filter(None, (picked, f"{server.source} has no listener on port {ep.port}")))
+        server = None
     files = [LinkFile(k, i.container, i.host or "") for k, i in client.files.items()]
     if server is not None:
-        settings.append(LinkSetting(f"{server.name} TLS", {True: "on", False: "off", None: "unknown"}[server.tls],
-                                    f"{server.source}: {server.how}"))
-        if server.cert[0]:
-            files.append(LinkFile(f"{server.name} public.crt", server.cert[0], server.cert[1] or ""))
+        settings.append(LinkSetting(f"{server.name} TLS", {True: "on", False: "off", None: "unknown"}[lst.tls],
+                                    f"{server.source}: {lst.how}"))
+        if lst.cert[0]:
+            files.append(LinkFile(f"{server.name} {'public.crt' if server.kind == 'minio' else 'ssl_certificate'}",
+                                  lst.cert[0], lst.cert[1] or ""))
     subject = f"Milvus -> object storage {ep.address}"
     out: list = []
     missing: list[str] = []
@@ -292,9 +297,9 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
     honoured = osf.tls_ca_cert_honoured(line, _milvus_patch(ctx))
     ca_info, ca = loaded(osf.CA_KEY)
     if client.use_ssl is not True:
-        if server is not None and server.tls:
+        if server is not None and lst.tls:
             add("objectstore.ssl_off_tls_server", f"minio.useSSL is {ssl_eff.text or 'false'} ({where}) but "
-                f"{server.source} serves TLS ({server.how}): Milvus sends plain HTTP to a TLS port.",
+                f"{server.source} serves TLS ({lst.how}): Milvus sends plain HTTP to a TLS port.",
                 address=ep.address, server=server.source, where=where)
     else:
         if ca_info is not None and honoured is False:
@@ -315,16 +320,16 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
                          "is set: only the Go side checks the certificate")
         if server is None:
             missing.append(f"the S3 service Milvus dials at {ep.address} (its certificate)")
-        elif server.tls is False:
+        elif lst.tls is False:
             add("objectstore.ssl_on_plain_server", f"minio.useSSL is true ({where}) but {server.source} serves "
-                f"plaintext ({server.how}): Go's client says \"server gave HTTP response to HTTPS client\".",
+                f"plaintext ({lst.how}): Go's client says \"server gave HTTP response to HTTPS client\".",
                 address=ep.address, server=server.source, where=where)
-        elif server.tls is None:
-            missing.append(f"whether {server.source} serves TLS ({server.how})")
+        elif lst.tls is None:
+            missing.append(f"whether {server.source} serves TLS ({lst.how})")
         else:
-            cert = ctx.material.deployment_files.get(server.cert[1]) if server.cert[1] else None
+            cert = ctx.material.deployment_files.get(lst.cert[1]) if lst.cert[1] else None
             if cert is None or not cert.certs:
-                missing.append(f"the certificate {server.cert[0]} of {server.source} (not readable here)")
+                missing.append(f"the certificate {lst.cert[0]} of {server.source} (not readable here)")
             else:
                 from ..facts.gopath import verify as go_model
                 build = ctx.build
@@ -347,7 +352,7 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
                 else:
                     go_ok, err = chain_ok(go_roots)
                     if not go_ok:
-                        add("objectstore.server_untrusted", f"{server.cert[0]} ({server.source}) does not verify "
+                        add("objectstore.server_untrusted", f"{lst.cert[0]} ({server.source}) does not verify "
                             f"against {roots_said(go_info)}, the roots of Milvus's Go client (minio-go): {err}",
                             cert=cert.path, roots=go_info.container, roots_host=go_info.host or go_info.container,
                             key=go_info.key)
@@ -357,7 +362,7 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
                     else:
                         cpp_ok, err = chain_ok(bundle)
                         if not cpp_ok:
-                            add("objectstore.querynode_untrusted", f"{server.cert[0]} ({server.source}) does not "
+                            add("objectstore.querynode_untrusted", f"{lst.cert[0]} ({server.source}) does not "
                                 f"verify against {roots_said(bundle_info)}, the only roots of the querynode's C++ "
                                 f"client (libcurl/OpenSSL; SSL_CERT_FILE is not read): writes work, the querynode "
                                 f"panics (curlCode 60). {err}", cert=cert.path,
@@ -366,7 +371,7 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
                 if not ok:
                     names = ", ".join([*dns_sans(cert.certs[0]), *map(str, ip_sans(cert.certs[0]))])
                     add("objectstore.name_mismatch", f"Milvus dials {ep.host} (minio.address {ep.address}) and "
-                        f"{server.cert[0]} carries {names or 'no SAN'}: {said}", cert=cert.path, name=ep.host,
+                        f"{lst.cert[0]} carries {names or 'no SAN'}: {said}", cert=cert.path, name=ep.host,
                         ip=as_ip(ep.host) is not None, names=names or "no SAN", address=ep.address)
     errors = any(f.severity.value == "error" for f in out)
     verdict = (LinkVerdict.FAIL if errors else LinkVerdict.PLAINTEXT if client.use_ssl is not True
