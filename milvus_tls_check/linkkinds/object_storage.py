@@ -14,6 +14,7 @@ SPEC = LinkSpec(
               "/etc/ssl/certs/ca-certificates.crt", "MinIO certs dir (public.crt)"),
     decided_by="Go crypto/tls of the Milvus build (minio-go) and the querynode's libcurl/OpenSSL (system bundle)",
     judge="milvus_tls_check.rules.links:judge_objectstore",
+    prober="milvus_tls_check.handshake.s3probe:probe",
     order=20,
     source="docs/links.md: real Milvus 2.3.5 against moto S3 behind real nginx TLS, 9 cases",
 )

@@ -253,7 +253,7 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
 
     dep = ctx.deployment
     client = osf.client(dep)
-    if client is None or not osf.in_play(dep):
+    if client is None or not (osf.in_play(dep) or getattr(ctx.request, "probe_links", False)):
         return (), None
     link, ep = spec.name, client.endpoint
     settings = [LinkSetting(e.written_as, e.text, e.source) for e in client.settings
@@ -315,6 +315,10 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
         go_info, go_roots = (ca_info, ca) if use_ca else (env_info, env) if env_info is not None else (bundle_info,
                                                                                                        bundle)
         cpp_off = use_ca and osf.cpp_verify_off(line)
+        for who, info in (("Go client (minio-go) roots", go_info),
+                          ("querynode C++ client roots", None if cpp_off else bundle_info)):
+            settings.append(LinkSetting(who, (info.host or info.container) if info is not None else
+                                        "none: verifySSL=false", "the file as the doctor reads it (facts/objectstore.py)"))
         if cpp_off:
             notes.append(f"Milvus {line} sets the querynode's C++ client to verifySSL=false when minio.ssl.tlsCACert "
                          "is set: only the Go side checks the certificate")

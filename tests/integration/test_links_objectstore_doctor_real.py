@@ -5,7 +5,9 @@ only, CA not trusted, useSSL false vs the TLS port, useSSL true vs the plaintext
 - the doctor judges a Compose file that describes exactly what Milvus gets: milvus.yaml with Milvus's minio.*
   settings, the bundle mounted over /etc/ssl/certs/ca-certificates.crt (the lab's own mount namespace), the CA
   file and SSL_CERT_FILE, and the very nginx conf and certificate the running nginx uses (network_mode host, so
-  Milvus dials it as localhost), statically (--no-handshake); and
+  Milvus dials it as localhost), statically (--no-handshake);
+- the doctor judges the same file without the nginx service (statically incomplete) with --probe-links: real Go
+  crypto/tls (handshake/s3probe) and OpenSSL with the bundle only dial the running nginx; and
 - real Milvus 2.3.5 (PyPI) is started once against the same nginx with the same settings;
 
 the doctor's link verdict must be what Milvus did (up: pass; down or writes only: fail, with the code that names
@@ -90,10 +92,19 @@ def _compose(tmp: Path, s3, case, settings: S3Settings, m, bundle) -> Path:
     return tmp / "docker-compose.yml"
 
 
-def _doctor_link(compose: Path, out: Path) -> tuple[int, dict]:
-    code = doctor_main(["doctor", "--compose", str(compose), "--no-handshake", "--milvus-version", "2.3.5",
-                        "--format", "json", "--output", str(out)])
+def _doctor_link(compose: Path, out: Path, *extra: str) -> tuple[int, dict]:
+    code = doctor_main(["doctor", "--compose", str(compose), "--milvus-version", "2.3.5", "--format", "json",
+                        "--output", str(out), *(extra or ("--no-handshake",))])
     return code, next(link for link in json.loads(out.read_text())["links"] if link["kind"] == "milvus-objectstore")
+
+
+def _without_s3_service(compose: Path) -> Path:
+    """The same deployment without the nginx service: statically incomplete, so --probe-links decides."""
+    data = json.loads(compose.read_text())
+    del data["services"]["s3"]
+    out = compose.with_name("docker-compose-no-s3.yml")
+    out.write_text(json.dumps(data))
+    return out
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -110,7 +121,10 @@ def test_doctor_link_verdict_is_what_real_milvus_did(case, material, tmp_path):
             address = f"{case.host}:{s3.tls_port if case.port_in_address == 'tls' else s3.plain_port}"
         settings = S3Settings(address, port, case.use_ssl, tls_ca_cert=m.ca if case.tls_ca_cert else None,
                               root_path=f"doctor-{case.name}-{int(time.time())}")
-        exit_code, link = _doctor_link(_compose(tmp_path, s3, case, settings, m, bundle), tmp_path / "report.json")
+        compose = _compose(tmp_path, s3, case, settings, m, bundle)
+        exit_code, link = _doctor_link(compose, tmp_path / "report.json")
+        probe_exit, probed = _doctor_link(_without_s3_service(compose), tmp_path / "probed.json", "--probe-links",
+                                          "--timeout", "5")
         outcome = milvus_against_s3(tmp_path, settings, ca_env=m.ca if case.trust == "env" else None, bundle=bundle,
                                     timeout=90, settle=60, flush_timeout=45, load=True)
         pids = [s3.moto_pid, s3.nginx_pid, outcome.pid]
@@ -122,5 +136,11 @@ def test_doctor_link_verdict_is_what_real_milvus_did(case, material, tmp_path):
     assert (link["verdict"] == "pass") is (did == "up"), link
     assert (link["verdict"], tuple(link["codes"])) == (verdict, codes), link
     assert exit_code == (0 if did == "up" else 1)
+    # --probe-links without the S3 side in the files: real Go (minio-go's side) and OpenSSL with the bundle only
+    # (the querynode's side) dial the running nginx and say the same
+    assert (probed["verdict"], tuple(probed["codes"])) == (verdict, codes), probed
+    assert probed["modelled"] is False and "real Go go1." in probed["decided_by"], probed
+    assert probed["static"]["verdict"] == ("plaintext" if case.name == "ssl-off-vs-tls" else "incomplete"), probed
+    assert probe_exit == exit_code
     for pid in pids:
         assert not _alive(pid), f"pid {pid} still running after case {case.name}"
