@@ -119,9 +119,10 @@ def build_parser(formats: Optional[Collection[str]] = None, command: Optional[st
     live.add_argument("--no-handshake", action="store_true", help="static checks only")
     live.add_argument("--pymilvus", action="store_true", help="also try a real pymilvus client (subprocess)")
     live.add_argument("--probe-links", action="store_true",
-                      help="dial each link the deployment names (Milvus -> etcd: etcd.endpoints) with Milvus's own "
-                           "settings through real Go crypto/tls of the Milvus line, bounded by --timeout; its answer "
-                           "decides the link")
+                      help="dial each link the deployment names (Milvus -> etcd: etcd.endpoints; Milvus -> object "
+                           "storage: minio.address, plus OpenSSL with the system bundle for the querynode) with "
+                           "Milvus's own settings through real Go crypto/tls of the Milvus line, bounded by "
+                           "--timeout; its answer decides the link")
     live.add_argument("--rehearsal", choices=("auto", "go", "grpcio"), default="auto",
                       help="the server that rehearses Milvus: go (Go's crypto/tls, as Milvus; needs a Go toolchain: "
                            "pip install 'milvus-tls-check[go]'), grpcio (BoringSSL plus the static Go model), "
