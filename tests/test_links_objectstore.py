@@ -195,3 +195,41 @@ def test_an_nginx_milvus_does_not_dial_is_not_the_object_storage(tmp_path, tls, 
     compose.write_text(json.dumps(data))
     code = main(["doctor", "--compose", str(compose), "--no-handshake", "--format", "json"])
     assert code == 2 and "nothing to check" in capsys.readouterr().err
+
+
+def test_the_querynode_side_of_the_prober_is_openssl_with_one_bundle(tmp_path, tls):
+    """handshake/s3probe.dial_openssl: OpenSSL with the bundle as its only CAfile and the host checked, against a
+    loopback TLS server presenting the S3 certificate (the querynode's libcurl/OpenSSL side of --probe-links)."""
+    import socket
+    import ssl
+    import threading
+
+    from milvus_tls_check.handshake.s3probe import dial_openssl
+
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(tls / "good" / "public.crt", tls / "good" / "private.key")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve():
+        for _ in range(3):
+            conn, _addr = listener.accept()
+            try:
+                with server_ctx.wrap_socket(conn, server_side=True):
+                    pass
+            except (ssl.SSLError, OSError):
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        (tmp_path / "ca-only.pem").write_bytes((tls / "ca.pem").read_bytes())
+        ok = dial_openssl("localhost", port, str(tmp_path / "ca-only.pem"))
+        assert ok.ok and ok.tls_version.startswith("TLS"), ok
+        other = make_ca("not the S3 CA")
+        (tmp_path / "other.pem").write_bytes(other.cert_pem())
+        untrusted = dial_openssl("localhost", port, str(tmp_path / "other.pem"))
+        assert (untrusted.ok, untrusted.cls) == (False, "unknown_authority"), untrusted
+        wrong_name = dial_openssl("127.0.0.1", port, str(tmp_path / "ca-only.pem"))
+        assert (wrong_name.ok, wrong_name.cls) == (False, "hostname"), wrong_name
+    finally:
+        listener.close()

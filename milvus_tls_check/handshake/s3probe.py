@@ -103,8 +103,8 @@ def dial_openssl(host: str, port: int, cafile: str, timeout: float = 5.0) -> Pro
             with ctx.wrap_socket(sock, server_hostname=host) as tls:
                 return ProbeAnswer(True, "", "", tls_version=tls.version() or "")
     except ssl.SSLCertVerificationError as exc:
-        cls = "hostname" if exc.verify_code == 62 else "unknown_authority"
-        return ProbeAnswer(False, cls, f"OpenSSL {ssl.OPENSSL_VERSION_INFO[:3]}: {exc.verify_message}")
+        cls = "hostname" if exc.verify_code in (62, 64) else "unknown_authority"   # host / IP address mismatch
+        return ProbeAnswer(False, cls, f"{ssl.OPENSSL_VERSION}: {exc.verify_message}")
     except ssl.SSLError as exc:
         return ProbeAnswer(False, "handshake", str(exc))
     except OSError as exc:
