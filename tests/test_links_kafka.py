@@ -64,3 +64,13 @@ def test_brokerlist_alone_names_no_link(tmp_path, capsys):
     code, report = doctor(milvus_yaml(tmp_path, {"kafka": {"brokerList": "kafka:9092"},
                                                  "etcd": {"ssl": {"enabled": False}}}), capsys)
     assert all(l["kind"] != KAFKA for l in report["links"])
+
+
+def test_the_registry_finds_the_modelled_kinds_in_map_order():
+    from milvus_tls_check.linkkinds import specs
+    kinds = [k for k in specs() if k in ("client-proxy", "client-proxy-rest", "milvus-etcd", "milvus-internal",
+                                         "milvus-kafka")]
+    assert kinds == ["client-proxy", "client-proxy-rest", "milvus-etcd", "milvus-internal", "milvus-kafka"]
+    for name in kinds[1:]:
+        spec = specs()[name]
+        assert spec.resolve("judge").__module__ == "milvus_tls_check.rules.links" and spec.prober == ""

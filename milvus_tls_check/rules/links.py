@@ -260,9 +260,10 @@ def judge_rest(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Li
     port, grpc = effective(dep.config, "proxy.http.port").text, effective(dep.config, "proxy.port").text or "19530"
     shared = not port or port == grpc
     address = f"port {grpc}, shared with gRPC (cmux)" if shared else f"proxy.http.port {port}"
-    if parse_bool(effective(dep.config, "proxy.http.enabled").text) is False:
+    enabled = effective(dep.config, "proxy.http.enabled")
+    if parse_bool(enabled.text) is not True:   # Milvus's GetAsBool: anything but a true value is off
         return (), _modelled_link(spec, address, LinkVerdict.NOT_APPLICABLE, effs, (),
-                                  detail="proxy.http.enabled is false: the proxy serves no REST")
+                                  detail=f"proxy.http.enabled is {enabled.text!r}: the proxy serves no REST")
     found = _codes_of(check_tls_mode(ctx))
     if found or dep.mode_value not in (1, 2):
         return (), _modelled_link(spec, address, _verdict(found, LinkVerdict.PLAINTEXT), effs, found,
