@@ -71,6 +71,6 @@ def test_the_registry_finds_the_modelled_kinds_in_map_order():
     kinds = [k for k in specs() if k in ("client-proxy", "client-proxy-rest", "milvus-etcd", "milvus-internal",
                                          "milvus-kafka")]
     assert kinds == ["client-proxy", "client-proxy-rest", "milvus-etcd", "milvus-internal", "milvus-kafka"]
-    for name in kinds[1:]:
+    for name in ("client-proxy-rest", "milvus-internal", "milvus-kafka"):
         spec = specs()[name]
         assert spec.resolve("judge").__module__ == "milvus_tls_check.rules.links" and spec.prober == ""
