@@ -3,6 +3,8 @@
 it."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from modelled_links import doctor, link, milvus_yaml
@@ -25,6 +27,16 @@ def test_tls_to_kafka_is_incomplete_and_says_how_to_check_the_brokers(tmp_path, 
                                                                                  True, [])
     assert "openssl s_client -connect kafka:9093" in k["add"] and "-CAfile /milvus/tls/ca.pem" in k["add"]
     assert "kafka_client.go" in k["decided_by"] and "librdkafka" in k["decided_by"]
+    assert {f["role"]: f["path"] for f in k["files"]}["kafka.ssl.tlsCaCert"] == "/milvus/tls/ca.pem"
+
+
+def test_the_key_password_never_reaches_the_report(tmp_path, capsys):
+    doc = kafka()
+    doc["kafka"]["ssl"]["tlsKeyPassword"] = "hunter2-secret"
+    code, report = doctor(milvus_yaml(tmp_path, doc), capsys, "--milvus-version", "2.5.4")
+    assert "hunter2-secret" not in json.dumps(report)
+    assert {"key": "kafka.ssl.tlsKeyPassword", "value": "(set, not shown)",
+            "source": str(tmp_path / "milvus.yaml")} in link(report, KAFKA)["settings"]
 
 
 @pytest.mark.parametrize("protocol, code", [(None, "kafka.ssl_without_protocol"),

@@ -20,6 +20,7 @@ KAFKA_KEYS = ("kafka.brokerList", "kafka.securityProtocol", "kafka.ssl.enabled",
 KAFKA_PROTOCOLS = ("plaintext", "ssl", "sasl_plaintext", "sasl_ssl")
 KAFKA_TLS_PROTOCOLS = ("ssl", "sasl_ssl")
 KAFKA_SSL_SINCE = "2.3.11"
+SECRET_KEYS = ("kafka.ssl.tlsKeyPassword",)   # never in a report
 
 SOURCE_REST = ("internal/distributed/proxy/service.go (2.3.5 @9aceff5a6e34 lines 481-538, 2.4 @b6fefee0cf1b); "
                "listener_manager.go (2.5 @c8e90858d5e3 lines 91-144, 2.6 @5b99e9806de9 lines 95-148)")
@@ -55,6 +56,8 @@ def settings(deployment: DeploymentFacts, keys) -> tuple[Effective, ...]:
     out = []
     for key in keys:
         e = effective(deployment.config, key)
+        if key in SECRET_KEYS and e.text:
+            e = Effective(e.key, "(set, not shown)", e.setting)
         if e.setting is not None or e.text:
             out.append(e)
     return tuple(out)

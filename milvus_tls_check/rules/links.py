@@ -390,4 +390,8 @@ def judge_kafka(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[L
         add_what = (f"not seen: the brokers' certificates (the doctor does not dial Kafka); check from a Milvus pod "
                     f"with `openssl s_client -connect {(brokers or 'BROKER:9093').split(',')[0]} -verify_return_error"
                     + (f" -CAfile {ca}" if ca and ssl_on else "") + " </dev/null`")
-    return (check,), _modelled_link(spec, address, verdict, effs, found, add=add_what, detail="; ".join(notes))
+    files = [LinkFile(k, effective(dep.config, k).text) for k in ("kafka.ssl.tlsCert", "kafka.ssl.tlsKey",
+                                                                    "kafka.ssl.tlsCaCert")
+             if ssl_on and effective(dep.config, k).text]
+    return (check,), _modelled_link(spec, address, verdict, effs, found, files=files, add=add_what,
+                                    detail="; ".join(notes))
