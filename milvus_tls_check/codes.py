@@ -400,6 +400,17 @@ _CODES: tuple[Code, ...] = (
        "Milvus reads `tls.*` at the top level and `common.security.tlsMode`; `common.tls.*` (operator samples) is ignored.",
        "Move the keys: top-level `tls: {serverPemPath, serverKeyPath, caPemPath}` and `common: {security: {tlsMode: N}}`.",
        by=DEPLOY),
+    _c("config.key_not_read", "A TLS key of another link sits at a path Milvus does not read",
+       """Milvus reads exactly the paramtable keys (minio.useSSL, minio.ssl.tlsCACert, kafka.securityProtocol,
+       kafka.ssl.*, etcd.ssl.*, proxy.http.*), matched without case and "_" (config.formatKey): `minio.tlsCACert`,
+       `kafka.tls.tlsCaCert` or `etcd.useSSL` are never read, and the link keeps Milvus's default for the key
+       meant.""",
+       "Move the value to the key the finding names and delete the stray one.", severity=W, by=DEPLOY),
+    _c("config.key_not_in_line", "A TLS key this Milvus release does not read yet",
+       """The key is spelled right but came later than the release judged (paramtable `Version:`):
+       kafka.ssl.* from 2.3.11, minio.ssl.tlsCACert from 2.3.12, so Milvus 2.3.5 ignores them and the link runs
+       without them (Kafka and S3 then trust only the system CAs).""",
+       "Run a Milvus release that reads the key, or delete it so nobody relies on it.", severity=W, by=DEPLOY),
     _c("config.legacy_key", "Legacy common.security.tlsEnabled",
        "Milvus 2.0/2.1 used tlsEnabled; current Milvus ignores it, so TLS stays off.",
        "Replace with `common.security.tlsMode: 1` or `2`.",
@@ -480,6 +491,16 @@ _CODES: tuple[Code, ...] = (
        2.3.5: exit within 1 s).""",
        "Set etcd.ssl.tlsCert and etcd.ssl.tlsKey to a client certificate and its key that exist where Milvus runs "
        "(the finding names the paths and the check to run).", by=GO),
+    _c("kafka.protocol_invalid", "kafka.securityProtocol is not a librdkafka security.protocol",
+       """Milvus passes kafka.securityProtocol to librdkafka as security.protocol when it is set (kafka_client.go,
+       2.5 lines 85-104); librdkafka takes only PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL and refuses the
+       configuration otherwise, so no Kafka client is created (modelled from the source, not run).""",
+       "Write kafka.securityProtocol as SSL (or SASL_SSL with SASL).", by=DEPLOY),
+    _c("kafka.ssl_without_protocol", "kafka.ssl.enabled is true but kafka.securityProtocol is not SSL/SASL_SSL",
+       """With kafka.ssl.enabled (2.3.11+) Milvus sets librdkafka's ssl.certificate/key/ca.location but never
+       security.protocol itself: without kafka.securityProtocol SSL or SASL_SSL librdkafka speaks plaintext and the
+       files are unused; a TLS listener drops the connection (modelled from the source, not run).""",
+       "Add kafka.securityProtocol: SSL (SASL_SSL with SASL) beside kafka.ssl.enabled.", by=DEPLOY),
     _c("etcd.ca_unusable", "etcd.ssl.tlsCACert is not set or does not load",
        """Milvus reads etcd.ssl.tlsCACert into its etcd client's RootCAs (the system roots are not used): a path
        that is not set or cannot be read stops Milvus at start; a file with no certificate trusts nothing.""",

@@ -52,7 +52,9 @@ def static_checks(request: Request) -> tuple[tuple[int, ...], Material, tuple[Ch
     judged, misordered = leaf_first(material)  # a chain written intermediate first: judged leaf first, said once
     judged = with_deployment_files(judged, request.deployment)   # read once here: the config rules read no file
     ctx = Context(scoped, judged, modes, request.judged_at(), deployment=request.deployment, misordered=misordered)
-    checks = run_rules(ctx, only=("links",)) if request.links_only else run_rules(ctx)
+    # links only: the config rules whose findings a modelled link reuses (internal TLS, key paths) run too
+    checks = run_rules(ctx, only=("links", "config.internal_tls", "config.default_certs", "config.key_paths")) \
+        if request.links_only else run_rules(ctx)
     return modes, material, said_once(checks, request.deployment), ctx
 
 
@@ -71,7 +73,9 @@ def _links(request: Request, ctx: Context, report: Report) -> Report:
     if request.probe_links and request.handshake:
         links = tuple(_probed(request, link, spec(link.kind)) for link in links)
     front = specs()[FRONT_DOOR]
-    return replace(report, links=(front.resolve("judge")(report, front),) + tuple(links))
+    from .rules.links import follow_front_door
+    door = front.resolve("judge")(report, front)
+    return replace(report, links=(door,) + follow_front_door(tuple(links), door))
 
 
 def _probed(request: Request, link, spec):

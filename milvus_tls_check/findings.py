@@ -217,6 +217,14 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                         "(`subjectKeyIdentifier = hash`, `authorityKeyIdentifier = keyid`); check "
                                         f"it with `{openssl_on(f['file'], 'x509', '-noout -text', f.get('deployment'))}`."),
     # the etcd link (rules/links.py): the keys as the layer wrote them, the files as the process sees them
+    "config.key_not_read": lambda f: (f"In {f['where']} move the value to `{f['proper']}` "
+                                      f"(`{yaml_flow(f['proper'], f['value'])}`) and delete {f['key']}."),
+    "config.key_not_in_line": lambda f: (f"Run Milvus {f['since']} or later (the image tag), or delete {f['key']} "
+                                         f"from {f['where']} so nobody relies on it."),
+    "kafka.protocol_invalid": lambda f: (f"In {f['where']} write `kafka: {{securityProtocol: SSL}}` (TLS; SASL_SSL with "
+                                         f"SASL) instead of {f['value']!r}."),
+    "kafka.ssl_without_protocol": lambda f: (f"In {f['where']} add `kafka: {{securityProtocol: "
+                                             f"{'SASL_SSL' if f['sasl'] else 'SSL'}}}` beside kafka.ssl.enabled."),
     "etcd.client_pair_unusable": lambda f: (f"Set etcd.ssl.tlsCert and etcd.ssl.tlsKey (now {f['cert']!s} and "
                                             f"{f['key']!s}) to a client pair that exists where Milvus runs: "
                                             f"`openssl x509 -noout -pubkey -in {sh(f['cert_host'])}` and `openssl pkey "
@@ -278,6 +286,15 @@ def _which(f: dict) -> str:
     """`CN=... in FILE` (a certificate among several), or the file."""
     where = shown(f["file"], f.get("deployment"))
     return f"{f['what']} in {where}" if f.get("what") else where
+
+
+def yaml_flow(key: str, value: str) -> str:
+    """`a.b.c` = v as one YAML flow line a person can paste: a: {b: {c: v}}."""
+    parts = key.split(".")
+    text = value if value and not any(ch in value for ch in ":{}[],#'\"") else repr(value)
+    for p in reversed(parts[1:]):
+        text = f"{{{p}: {text}}}"
+    return f"{parts[0]}: {text}"
 
 
 def fix_for(code: str, **facts) -> Optional[str]:

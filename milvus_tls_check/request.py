@@ -263,8 +263,9 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
     if deployment is not None and not tls_meant:   # a link beyond the front door is something to check too
         from .facts import objectstore
         from .facts.etcdlink import in_play
-        tls_meant = in_play(deployment) or objectstore.in_play(deployment) or bool(options.probe_links and
-                                                                                   deployment.has_config)
+        from .facts.modelledlinks import in_play as modelled_in_play
+        tls_meant = (in_play(deployment) or objectstore.in_play(deployment) or modelled_in_play(deployment)
+                     or bool(options.probe_links and deployment.has_config))
         # the front door is plaintext and nothing names its files: judge the links only (the TLS map says so)
         links_only = tls_meant and not options.dir and not options.uri and not any(
             getattr(options, attr) for attr in PATH_OPTIONS)

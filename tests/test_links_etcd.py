@@ -174,7 +174,7 @@ def test_the_report_with_links_follows_the_published_schema(tmp_path, tls, capsy
 def test_link_registry_finds_each_kind():
     from milvus_tls_check.linkkinds import specs
     found = specs()
-    assert list(found)[:2] == ["client-proxy", "milvus-etcd"] and "milvus-objectstore" in found
+    assert list(found)[0] == "client-proxy" and {"milvus-etcd", "milvus-objectstore"} <= set(found)   # others: their tests
     etcd = found["milvus-etcd"]
     assert etcd.resolve("judge").__module__ == "milvus_tls_check.rules.links"
     assert etcd.resolve("prober").__module__ == "milvus_tls_check.handshake.etcdprobe"

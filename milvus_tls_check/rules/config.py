@@ -14,7 +14,7 @@ from ..facts.deployment import (DEFAULTS, IMAGE_CERT_DIR, INTERNAL_PATH_KEYS, LE
                                 DeploymentFacts, PathFact, as_text, effective, misnested,
                                 parse_bool, role_used)
 from ..facts.x509 import dns_sans, go_name_match, ip_sans
-from ..findings import finding
+from ..findings import finding, fix_for
 from ..model import Finding, Role, Severity
 from . import Context, not_run, result, rule
 from ._deployment_certs import certs_at, is_deployment_file as _is_file, loaded_at as _loaded
@@ -102,6 +102,37 @@ def check_misnested(ctx: Context):
                            f"{s.key}: {value!r} (in {s.source}) is never read by Milvus; {effect}.",
                            severity=Severity.WARNING if same else None))
     yield from _report("config.misnested", "TLS keys sit where Milvus reads them", out)
+
+
+# --- config.key_not_read / config.key_not_in_line: TLS keys of the other links (facts/milvus_keys.py) -----------
+# config.misnested above names the tls.* / internaltls.* leaves under a wrong section (the Operator's common.tls.*);
+# this rule names the rest: a TLS-looking key at a path Milvus does not read (minio.tlsCACert, kafka.tls.tlsCaCert,
+# etcd.useSSL...) and a key Milvus reads only from a later release than the one judged (minio.ssl.tlsCACert before
+# 2.3.12, kafka.ssl.* before 2.3.11).
+
+@rule("config.key_paths", codes=("config.key_not_read", "config.key_not_in_line"))
+def check_unread_keys(ctx: Context):
+    f = ctx.deployment
+    if f is None or not f.has_config:
+        return
+    from ..facts.milvus_keys import READ_WHERE, not_in_line, unread
+    out = []
+    for s, proper in unread(f.config):
+        eff = effective(f.config, proper)
+        out.append(finding("config.key_not_read", s.key,
+                           f"{s.key}: {as_text(s.value)!r} (in {s.source}) is not a key Milvus reads; it reads "
+                           f"{proper}, which is {eff.text or 'not set'!r} ({eff.source}).",
+                           fix=fix_for("config.key_not_read", key=s.key, proper=proper, where=s.source,
+                                       value=as_text(s.value))))
+    line, patch, judged = judged_version(ctx)
+    for s, since in not_in_line(f.config, line, patch):
+        section = s.key.split(".", 1)[0].lower()
+        out.append(finding("config.key_not_in_line", s.key,
+                           f"{judged}: {s.key} (in {s.source}) is read only from Milvus {since} on "
+                           f"({READ_WHERE.get(section, 'paramtable')}, `Version: \"{since}\"`): this Milvus ignores "
+                           "it.",
+                           fix=fix_for("config.key_not_in_line", key=s.key, since=since, where=s.source)))
+    yield from _report("config.key_paths", "TLS keys of the other links are keys this Milvus reads", out)
 
 
 # --- config.legacy_key ---------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ ETCD_CODES = ("etcd.client_pair_unusable", "etcd.ca_unusable", "etcd.server_untr
 OBJECTSTORE_CODES = ("objectstore.ssl_on_plain_server", "objectstore.ssl_off_tls_server",
                      "objectstore.server_untrusted", "objectstore.querynode_untrusted", "objectstore.name_mismatch",
                      "objectstore.tls_ca_cert_ignored")
+KAFKA_CODES = ("kafka.protocol_invalid", "kafka.ssl_without_protocol")   # judge_kafka (modelled links, below)
 
 
 def links_in_play(ctx: Context) -> bool:
@@ -33,8 +34,9 @@ def links_in_play(ctx: Context) -> bool:
         return False
     from ..facts import objectstore
     from ..facts.etcdlink import in_play
-    return in_play(ctx.deployment) or objectstore.in_play(ctx.deployment) or bool(getattr(ctx.request, "probe_links",
-                                                                                           False))
+    from ..facts.modelledlinks import in_play as modelled_in_play
+    return (in_play(ctx.deployment) or objectstore.in_play(ctx.deployment) or modelled_in_play(ctx.deployment)
+            or bool(getattr(ctx.request, "probe_links", False)))
 
 
 def judge_links(ctx: Context) -> tuple[tuple[CheckResult, ...], tuple[Link, ...]]:
@@ -55,7 +57,7 @@ def judge_links(ctx: Context) -> tuple[tuple[CheckResult, ...], tuple[Link, ...]
     return tuple(checks), tuple(links)
 
 
-@rule("links", codes=ETCD_CODES + OBJECTSTORE_CODES)
+@rule("links", codes=ETCD_CODES + OBJECTSTORE_CODES + KAFKA_CODES)
 def check_links(ctx: Context):
     yield from judge_links(ctx)[0]
 
@@ -389,3 +391,173 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
     return (check,), Link(**base, verdict=verdict, settings=tuple(settings), files=tuple(files),
                           codes=tuple(dict.fromkeys(f.code for f in out)), modelled=True, add=add_what,
                           detail="; ".join(notes))
+
+
+# --- modelled links: REST, internal TLS, Kafka (facts/modelledlinks.py; docs/links.md part 2) ----------------------
+# REST and internal TLS reuse the config rules' findings (config.http_port_shared, config.internal_tls_files,
+# config.internal_sni_mismatch, config.default_certs, config.key_not_in_line): the link lists their codes, the config
+# rule says each cause once. Kafka's own causes are kafka.* findings of the link.
+
+
+def _codes_of(checks) -> list:
+    return [f for c in checks for f in c.findings]
+
+
+def _modelled_link(spec, address: str, verdict: LinkVerdict, effs, found, *, files=(), add: str = "",
+                   detail: str = "") -> Link:
+    return Link(kind=spec.name, from_=spec.from_, to=spec.to, address=address, verdict=verdict,
+                settings=tuple(LinkSetting(e.written_as, e.text, e.source) for e in effs), files=tuple(files),
+                codes=tuple(dict.fromkeys(f.code for f in found)), decided_by=spec.decided_by, modelled=True,
+                add=add, detail=detail)
+
+
+def _verdict(found, otherwise: LinkVerdict) -> LinkVerdict:
+    return LinkVerdict.FAIL if any(f.severity.value == "error" for f in found) else otherwise
+
+
+def judge_rest(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
+    from ..facts import modelledlinks as ml
+    from ..facts.deployment import effective, parse_bool
+    from .config import check_http_port, check_tls_mode
+    dep = ctx.deployment
+    if not ml.rest_in_play(dep):
+        return (), None
+    effs = ml.settings(dep, ("common.security.tlsMode",) + ml.REST_KEYS)
+    port, grpc = effective(dep.config, "proxy.http.port").text, effective(dep.config, "proxy.port").text or "19530"
+    shared = not port or port == grpc
+    address = f"port {grpc}, shared with gRPC (cmux)" if shared else f"proxy.http.port {port}"
+    enabled = effective(dep.config, "proxy.http.enabled")
+    if parse_bool(enabled.text) is not True:   # Milvus's GetAsBool: anything but a true value is off
+        return (), _modelled_link(spec, address, LinkVerdict.NOT_APPLICABLE, effs, (),
+                                  detail=f"proxy.http.enabled is {enabled.text!r}: the proxy serves no REST")
+    found = _codes_of(check_tls_mode(ctx))
+    if found or dep.mode_value not in (1, 2):
+        return (), _modelled_link(spec, address, _verdict(found, LinkVerdict.PLAINTEXT), effs, found,
+                                  detail="tlsMode 0: REST is plain HTTP" + (" on the gRPC port" if shared else ""))
+    if shared:
+        found = _codes_of(check_http_port(ctx))
+        return (), _modelled_link(spec, address, LinkVerdict.FAIL, effs, found, detail=(
+            f"tlsMode {dep.mode_value} with REST on the gRPC port: Milvus 2.3-2.4.12 serves no REST there, 2.4.13+ "
+            "refuses to start"))
+    files = [LinkFile(k, dep.paths[k].container, dep.paths[k].host or "") for k in
+             ("tls.serverPemPath", "tls.serverKeyPath") + (("tls.caPemPath",) if dep.mode_value == 2 else ())
+             if k in dep.paths]
+    detail = (f"own port {port}: TLS with the front door's tls.serverPemPath/serverKeyPath, so the front door's "
+              "certificate findings decide it too" + (
+                  "; tlsMode 2: a client certificate issued by tls.caPemPath is required and TLS 1.3 is the minimum "
+                  "(curl --cert/--key, TLS 1.3)" if dep.mode_value == 2 else "; Go's default minimum (TLS 1.2)"))
+    return (), _modelled_link(spec, address, LinkVerdict.PASS, effs, (), files=files, detail=detail)
+
+
+def follow_front_door(links: tuple, front: Link) -> tuple:
+    """The REST listener on its own port serves the front door's certificates: a front door that fails (or is not
+    judged) takes the REST link with it, with the same codes (said once, in the report's findings)."""
+    out = []
+    for link in links:
+        if link.kind == "client-proxy-rest" and link.verdict is LinkVerdict.PASS and front.verdict in (
+                LinkVerdict.FAIL, LinkVerdict.INCOMPLETE):
+            link = replace(link, verdict=front.verdict, codes=front.codes, add=front.add if front.add else link.add)
+        out.append(link)
+    return tuple(out)
+
+
+def judge_internal(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
+    from ..facts import modelledlinks as ml
+    from ..facts.deployment import INTERNAL_PATH_KEYS, effective, parse_bool
+    from ._deployment_certs import is_deployment_file
+    from .config import INTERNAL_SINCE, _lkey, check_default_certs, check_internal, default_cert_keys, judged_version
+    dep = ctx.deployment
+    if not ml.internal_in_play(dep):
+        return (), None
+    effs = ml.settings(dep, ml.INTERNAL_KEYS)
+    sni = effective(dep.config, "internaltls.sni").text
+    address = f"every component's internal gRPC port, SNI {sni or '(internaltls.sni not set)'}"
+    files = [LinkFile(k, dep.paths[k].container, dep.paths[k].host or "") for k in INTERNAL_PATH_KEYS if k in dep.paths]
+    line, _patch, judged = judged_version(ctx)
+    on = parse_bool(effective(dep.config, "common.security.internaltlsEnabled").text) is True
+    if not on or _lkey(line) < _lkey(INTERNAL_SINCE):
+        found = _codes_of(check_internal(ctx))
+        why = (f"{judged} has no internal TLS (2.5.0+): components talk plaintext" if on else
+               "common.security.internaltlsEnabled is false: components talk plaintext")
+        return (), _modelled_link(spec, address, _verdict(found, LinkVerdict.PLAINTEXT), effs, found, files=files,
+                                  detail=why)
+    checks = list(check_internal(ctx))
+    found = _codes_of(checks)
+    if default_cert_keys(dep, internal=True, ctx=ctx):
+        found += [f for f in _codes_of(check_default_certs(ctx)) if f.code == "config.default_certs"]
+    if any(f.severity.value == "error" for f in found):
+        return (), _modelled_link(spec, address, LinkVerdict.FAIL, effs, found, files=files)
+    cert = dep.paths.get("internaltls.serverPemPath")
+    unseen = [c.reason for c in checks if c.status.value == "not_run"]
+    if cert is not None and not is_deployment_file(ctx, cert.host) and cert.satisfied and not unseen:
+        unseen = [f"internaltls.serverPemPath {cert.container} ({cert.describe_source() or 'a mount'}) is not "
+                  "readable here"]
+    if unseen:
+        return (), _modelled_link(spec, address, LinkVerdict.INCOMPLETE, effs, found, files=files,
+                                  add=f"not seen: {'; '.join(unseen)}; give the files (or the Secret) it is "
+                                      "mounted from so its SANs can be checked against internaltls.sni")
+    return (), _modelled_link(spec, address, LinkVerdict.PASS, effs, found, files=files, detail=(
+        "every component presents internaltls.serverPemPath and checks internaltls.sni against its peers' "
+        "certificate with internaltls.caPemPath as the only root; no client certificate is asked"))
+
+
+def judge_kafka(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
+    from ..facts import modelledlinks as ml
+    from ..facts.deployment import effective, parse_bool
+    from ..facts.milvus_keys import not_in_line, reads
+    from .config import check_unread_keys, judged_version
+    dep = ctx.deployment
+    if not ml.kafka_in_play(dep):
+        return (), None
+    link = spec.name
+    effs = ml.settings(dep, ml.KAFKA_KEYS)
+    brokers = effective(dep.config, "kafka.brokerList").text
+    address = brokers or "kafka.brokerList not set"
+    proto_eff = effective(dep.config, "kafka.securityProtocol")
+    proto = proto_eff.text.strip().lower()
+    ssl_eff = effective(dep.config, "kafka.ssl.enabled")
+    line, patch, judged = judged_version(ctx)
+    ssl_read = reads("kafka.ssl.enabled", line, patch)
+    ssl_on = ssl_read and parse_bool(ssl_eff.text) is True
+    subject = f"Milvus -> Kafka {address}"
+    out: list = []
+
+    def add(code: str, message: str, **facts) -> None:
+        out.append(replace(finding(code, subject, message, fix=fix_for(code, deployment=dep, **facts)), link=link))
+
+    if proto and proto not in ml.KAFKA_PROTOCOLS:
+        add("kafka.protocol_invalid", f"kafka.securityProtocol is {proto_eff.text!r} ({proto_eff.source}): "
+            "librdkafka knows PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL and refuses any other value, so Milvus "
+            "cannot create its Kafka client.", value=proto_eff.text, where=proto_eff.source)
+    elif ssl_on and proto not in ml.KAFKA_TLS_PROTOCOLS:
+        add("kafka.ssl_without_protocol", f"kafka.ssl.enabled is true ({ssl_eff.source}) but kafka.securityProtocol "
+            f"is {proto_eff.text or 'not set'!r}" + (f" ({proto_eff.source})" if proto_eff.setting else "") +
+            ": Milvus hands the certificate files to librdkafka but does not set security.protocol itself, so "
+            "librdkafka speaks plaintext to the brokers (a TLS listener drops the connection).",
+            where=ssl_eff.source, sasl=proto.startswith("sasl"))
+    found = list(out) + [f for f in _codes_of(check_unread_keys(ctx)) if f.code == "config.key_not_in_line"
+                         and f.subject.lower().startswith("kafka")]
+    check = result(f"link.{link}", f"{spec.title}: kafka.securityProtocol and kafka.ssl.* agree", subject, out)
+    tls = proto in ml.KAFKA_TLS_PROTOCOLS
+    notes = []
+    if tls and not ssl_on:
+        notes.append(("kafka.ssl.* is not read by " + judged if not ssl_read and not_in_line(dep.config, line, patch)
+                      else "kafka.ssl.enabled is not true") +
+                     ": librdkafka verifies the brokers against OpenSSL's default CA locations, not a CA of yours")
+    if any(f.severity.value == "error" for f in found):
+        verdict = LinkVerdict.FAIL
+    elif not tls:
+        verdict = LinkVerdict.PLAINTEXT
+    else:
+        verdict = LinkVerdict.INCOMPLETE
+    ca = effective(dep.config, "kafka.ssl.tlsCaCert").text
+    add_what = ""
+    if verdict is LinkVerdict.INCOMPLETE:
+        add_what = (f"not seen: the brokers' certificates (the doctor does not dial Kafka); check from a Milvus pod "
+                    f"with `openssl s_client -connect {(brokers or 'BROKER:9093').split(',')[0]} -verify_return_error"
+                    + (f" -CAfile {ca}" if ca and ssl_on else "") + " </dev/null`")
+    files = [LinkFile(k, effective(dep.config, k).text) for k in ("kafka.ssl.tlsCert", "kafka.ssl.tlsKey",
+                                                                    "kafka.ssl.tlsCaCert")
+             if ssl_on and effective(dep.config, k).text]
+    return (check,), _modelled_link(spec, address, verdict, effs, found, files=files, add=add_what,
+                                    detail="; ".join(notes))
