@@ -56,6 +56,9 @@ class TlsConfig:
     rest: Optional[str] = None
     rest_why: str = ""       # why the URL is derived ("milvus-backup: `milvus.rest.endpoint` in backup.yaml is not set")
     rest_fix: str = ""       # the pasteable fix, "{url}" standing for the REST URL to write
+    # a tool's file: the pasteable fix that gives it a client pair, or its trust root, in its own keys and file
+    pair_fix: str = ""
+    root_fix: str = ""
     # the tool refuses to start with these settings (its own validation, in its words): no connection is attempted
     refused: str = ""
 

@@ -127,7 +127,10 @@ def read_attu_env(path: str) -> tuple[TlsConfig, list[str]]:
                      + (f" ({names['ca']} makes the Node SDK use TLS anyway)" if root else ""))
     cfg = TlsConfig(ca=root, cert=value("cert") if root else None, key=value("key") if root else None,
                     server_name=value("server_name") if root else None, address=address or None, secure=secure,
-                    source=FLAG, said=tuple(said))
+                    source=FLAG, said=tuple(said),
+                    pair_fix=f"In {name} set {names['cert']}=/path/client.pem and {names['key']}=/path/client.key "
+                             f"(read only beside {names['ca']}).",
+                    root_fix=f"In {name} set {names['ca']}=/path/ca.pem, the CA that signed Milvus's server certificate.")
     return cfg, notes
 
 

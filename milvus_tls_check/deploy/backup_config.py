@@ -168,7 +168,11 @@ def read_backup_config(path: str) -> TlsConfig:
                     and s[2] == "error" and v2), "")
     return TlsConfig(ca=ca if on else None, cert=cert if mode == 2 else None, key=key_path if mode == 2 else None,
                      server_name=server_name if on else None, address=f"{address}:{port}", secure=on,
-                     source=FLAG, said=tuple(said), rest=rest, rest_why=rest_why, rest_fix=rest_fix, refused=refused)
+                     source=FLAG, said=tuple(said), rest=rest,
+                     pair_fix=f"In {name} set {prefix}tlsMode: {'mutual' if v2 else '2'}, {prefix}mtlsCertPath: "
+                              f"/path/client.pem and {prefix}mtlsKeyPath: /path/client.key.",
+                     root_fix=f"In {name} set {prefix}caCertPath: /path/ca.pem, the CA that signed Milvus's server "
+                              "certificate (without it milvus-backup trusts the system roots).", rest_why=rest_why, rest_fix=rest_fix, refused=refused)
 
 
 def read_into(draft: Draft, given: Mapping[str, Any], run: ReadRun) -> None:

@@ -126,7 +126,7 @@ def judge_own_stack(ctx: Context, sel: ClientSel) -> list[Finding]:
         out.append(finding("client.cert_missing", f"{sel.key} client ({cfg.source})",
                            f"{sel.label}: tlsMode 2 requires a client certificate and none is "
                            "configured (give --client-pem and --client-key, or the client's own "
-                           "certChainPath/privateKeyPath or cert/key).", modes=(2,)))
+                           "certChainPath/privateKeyPath or cert/key).", modes=(2,), fix=cfg.pair_fix or None))
     return out
 
 
@@ -137,7 +137,7 @@ def _verify_server(ctx: Context, sel: ClientSel, cfg, who: str, subject: str, se
     if cfg.ca is None:
         out.append(finding("chain.untrusted", subject, f"{who}: no CA file is configured, so it trusts the system "
                            "roots only; a private CA's server certificate does not verify (Go: \"x509: certificate "
-                           "signed by unknown authority\")."))
+                           "signed by unknown authority\").", fix=cfg.root_fix or None))
     elif stack.bom_root_words and trust is not None and trust.certs and len(trust.certs) == 1 and \
             any(f.code == "file.bom" for f in trust.findings):
         out.append(finding("file.bom", subject_of(Role.CLIENT_CA, cfg.ca), f"{who}: {cfg.ca} starts with a UTF-8 "
