@@ -56,6 +56,8 @@ class TlsConfig:
     rest: Optional[str] = None
     rest_why: str = ""       # why the URL is derived ("milvus-backup: `milvus.rest.endpoint` in backup.yaml is not set")
     rest_fix: str = ""       # the pasteable fix, "{url}" standing for the REST URL to write
+    rest_uses: str = ""      # what the tool calls REST for ("segment info during backup, ...")
+    tool: str = ""           # the tool these settings are of ("milvus-backup", "Attu v3"): who the report names
     # a tool's file: the pasteable fix that gives it a client pair, or its trust root, in its own keys and file
     pair_fix: str = ""
     root_fix: str = ""

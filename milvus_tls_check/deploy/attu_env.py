@@ -105,8 +105,8 @@ def read_attu_env(path: str) -> tuple[TlsConfig, list[str]]:
     if not root and ignored:
         said.append(("client.setting_ignored", f"{generation} builds the Node SDK's tls object only when "
                      f"{names['ca']} is set ({'server/src/milvus/milvus.service.ts' if not v3 else 'modelled on 2.x'}"
-                     f"): {', '.join(ignored)} in {name} are never read, so no client certificate is sent and the "
-                     f"server name is not used.", "", (),
+                     f"): {', '.join(ignored)} in {name} {'are' if len(ignored) > 1 else 'is'} never read, so no client "
+                     "certificate is sent and no server name is set.", "", (),
                      f"In {name} add {names['ca']}=/path/ca.pem (the CA that signed Milvus's server certificate, as "
                      f"Attu's container sees it): Attu reads {', '.join(ignored)} only beside it."))
     address_var = "MILVUS_ADDRESS" if v3 else "MILVUS_URL"
@@ -127,7 +127,7 @@ def read_attu_env(path: str) -> tuple[TlsConfig, list[str]]:
                      + (f" ({names['ca']} makes the Node SDK use TLS anyway)" if root else ""))
     cfg = TlsConfig(ca=root, cert=value("cert") if root else None, key=value("key") if root else None,
                     server_name=value("server_name") if root else None, address=address or None, secure=secure,
-                    source=FLAG, said=tuple(said),
+                    source=FLAG, said=tuple(said), tool=generation,
                     pair_fix=f"In {name} set {names['cert']}=/path/client.pem and {names['key']}=/path/client.key "
                              f"(read only beside {names['ca']}).",
                     root_fix=f"In {name} set {names['ca']}=/path/ca.pem, the CA that signed Milvus's server certificate.")

@@ -157,8 +157,8 @@ def read_backup_config(path: str) -> TlsConfig:
     address = _text(_get(section, "address")) or "localhost"
     port = _text(_get(section, "port")) or "19530"
     rest_endpoint = _text(_get(milvus, "rest", "endpoint")) if v2 else ""
-    rest_why = (f"milvus-backup: `milvus.rest.endpoint` in {name} is not set" if v2 else
-                f"milvus-backup: {name} is a v1 file, which has no `milvus.rest.endpoint`")
+    rest_why = (f"`milvus.rest.endpoint` in {name} is not set" if v2 else
+                f"{name} is a v1 file, which has no `milvus.rest.endpoint`")
     rest_fix = (f"In {name} set `milvus.rest.endpoint: {{url}}`" if v2 else
                 f"Translate {name} to the v2 format (milvus-backup's config migrate; `configVersion: v2`) and set "
                 "`milvus.rest.endpoint: {url}`")
@@ -168,7 +168,8 @@ def read_backup_config(path: str) -> TlsConfig:
                     and s[2] == "error" and v2), "")
     return TlsConfig(ca=ca if on else None, cert=cert if mode == 2 else None, key=key_path if mode == 2 else None,
                      server_name=server_name if on else None, address=f"{address}:{port}", secure=on,
-                     source=FLAG, said=tuple(said), rest=rest,
+                     source=FLAG, said=tuple(said), rest=rest, tool="milvus-backup",
+                     rest_uses="segment info during backup (Milvus 2.5.8+), import create/describe during restore",
                      pair_fix=f"In {name} set {prefix}tlsMode: {'mutual' if v2 else '2'}, {prefix}mtlsCertPath: "
                               f"/path/client.pem and {prefix}mtlsKeyPath: /path/client.key.",
                      root_fix=f"In {name} set {prefix}caCertPath: /path/ca.pem, the CA that signed Milvus's server "

@@ -107,7 +107,8 @@ def judge_own_stack(ctx: Context, sel: ClientSel) -> list[Finding]:
     spec = sel.spec
     stack = spec.own_stack
     cfg = ctx.request.client_tls(sel.kind)
-    who = f"{sel.label}{stack.who_suffix}"
+    label = f"{cfg.tool} ({sel.label})" if cfg.tool else sel.label   # a tool's file: the tool around the client
+    who = label if cfg.tool else f"{sel.label}{stack.who_suffix}"
     server = ctx.file(Role.SERVER_CERT)
     out: list[Finding] = []
     subject = f"{sel.key} client ({cfg.source})"
@@ -124,7 +125,7 @@ def judge_own_stack(ctx: Context, sel: ClientSel) -> list[Finding]:
                 _said(subject_of(Role.CLIENT_KEY, cfg.key), stack.key_checks(cfg, key_file, sel, ctx.modes))]
     if 2 in ctx.modes and not cfg.sends_cert:
         out.append(finding("client.cert_missing", f"{sel.key} client ({cfg.source})",
-                           f"{sel.label}: tlsMode 2 requires a client certificate and none is "
+                           f"{label}: tlsMode 2 requires a client certificate and none is "
                            "configured (give --client-pem and --client-key, or the client's own "
                            "certChainPath/privateKeyPath or cert/key).", modes=(2,), fix=cfg.pair_fix or None))
     return out
@@ -596,9 +597,9 @@ def _rest_on_grpc_port(ctx: Context, sel: ClientSel, cfg, subject: str) -> list[
     port = http_port if http_port and http_port != grpc_port else "19121"
     where = (f"proxy.http.port {http_port} in the deployment given" if http_port and http_port != grpc_port
              else "the port you give Milvus's proxy.http.port, e.g. 19121")
-    msg = (f"{sel.label}: the tool calls Milvus's REST API at {cfg.rest}, derived from its gRPC address "
-           f"({cfg.rest_why or 'no REST endpoint is set'}); {judged} {how}. Its REST calls (segment info during "
-           "backup, import create/describe during restore) fail there.")
+    msg = (f"{cfg.tool or sel.label} calls Milvus's REST API at {cfg.rest}, derived from its gRPC address "
+           f"({cfg.rest_why or 'no REST endpoint is set'}); {judged} {how}. Its REST calls fail there"
+           f"{': ' + cfg.rest_uses if cfg.rest_uses else ''}.")
     url = f"https://{rest.hostname or 'HOST'}:{port}"
     fix = (cfg.rest_fix.replace("{url}", url) if cfg.rest_fix else f"Point the tool's REST endpoint at {url}") + \
         f" ({where})."
