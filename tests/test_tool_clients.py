@@ -257,3 +257,19 @@ def test_real_go_client_with_backups_config(real_clients, tmp_path, good_dir, ca
                            "--rehearsal", "go", mode="1")
     real = _real(report, "go", 1)
     assert (code, real["ok"], real["code"]) == (1, False, "client.mode_unsupported") and "[config]" in real["detail"]
+
+
+def test_one_kind_from_two_readers_is_refused_and_fleet_paths_resolve(tmp_path):
+    from milvus_tls_check.clientkinds import TlsConfig
+    from milvus_tls_check.deploy.common import DeploymentError, Draft
+    from milvus_tls_check.fleet import load_fleet
+    draft = Draft()
+    draft.add_client_tls("go", TlsConfig(source="--backup-config"), "--backup-config")
+    with pytest.raises(DeploymentError, match="--other: the go client's TLS settings were already given by "
+                                              "--backup-config"):
+        draft.add_client_tls("go", TlsConfig(source="--other"), "--other")
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text("- name: tools\n  dir: tls\n  attu_env: attu/attu.env\n  backup_config: backup.yaml\n")
+    [(_name, options)] = load_fleet(str(fleet))
+    assert (options.attu_env, options.backup_config) == (str(tmp_path / "attu" / "attu.env"),
+                                                         str(tmp_path / "backup.yaml"))
