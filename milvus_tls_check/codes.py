@@ -362,6 +362,24 @@ _CODES: tuple[Code, ...] = (
        variable without the root path; a milvus-backup path its tlsMode does not read).""",
        "Set the setting the finding names (or drop the unused one), as the finding says.",
        severity=W, by=CLIENT),
+    _c("client.mutual_downgraded", "The tool silently falls back from mutual to one-way TLS",
+       """milvus-backup's v1 backup.yaml (no `configVersion: v2`) with `milvus.tlsMode: 2` and no
+       `milvus.mtlsCertPath`/`milvus.mtlsKeyPath` connects with server TLS only (its own migrate.go: "v1 used server
+       TLS"): no client certificate is sent, so a tlsMode 2 Milvus ends the handshake ("certificate required") and
+       nothing in the tool's output says mutual TLS was dropped.""",
+       """In backup.yaml set both `milvus.mtlsCertPath: /path/client.pem` and `milvus.mtlsKeyPath: /path/client.key`
+       (v2 format: `milvus.grpc.mtlsCertPath`/`mtlsKeyPath` under `milvus.grpc.tlsMode: mutual`), or `milvus.tlsMode:
+       1` against a tlsMode 1 Milvus.""",
+       by=(Enforcer.GO_CLIENT,)),
+    _c("client.rest_on_grpc_port", "The tool calls REST over TLS on Milvus's gRPC port",
+       """milvus-backup derives its REST endpoint from its gRPC address when `milvus.rest.endpoint` is empty (a v1
+       backup.yaml has no such key): https://HOST:19530 with TLS on (restfulBaseURL, milvus#46523). No Milvus
+       line serves REST there under TLS: 2.3 and 2.4.0-2.4.12 serve gRPC only on the port (milvus#36724), 2.4.13+
+       refuse to start with a shared port, so REST is on `proxy.http.port`. Segment info during backup and import
+       create/describe during restore fail.""",
+       """In backup.yaml (v2 format, `configVersion: v2`) set `milvus.rest.endpoint: https://HOST:19121`, the port
+       Milvus's `proxy.http.port` serves (a v1 file: translate it with milvus-backup's config migrate first).""",
+       by=(Enforcer.GO_CLIENT,)),
     _c("client.paths_ignored", "This pymilvus release ignores the certificate paths without server_name",
        """pymilvus 2.1.0 to 2.3.7 build the TLS channel from server_pem_path, ca_pem_path and the client pair only
        when server_name is set (pymilvus#1962); without it they trust the system roots and send no client

@@ -243,7 +243,7 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
             explicit.add(role)
     if deployment is not None and not client_exact:
         notes += _client_beside_server(paths, explicit, modes, deployment)
-    clients, client_args = _clients(options)
+    clients, client_args = _clients(options, deployment)
     # a Go or Node client's own pair (--go-args / --node-args) is judged in mode 2 like the general flags
     own_pair = any(cfg.secure and cfg.sends_cert for cfg in client_args.values())
     if not (paths.get(Role.CLIENT_CERT) or paths.get(Role.CLIENT_KEY)) and not client_exact and not modes \
@@ -313,8 +313,10 @@ def _fixed_client_tls(request: Request) -> Request:
     return replace(request, client_args={kind: request.client_tls(kind) for kind in sorted(kinds)})
 
 
-def _clients(options: Options):
-    """--client and each kind's --*-args -> (ClientSel tuple, {kind: TlsConfig} of the own arguments given)."""
+def _clients(options: Options, deployment=None):
+    """--client and each kind's --*-args -> (ClientSel tuple, {kind: TlsConfig} of the own arguments given). A
+    deployment reader's client TLS inputs (DeploymentFacts.client_tls: Attu's environment, milvus-backup's
+    backup.yaml) are merged the same way; the same kind given by a reader and by its --*-args is a usage error."""
     import json
 
     from .clientkinds import BadClient, ClientSel, parse_clients, spec
@@ -338,9 +340,14 @@ def _clients(options: Options):
             if not isinstance(value, dict):
                 raise BadClient(f"{flag}: must be a JSON object")
             own[kind] = kind_spec.read_args(value)
+        for kind, cfg in (getattr(deployment, "client_tls", None) or {}).items():
+            if kind in own:
+                raise BadClient(f"{cfg.source} and {spec(kind).args_option} both give the {kind} client's TLS "
+                                "settings; give one of them")
+            own[kind] = cfg
     except BadClient as exc:
         raise UsageError(str(exc))
-    # an application's own arguments name the client they belong to
+    # an application's own arguments (or a tool's file read for a kind) name the client they belong to
     for kind in own:
         if not any(c.kind == kind for c in clients):
             clients += (ClientSel(kind),)

@@ -46,9 +46,23 @@ class TlsConfig:
     server_name: Optional[str] = None
     address: Optional[str] = None
     secure: bool = True
-    source: str = "flags"    # "flags" | the spec's args_option ("--go-args", "--node-args")
-    # what the client's own settings make it refuse or ignore, as its reader found it: (code, message, severity)
-    said: tuple[tuple[str, str, str], ...] = ()
+    source: str = "flags"    # "flags" | the spec's args_option ("--go-args", "--node-args") | a deploy reader's flag
+    # what the client's own settings (or the tool around it) make it refuse or ignore, as its reader found it:
+    # (code, message, severity), optionally followed by the modes it breaks and a pasteable fix naming the key and
+    # the file (code, message, severity, modes, fix)
+    said: tuple[tuple, ...] = ()
+    # a REST base URL the tool derives from these settings and calls as well (milvus-backup: https://HOST:PORT of
+    # its gRPC address when milvus.rest.endpoint is empty); judged against the Milvus judged (rules/per_client)
+    rest: Optional[str] = None
+    rest_why: str = ""       # why the URL is derived ("milvus-backup: `milvus.rest.endpoint` in backup.yaml is not set")
+    rest_fix: str = ""       # the pasteable fix, "{url}" standing for the REST URL to write
+    rest_uses: str = ""      # what the tool calls REST for ("segment info during backup, ...")
+    tool: str = ""           # the tool these settings are of ("milvus-backup", "Attu v3"): who the report names
+    # a tool's file: the pasteable fix that gives it a client pair, or its trust root, in its own keys and file
+    pair_fix: str = ""
+    root_fix: str = ""
+    # the tool refuses to start with these settings (its own validation, in its words): no connection is attempted
+    refused: str = ""
 
     @property
     def sends_cert(self) -> bool:

@@ -56,6 +56,17 @@ class Draft:
     unsafe_entries: list[UnsafeEntry] = field(default_factory=list)   # Kubernetes keys/paths refused
     etcd_servers: list = field(default_factory=list)   # facts.deployment.EtcdServer of the etcd services (links)
     s3_servers: list = field(default_factory=list)     # facts.deployment.S3Server (deploy/objectstore_service.py)
+    # client kind -> clientkinds.TlsConfig: a tool's own TLS settings for the client kind it is built on (Attu's
+    # environment -> "node", milvus-backup's backup.yaml -> "go"); request.py merges them like --node-args/--go-args
+    # and a kind named here is selected. add_client_tls() adds one (a kind given twice is a DeploymentError).
+    client_tls: dict = field(default_factory=dict)
+
+    def add_client_tls(self, kind: str, cfg, flag: str) -> None:
+        """A reader's client TLS inputs for `kind` (clientkinds.TlsConfig, its `source` the reader's flag)."""
+        if kind in self.client_tls:
+            raise DeploymentError(f"{flag}: the {kind} client's TLS settings were already given by "
+                                  f"{self.client_tls[kind].source}; give one of them")
+        self.client_tls[kind] = cfg
 
 
 @dataclass(frozen=True)

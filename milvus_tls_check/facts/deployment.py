@@ -591,6 +591,9 @@ class DeploymentFacts:
     unsafe_entries: tuple[UnsafeEntry, ...] = ()       # Kubernetes keys/paths refused (never written)
     etcd_servers: tuple[EtcdServer, ...] = ()          # the etcd services the files run (Compose)
     s3_servers: tuple[S3Server, ...] = ()              # the S3/MinIO services the files run (Compose)
+    # client kind -> clientkinds.TlsConfig a tool's own settings give that client (deploy/attu_env.py: "node",
+    # deploy/backup_config.py: "go"); request.py merges them into the request's client arguments
+    client_tls: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def mode_value(self) -> Optional[int]:

@@ -159,6 +159,9 @@ def _other_client(mode: int, target: str, raw: RawAttempt, impls: dict) -> Hands
         return Handshake(mode, target, True, "handshake.ok", _with_go_words(f"{who}: handshake and GetVersion "
                          f"succeeded{version}", raw), tls_version=raw.tls_version, seconds=raw.seconds, **impls)
     code, side = spec.classify_words(raw.error)
+    tls = getattr(raw.planned, "tls", None)
+    if raw.params_error and getattr(tls, "refused", ""):   # the tool's own validation: the code its reader gave it
+        code, side = next((s[0] for s in tls.said if s[1] == tls.refused), code), "client"
     said = next((w for w in (explain.classify_server(line, sent_cert=raw.sent_cert) for line in raw.server_log)
                  if w is not None), None)
     if said is not None and side != "client":

@@ -183,6 +183,8 @@ def go_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float, 
     from .sdk_process import run_go
 
     cfg = planned.tls
+    if cfg.refused:
+        return _tool_refused(planned)
     out = run_go(address, server_name=_name_checked(planned), ca=cfg.ca, cert=cfg.cert if cfg.sends_cert else None,
                  key=cfg.key if cfg.sends_cert else None, timeout=timeout, go_version=planned.client.version)
     return _sdk_raw(planned, out)
@@ -215,7 +217,7 @@ def milvus_cli_attempt(planned: PlannedAttempt, address: str, uri: str, timeout:
     from .venvs import python_for, release_of
 
     cfg = planned.tls
-    if any(code == "client.mode_unsupported" and sev == "error" for code, _m, sev in cfg.said):
+    if any(s[0] == "client.mode_unsupported" and s[2] == "error" for s in cfg.said):
         return RawAttempt(planned, ok=False, params_error=True, error="[config] ConnectException: Connect to Milvus "
                           "error!two-way encryption (tlsmode == 2) is not implemented yet (milvus-cli's own code, "
                           "modelled)")
@@ -239,12 +241,21 @@ def node_attempt(planned: PlannedAttempt, address: str, uri: str, timeout: float
     from .sdk_process import run_node
 
     cfg = planned.tls
+    if cfg.refused:
+        return _tool_refused(planned)
     tls = {k: v for k, v in (("rootCertPath", cfg.ca), ("privateKeyPath", cfg.key), ("certChainPath", cfg.cert),
                              ("serverName", _name_checked(planned))) if v}   # as given: the SDK decides
     config = {"address": address, "ssl": bool(cfg.secure and planned.secure)}
     if tls and config["ssl"]:
         config["tls"] = tls
     return _sdk_raw(planned, run_node(config, timeout=timeout, line=planned.client.version or "3"))
+
+
+def _tool_refused(planned: PlannedAttempt) -> RawAttempt:
+    """The tool around the client (milvus-backup's config validation) refuses its settings before any connection:
+    modelled from its source, not run."""
+    return RawAttempt(planned, ok=False, params_error=True, error=f"[config] {planned.tls.refused} (the tool's own "
+                      f"validation, modelled from its source: {planned.tls.source}; no connection is made)")
 
 
 def _sdk_raw(planned: PlannedAttempt, out) -> RawAttempt:

@@ -92,8 +92,8 @@ _SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING}
 def _said(subject: str, said) -> list[Finding]:
     """A spec's (code, message, severity, modes) tuples as findings about `subject`."""
     out = []
-    for code, message, severity, modes in said:
-        kw = {}
+    for code, message, severity, modes, *fix in said:
+        kw = {"fix": fix[0]} if fix and fix[0] else {}
         if severity:
             kw["severity"] = _SEVERITY[severity]
         if modes:
@@ -107,7 +107,8 @@ def judge_own_stack(ctx: Context, sel: ClientSel) -> list[Finding]:
     spec = sel.spec
     stack = spec.own_stack
     cfg = ctx.request.client_tls(sel.kind)
-    who = f"{sel.label}{stack.who_suffix}"
+    label = f"{cfg.tool} ({sel.label})" if cfg.tool else sel.label   # a tool's file: the tool around the client
+    who = label if cfg.tool else f"{sel.label}{stack.who_suffix}"
     server = ctx.file(Role.SERVER_CERT)
     out: list[Finding] = []
     subject = f"{sel.key} client ({cfg.source})"
@@ -115,7 +116,8 @@ def judge_own_stack(ctx: Context, sel: ClientSel) -> list[Finding]:
         out += _verify_server(ctx, sel, cfg, who, subject, server)
     out += _said(f"{sel.key} client ({cfg.source})", stack.settings_checks(cfg, sel, ctx.modes)
                  if stack.settings_checks else ())
-    out += _said(f"{sel.key} client ({cfg.source})", tuple((c, m, sev, ()) for c, m, sev in cfg.said))
+    out += _said(f"{sel.key} client ({cfg.source})", tuple(s if len(s) > 3 else (*s, ()) for s in cfg.said))
+    out += _rest_on_grpc_port(ctx, sel, cfg, subject)
     if stack.key_checks and cfg.key:
         key_file = _loaded(ctx, cfg.key)
         from ..findings import fix_for
@@ -123,9 +125,9 @@ def judge_own_stack(ctx: Context, sel: ClientSel) -> list[Finding]:
                 _said(subject_of(Role.CLIENT_KEY, cfg.key), stack.key_checks(cfg, key_file, sel, ctx.modes))]
     if 2 in ctx.modes and not cfg.sends_cert:
         out.append(finding("client.cert_missing", f"{sel.key} client ({cfg.source})",
-                           f"{sel.label}: tlsMode 2 requires a client certificate and none is "
+                           f"{label}: tlsMode 2 requires a client certificate and none is "
                            "configured (give --client-pem and --client-key, or the client's own "
-                           "certChainPath/privateKeyPath or cert/key).", modes=(2,)))
+                           "certChainPath/privateKeyPath or cert/key).", modes=(2,), fix=cfg.pair_fix or None))
     return out
 
 
@@ -136,7 +138,7 @@ def _verify_server(ctx: Context, sel: ClientSel, cfg, who: str, subject: str, se
     if cfg.ca is None:
         out.append(finding("chain.untrusted", subject, f"{who}: no CA file is configured, so it trusts the system "
                            "roots only; a private CA's server certificate does not verify (Go: \"x509: certificate "
-                           "signed by unknown authority\")."))
+                           "signed by unknown authority\").", fix=cfg.root_fix or None))
     elif stack.bom_root_words and trust is not None and trust.certs and len(trust.certs) == 1 and \
             any(f.code == "file.bom" for f in trust.findings):
         out.append(finding("file.bom", subject_of(Role.CLIENT_CA, cfg.ca), f"{who}: {cfg.ca} starts with a UTF-8 "
@@ -287,7 +289,8 @@ def _serves_443(ctx: Context) -> str:
                         "eku.server_auth_missing", "sig.weak", "sig.unsupported", "cert.serial_invalid",
                         "client.cert_missing", "client.paths_ignored", "client.default_port",
                         "client.params_incomplete", "client.server_name_required", "key.not_pkcs8",
-                        "client.mode_unsupported", "client.setting_ignored",
+                        "client.mode_unsupported", "client.setting_ignored", "client.mode_mismatch",
+                        "client.mutual_downgraded", "client.rest_on_grpc_port",
                         "ku.digital_signature_missing",
                         # added by attribute() from the client's path validation (Go: facts/gopath.py)
                         "chain.name_constraints", "chain.too_complex", "cert.go_parse_refused", "ca.not_ca",
@@ -559,3 +562,46 @@ def own_file_checks(ctx: Context, general: tuple) -> list:
 
 # Report position of this family (rules/__init__.registered_rules).
 ORDER = 100
+
+
+def _rest_on_grpc_port(ctx: Context, sel: ClientSel, cfg, subject: str) -> list[Finding]:
+    """A tool that also calls Milvus's REST API at a URL it derives from its gRPC address (milvus-backup: https://
+    HOST:PORT when milvus.rest.endpoint is empty, internal/client/milvus/restful.go restfulBaseURL). With TLS on, no
+    Milvus line serves REST on the gRPC port (docs/links.md part 2): 2.3 and 2.4.0-2.4.12 serve gRPC only there,
+    2.4.13+ refuse to start with a shared port, so REST lives on proxy.http.port."""
+    from urllib.parse import urlsplit
+
+    from ..facts.deployment import effective
+    from .config import http_refuses, judged_version
+    if not cfg.rest or not cfg.secure or not any(m in (1, 2) for m in ctx.modes):
+        return []
+    try:
+        rest = urlsplit(cfg.rest)
+        rest_port = rest.port or (443 if rest.scheme == "https" else 80)
+    except ValueError:
+        return []
+    own = cfg.address or ""
+    grpc_port = own.rsplit(":", 1)[1] if own.count(":") == 1 and own.rsplit(":", 1)[1].isdigit() else "19530"
+    if rest.scheme != "https" or str(rest_port) != grpc_port:
+        return []
+    f = ctx.deployment
+    http_port = effective(f.config, "proxy.http.port").text if f is not None and f.has_config else ""
+    line, patch, judged = judged_version(ctx)
+    if http_refuses(line, patch):
+        how = ("refuses to start when REST shares the gRPC port under TLS (\"proxy server(http) and external grpc "
+               "server share the same port, tls mode must be 0\"), so a running TLS Milvus serves REST only on "
+               "proxy.http.port and its gRPC port answers no REST call")
+    else:
+        how = ("serves gRPC only on that port under TLS (a REST call gets \"application/grpc expected\", "
+               "milvus#36724)")
+    port = http_port if http_port and http_port != grpc_port else "19121"
+    where = (f"proxy.http.port {http_port} in the deployment given" if http_port and http_port != grpc_port
+             else "the port you give Milvus's proxy.http.port, e.g. 19121")
+    msg = (f"{cfg.tool or sel.label} calls Milvus's REST API at {cfg.rest}, derived from its gRPC address "
+           f"({cfg.rest_why or 'no REST endpoint is set'}); {judged} {how}. Its REST calls fail there"
+           f"{': ' + cfg.rest_uses if cfg.rest_uses else ''}.")
+    url = f"https://{rest.hostname or 'HOST'}:{port}"
+    fix = (cfg.rest_fix.replace("{url}", url) if cfg.rest_fix else f"Point the tool's REST endpoint at {url}") + \
+        f" ({where})."
+    return [finding("client.rest_on_grpc_port", subject, msg, modes=tuple(m for m in ctx.modes if m in (1, 2)),
+                    fix=fix)]
