@@ -29,7 +29,7 @@ from milvus_tls_check.clientkinds import ClientSel, parse_client, specs
 from milvus_tls_check.facts.pymilvus import ClientParams
 from .corpus import BOM, Case, _crlf, by_name, custom_cert
 
-# every line of every kind with a runner (the registry's order: pymilvus, go, node)
+# every line of every kind with a runner (the registry's order)
 CLIENTS = tuple(f"{name}=={line}" if line else name for name, s in specs().items() if s.runner
                 for line in (s.lines or ("",)))
 TIMEOUT = 2.5
@@ -194,17 +194,43 @@ def observe_client(handle, case: ClientCase, paths: dict[str, Path], client: str
     if sel.kind == "go":
         out = sdk_process.run_go(address, server_name=tls["server_name"], ca=tls["ca"], cert=tls["cert"],
                                  key=tls["key"], timeout=timeout)
-    else:
+    elif sel.kind == "java":
+        # grpc-java's authority: serverName when given, else the host dialled
+        out = sdk_process.run_java(address, authority=tls["server_name"] or "127.0.0.1", ca=tls["ca"],
+                                   cert=tls["cert"], key=tls["key"], timeout=timeout)
+    elif sel.kind == "milvus-cli":
+        return _observe_milvus_cli(handle, tls, client, timeout, t0)
+    elif sel.kind == "node":
         cfg = {"address": address, "ssl": True}
         t = {k: v for k, v in (("rootCertPath", tls["ca"]), ("privateKeyPath", tls["key"]),
                                ("certChainPath", tls["cert"]), ("serverName", tls["server_name"])) if v}
         if t:
             cfg["tls"] = t
         out = sdk_process.run_node(cfg, timeout=timeout, line=sel.line)
+    else:   # a kind the lab has no real runner for is an error, never another kind's behaviour
+        raise ValueError(f"the lab cannot run a real {sel.kind} client against Milvus")
     if out.could_not_run:
         return ClientObservation(client, False, could_not_run=out.error)
     return ClientObservation(client, out.ok, "" if out.ok else _short(f"[{out.stage}] {out.error} {out.details}"),
                              seconds=time.monotonic() - t0, version=out.version)
+
+
+def _observe_milvus_cli(handle, tls: dict, client: str, timeout: float, t0: float) -> ClientObservation:
+    """milvus-cli's connect is pymilvus (its line's venv) with secure=True and server_pem_path = -cert, no client
+    pair and no server name of its own: grpc checks the host it dials, here the case's name (as the doctor judges)."""
+    from milvus_tls_check.clientkinds.milvus_cli import PYMILVUS_LINE
+    from milvus_tls_check.handshake import pymilvus_process, venvs
+
+    release = venvs.release_of(PYMILVUS_LINE)
+    py = venvs.python_for(release)
+    if py is None:
+        return ClientObservation(client, False, could_not_run=f"no venv for pymilvus {release}")
+    params = ClientParams(server_pem_path=tls["ca"], server_name=tls["server_name"])
+    out = pymilvus_process.run(handle.uri_tls, params, timeout, python_path=str(py))
+    if out.could_not_run:
+        return ClientObservation(client, False, could_not_run=out.error)
+    return ClientObservation(client, out.ok, "" if out.ok else _short(out.cause or out.error),
+                             seconds=time.monotonic() - t0, version=out.pymilvus_version)
 
 
 def doctor_verdicts(case: ClientCase, paths: dict[str, Path], clients=CLIENTS, extra: Optional[list] = None):
