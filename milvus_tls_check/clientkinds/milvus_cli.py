@@ -13,8 +13,8 @@ from __future__ import annotations
 import shlex
 from urllib.parse import urlsplit
 
-from ..facts.x509 import grpc_name_match
-from . import BadClient, ClientSpec, OwnStack, TlsConfig, concerns_other_client
+from ..facts.x509 import grpc_name_match, split_host_port
+from . import BadClient, ClientSpec, OwnStack, TlsConfig
 
 RELEASE = "1.2.1"          # pip index versions milvus-cli (newest, as read)
 PYMILVUS_LINE = "2.6"      # its requirement pymilvus>=2.6.0 resolves to this line
@@ -88,8 +88,20 @@ def read_args(line) -> TlsConfig:
                      said=tuple(said))
 
 
+def _concerns(code: str, subject: str) -> bool:
+    """milvus-cli is pymilvus over grpc/BoringSSL: the pymilvus rules' findings about the server certificate concern
+    it as they concern pymilvus (key types, signatures, names such as a trailing dot), except pymilvus's own
+    parameters and trust files (it has its own: -cert), the client pair it never sends, and the name match its own
+    check says (it checks the -uri host)."""
+    if code.startswith("client.") or code in ("name.mismatch", "name.cn_only") or subject.startswith(
+            ("client_server_pem (", "client_ca_pem (", "pymilvus ", "client_pem (", "client_key (")):
+        return False
+    return True
+
+
 def _names(leaf, name: str, who: str, shown: str) -> list:
-    ok, _how = grpc_name_match(leaf, name)
+    host = split_host_port(name)[0] or name   # grpc's target-name override drops a port, as it does for pymilvus
+    ok, _how = grpc_name_match(leaf, host)
     if ok:
         return []
     return [("name.mismatch", f"{who}: grpc checks the -uri host {name!r} (milvus-cli passes no server_name) against "
@@ -130,7 +142,7 @@ SPEC = ClientSpec(
     label=lambda sel: f"milvus-cli {RELEASE} (pymilvus {PYMILVUS_LINE}, grpcio/BoringSSL)",
     judge="milvus_tls_check.rules.per_client:judge_own_stack",
     call=_call,
-    concerns=concerns_other_client,
+    concerns=_concerns,
     attempt_kind="milvus-cli",
     runner="milvus_tls_check.handshake.run:milvus_cli_attempt",
     attempt_who=lambda version: f"pymilvus {version} with milvus-cli {RELEASE}'s arguments".strip(),
