@@ -1,7 +1,8 @@
 """Issue #21, "done when" part 1: a Compose file with Milvus + etcd + MinIO, TLS on each link
 (fixtures/deploy/links/), gives a TLS map whose every link's verdict is what the real components did.
 
-For the good file and its broken variant (etcd serves a certificate without DNS:etcd):
+For the good file and two broken variants (etcd serves a certificate without DNS:etcd; minio.useSSL false while
+MinIO serves TLS):
 
 - the doctor reads the Compose file as a user runs it (--no-handshake, and with its handshake rehearsal); and
 - the same deployment runs for real on loopback (milvus_tls_lab/deployment.py): Debian's etcd 3.4 with the etcd
@@ -13,7 +14,7 @@ For the good file and its broken variant (etcd serves a certificate without DNS:
 Each link the real run reached: the doctor's verdict is pass exactly when the link worked, a fail names the cause the
 real components logged, and the exit status is 0 exactly when every link worked. A link the run never reached
 (Milvus down because etcd refused it: no client got in, object storage was never dialled) is said so and not
-compared. Everything is stopped (pids checked); loopback only. One real run per variant (~15 s and ~25 s here).
+compared. Everything is stopped (pids checked); loopback only. One real run per variant (~15, ~25 and ~30 s here).
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ LINKS = ROOT / "fixtures" / "deploy" / "links"
 KINDS = (FRONT_DOOR, ETCD_LINK, OBJECTSTORE_LINK)
 
 
-def _deployment(name: str, etcd_tls: str) -> Deployment:
+def _deployment(name: str, etcd_tls: str = "etcd-tls", minio_use_ssl: bool = True) -> Deployment:
     """What fixtures/deploy/links/ describes, written out by hand: the services' names and files, milvus.yaml's
     settings, the bundle mounted over the image's, and the client call the doctor judges for tlsMode 1."""
     tls, etcd = LINKS / "tls", LINKS / etcd_tls
@@ -52,7 +53,7 @@ def _deployment(name: str, etcd_tls: str) -> Deployment:
         EtcdService("etcd", etcd / "etcd.pem", etcd / "etcd.key", etcd / "ca.pem", client_cert_auth=True),
         MinioService("minio", LINKS / "minio-certs" / "public.crt", LINKS / "minio-certs" / "private.key"),
         MilvusService(EtcdSSL(True, tls / "client.pem", tls / "client.key", tls / "ca.pem", "1.3"),
-                      minio_use_ssl=True, tls_mode=1, server_pem=tls / "server.pem", server_key=tls / "server.key",
+                      minio_use_ssl=minio_use_ssl, tls_mode=1, server_pem=tls / "server.pem", server_key=tls / "server.key",
                       ca_pem=tls / "ca.pem", system_bundle=LINKS / "ca-bundle" / "ca-certificates.crt"),
         FrontDoorClient("localhost", server_name="localhost", server_pem_path=tls / "server.pem"))
 
@@ -66,11 +67,16 @@ class Variant:
 
 
 VARIANTS = [
-    Variant("docker-compose.yml", _deployment("good", "etcd-tls"), (), {}),
+    Variant("docker-compose.yml", _deployment("good"), (), {}),
     # etcd refuses nothing, Milvus refuses etcd's certificate and retries forever (2.3.5): it never serves clients
     # and never gets as far as object storage
     Variant("docker-compose-etcd-wrong-name.yml", _deployment("etcd-wrong-name", "etcd-tls-wrong-name"),
             (FRONT_DOOR, OBJECTSTORE_LINK), {"etcd.name_mismatch": "certificate is valid for localhost, not etcd"}),
+    # Milvus writes to etcd, then datacoord's bucket check gets nginx's answer to plain HTTP on its TLS port (a real
+    # MinIO answers "Client sent an HTTP request to an HTTPS server", milvus#28032) until 2.3.5 panics; no client
+    # is served before that
+    Variant("docker-compose-minio-ssl-off.yml", _deployment("minio-ssl-off", minio_use_ssl=False), (FRONT_DOOR,),
+            {"objectstore.ssl_off_tls_server": "The plain HTTP request was sent to HTTPS port"}),
 ]
 
 
@@ -105,6 +111,10 @@ def _files(link: dict) -> dict:
     return {f["role"]: f["host"] for f in link["files"]}
 
 
+def _settings(link: dict) -> dict:
+    return {s["key"]: s["value"] for s in link["settings"]}
+
+
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.compose for v in VARIANTS])
 def test_tls_map_is_what_the_real_deployment_did(variant, tmp_path):
     compose = LINKS / variant.compose
@@ -119,6 +129,8 @@ def test_tls_map_is_what_the_real_deployment_did(variant, tmp_path):
     assert _files(links[ETCD_LINK])["etcd.ssl.tlsCert"] == str(dep.milvus.etcd_ssl.tls_cert)
     assert _files(links[OBJECTSTORE_LINK])["minio public.crt"] == str(dep.minio.public_crt)
     assert _files(links[OBJECTSTORE_LINK])["/etc/ssl/certs/ca-certificates.crt"] == str(dep.milvus.system_bundle)
+    assert _settings(links[OBJECTSTORE_LINK])["minio.useSSL"] == str(dep.milvus.minio_use_ssl).lower()
+    assert _settings(links[ETCD_LINK])["etcd.ssl.enabled"] == str(dep.milvus.etcd_ssl.enabled).lower()
 
     run = run_deployment(tmp_path / "run", dep, start_timeout=120, etcd_settle=15)
     for pid in run.pids.values():
