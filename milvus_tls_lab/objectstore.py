@@ -351,7 +351,7 @@ def stage(name, fn):
         return False
 try:
     from pymilvus import MilvusClient, DataType
-    c = MilvusClient(uri=p["uri"], timeout=p["rpc_timeout"])
+    c = MilvusClient(uri=p["uri"], timeout=p["rpc_timeout"], **p.get("kwargs", {}))
     name = "s3lab"
     def create():
         schema = MilvusClient.create_schema(auto_id=False)
@@ -386,9 +386,12 @@ sys.stdout.flush()
 """
 
 
-def _run_workload(port: int, *, flush_timeout: float, load: bool, load_timeout: float) -> dict:
-    params = json.dumps({"uri": f"http://{HOST}:{port}", "rpc_timeout": 20, "flush_timeout": flush_timeout,
-                         "load": load, "load_timeout": load_timeout})
+def _run_workload(port: int, *, flush_timeout: float, load: bool, load_timeout: float, uri: Optional[str] = None,
+                  client_kwargs: Optional[dict] = None) -> dict:
+    """The workload through a real pymilvus (subprocess): plaintext gRPC to loopback:port, or ``uri`` with
+    ``client_kwargs`` (server_pem_path, server_name, ...) for a TLS front door."""
+    params = json.dumps({"uri": uri or f"http://{HOST}:{port}", "rpc_timeout": 20, "flush_timeout": flush_timeout,
+                         "load": load, "load_timeout": load_timeout, "kwargs": client_kwargs or {}})
     budget = 20 * 4 + flush_timeout + (load_timeout if load else 0) + 30
     try:
         cp = subprocess.run([pymilvus_python(), "-I", "-c", _WORKLOAD, params], capture_output=True, text=True,

@@ -15,7 +15,7 @@ from milvus_tls_check.deploy.common import resolve
 from milvus_tls_check.deploy.compose import interpolate, read_compose
 from milvus_tls_check.model import Role
 
-from tests.helpers import deployment
+from tests.helpers import DEPLOY_FIXTURES, deployment, doctor_json
 
 
 def doctor(args: list[str], capsys) -> tuple[int, dict, str]:
@@ -191,3 +191,24 @@ def test_compose_usage_errors_exit_2(docs, capsys):
     status = cli.main(["doctor", "--compose", str(docs / "nothing.yml"), "--no-handshake"])
     _, err = capsys.readouterr()
     assert status == 2 and "no such file" in err
+
+
+# fixtures/deploy/links: the Compose deployment with TLS on each link that tests/integration/
+# test_deployment_compose_real.py runs for real; here only how the doctor reads it (static, fast)
+LINKS_MAP = {
+    "docker-compose.yml": (0, {"client-proxy": ("pass", []), "milvus-etcd": ("pass", []),
+                                "milvus-objectstore": ("pass", [])}),
+    "docker-compose-etcd-wrong-name.yml": (1, {"client-proxy": ("pass", []),
+                                               "milvus-etcd": ("fail", ["etcd.name_mismatch"]),
+                                               "milvus-objectstore": ("pass", [])}),
+    "docker-compose-minio-ssl-off.yml": (1, {"client-proxy": ("pass", []), "milvus-etcd": ("pass", []),
+                                             "milvus-objectstore": ("fail", ["objectstore.ssl_off_tls_server"])}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINKS_MAP))
+def test_the_links_deployment_gives_one_link_per_connection(name, capsys):
+    status, report = doctor_json(["--compose", str(DEPLOY_FIXTURES / "links" / name)], capsys)
+    assert (status, {link["kind"]: (link["verdict"], link["codes"]) for link in report["links"]}) == LINKS_MAP[name]
+    etcd = next(link for link in report["links"] if link["kind"] == "milvus-etcd")
+    assert etcd["address"] == "etcd:2379"   # ETCD_ENDPOINTS of the Milvus service, as milvus.yaml
