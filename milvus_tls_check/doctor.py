@@ -73,9 +73,9 @@ def _links(request: Request, ctx: Context, report: Report) -> Report:
     if request.probe_links and request.handshake:
         links = tuple(_probed(request, link, spec(link.kind)) for link in links)
     front = specs()[FRONT_DOOR]
-    from .rules.links import follow_front_door
+    from .rules.links import follow_front_door, follow_startup
     door = front.resolve("judge")(report, front)
-    return replace(report, links=(door,) + follow_front_door(tuple(links), door))
+    return replace(report, links=follow_startup((door,) + follow_front_door(tuple(links), door)))
 
 
 def _probed(request: Request, link, spec):

@@ -525,6 +525,7 @@ class Link:
     detail: str = ""                           # the prober's answer, or why the verdict is what it is
     static_verdict: Optional[LinkVerdict] = None   # a prober decided: what the static model said (when different)
     static_codes: tuple[str, ...] = ()
+    blocked_by: tuple[str, ...] = ()           # links whose failure keeps Milvus from serving this one (their kinds)
 
     def to_dict(self) -> dict:
         out = {"kind": self.kind, "from": self.from_, "to": self.to, "address": self.address,
@@ -533,6 +534,8 @@ class Link:
                "modelled": self.modelled, "add": self.add, "detail": self.detail}
         if self.static_verdict is not None:
             out["static"] = {"verdict": self.static_verdict.value, "codes": list(self.static_codes)}
+        if self.blocked_by:
+            out["blocked_by"] = list(self.blocked_by)
         return out
 
 

@@ -282,11 +282,12 @@ def run_deployment(base_dir: Path, dep: Deployment, *, start_timeout: float = 12
                 if now - t0 > start_timeout:
                     break
                 time.sleep(0.5)
+            # the client always tries, as an application does: against a Milvus that never served it meets no answer
+            c = dep.client
+            uri = f"https://{c.host}:{server.listen_port}"
+            kwargs = {"server_pem_path": str(Path(c.server_pem_path).resolve()), "server_name": c.server_name}
+            front = pymilvus_connect(uri, timeout=10 if healthy else 5, **kwargs)
             if healthy:
-                c = dep.client
-                uri = f"https://{c.host}:{server.listen_port}"
-                kwargs = {"server_pem_path": str(Path(c.server_pem_path).resolve()), "server_name": c.server_name}
-                front = pymilvus_connect(uri, timeout=10, **kwargs)
                 if front.ok:
                     objectstore = _run_workload(int(server.listen_port), flush_timeout=flush_timeout, load=True,
                                                 load_timeout=load_timeout, uri=uri, client_kwargs=kwargs)
@@ -311,7 +312,8 @@ def run_deployment(base_dir: Path, dep: Deployment, *, start_timeout: float = 12
                                f"no key under etcd.rootPath {root}; {down_because}: " +
                                " | ".join(etcd_why[:2] + [f"etcd: {x}" for x in etcd_lines]))
     if front is not None:
-        front_obs = LinkObservation(FRONT_DOOR, True, front.ok, front.result if front.ok else front.error[:400])
+        front_obs = LinkObservation(FRONT_DOOR, True, front.ok, front.result if front.ok else
+                                    (f"{down_because}; pymilvus: " if not healthy else "") + front.error[:400])
     else:
         front_obs = LinkObservation(FRONT_DOOR, False, None, f"not observed: {down_because}, so no client could be "
                                     "let in or refused at the TLS front door")

@@ -198,10 +198,11 @@ def test_compose_usage_errors_exit_2(docs, capsys):
 LINKS_MAP = {
     "docker-compose.yml": (0, {"client-proxy": ("pass", []), "milvus-etcd": ("pass", []),
                                 "milvus-objectstore": ("pass", [])}),
-    "docker-compose-etcd-wrong-name.yml": (1, {"client-proxy": ("pass", []),
+    # a Milvus that cannot reach etcd (or its bucket) never serves: the front door fails with it, no code of its own
+    "docker-compose-etcd-wrong-name.yml": (1, {"client-proxy": ("fail", []),
                                                "milvus-etcd": ("fail", ["etcd.name_mismatch"]),
                                                "milvus-objectstore": ("pass", [])}),
-    "docker-compose-minio-ssl-off.yml": (1, {"client-proxy": ("pass", []), "milvus-etcd": ("pass", []),
+    "docker-compose-minio-ssl-off.yml": (1, {"client-proxy": ("fail", []), "milvus-etcd": ("pass", []),
                                              "milvus-objectstore": ("fail", ["objectstore.ssl_off_tls_server"])}),
 }
 
@@ -212,3 +213,6 @@ def test_the_links_deployment_gives_one_link_per_connection(name, capsys):
     assert (status, {link["kind"]: (link["verdict"], link["codes"]) for link in report["links"]}) == LINKS_MAP[name]
     etcd = next(link for link in report["links"] if link["kind"] == "milvus-etcd")
     assert etcd["address"] == "etcd:2379"   # ETCD_ENDPOINTS of the Milvus service, as milvus.yaml
+    front = report["links"][0]
+    failing = [link["kind"] for link in report["links"][1:] if link["verdict"] == "fail"]
+    assert front.get("blocked_by", []) == failing, front

@@ -30,6 +30,10 @@ class LinkSpec:
     prober: str = ""                # "milvus_tls_check.handshake.etcdprobe:probe" ("" : none)
     order: int = 100                # its place in the TLS map (the front door first)
     source: str = ""                # where its behaviour was read or observed (docs/links.md)
+    # codes on this link that keep Milvus from serving at all (observed: it retries or exits before its proxy
+    # listens), so the links Milvus serves fail with it, pointing here instead of repeating the cause
+    blocks_serving: tuple[str, ...] = ()
+    serves: bool = False            # Milvus is the server of this link (the front door, REST): a stopped Milvus fails it
 
     def resolve(self, which: str) -> Optional[Callable[..., Any]]:
         dotted = getattr(self, which)

@@ -13,5 +13,6 @@ SPEC = LinkSpec(
     decided_by="the per-mode verdict: each client's TLS stack against Milvus's Go crypto/tls (rehearsed or live)",
     judge="milvus_tls_check.verdict:front_door_link",
     order=0,
+    serves=True,
     source="docs/ARCHITECTURE.md (the whole doctor)",
 )

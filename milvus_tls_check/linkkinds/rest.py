@@ -15,5 +15,6 @@ SPEC = LinkSpec(
     decided_by=f"the Milvus source, not run: {SOURCE_REST}; the certificates are the front door's",
     judge="milvus_tls_check.rules.links:judge_rest",
     order=5,
+    serves=True,
     source="docs/links.md part 2: The REST listener (proxy.http.port) and TLS",
 )

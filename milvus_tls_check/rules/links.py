@@ -461,6 +461,26 @@ def follow_front_door(links: tuple, front: Link) -> tuple:
     return tuple(out)
 
 
+def follow_startup(links: tuple) -> tuple:
+    """A link whose failure keeps Milvus from serving (its spec's `blocks_serving`, observed) fails every link Milvus
+    serves (the front door, REST) too: a client meets a Milvus that never listens. Those links keep their own codes
+    and name the blocking link in `blocked_by` (the cause is said once, on its own link)."""
+    from ..linkkinds import spec
+    blocking = tuple(link.kind for link in links
+                     if link.verdict is LinkVerdict.FAIL and set(link.codes) & set(spec(link.kind).blocks_serving))
+    if not blocking:
+        return links
+    out = []
+    for link in links:
+        if spec(link.kind).serves:
+            names = ", ".join(spec(k).title for k in blocking)
+            note = f"Milvus does not start serving while {names} fails: clients get no answer on {link.address}"
+            link = replace(link, verdict=LinkVerdict.FAIL, blocked_by=blocking,
+                           detail=f"{note}; {link.detail}" if link.detail else note)
+        out.append(link)
+    return tuple(out)
+
+
 def judge_internal(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
     from ..facts import modelledlinks as ml
     from ..facts.deployment import INTERNAL_PATH_KEYS, effective, parse_bool

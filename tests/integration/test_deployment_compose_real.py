@@ -13,8 +13,10 @@ MinIO serves TLS):
 
 Each link the real run reached: the doctor's verdict is pass exactly when the link worked, a fail names the cause the
 real components logged, and the exit status is 0 exactly when every link worked. A link the run never reached
-(Milvus down because etcd refused it: no client got in, object storage was never dialled) is said so and not
-compared. Everything is stopped (pids checked); loopback only. One real run per variant (~15, ~25 and ~30 s here).
+(object storage, when Milvus stopped at etcd) is said so and not compared. A client always tries the front door: of
+a Milvus that never served it gets no answer, and the doctor's front door fails, blocked by the link that stopped
+Milvus (`blocked_by`), its cause said once on that link.
+Everything is stopped (pids checked); loopback only. One real run per variant (~15, ~25 and ~30 s here).
 """
 from __future__ import annotations
 
@@ -64,6 +66,7 @@ class Variant:
     deployment: Deployment
     not_reached: tuple[str, ...]          # links the real run cannot reach, and so does not compare
     cause: dict                           # code the doctor names -> what the real components logged for it
+    blocked_by: tuple[str, ...] = ()      # the link whose failure keeps Milvus from serving its clients
 
 
 VARIANTS = [
@@ -71,12 +74,12 @@ VARIANTS = [
     # etcd refuses nothing, Milvus refuses etcd's certificate and retries forever (2.3.5): it never serves clients
     # and never gets as far as object storage
     Variant("docker-compose-etcd-wrong-name.yml", _deployment("etcd-wrong-name", "etcd-tls-wrong-name"),
-            (FRONT_DOOR, OBJECTSTORE_LINK), {"etcd.name_mismatch": "certificate is valid for localhost, not etcd"}),
+            (OBJECTSTORE_LINK,), {"etcd.name_mismatch": "certificate is valid for localhost, not etcd"}, (ETCD_LINK,)),
     # Milvus writes to etcd, then datacoord's bucket check gets nginx's answer to plain HTTP on its TLS port (a real
     # MinIO answers "Client sent an HTTP request to an HTTPS server", milvus#28032) until 2.3.5 panics; no client
     # is served before that
-    Variant("docker-compose-minio-ssl-off.yml", _deployment("minio-ssl-off", minio_use_ssl=False), (FRONT_DOOR,),
-            {"objectstore.ssl_off_tls_server": "The plain HTTP request was sent to HTTPS port"}),
+    Variant("docker-compose-minio-ssl-off.yml", _deployment("minio-ssl-off", minio_use_ssl=False), (),
+            {"objectstore.ssl_off_tls_server": "The plain HTTP request was sent to HTTPS port"}, (OBJECTSTORE_LINK,)),
 ]
 
 
@@ -148,5 +151,7 @@ def test_tls_map_is_what_the_real_deployment_did(variant, tmp_path):
         for code in said["codes"]:
             assert variant.cause[code] in seen.evidence, (kind, code, seen.evidence)
     assert sorted(c for k in KINDS for c in links[k]["codes"]) == sorted(variant.cause), table
+    # a client of a Milvus that never served: the front door fails, pointing at the link that stopped Milvus
+    assert tuple(links[FRONT_DOOR].get("blocked_by", ())) == variant.blocked_by, links[FRONT_DOOR]
     every_link_worked = not not_reached and all(o.up for o in run.links)
     assert exit_code == (0 if every_link_worked else 1), table
