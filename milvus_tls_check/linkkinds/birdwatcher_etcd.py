@@ -16,7 +16,7 @@ SPEC = LinkSpec(
     decided_by="Go crypto/tls as Birdwatcher configures it (milvus-io/birdwatcher@9e8cebedfb21 "
                "states/etcd_connect.go getTLSConfig; etcd client v3.5.23, Go 1.25)",
     judge="milvus_tls_check.rules.links:judge_birdwatcher_etcd",
-    prober="",
+    prober="milvus_tls_check.handshake.etcdprobe:probe_birdwatcher",
     order=12,
     source="docs/links.md part 4: Birdwatcher's source read at 9e8cebedfb21; real Go with its tls.Config against "
            "real etcd 3.4.23",
