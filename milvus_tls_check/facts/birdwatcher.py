@@ -160,7 +160,7 @@ def dialer(bw: BirdwatcherConnect) -> EtcdDialer:
     if not bw.given("etcd"):
         notes.append(f"--etcd not given: Birdwatcher dials {DEFAULT_ETCD} (or MILVUS_ETCD_ADDR from its own "
                      "environment, not read here)")
-    if bw.cwd and any(not v.startswith("/") for k, v in ((f, bw.value(f) or "/") for f in FILE_FLAGS)):
+    if any(not (bw.value(f) or "/").startswith("/") for f in FILE_FLAGS):
         notes.append(f"relative paths taken from {bw.cwd} (where Birdwatcher is assumed to run)")
     return EtcdDialer(WORDS, bw.etcd, bw.host, enabled, enabled_said, ARGS, bw.min_version,
                       f"--min_version is {bw.min_version} ({ARGS if min_given else 'Birdwatcher' + chr(39) + 's default'})",
