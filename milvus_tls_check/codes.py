@@ -560,6 +560,17 @@ _CODES: tuple[Code, ...] = (
        refuses the handshake: "tls: protocol version not supported"; Milvus retries forever (observed, 2.3.5
        against TLS 1.2 only; milvus#42703).""",
        "Set etcd.ssl.tlsMinVersion: \"1.2\" (what etcd offers), or let etcd offer TLS 1.3.", by=GO),
+    # Birdwatcher -> etcd (linkkinds/birdwatcher_etcd.py): the etcd.* codes above name its causes too (in its
+    # own flags: --enableTLS, --rootCAPem, --etcdCert/--etcdKey, --min_version, default 1.2); only this is its own
+    _c("birdwatcher.args_refused", "Birdwatcher refuses its connect line, so it never dials etcd",
+       """Birdwatcher splits a command on single spaces and parses `connect` with cobra/pflag: an unknown flag
+       (`--enableTls`; `--min_version` on the v1.0.x releases), a single-dash flag (`-etcd`), a flag without its
+       value, a bool flag with a value strconv.ParseBool does not take (`--enableTLS=yes`), or an --etcd address
+       net.SplitHostPort refuses (`https://etcd:2379`: "invalid etcd address") stops the command before any
+       connection: Birdwatcher prints the error and stays disconnected (milvus-io/birdwatcher@9e8cebedfb21,
+       framework/command.go, states/etcd_connect.go).""",
+       "Write the connect line as the finding's command gives it (two dashes, the flag's exact case, host:port).",
+       by=(Enforcer.GO_CLIENT,)),
     # Milvus -> object storage (linkkinds/object_storage.py; observed with real Milvus 2.3.5, docs/links.md part 3)
     _c("objectstore.ssl_on_plain_server", "minio.useSSL is true but the S3 endpoint serves plaintext",
        """Milvus's minio-go dials https:// and gets an HTTP answer: "http: server gave HTTP response to HTTPS

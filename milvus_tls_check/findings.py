@@ -225,31 +225,35 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                          f"SASL) instead of {f['value']!r}."),
     "kafka.ssl_without_protocol": lambda f: (f"In {f['where']} add `kafka: {{securityProtocol: "
                                              f"{'SASL_SSL' if f['sasl'] else 'SSL'}}}` beside kafka.ssl.enabled."),
-    "etcd.client_pair_unusable": lambda f: (f"Set etcd.ssl.tlsCert and etcd.ssl.tlsKey (now {f['cert']!s} and "
-                                            f"{f['key']!s}) to a client pair that exists where Milvus runs: "
+    # the etcd links (rules/links.py judge_etcd_client): in the words of the client that dials (Milvus's etcd.ssl.*,
+    # Birdwatcher's connect flags: facts/etcdlink.EtcdClientWords), the files as that client opens them
+    "etcd.client_pair_unusable": lambda f: (f"Set {_w(f).cert} and {_w(f).key} (now {f['cert']!s} and "
+                                            f"{f['key']!s}) to a client pair that exists where {_w(f).who} runs: "
                                             f"`openssl x509 -noout -pubkey -in {sh(f['cert_host'])}` and `openssl pkey "
                                             f"-pubout -in {sh(f['key_host'])}` must print the same key."),
-    "etcd.ca_unusable": lambda f: (f"Set etcd.ssl.tlsCACert (now {f['ca'] or 'not set'}) to the CA that issued etcd's "
+    "etcd.ca_unusable": lambda f: (f"Set {_w(f).ca} (now {f['ca'] or 'not set'}) to the CA that issued etcd's "
                                    f"server certificate{_etcd_where(f)}."),
     "etcd.server_untrusted": lambda f: (f"`openssl verify -CAfile {sh(f['ca'])} {sh(f['cert'])}` must say OK: give "
-                                        f"Milvus the CA that issued {f['cert']} as etcd.ssl.tlsCACert, or reissue it "
+                                        f"{_w(f).who} the CA that issued {f['cert']} as {_w(f).ca}, or reissue it "
                                         f"from the CA in {f['ca']}."),
     "etcd.name_mismatch": lambda f: (f"Reissue {f['cert']} with `subjectAltName = "
                                      f"{_dns_or_ip(f['name'], f.get('ip', False))}` (it carries {f['names']}), or "
-                                     f"write a host it carries in etcd.endpoints ({f['endpoint']})."),
+                                     f"write a host it carries in {_w(f).endpoint} ({f['endpoint']})."),
     "etcd.client_cert_untrusted": lambda f: (f"`openssl verify -CAfile {sh(f['ca'])} -purpose sslclient "
-                                             f"{sh(f['cert'])}` must say OK: issue etcd.ssl.tlsCert from the CA in "
+                                             f"{sh(f['cert'])}` must say OK: issue {_w(f).cert} from the CA in "
                                              f"etcd's --trusted-ca-file {f['ca']}, or add its CA to that file."),
-    "etcd.ssl_off_tls_server": lambda f: (f"etcd serves {f['url']}: set `etcd.ssl.enabled: true` with tlsCert, tlsKey "
-                                          f"and tlsCACert in {f['where']}, or serve etcd over http://."),
-    "etcd.ssl_on_plain_server": lambda f: (f"etcd serves {f['url']}: set `etcd.ssl.enabled: false` in {f['where']}, "
+    "etcd.ssl_off_tls_server": lambda f: (f"etcd serves {f['url']}: {_w(f).turn_on.format(where=f['where'])}, or "
+                                          "serve etcd over http://."),
+    "etcd.ssl_on_plain_server": lambda f: (f"etcd serves {f['url']}: {_w(f).turn_off.format(where=f['where'])}, "
                                            "or give etcd an https:// --listen-client-urls with --cert-file and "
                                            "--key-file."),
-    "etcd.min_version_invalid": lambda f: (f"Write `etcd.ssl.tlsMinVersion: \"1.3\"` (or \"1.2\") in {f['where']} "
-                                           f"instead of {f['value']!r}."),
-    "etcd.min_version_too_high": lambda f: (f"etcd offers TLS {f['offered']}: write `etcd.ssl.tlsMinVersion: "
-                                            f"\"{f['offered'].split(', ')[-1]}\"` in {f['where']}, or let etcd offer "
-                                            "TLS 1.3."),
+    "etcd.min_version_invalid": lambda f: (_cap(_w(f).set_min.format(v="1.3", where=f['where'])) +
+                                           f" (or 1.2) instead of {f['value']!r}."),
+    "etcd.min_version_too_high": lambda f: (f"etcd offers TLS {f['offered']}: "
+                                            f"{_w(f).set_min.format(v=f['offered'].split(', ')[-1], where=f['where'])}"
+                                            ", or let etcd offer TLS 1.3."),
+    "birdwatcher.args_refused": lambda f: (f"Run `{f['suggested']}` at Birdwatcher's prompt (or in -olc): "
+                                           f"{f['how']}."),
     # the object-storage link (rules/links.py judge_objectstore)
     "objectstore.ssl_on_plain_server": lambda f: (f"{f['server']} serves plaintext at {f['address']}: set "
                                                   f"`minio.useSSL: false` in {f['where']}, or mount MinIO's "
@@ -276,6 +280,16 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                                   f"ca-certificates.crt {sh(f['ca'])} > ca-bundle.crt`, mounted "
                                                   "there)."),
 }
+
+
+def _w(f: dict):
+    """The words of the etcd client a finding is about (Milvus's unless the rule says otherwise)."""
+    from .facts.etcdlink import MILVUS_WORDS
+    return f.get("words") or MILVUS_WORDS
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _etcd_where(f: dict) -> str:

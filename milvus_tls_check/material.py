@@ -86,6 +86,14 @@ def with_deployment_files(material: Material, deployment) -> Material:
         for listener in s3.listeners:
             if listener.cert[1]:
                 wanted.setdefault(listener.cert[1], Role.SERVER_CERT)
+    birdwatcher = getattr(deployment, "birdwatcher", None)
+    if birdwatcher is not None:   # the Birdwatcher -> etcd link: its files, and the system roots it adds its CA to
+        for flag, path in birdwatcher.files.items():
+            wanted.setdefault(path, Role.SERVER_KEY if flag == "etcdKey" else
+                              Role.SERVER_CA if flag == "rootCAPem" else Role.SERVER_CERT)
+        if birdwatcher.enable_tls:
+            from .facts.etcdlink import HOST_SYSTEM_BUNDLE
+            wanted.setdefault(HOST_SYSTEM_BUNDLE, Role.SERVER_CA)
     for ingress in deployment.ingresses:
         for path in ingress.secret_certs.values():
             if path:
@@ -448,7 +456,8 @@ def _load_cert(load, blob: bytes):
             cert = load(blob)
     except Exception as exc:  # noqa: BLE001
         return None, f"{type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
-    return _whole_cert(cert)
+    with quiet_parsing():   # the lazy parts warn too (a negative serial in a system bundle): a finding, not stderr
+        return _whole_cert(cert)
 
 
 def _whole_cert(cert):

@@ -265,12 +265,14 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
         from .facts.etcdlink import in_play
         from .facts.modelledlinks import in_play as modelled_in_play
         tls_meant = (in_play(deployment) or objectstore.in_play(deployment) or modelled_in_play(deployment)
-                     or bool(options.probe_links and deployment.has_config))
+                     or deployment.birdwatcher is not None or bool(options.probe_links and deployment.has_config))
         # the front door is plaintext and nothing names its files: judge the links only (the TLS map says so)
         links_only = tls_meant and not options.dir and not options.uri and not any(
             getattr(options, attr) for attr in PATH_OPTIONS)
         if links_only:
             paths = {role: path for role, path in paths.items() if role in explicit}
+        if links_only and not deployment.has_config:   # no Milvus at all: no front door, so no mode to speak of
+            notes = [n for n in notes if not n.startswith("mode 2 (mutual TLS) was not judged")]
     if not paths.get(Role.SERVER_CERT) and not options.uri and not tls_meant:
         said = deployment_notes(deployment) if deployment is not None else ()
         raise UsageError("nothing to check: give --dir, --server-pem/--server-key, a deployment file, or --uri"

@@ -498,8 +498,12 @@ def front_door_link(report, spec):
     """The front door on the TLS map (linkkinds/front_door.py): its verdict is the report's own (every evaluated
     tlsMode and selected client); tlsMode 0 is a plaintext link."""
     from .model import Link, LinkSetting, LinkVerdict
+    detail = ""
     if report.modes and all(m == 0 for m in report.modes):
         verdict = LinkVerdict.PLAINTEXT
+    elif not report.modes:   # only another link was given (a tool's own connection): the front door was not asked
+        verdict = LinkVerdict.NOT_APPLICABLE
+        detail = "not judged: no Milvus configuration or server files were given, only the links on this map"
     else:
         verdict = LinkVerdict(Verdict(report.verdict).value)
     address = report.inputs.get("uri", "") or (f"proxy gRPC, server_name {report.server_name}"
@@ -508,4 +512,4 @@ def front_door_link(report, spec):
                 settings=(LinkSetting("tlsMode", ", ".join(map(str, report.modes)) or "none", "the evaluated modes"),),
                 codes=tuple(dict.fromkeys(f.code for f in report.blocking())), decided_by=spec.decided_by,
                 modelled=not any(h.counts for h in report.handshakes),
-                add="; ".join(f"mode {u.mode} {u.side}: {u.add}" for u in report.unjudged))
+                add="; ".join(f"mode {u.mode} {u.side}: {u.add}" for u in report.unjudged), detail=detail)

@@ -60,6 +60,7 @@ class Draft:
     # environment -> "node", milvus-backup's backup.yaml -> "go"); request.py merges them like --node-args/--go-args
     # and a kind named here is selected. add_client_tls() adds one (a kind given twice is a DeploymentError).
     client_tls: dict = field(default_factory=dict)
+    birdwatcher: Any = None    # facts.birdwatcher.BirdwatcherConnect (deploy/birdwatcher_args.py): its etcd link
 
     def add_client_tls(self, kind: str, cfg, flag: str) -> None:
         """A reader's client TLS inputs for `kind` (clientkinds.TlsConfig, its `source` the reader's flag)."""

@@ -594,6 +594,8 @@ class DeploymentFacts:
     # client kind -> clientkinds.TlsConfig a tool's own settings give that client (deploy/attu_env.py: "node",
     # deploy/backup_config.py: "go"); request.py merges them into the request's client arguments
     client_tls: Mapping[str, Any] = field(default_factory=dict)
+    # Birdwatcher's connect line (deploy/birdwatcher_args.py, facts/birdwatcher.py): the Birdwatcher -> etcd link
+    birdwatcher: Any = None
 
     @property
     def mode_value(self) -> Optional[int]:

@@ -94,14 +94,16 @@ def in_play(deployment: Optional[DeploymentFacts]) -> bool:
     return any(s.tls or s.files for s in deployment.etcd_servers)
 
 
-def server_of(deployment: DeploymentFacts, host: str) -> tuple[Optional[EtcdServer], str]:
-    """The etcd service the endpoint's host names, and how it was picked ("" when by name)."""
+def server_of(deployment: DeploymentFacts, host: str, named_by: str = "etcd.endpoints"
+              ) -> tuple[Optional[EtcdServer], str]:
+    """The etcd service the endpoint's host names (`named_by`: the client's setting), and how it was picked ("" when
+    by name)."""
     servers = deployment.etcd_servers
     for s in servers:
         if s.answers_to(host):
             return s, ""
     if len(servers) == 1:
-        return servers[0], (f"etcd.endpoints names {host}, not the one etcd service {servers[0].name}: "
+        return servers[0], (f"{named_by} names {host}, not the one etcd service {servers[0].name}: "
                             f"judged against {servers[0].source}")
     return None, ""
 
@@ -117,3 +119,96 @@ def versions_offered(server: EtcdServer) -> tuple[str, ...]:
 
 def path_fact(client: EtcdClient, key: str) -> Optional[PathFact]:
     return client.files.get(key)
+
+
+# --- one etcd client, whoever it is (Milvus's etcd.*, Birdwatcher's connect): what the etcd link's judge needs ------
+
+HOST_SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"   # Go's first well-known roots file (x509.SystemCertPool)
+
+
+@dataclass(frozen=True)
+class EtcdClientWords:
+    """How one etcd client names its settings, for the findings' messages and fix commands. The templates take
+    {where} (the place the setting is written) and {v} (a value)."""
+
+    who: str                   # "Milvus"
+    settings: str              # "etcd.ssl.*": its TLS settings together
+    enabled: str               # "etcd.ssl.enabled"
+    cert: str
+    key: str
+    ca: str
+    min_version: str
+    endpoint: str
+    turn_on: str               # "set `etcd.ssl.enabled: true` with tlsCert, tlsKey and tlsCACert in {where}"
+    turn_off: str
+    set_min: str               # "write `etcd.ssl.tlsMinVersion: \"{v}\"` in {where}"
+    pair_fails: str            # what a pair that does not load does to the client
+    ca_fails: str              # what a CA file that does not load does
+    min_fails: str             # what an unknown minimum version does
+    trusts: str                # whose roots it verifies etcd with ("that file only")
+
+
+MILVUS_WORDS = EtcdClientWords(
+    who="Milvus", settings="etcd.ssl.*", enabled="etcd.ssl.enabled", cert="etcd.ssl.tlsCert", key="etcd.ssl.tlsKey", ca="etcd.ssl.tlsCACert",
+    min_version="etcd.ssl.tlsMinVersion", endpoint="etcd.endpoints",
+    turn_on="set `etcd.ssl.enabled: true` with tlsCert, tlsKey and tlsCACert in {where}",
+    turn_off="set `etcd.ssl.enabled: false` in {where}",
+    set_min="write `etcd.ssl.tlsMinVersion: \"{v}\"` in {where}",
+    pair_fails="Milvus loads the pair at start whether etcd asks for it or not, and panics (\"load etcd cert key "
+               "pair error\")",
+    ca_fails="Milvus's etcd client trusts only that file",
+    min_fails="Milvus knows only 1.0, 1.1, 1.2 and 1.3",
+    trusts="etcd.ssl.tlsCACert")
+
+
+@dataclass(frozen=True)
+class DialerFile:
+    """One file an etcd client opens: as it names it, where the doctor reads it."""
+
+    setting: str               # "etcd.ssl.tlsCert", "--etcdCert"
+    path: str                  # as the client opens it (a container path; Birdwatcher's as written)
+    host: Optional[str]        # the file read here (None: not readable here)
+    source: str                # where the setting is written
+    unseen: str = ""           # behind a mount the doctor cannot look into: that mount ("" : not so)
+    unreadable: str = "does not exist or is not a regular readable file"   # why, when the host file did not load
+
+
+@dataclass(frozen=True)
+class EtcdDialer:
+    """One etcd client as the etcd link's judge (rules/links.py judge_etcd_client) sees it."""
+
+    words: EtcdClientWords
+    address: str               # the endpoint dialled, host:port
+    host: str                  # the name Go checks (the endpoint's host)
+    enabled: bool
+    enabled_said: str          # "etcd.ssl.enabled is false (milvus.yaml)"
+    enabled_where: str         # where to change it
+    min_version: str
+    min_said: str              # "etcd.ssl.tlsMinVersion is 1.3 (Milvus's default)"
+    min_where: str
+    cert: Optional[DialerFile]
+    key: Optional[DialerFile]
+    ca: Optional[DialerFile]
+    go: str                    # the Go toolchain of the client's build
+    go_line: str               # its go.mod line
+    ca_required: bool = True   # RootCAs is the CA file only (Milvus); False: the system pool plus the CA file
+    system_roots: Optional[DialerFile] = None   # the system pool, as this host's bundle models it
+    notes: tuple[str, ...] = ()
+
+
+def milvus_dialer(client: EtcdClient, go: str, go_line: str) -> EtcdDialer:
+    """Milvus's etcd client (etcd.endpoints, etcd.ssl.*) as a dialer."""
+    def dfile(key: str) -> Optional[DialerFile]:
+        info = client.files.get(key)
+        if info is None:
+            return None
+        unseen = (info.describe_source() or "a mount") if not info.host and info.satisfied else ""
+        return DialerFile(key, info.container, info.host or None, info.eff.source, unseen,
+                          "is provided by no volume of the Milvus container" if not info.satisfied else
+                          "does not exist or is not a regular readable file")
+    enabled, minv = client.get("etcd.ssl.enabled"), client.get("etcd.ssl.tlsMinVersion")
+    return EtcdDialer(MILVUS_WORDS, client.address, client.host, client.enabled is True,
+                      f"etcd.ssl.enabled is {enabled.text or 'false'} ({enabled.source})", enabled.source,
+                      client.min_version, f"etcd.ssl.tlsMinVersion is {client.min_version} ({minv.source})",
+                      minv.source, dfile("etcd.ssl.tlsCert"), dfile("etcd.ssl.tlsKey"), dfile("etcd.ssl.tlsCACert"),
+                      go, go_line)

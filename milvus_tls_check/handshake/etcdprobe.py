@@ -44,6 +44,7 @@ class ProbeAnswer:
     go: str = ""
     tls_version: str = ""
     could_not_run: bool = False
+    answer: str = ""            # what etcd answered a real request (rpc)
 
 
 def _source_hash() -> str:
@@ -53,29 +54,37 @@ def _source_hash() -> str:
     return h.hexdigest()[:16]
 
 
-def binary(milvus_version: Optional[str]) -> tuple[Path, str]:
-    """The prober built with the Go of the Milvus line (its rehearsal toolchain, the go.mod go line)."""
+def binary(milvus_version: Optional[str], go: Optional[tuple[str, str]] = None) -> tuple[Path, str]:
+    """The prober built with the Go of the Milvus line (its rehearsal toolchain, the go.mod go line), or with `go`
+    (toolchain, go line) for another client (Birdwatcher's go.mod)."""
     from ..facts import milvus_lines
-    build = milvus_lines.lookup(milvus_version)
-    minor = ".".join(build.rehearsal_toolchain.split(".")[:2])
+    if go is None:
+        build = milvus_lines.lookup(milvus_version)
+        toolchain, go_line = build.rehearsal_toolchain, build.go_line
+    else:
+        toolchain, go_line = go
+    minor = ".".join(toolchain.split(".")[:2])
     tc = gofront.find_toolchain(minor)
     if tc is None:
         raise gofront.GoFrontError(f"no Go {minor} toolchain: python -m milvus_tls_check.handshake.gofront install "
                                    f"{minor}")
-    line = build.go_line if gofront._vkey(build.go_line) <= gofront._vkey(tc.version) else minor
+    line = go_line if gofront._vkey(go_line) <= gofront._vkey(tc.version) else minor
     path = gofront.build_program(tc, SOURCE_DIR, BINARY_NAME, line, "go-etcdprobe",
                                  f"go{tc.version}-line{line}-{_source_hash()}", BINARY_NAME)
     return path, tc.version
 
 
 def dial(endpoint: str, *, ssl: bool, cert: str = "", key: str = "", ca: str = "", min_version: str = "1.3",
-         timeout: float = 5.0, milvus_version: Optional[str] = None) -> ProbeAnswer:
+         timeout: float = 5.0, milvus_version: Optional[str] = None, client: str = "", rpc: bool = False,
+         range_key: str = "", go: Optional[tuple[str, str]] = None) -> ProbeAnswer:
+    """One dial of `endpoint` as Milvus's etcd client does it, or (client="birdwatcher") as Birdwatcher's connect
+    does; `rpc`: a real etcd Range request of `range_key` after the handshake."""
     try:
-        program, _go = binary(milvus_version)
+        program, _go = binary(milvus_version, go)
     except (gofront.GoFrontError, CacheRefused, OSError, subprocess.SubprocessError) as exc:
         return ProbeAnswer(False, "unavailable", f"the etcd prober could not be built: {exc}", could_not_run=True)
     request = {"endpoint": endpoint, "ssl": ssl, "cert": cert, "key": key, "ca": ca, "min_version": min_version,
-               "timeout_ms": int(timeout * 1000)}
+               "timeout_ms": int(timeout * 1000), "client": client, "rpc": rpc, "range_key": range_key}
     try:
         with trusted_cache.verified(program) as kw:
             proc = subprocess.run([str(program)], input=json.dumps(request), capture_output=True, text=True,
@@ -89,7 +98,7 @@ def dial(endpoint: str, *, ssl: bool, cert: str = "", key: str = "", ca: str = "
         return ProbeAnswer(False, "crash", f"the etcd prober exited {proc.returncode}", could_not_run=True)
     r = json.loads(m.group(1))
     return ProbeAnswer(bool(r.get("ok")), r.get("class", ""), r.get("error", ""), r.get("go", ""),
-                       r.get("tls_version", ""), bool(r.get("could_not_run")))
+                       r.get("tls_version", ""), bool(r.get("could_not_run")), r.get("answer", ""))
 
 
 def _file(link, key: str) -> str:
@@ -116,6 +125,13 @@ def probe(request, link, spec):
                   min_version=_setting(link, "etcd.ssl.tlsMinVersion", "1.3"), timeout=request.timeout,
                   milvus_version=request.milvus_version)
     said = f"--probe-links: Go {answer.go or '?'} dialled {endpoint} ({'TLS' if ssl else 'plaintext'})"
+    return _decided(link, spec, answer, ssl, said, f"{'handshake ' + answer.tls_version + ', ' if ssl else ''}"
+                                                   "etcd answered HTTP/2")
+
+
+def _decided(link, spec, answer: ProbeAnswer, ssl: bool, said: str, ok_said: str):
+    """The link as the prober's answer decides it (the static verdict kept beside it when they differ)."""
+    from ..model import LinkVerdict
     if answer.could_not_run:
         return replace(link, detail="; ".join(filter(None, (link.detail, f"{said}: could not judge TLS "
                                                                           f"({answer.cls}: {answer.error}); the "
@@ -123,7 +139,7 @@ def probe(request, link, spec):
     if answer.ok:
         verdict = LinkVerdict.PASS if ssl else LinkVerdict.PLAINTEXT
         codes: tuple[str, ...] = ()
-        detail = f"{said}: {'handshake ' + answer.tls_version + ', ' if ssl else ''}etcd answered HTTP/2"
+        detail = f"{said}: {ok_said}"
     else:
         verdict = LinkVerdict.FAIL
         codes = (CLASS_CODES.get(answer.cls, "handshake.failed"),)
@@ -133,3 +149,27 @@ def probe(request, link, spec):
     return replace(link, verdict=verdict, codes=codes, modelled=False, add="" if verdict is not LinkVerdict.INCOMPLETE
                    else link.add, detail="; ".join(filter(None, (link.detail, detail))),
                    decided_by=f"{spec.decided_by}: real Go {answer.go}", **static)
+
+
+def probe_birdwatcher(request, link, spec):
+    """Birdwatcher -> etcd as real Go decides it: Birdwatcher's tls.Config (etcdprobe/main.go birdwatcherConfig),
+    built with Birdwatcher's Go (facts/birdwatcher.py), the handshake and then a real etcd Range of the key
+    Birdwatcher pings. A connect line Birdwatcher refuses is not dialled: it never dials either."""
+    from ..facts import birdwatcher as bwf
+    from ..model import LinkVerdict
+    bw = getattr(request.deployment, "birdwatcher", None)
+    if bw is None or link.verdict is LinkVerdict.NOT_APPLICABLE or "birdwatcher.args_refused" in link.codes:
+        return link
+    ssl = bw.enable_tls
+    endpoint = bw.etcd
+    root = bw.value("rootPath") or "by-dev"
+    meta = bw.value("metaPath") or "meta"
+    answer = dial(endpoint, ssl=ssl, cert=bw.files.get("etcdCert", ""), key=bw.files.get("etcdKey", ""),
+                  ca=bw.files.get("rootCAPem", ""), min_version=bw.min_version, timeout=request.timeout,
+                  client="birdwatcher", rpc=True, range_key=f"{root}/{meta}/session/id",
+                  go=(bwf.GO_TOOLCHAIN, bwf.GO_LINE))
+    said = (f"--probe-links: Go {answer.go or '?'} with Birdwatcher's tls.Config dialled {endpoint} "
+            f"({'TLS' if ssl else 'plaintext'})")
+    ok_said = (f"handshake {answer.tls_version}, etcd answered Range {root}/{meta}/session/id ({answer.answer})"
+               if ssl else "etcd answered HTTP/2 (plaintext; no request made)")
+    return _decided(link, spec, answer, ssl, said, ok_said)

@@ -22,6 +22,8 @@ ORDER = 95
 ETCD_CODES = ("etcd.client_pair_unusable", "etcd.ca_unusable", "etcd.server_untrusted", "etcd.name_mismatch",
               "etcd.client_cert_untrusted", "etcd.ssl_off_tls_server", "etcd.ssl_on_plain_server",
               "etcd.min_version_invalid", "etcd.min_version_too_high")
+# Birdwatcher -> etcd (judge_birdwatcher_etcd): the etcd codes above, plus what its connect line says of itself
+BIRDWATCHER_CODES = ("birdwatcher.args_refused", "client.setting_ignored")
 OBJECTSTORE_CODES = ("objectstore.ssl_on_plain_server", "objectstore.ssl_off_tls_server",
                      "objectstore.server_untrusted", "objectstore.querynode_untrusted", "objectstore.name_mismatch",
                      "objectstore.tls_ca_cert_ignored")
@@ -36,7 +38,7 @@ def links_in_play(ctx: Context) -> bool:
     from ..facts.etcdlink import in_play
     from ..facts.modelledlinks import in_play as modelled_in_play
     return (in_play(ctx.deployment) or objectstore.in_play(ctx.deployment) or modelled_in_play(ctx.deployment)
-            or bool(getattr(ctx.request, "probe_links", False)))
+            or ctx.deployment.birdwatcher is not None or bool(getattr(ctx.request, "probe_links", False)))
 
 
 def judge_links(ctx: Context) -> tuple[tuple[CheckResult, ...], tuple[Link, ...]]:
@@ -57,7 +59,7 @@ def judge_links(ctx: Context) -> tuple[tuple[CheckResult, ...], tuple[Link, ...]
     return tuple(checks), tuple(links)
 
 
-@rule("links", codes=ETCD_CODES + OBJECTSTORE_CODES + KAFKA_CODES)
+@rule("links", codes=ETCD_CODES + BIRDWATCHER_CODES + OBJECTSTORE_CODES + KAFKA_CODES)
 def check_links(ctx: Context):
     yield from judge_links(ctx)[0]
 
@@ -74,47 +76,51 @@ def _spki(obj) -> bytes:
     return obj.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
-def _unreadable(info) -> str:
-    if not info.satisfied:
-        return "is provided by no volume of the Milvus container"
-    return "does not exist or is not a regular readable file"
-
-
 def judge_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
     from ..facts import etcdlink
-    from ..facts.x509 import as_ip, go_verify_hostname
 
     dep = ctx.deployment
     client = etcdlink.etcd_client(dep)
     if client is None:
         return (), None
-    link = spec.name
     settings = [LinkSetting(e.written_as, e.text, e.source) for e in client.settings]
-    base = dict(kind=link, from_=spec.from_, to=spec.to, address=client.address, decided_by=spec.decided_by)
     if client.embed:
-        return (), Link(**base, verdict=LinkVerdict.NOT_APPLICABLE, settings=tuple(settings),
+        return (), Link(kind=spec.name, from_=spec.from_, to=spec.to, address=client.address,
+                        decided_by=spec.decided_by, verdict=LinkVerdict.NOT_APPLICABLE, settings=tuple(settings),
                         detail="etcd.use.embed is true: Milvus runs its own etcd in-process, no connection to judge")
-    server, picked = etcdlink.server_of(dep, client.host)
-    files: list[LinkFile] = []
-    for key, info in client.files.items():
-        files.append(LinkFile(key, info.container, info.host or ""))
+    files = [LinkFile(key, info.container, info.host or "") for key, info in client.files.items()]
+    dialer = etcdlink.milvus_dialer(client, ctx.build.go_toolchain, ctx.build.go_line)
+    return judge_etcd_client(ctx, spec, dialer, settings, files)
+
+
+def judge_etcd_client(ctx: Context, spec, dialer, settings: list, files: list, *, found: tuple = ()
+                      ) -> tuple[tuple[CheckResult, ...], Link]:
+    """The etcd link of one etcd client (facts/etcdlink.EtcdDialer: Milvus's etcd.*, Birdwatcher's connect) against
+    the etcd service of the deployment: the same causes, the same etcd.* codes, in the client's own words.
+    `found`: the client's own findings already made (a setting it ignores), kept first."""
+    from ..facts import etcdlink
+    from ..facts.x509 import as_ip, go_verify_hostname
+
+    dep = ctx.deployment
+    link, w = spec.name, dialer.words
+    base = dict(kind=link, from_=spec.from_, to=spec.to, address=dialer.address, decided_by=spec.decided_by)
+    server, picked = etcdlink.server_of(dep, dialer.host, w.endpoint)
+    settings, files = list(settings), list(files)
     if server is not None:
         settings += [LinkSetting(f"etcd --{flag}", value or "true", server.flag_sources.get(flag, server.source))
                      for flag, value in server.flags.items()]
         files += [LinkFile(f"etcd --{flag}", container, host or "") for flag, (container, host) in server.files.items()]
-    subject = f"Milvus -> etcd {client.address}"
-    out: list = []
+    subject = f"{w.who} -> etcd {dialer.address}"
+    out: list = list(found)
     missing: list[str] = []
-    notes: list[str] = [picked] if picked else []
-    eff = {e.key: e for e in client.settings}
-    where_enabled = eff["etcd.ssl.enabled"].source
+    notes: list[str] = [*dialer.notes, *([picked] if picked else [])]
 
     def add(code: str, message: str, **facts) -> None:
-        out.append(replace(finding(code, subject, message, fix=fix_for(code, deployment=dep, **facts)), link=link))
+        out.append(replace(finding(code, subject, message, fix=fix_for(code, deployment=dep, words=w, **facts)),
+                           link=link))
 
-    def loaded(key: str):
-        info = client.files.get(key)
-        return info, (ctx.material.deployment_files.get(info.host) if info is not None and info.host else None)
+    def loaded(info):
+        return ctx.material.deployment_files.get(info.host) if info is not None and info.host else None
 
     def server_file(flag: str):
         if server is None or flag not in server.files:
@@ -124,73 +130,78 @@ def judge_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Li
 
     server_tls = server.tls if server is not None else None
     url = ", ".join(server.listen_urls) if server is not None else ""
-    enabled = client.enabled is True
-    if not enabled:
+    if not dialer.enabled:
         if server_tls:
-            add("etcd.ssl_off_tls_server", f"etcd.ssl.enabled is {eff['etcd.ssl.enabled'].text or 'false'} "
-                f"({where_enabled}) but {server.source} serves {url}: Milvus speaks plaintext to a TLS listener.",
-                url=url, where=where_enabled)
+            add("etcd.ssl_off_tls_server", f"{dialer.enabled_said} but {server.source} serves {url}: {w.who} "
+                "speaks plaintext to a TLS listener.", url=url, where=dialer.enabled_where)
     else:
-        if client.min_version not in etcdlink.TLS_VERSIONS:
-            add("etcd.min_version_invalid", f"etcd.ssl.tlsMinVersion is {client.min_version!r} "
-                f"({eff['etcd.ssl.tlsMinVersion'].source}): Milvus knows only 1.0, 1.1, 1.2 and 1.3.",
-                value=client.min_version, where=eff["etcd.ssl.tlsMinVersion"].source)
-        cert_info, cert = loaded("etcd.ssl.tlsCert")
-        key_info, key = loaded("etcd.ssl.tlsKey")
+        if dialer.min_version not in etcdlink.TLS_VERSIONS:
+            add("etcd.min_version_invalid", f"{w.min_version} is {dialer.min_version!r} ({dialer.min_where}): "
+                f"{w.min_fails}.", value=dialer.min_version, where=dialer.min_where)
+        cert_info, key_info = dialer.cert, dialer.key
+        cert, key = loaded(cert_info), loaded(key_info)
         why = ""
-        unseen = [i for i in (cert_info, key_info) if i is not None and not i.host and i.satisfied]
+        unseen = [i for i in (cert_info, key_info) if i is not None and i.unseen]
         if unseen:   # under a mount the doctor cannot look into (a Secret not given): not judged, not failed
-            missing.append(" and ".join(f"{i.key} {i.container} ({i.describe_source() or 'a mount'})" for i in unseen))
+            missing.append(" and ".join(f"{i.setting} {i.path} ({i.unseen})" for i in unseen))
         elif cert_info is None or key_info is None:
-            why = "etcd.ssl." + ("tlsCert" if cert_info is None else "tlsKey") + " is not set"
+            why = (w.cert if cert_info is None else w.key) + " is not set"
         elif cert is None or not cert.certs:
-            why = f"{cert_info.container} ({cert_info.eff.source}) " + (
-                _unreadable(cert_info) if cert is None else "holds no certificate")
+            why = f"{cert_info.path} ({cert_info.source}) " + (
+                cert_info.unreadable if cert is None else "holds no certificate")
         elif key is None or key.key is None:
-            why = f"{key_info.container} ({key_info.eff.source}) " + (
-                _unreadable(key_info) if key is None else "holds no usable private key")
+            why = f"{key_info.path} ({key_info.source}) " + (
+                key_info.unreadable if key is None else "holds no usable private key")
         elif _spki(cert.certs[0].public_key()) != _spki(key.key.public_key()):
-            why = f"{key_info.container} is not the key of {cert_info.container}"
+            why = f"{key_info.path} is not the key of {cert_info.path}"
         if why:
-            add("etcd.client_pair_unusable", f"etcd.ssl.enabled is true ({where_enabled}) and {why}: Milvus loads "
-                "the pair at start whether etcd asks for it or not, and panics (\"load etcd cert key pair error\").",
-                cert=cert_info.container if cert_info else "not set", key=key_info.container if key_info else "not set",
-                cert_host=(cert_info.host or cert_info.container) if cert_info else "CLIENT.pem",
-                key_host=(key_info.host or key_info.container) if key_info else "CLIENT.key")
-        ca_info, ca = loaded("etcd.ssl.tlsCACert")
+            add("etcd.client_pair_unusable", f"{dialer.enabled_said} and {why}: {w.pair_fails}.",
+                cert=cert_info.path if cert_info else "not set", key=key_info.path if key_info else "not set",
+                cert_host=(cert_info.host or cert_info.path) if cert_info else "CLIENT.pem",
+                key_host=(key_info.host or key_info.path) if key_info else "CLIENT.key")
+        ca_info = dialer.ca
+        ca = loaded(ca_info)
+        system = loaded(dialer.system_roots)
         server_cert_container, server_cert = server_file("cert-file")
-        if ca_info is not None and not ca_info.host and ca_info.satisfied:
-            missing.append(f"etcd.ssl.tlsCACert {ca_info.container} ({ca_info.describe_source() or 'a mount'})")
-        elif ca_info is None or ca is None or not ca.certs:
-            what = ("is not set" if ca_info is None else f"{ca_info.container} " +
-                    (_unreadable(ca_info) if ca is None else "holds no certificate"))
-            add("etcd.ca_unusable", f"etcd.ssl.enabled is true and etcd.ssl.tlsCACert {what}: Milvus's etcd client "
-                "trusts only that file.", ca=ca_info.container if ca_info else "", server_cert=server_cert_container)
+        ca_ok = True
+        if ca_info is not None and ca_info.unseen:
+            missing.append(f"{ca_info.setting} {ca_info.path} ({ca_info.unseen})")
+            ca_ok = False
+        elif (ca_info is None and dialer.ca_required) or (ca_info is not None and (ca is None or not ca.certs)):
+            what = ("is not set" if ca_info is None else f"{ca_info.path} " +
+                    (ca_info.unreadable if ca is None else "holds no certificate"))
+            add("etcd.ca_unusable", f"{dialer.enabled_said} and {w.ca} {what}: {w.ca_fails}.",
+                ca=ca_info.path if ca_info else "", server_cert=server_cert_container)
+            ca_ok = False
         if server_tls is False:
-            add("etcd.ssl_on_plain_server", f"etcd.ssl.enabled is true ({where_enabled}) but {server.source} "
-                f"serves {url}: Milvus starts a TLS handshake with a plaintext listener.", url=url,
-                where=where_enabled)
+            add("etcd.ssl_on_plain_server", f"{dialer.enabled_said} but {server.source} serves {url}: {w.who} "
+                "starts a TLS handshake with a plaintext listener.", url=url, where=dialer.enabled_where)
         elif server_tls:
-            build = ctx.build
             if server_cert is None or not server_cert.certs:
                 missing.append(f"etcd's server certificate ({server_cert_container or 'no --cert-file'}"
                                f"{' is not readable here' if server_cert_container else ''})")
-            elif ca is not None and ca.certs:
+            elif ca_ok:
                 from ..facts.gopath import verify as go_model
-                chain = go_model(_pem(server_cert.certs), _pem(ca.certs), side="server", at=ctx.at,
-                                 go=build.go_toolchain, go_line=build.go_line)
-                if not chain.ok and chain.error_class != "hostname":
-                    add("etcd.server_untrusted", f"etcd's certificate {server_cert_container} does not verify against "
-                        f"etcd.ssl.tlsCACert {ca_info.container} as Go {build.go_toolchain} verifies it: {chain.error}",
-                        cert=server_cert.path, ca=ca.path)
-                ok, said = go_verify_hostname(server_cert.certs[0], client.host)
+                roots = [*(ca.certs if ca is not None else ()), *(system.certs if system is not None else ())]
+                roots_said = " and ".join(filter(None, (
+                    f"{w.ca} {ca_info.path}" if ca_info is not None else "",
+                    f"the system roots ({dialer.system_roots.path})" if dialer.system_roots is not None else "")))
+                chain = (go_model(_pem(server_cert.certs), _pem(roots), side="server", at=ctx.at, go=dialer.go,
+                                  go_line=dialer.go_line) if roots else None)
+                if chain is None or (not chain.ok and chain.error_class != "hostname"):
+                    add("etcd.server_untrusted", f"etcd's certificate {server_cert_container} does not verify "
+                        f"against {roots_said or 'any root'} as Go {dialer.go} verifies it: "
+                        f"{chain.error if chain is not None else 'no root certificates'}",
+                        cert=server_cert.path, ca=ca.path if ca is not None else
+                        (system.path if system is not None else "CA.pem"))
+                ok, said = go_verify_hostname(server_cert.certs[0], dialer.host)
                 if not ok:
                     from ..facts.x509 import dns_sans, ip_sans
                     names = ", ".join([*dns_sans(server_cert.certs[0]), *map(str, ip_sans(server_cert.certs[0]))])
-                    add("etcd.name_mismatch", f"Milvus dials {client.host} (etcd.endpoints {client.address}) and "
+                    add("etcd.name_mismatch", f"{w.who} dials {dialer.host} ({w.endpoint} {dialer.address}) and "
                         f"etcd's certificate {server_cert_container} carries {names or 'no SAN'}: {said}",
-                        cert=server_cert.path, name=client.host, ip=as_ip(client.host) is not None, names=names or "no SAN",
-                        endpoint=client.address)
+                        cert=server_cert.path, name=dialer.host, ip=as_ip(dialer.host) is not None,
+                        names=names or "no SAN", endpoint=dialer.address)
             if server.client_cert_auth:
                 trusted_container, trusted = server_file("trusted-ca-file")
                 if trusted is None or not trusted.certs:
@@ -198,16 +209,15 @@ def judge_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Li
                 elif cert is not None and cert.certs:
                     from ..facts.gopath import verify as go_model
                     verdict = go_model(_pem(cert.certs), _pem(trusted.certs), side="client", at=ctx.at,
-                                       go=build.go_toolchain, go_line=build.go_line)
+                                       go=ctx.build.go_toolchain, go_line=ctx.build.go_line)
                     if not verdict.ok:
                         add("etcd.client_cert_untrusted", f"etcd runs with --client-cert-auth and its "
-                            f"--trusted-ca-file {trusted_container} does not verify etcd.ssl.tlsCert "
-                            f"{cert_info.container}: {verdict.error}", cert=cert.path, ca=trusted.path)
+                            f"--trusted-ca-file {trusted_container} does not verify {w.cert} "
+                            f"{cert_info.path}: {verdict.error}", cert=cert.path, ca=trusted.path)
             offered = etcdlink.versions_offered(server)
-            if client.min_version in etcdlink.TLS_VERSIONS and offered and client.min_version > max(offered):
-                add("etcd.min_version_too_high", f"etcd.ssl.tlsMinVersion is {client.min_version} "
-                    f"({eff['etcd.ssl.tlsMinVersion'].source}) and {server.source} offers TLS {', '.join(offered)}.",
-                    offered=", ".join(offered), where=eff["etcd.ssl.tlsMinVersion"].source)
+            if dialer.min_version in etcdlink.TLS_VERSIONS and offered and dialer.min_version > max(offered):
+                add("etcd.min_version_too_high", f"{dialer.min_said} and {server.source} offers TLS "
+                    f"{', '.join(offered)}.", offered=", ".join(offered), where=dialer.min_where)
         elif server is None:
             missing.append("etcd's side (its certificate, --client-cert-auth and --trusted-ca-file)")
         else:
@@ -215,7 +225,7 @@ def judge_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Li
     errors = any(f.severity.value == "error" for f in out)
     if errors:
         verdict = LinkVerdict.FAIL
-    elif not enabled:
+    elif not dialer.enabled:
         verdict = LinkVerdict.PLAINTEXT
     elif missing:
         verdict = LinkVerdict.INCOMPLETE
@@ -225,11 +235,98 @@ def judge_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Li
     if verdict is LinkVerdict.INCOMPLETE:
         add_what = (f"not seen: {'; '.join(missing)}; add the Compose file that runs etcd (--compose, its "
                     f"--cert-file/--trusted-ca-file mounted from this host), or --probe-links to dial "
-                    f"{client.address} with Milvus's own settings")
-    check = result(f"link.{link}", f"{spec.title}: etcd.ssl.* and the etcd service agree", subject, out)
+                    f"{dialer.address} with {w.who}'s own settings")
+    check = result(f"link.{link}", f"{spec.title}: {w.settings} and the etcd service agree", subject, out)
     return (check,), Link(**base, verdict=verdict, settings=tuple(settings), files=tuple(files),
                           codes=tuple(dict.fromkeys(f.code for f in out)), modelled=True, add=add_what,
                           detail="; ".join(notes))
+
+
+# --- Birdwatcher -> etcd: the etcd link's rules with Birdwatcher's connect flags (facts/birdwatcher.py) -------------
+
+def _birdwatcher_suggestion(bw) -> tuple[str, str]:
+    """(a connect line Birdwatcher takes, what changed) for a line it refuses."""
+    import difflib
+    from ..facts.birdwatcher import BOOL_FLAGS, STRING_FLAGS
+    words = list(bw.words)
+    names = [*STRING_FLAGS, *BOOL_FLAGS]
+    how = "every flag with two dashes, its exact name and, for a string flag, a value"
+    if 0 <= bw.refused_at < len(words):
+        word = words[bw.refused_at]
+        name, eq, value = word.lstrip("-").partition("=")
+        exact = next((n for n in names if n.lower() == name.lower()), None)
+        near = exact or next(iter(difflib.get_close_matches(name, names, n=1, cutoff=0.6)), None)
+        if bw.refused.startswith(("unknown", "bad flag")) and near:
+            words[bw.refused_at] = f"--{near}{eq}{value}"
+            how = f"--{near}, not {word}"
+        elif bw.refused.startswith("flag needs an argument"):
+            words.append("VALUE")
+            how = f"{word} takes a value"
+        elif bw.refused.startswith("invalid argument"):
+            words[bw.refused_at] = f"--{name}"
+            how = f"a bool flag is on bare (--{name}) and off as --{name}=false"
+        elif "help" in bw.refused:
+            del words[bw.refused_at]
+            how = "without --help (or -h), which prints the usage instead of connecting"
+    return " ".join(["connect", *words]), how
+
+
+def judge_birdwatcher_etcd(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
+    """Birdwatcher's connect (--birdwatcher-args) against the deployment's etcd, judged by judge_etcd_client with
+    Birdwatcher's tls.Config (facts/birdwatcher.dialer): what cobra/pflag refuses and the flags connect never reads
+    come first, in Birdwatcher's own words."""
+    from ..facts import birdwatcher as bwf
+
+    dep = ctx.deployment
+    bw = getattr(dep, "birdwatcher", None) if dep is not None else None
+    if bw is None:
+        return (), None
+    settings = [LinkSetting(f"--{f.name}", f.value, bwf.ARGS) for f in bw.flags]
+    for name, default in (("etcd", bwf.DEFAULT_ETCD), ("enableTLS", "false"), ("min_version", bwf.DEFAULT_MIN_VERSION)):
+        if not bw.given(name):
+            settings.append(LinkSetting(f"--{name}", default, "Birdwatcher's default"))
+    files = [LinkFile(f"--{flag}", bw.value(flag) or "", host) for flag, host in bw.files.items()]
+    subject = f"Birdwatcher -> etcd {bw.etcd}"
+    base = dict(kind=spec.name, from_=spec.from_, to=spec.to, address=bw.etcd, decided_by=spec.decided_by,
+                settings=tuple(settings), files=tuple(files))
+    if bw.use_tikv and not bw.refused:
+        return (), Link(**base, verdict=LinkVerdict.NOT_APPLICABLE,
+                        detail="--use_tikv: Birdwatcher connects to TiKV (its --tikv* flags), not to etcd")
+    host_port_error = bwf.split_host_port(bw.etcd)[2]
+    if bw.refused or host_port_error:
+        said = bw.refused or f"invalid etcd address: address {bw.etcd}: {host_port_error}"
+        if bw.refused:
+            suggested, how = _birdwatcher_suggestion(bw)
+        else:
+            host = bw.etcd.split("://", 1)[-1].split("/", 1)[0]
+            suggested = bw.line.replace(bw.value("etcd") or "", host)
+            how = "--etcd takes host:port, no scheme"
+        f = replace(finding("birdwatcher.args_refused", subject, f"Birdwatcher refuses `{bw.line}`: {said}; "
+                            "connect never runs, so nothing dials etcd.",
+                            fix=fix_for("birdwatcher.args_refused", suggested=suggested, how=how)), link=spec.name)
+        check = result(f"link.{spec.name}", f"{spec.title}: Birdwatcher takes its connect line", subject, [f])
+        return (check,), Link(**base, verdict=LinkVerdict.FAIL, codes=(f.code,), modelled=True,
+                              detail=f"cobra/pflag: {said}")
+    ignored = []
+
+    def ignore(message: str, fix: str) -> None:
+        ignored.append(replace(finding("client.setting_ignored", subject, message, fix=fix), link=spec.name))
+
+    if bw.given("use_ssl"):
+        ignore(f"connect has {bw.written('use_ssl')}, which Birdwatcher declares but reads nowhere "
+               "(states/etcd_connect.go): it turns no TLS on; --enableTLS is the flag.",
+               "Run `" + " ".join(["connect", *(w for w in bw.words if w.split("=", 1)[0] != "--use_ssl")]) + "`" + ("" if bw.enable_tls else " with --enableTLS and its files") + ".")
+    unread = [f"--{n}" for n in bwf.FILE_FLAGS + ("min_version",) if bw.given(n)]
+    if unread and not bw.enable_tls:
+        ignore(f"{', '.join(unread)} {'are' if len(unread) > 1 else 'is'} given without --enableTLS: Birdwatcher "
+               "reads them only with --enableTLS, so it dials etcd in plaintext.",
+               f"Add --enableTLS to `{bw.line}` (or drop {', '.join(unread)}).")
+    for word in bw.ignored_words:
+        ignore(f"connect takes no argument: {word} is a word connect never reads"
+               + (" (a bool flag takes no value word: pflag reads `--enableTLS false` as --enableTLS, so TLS is "
+                  "on; off is --enableTLS=false)" if word.split(" after ")[-1].startswith("--") else "") + ".",
+               f"Write the flag as --name=value (`--enableTLS=false`), or drop {word.split(' after ')[0]}.")
+    return judge_etcd_client(ctx, spec, bwf.dialer(bw), settings, files, found=tuple(ignored))
 
 
 # --- Milvus -> object storage (S3 / MinIO) -------------------------------------------------------------------------
@@ -472,7 +569,7 @@ def follow_startup(links: tuple) -> tuple:
         return links
     out = []
     for link in links:
-        if spec(link.kind).serves:
+        if spec(link.kind).serves and link.verdict is not LinkVerdict.NOT_APPLICABLE:
             names = ", ".join(spec(k).title for k in blocking)
             note = f"Milvus does not start serving while {names} fails: clients get no answer on {link.address}"
             link = replace(link, verdict=LinkVerdict.FAIL, blocked_by=blocking,

@@ -6,11 +6,23 @@
 //	ssl off: plaintext TCP.
 //
 // then the HTTP/2 client preface and a SETTINGS frame, and one frame read back: a server that refuses the client
-// certificate after a TLS 1.3 handshake says so here. One JSON request on stdin, one `RESULT {json}` line on stdout.
-// No key material is ever printed. Standard library only.
+// certificate after a TLS 1.3 handshake says so here.
+//
+// With "client": "birdwatcher" the tls.Config is Birdwatcher's instead (milvus-io/birdwatcher@9e8cebedfb21
+// states/etcd_connect.go getTLSConfig, in its order): the min_version switch ("1.0".."1.3", else "invalid min tls
+// version"), RootCAs = x509.SystemCertPool() with the CA file appended (optional; a file without PEM: "Root CA PEM
+// cannot be parsed"), tls.LoadX509KeyPair unconditionally ("failed to load etcd cert/key pair"), no ServerName of
+// its own (grpc-go sets the endpoint's host), ALPN h2 (grpc-go). With "rpc": true, after the handshake a real etcd
+// request is made over that connection: the gRPC call etcdserverpb.KV/Range for the key Birdwatcher pings
+// (`<rootPath>/meta/session/id`) through net/http's HTTP/2 client; it passes only when etcd answers grpc-status 0.
+//
+// One JSON request on stdin, one `RESULT {json}` line on stdout. No key material is ever printed. Standard library
+// only.
 package main
 
 import (
+	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -18,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"runtime"
 	"strings"
@@ -32,6 +45,9 @@ type request struct {
 	CA         string `json:"ca"`
 	MinVersion string `json:"min_version"`
 	TimeoutMS  int    `json:"timeout_ms"`
+	Client     string `json:"client"`    // "" (Milvus's etcd client) | "birdwatcher"
+	RPC        bool   `json:"rpc"`       // a real etcd Range request after the handshake
+	RangeKey   string `json:"range_key"` // the key it reads
 }
 
 type result struct {
@@ -42,6 +58,7 @@ type result struct {
 	TLSVersion string `json:"tls_version"`
 	ALPN       string `json:"alpn"`
 	CouldNot   bool   `json:"could_not_run"`
+	Answer     string `json:"answer"` // what etcd answered the request ("grpc-status 0, 12 bytes")
 }
 
 func emit(r result) {
@@ -135,6 +152,78 @@ func readFrame(c net.Conn) (byte, []byte, error) {
 	return head[3], head, nil
 }
 
+// birdwatcherConfig is getTLSConfig of milvus-io/birdwatcher@9e8cebedfb21 (states/etcd_connect.go lines 211-261),
+// with what grpc-go adds when it dials (ServerName from the endpoint, ALPN h2).
+func birdwatcherConfig(req request, host string) (*tls.Config, *result) {
+	min, ok := versionOf(req.MinVersion)
+	if !ok {
+		return nil, &result{Class: "min_version", Error: "invalid min tls version, only 1.0, 1.1, 1.2 and 1.3 is supported"}
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		return nil, &result{Class: "ca", Error: err.Error()}
+	}
+	if req.CA != "" {
+		bs, err := os.ReadFile(req.CA)
+		if err != nil {
+			return nil, &result{Class: "ca", Error: err.Error()}
+		}
+		if !pool.AppendCertsFromPEM(bs) {
+			return nil, &result{Class: "ca", Error: "Root CA PEM cannot be parsed"}
+		}
+	}
+	pair, err := tls.LoadX509KeyPair(req.Cert, req.Key)
+	if err != nil {
+		return nil, &result{Class: "client_pair", Error: "failed to load etcd cert/key pair: " + err.Error()}
+	}
+	return &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{pair}, MinVersion: min, ServerName: host,
+		NextProtos: []string{"h2"}}, nil
+}
+
+// rangeCall makes the gRPC call etcdserverpb.KV/Range{key} over the handshaken connection (net/http's HTTP/2
+// client, ALPN h2): etcd's answer, or the error that stopped it.
+func rangeCall(conn *tls.Conn, endpoint, key string, deadline time.Time) (string, error) {
+	used := false
+	tr := &http.Transport{ForceAttemptHTTP2: true, DialTLSContext: func(context.Context, string, string) (net.Conn, error) {
+		if used {
+			return nil, errors.New("one connection only")
+		}
+		used = true
+		return conn, nil
+	}}
+	defer tr.CloseIdleConnections()
+	// RangeRequest{key: 1}: field 1, wire type 2; gRPC's frame: not compressed, big-endian length
+	msg := append([]byte{0x0a, byte(len(key))}, key...)
+	frame := append([]byte{0, 0, 0, 0, byte(len(msg))}, msg...)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(ctx, "POST", "https://"+endpoint+"/etcdserverpb.KV/Range",
+		bytes.NewReader(frame))
+	if err != nil {
+		return "", err
+	}
+	hreq.Header.Set("Content-Type", "application/grpc")
+	hreq.Header.Set("TE", "trailers")
+	resp, err := (&http.Client{Transport: tr}).Do(hreq)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	status, message := resp.Trailer.Get("Grpc-Status"), resp.Trailer.Get("Grpc-Message")
+	if status == "" { // a trailers-only answer (an error) carries them in the headers
+		status, message = resp.Header.Get("Grpc-Status"), resp.Header.Get("Grpc-Message")
+	}
+	answer := fmt.Sprintf("%s, HTTP %d, grpc-status %s, %d bytes", resp.Proto, resp.StatusCode, status, len(body))
+	if status != "0" {
+		return answer, fmt.Errorf("etcd answered Range with grpc-status %q %s (HTTP %d)", status, message, resp.StatusCode)
+	}
+	return answer, nil
+}
+
 func main() {
 	var req request
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
@@ -151,7 +240,13 @@ func main() {
 		return
 	}
 	var cfg *tls.Config
-	if req.SSL {
+	if req.SSL && req.Client == "birdwatcher" {
+		var refused *result
+		if cfg, refused = birdwatcherConfig(req, host); refused != nil {
+			emit(*refused)
+			return
+		}
+	} else if req.SSL {
 		pair, err := tls.LoadX509KeyPair(req.Cert, req.Key)
 		if err != nil {
 			emit(result{Class: "client_pair", Error: "load etcd cert key pair error: " + err.Error()})
@@ -200,8 +295,22 @@ func main() {
 		return
 	}
 	state := conn.ConnectionState()
-	kind, _, err := readFrame(conn)
 	r := result{TLSVersion: versionName(state.Version), ALPN: state.NegotiatedProtocol}
+	if req.RPC {
+		answer, err := rangeCall(conn, req.Endpoint, req.RangeKey, deadline)
+		r.Answer = answer
+		if err != nil {
+			r.Class, r.Error = tlsClass(err), err.Error()
+			if strings.HasPrefix(r.Error, "etcd answered") {
+				r.Class = "rpc"
+			}
+		} else {
+			r.OK = true
+		}
+		emit(r)
+		return
+	}
+	kind, _, err := readFrame(conn)
 	switch {
 	case err != nil:
 		r.Class, r.Error = tlsClass(err), "error reading server preface: "+err.Error()
