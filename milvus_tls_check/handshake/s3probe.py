@@ -146,6 +146,8 @@ def probe(request, link, spec):
             codes.append("objectstore.name_mismatch" if cpp.cls == "hostname" else "objectstore.querynode_untrusted")
     if "objectstore.tls_ca_cert_ignored" in link.codes:   # a setting fact the dial cannot see: kept
         codes.insert(0, "objectstore.tls_ca_cert_ignored")
+    if "objectstore.operator_ssl_not_rendered" in link.codes and codes == ["objectstore.ssl_off_tls_server"]:
+        codes = ["objectstore.operator_ssl_not_rendered"]   # the dial shows the cause the CR explains: named once
     failed = any(c != "objectstore.tls_ca_cert_ignored" for c in codes)
     verdict = LinkVerdict.FAIL if failed else LinkVerdict.PASS if ssl else LinkVerdict.PLAINTEXT
     codes_t = tuple(dict.fromkeys(codes))
