@@ -69,13 +69,15 @@ def binary(milvus_version: Optional[str]) -> tuple[Path, str]:
 
 
 def dial(endpoint: str, *, ssl: bool, cert: str = "", key: str = "", ca: str = "", min_version: str = "1.3",
-         timeout: float = 5.0, milvus_version: Optional[str] = None) -> ProbeAnswer:
+         timeout: float = 5.0, milvus_version: Optional[str] = None, connect: str = "") -> ProbeAnswer:
+    """`connect`: the TCP destination (--connect-to) when it is not the endpoint; the name checked stays the
+    endpoint's host."""
     try:
         program, _go = binary(milvus_version)
     except (gofront.GoFrontError, CacheRefused, OSError, subprocess.SubprocessError) as exc:
         return ProbeAnswer(False, "unavailable", f"the etcd prober could not be built: {exc}", could_not_run=True)
     request = {"endpoint": endpoint, "ssl": ssl, "cert": cert, "key": key, "ca": ca, "min_version": min_version,
-               "timeout_ms": int(timeout * 1000)}
+               "timeout_ms": int(timeout * 1000), "connect": connect}
     try:
         with trusted_cache.verified(program) as kw:
             proc = subprocess.run([str(program)], input=json.dumps(request), capture_output=True, text=True,
@@ -90,6 +92,28 @@ def dial(endpoint: str, *, ssl: bool, cert: str = "", key: str = "", ca: str = "
     r = json.loads(m.group(1))
     return ProbeAnswer(bool(r.get("ok")), r.get("class", ""), r.get("error", ""), r.get("go", ""),
                        r.get("tls_version", ""), bool(r.get("could_not_run")))
+
+
+def redirect(request, host: str, port: str) -> tuple[str, str, Optional[tuple[str, int]]]:
+    """Where a probe of host:port connects when --connect-to redirects it: ("addr:port", the words that say so,
+    (addr, port)); ("", "", None) when it does not. Shared by every link prober."""
+    from ..model import connect_target
+    hit = connect_target(getattr(request, "connect_to", ()), host, str(port))
+    if hit is None:
+        return "", "", None
+    addr, addr_port, rule = hit
+    connect = f"[{addr}]:{addr_port}" if ":" in addr else f"{addr}:{addr_port}"
+    return (connect, f" at {connect} (--connect-to {rule.given}; the name checked and sent stays {host})",
+            (addr, int(addr_port)))
+
+
+def with_redirect(link, connect: str, redirected: str):
+    """The link with the redirection among its settings, so every format shows that the address was redirected."""
+    if not connect:
+        return link
+    from ..model import LinkSetting
+    return replace(link, settings=link.settings + (LinkSetting("TCP destination (--connect-to)", connect,
+                                                               redirected.split("(", 1)[1].rstrip(")")),))
 
 
 def _file(link, key: str) -> str:
@@ -110,12 +134,15 @@ def probe(request, link, spec):
         return link
     ssl = parse_bool(_setting(link, "etcd.ssl.enabled", "false")) is True
     endpoint = link.address.split("://", 1)[-1]
-    answer = dial(endpoint, ssl=ssl, cert=_file(link, "etcd.ssl.tlsCert") or _setting(link, "etcd.ssl.tlsCert"),
+    from ..facts.etcdlink import endpoint_host, endpoint_port
+    connect, redirected, _ = redirect(request, endpoint_host(endpoint), str(endpoint_port(endpoint)))
+    answer = dial(endpoint, ssl=ssl, connect=connect, cert=_file(link, "etcd.ssl.tlsCert") or _setting(link, "etcd.ssl.tlsCert"),
                   key=_file(link, "etcd.ssl.tlsKey") or _setting(link, "etcd.ssl.tlsKey"),
                   ca=_file(link, "etcd.ssl.tlsCACert") or _setting(link, "etcd.ssl.tlsCACert"),
                   min_version=_setting(link, "etcd.ssl.tlsMinVersion", "1.3"), timeout=request.timeout,
                   milvus_version=request.milvus_version)
-    said = f"--probe-links: Go {answer.go or '?'} dialled {endpoint} ({'TLS' if ssl else 'plaintext'})"
+    said = f"--probe-links: Go {answer.go or '?'} dialled {endpoint}{redirected} ({'TLS' if ssl else 'plaintext'})"
+    link = with_redirect(link, connect, redirected)
     if answer.could_not_run:
         return replace(link, detail="; ".join(filter(None, (link.detail, f"{said}: could not judge TLS "
                                                                           f"({answer.cls}: {answer.error}); the "

@@ -32,6 +32,7 @@ type request struct {
 	CA         string `json:"ca"`
 	MinVersion string `json:"min_version"`
 	TimeoutMS  int    `json:"timeout_ms"`
+	Connect    string `json:"connect"` // --connect-to: the TCP destination; ServerName stays the endpoint's host
 }
 
 type result struct {
@@ -173,7 +174,11 @@ func main() {
 			ServerName: host, NextProtos: []string{"h2"}}
 	}
 	deadline := time.Now().Add(timeout)
-	raw, err := net.DialTimeout("tcp", req.Endpoint, timeout)
+	dialAddr := req.Endpoint
+	if req.Connect != "" {
+		dialAddr = req.Connect
+	}
+	raw, err := net.DialTimeout("tcp", dialAddr, timeout)
 	if err != nil {
 		emit(result{Class: dialClass(err), Error: err.Error(), CouldNot: true})
 		return
