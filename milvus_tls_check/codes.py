@@ -601,6 +601,15 @@ _CODES: tuple[Code, ...] = (
        needs an IP SAN): "x509: certificate is valid for X, not Y"; Milvus panics (observed, 2.3.5).""",
        "Reissue the S3 certificate with the minio.address host in subjectAltName, or write a host it carries in "
        "minio.address.", by=GO),
+    _c("objectstore.operator_ssl_not_rendered", "The Milvus Operator's dependencies.storage.ssl does not turn on "
+       "Milvus's TLS",
+       """The operator writes minio.useSSL into Milvus's configuration only from spec.config.minio.useSSL
+       (pkg/controllers/configmaps.go); spec.dependencies.storage.ssl is read only by its own health check
+       (pkg/controllers/conditions.go). With ssl.enabled true and spec.config.minio.useSSL not true the operator
+       reports the storage healthy over TLS while Milvus dials plain HTTP and panics (milvus-operator @a6dcc638;
+       observed with real Milvus 2.3.5, docs/links.md part 6).""",
+       "Set spec.config.minio.useSSL: true in the Milvus CR beside dependencies.storage.ssl (the official sample "
+       "config/samples/milvus_external_minio_ssl.yaml sets both).", by=DEPLOY),
     _c("objectstore.tls_ca_cert_ignored", "minio.ssl.tlsCACert is set on a Milvus that does not read it",
        """minio.ssl.tlsCACert came in 2.3.12; 2.3.0-2.3.11 ignore it, so the CA it names is trusted by neither
        client (observed, 2.3.5: same outcome as no trust at all).""",

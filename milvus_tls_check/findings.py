@@ -274,6 +274,11 @@ FIXES: dict[str, Callable[[dict], str]] = {
     "objectstore.name_mismatch": lambda f: (f"Reissue {f['cert']} with `subjectAltName = "
                                             f"{_dns_or_ip(f['name'], f.get('ip', False))}` (it carries {f['names']}), "
                                             f"or write a host it carries in minio.address ({f['address']})."),
+    "objectstore.operator_ssl_not_rendered": lambda f: (
+        f"Set `spec: {{config: {{minio: {{useSSL: true}}}}}}` in {f['cr']} (keep dependencies.storage.ssl for the "
+        "operator's health check)" + (f": `kubectl patch {f['owner']} --type merge -p "
+                                      "'{\"spec\":{\"config\":{\"minio\":{\"useSSL\":true}}}}'`"
+                                      if f.get("owner") else "") + "."),
     "objectstore.tls_ca_cert_ignored": lambda f: (f"Milvus {f['version']} ignores minio.ssl.tlsCACert ({f['where']}):"
                                                   f" upgrade to 2.3.12+, or put {f['ca']} into the container's "
                                                   "/etc/ssl/certs/ca-certificates.crt (`cat /etc/ssl/certs/"

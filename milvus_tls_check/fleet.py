@@ -111,7 +111,7 @@ def _unusable(reason: str) -> _UnusableOptions:
 
 
 def _coerce(key: str, value: Any, base: Path) -> Any:
-    if key in REPEATABLE_KEYS:
+    if key in REPEATABLE_KEYS or key == "connect_to":
         items = value if isinstance(value, list) else [value]
         return tuple(_path(str(v), base) if key in PATH_KEYS else str(v) for v in items if v is not None)
     if value is None:

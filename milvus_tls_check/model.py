@@ -55,6 +55,72 @@ CLIENT_ROLES = (Role.CLIENT_SERVER_PEM, Role.CLIENT_CERT, Role.CLIENT_KEY, Role.
 
 
 @dataclass(frozen=True)
+class ConnectTo:
+    """--connect-to HOST:PORT:ADDR:PORT2, curl's option with curl's meaning: a connection the deployment names as
+    HOST:PORT goes to ADDR:PORT2 instead, while the name verified and sent as SNI stays HOST (what `kubectl
+    port-forward` needs). An empty HOST or PORT matches any; an empty ADDR or PORT2 keeps the one named. Only the
+    TCP destination of a probe changes."""
+
+    host: str
+    port: str
+    addr: str
+    addr_port: str
+
+    @property
+    def given(self) -> str:
+        def part(h: str) -> str:
+            return f"[{h}]" if ":" in h else h
+        return f"{part(self.host)}:{self.port}:{part(self.addr)}:{self.addr_port}"
+
+    def matches(self, host: str, port: str) -> bool:
+        return (not self.host or self.host.lower() == host.lower()) and (not self.port or self.port == str(port))
+
+    def target(self, host: str, port: str) -> tuple[str, str]:
+        return self.addr or host, self.addr_port or str(port)
+
+
+def parse_connect_to(text: str) -> ConnectTo:
+    """HOST:PORT:ADDR:PORT2 (an IPv6 host or address in brackets); ValueError when it is not that."""
+    parts: list[str] = []
+    rest = text.strip()
+    for i in range(4):
+        if rest.startswith("["):
+            end = rest.find("]")
+            if end < 0:
+                raise ValueError(f"{text!r}: an unclosed [ in an IPv6 address")
+            parts.append(rest[1:end])
+            rest = rest[end + 1:]
+            if i < 3:
+                if not rest.startswith(":"):
+                    raise ValueError(f"{text!r}: expected HOST:PORT:ADDR:PORT2")
+                rest = rest[1:]
+        elif i < 3:
+            head, sep, rest = rest.partition(":")
+            if not sep:
+                raise ValueError(f"{text!r}: expected HOST:PORT:ADDR:PORT2 (four parts, three colons)")
+            parts.append(head)
+        else:
+            parts.append(rest)
+            rest = ""
+    if rest:
+        raise ValueError(f"{text!r}: expected HOST:PORT:ADDR:PORT2")
+    host, port, addr, addr_port = parts
+    for name, value in (("PORT", port), ("PORT2", addr_port)):
+        if value and not (value.isdigit() and 0 < int(value) < 65536):
+            raise ValueError(f"{text!r}: {name} {value!r} is not a port number")
+    return ConnectTo(host, port, addr, addr_port)
+
+
+def connect_target(rules, host: str, port: str) -> Optional[tuple[str, str, ConnectTo]]:
+    """Where a connection the deployment names as host:port goes (the first rule that matches, as curl), or None."""
+    for rule in rules:
+        if rule.matches(host, str(port)):
+            addr, addr_port = rule.target(host, str(port))
+            return addr, addr_port, rule
+    return None
+
+
+@dataclass(frozen=True)
 class Request:
     """What to check. The CLI flags and the deployment readers both produce one of these."""
 
@@ -86,6 +152,7 @@ class Request:
     client_args: Mapping[str, Any] = field(default_factory=dict)
     side: Optional[str] = None                # --side server|client: only that end is to be judged
     probe_links: bool = False                 # --probe-links: each link's prober dials it with its real settings
+    connect_to: tuple[ConnectTo, ...] = ()    # --connect-to: the probes' TCP destinations, redirected
     links_only: bool = False                  # the front door is plaintext and only other links are judged
     ca_key: Optional[str] = None              # --ca-key: the CA's private key, for fix commands that re-sign
     # The `authorization` metadata of credentials written into --uri (user:password@), taken out of the URI so the

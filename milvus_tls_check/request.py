@@ -149,6 +149,7 @@ class _Options:
     no_handshake: bool = False
     pymilvus: bool = False
     probe_links: bool = False             # --probe-links: dial each link the deployment names (handshake/)
+    connect_to: tuple[str, ...] = ()      # --connect-to HOST:PORT:ADDR:PORT2 (repeatable, curl's syntax)
     key_password_env: Optional[str] = None
     verbose: bool = False
     milvus_version: Optional[str] = None
@@ -294,8 +295,20 @@ def build_request(options: Options, environ: Optional[Mapping[str, str]] = None,
                    key_password=password, deployment=deployment, notes=tuple(dict.fromkeys(notes)),
                    milvus_version=milvus_version, milvus_version_source=version_source, rehearsal=options.rehearsal, client_exact=client_exact,
                    verbose=options.verbose, authorization=uri_auth, side=_side(options.side),
-                   probe_links=options.probe_links, links_only=links_only,
+                   probe_links=options.probe_links, connect_to=_connect_to(options.connect_to),
+                   links_only=links_only,
                    ca_key=options.ca_key))
+
+
+def _connect_to(given) -> tuple:
+    from .model import parse_connect_to
+    out = []
+    for text in given or ():
+        try:
+            out.append(parse_connect_to(str(text)))
+        except ValueError as exc:
+            raise UsageError(f"--connect-to {exc}") from None
+    return tuple(out)
 
 
 def _side(side: Optional[str]) -> Optional[str]:

@@ -196,6 +196,9 @@ def running_s3(base_dir: Path, cert: Path, key: Path, *, start_timeout: float = 
     moto_port, tls_port, plain_port = _pick_ports(3)
     moto_log = prefix / "logs" / "moto.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
+    # the path-style requests Milvus sends (minio-go, the AWS SDK C++) carry the name it dials in Host: a name such
+    # as s3.milvus-deps.svc must not be read as a virtual-host bucket ("s3")
+    env["S3_IGNORE_SUBDOMAIN_BUCKETNAME"] = "true"
     with contextlib.ExitStack() as stack:
         with open(moto_log, "wb") as log:
             moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(moto_port)],
@@ -449,16 +452,20 @@ def can_private_mount() -> bool:
     return cp.returncode == 0
 
 
-def _mount_ns_wrapper(data_dir: Path, bundle: Path) -> Path:
+def _mount_ns_wrapper(data_dir: Path, bundle: Path, hosts: Optional[Path] = None) -> Path:
     """A launcher that runs data_dir/bin/milvus in its own mount namespace with ``bundle`` over the system bundle
-    (exec all the way: the pid MilvusServer holds is Milvus's)."""
+    and, when given, ``hosts`` over /etc/hosts (the names a deployment gives its services, mapped to loopback for
+    this Milvus only; Go's resolver and libcurl's getaddrinfo both read it). Exec all the way: the pid MilvusServer
+    holds is Milvus's."""
     wrapper = data_dir / "milvus-own-mount-ns.sh"
     lib = data_dir / "bin"
+    hosts_bind = f" && mount --bind '\\''{Path(hosts).resolve()}'\\'' /etc/hosts" if hosts is not None else ""
     wrapper.write_text(
         "#!/bin/sh\n"
         f"export LD_LIBRARY_PATH='{lib}'${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}\n"
         "exec unshare --mount --propagation private sh -c "
-        f"'mount --bind \"$0\" {SYSTEM_BUNDLE} && exec \"$@\"' '{Path(bundle).resolve()}' '{lib / 'milvus'}' \"$@\"\n",
+        f"'mount --bind \"$0\" {SYSTEM_BUNDLE}{hosts_bind} && exec \"$@\"' '{Path(bundle).resolve()}' "
+        f"'{lib / 'milvus'}' \"$@\"\n",
         encoding="utf-8")
     wrapper.chmod(0o755)
     return wrapper
@@ -466,13 +473,15 @@ def _mount_ns_wrapper(data_dir: Path, bundle: Path) -> Path:
 
 def milvus_against_s3(base_dir: Path, s3: S3Settings, *, ca_env: Optional[Path] = None,
                       bundle: Optional[Path] = None, timeout: float = 60, settle: float = 20,
-                      flush_timeout: float = 45, load: bool = True, load_timeout: float = 60) -> S3Outcome:
+                      flush_timeout: float = 45, load: bool = True, load_timeout: float = 60,
+                      extra: Optional[dict] = None, hosts: Optional[Path] = None) -> S3Outcome:
     """Start the embedded Milvus 2.3.5 with ``s3``'s settings (embedded etcd as usual), ``SSL_CERT_FILE=ca_env`` in
     its environment when given (none of SSL_CERT_FILE/SSL_CERT_DIR otherwise). Wait for GetVersion (``timeout``),
     then run the workload (create/insert/flush, then index/load/query when ``load``). Down when it exits, when
     GetVersion does not answer in time (``settle`` s after the first object-storage error in its log, or
     ``timeout``), or when the flush fails. ``bundle``: run Milvus with that file as its system bundle
-    (``_mount_ns_wrapper``). Always stopped."""
+    (``_mount_ns_wrapper``), with ``hosts`` over its /etc/hosts too. ``extra``: more settings, over ``s3``'s (an
+    external etcd: ``etcd.use.embed: false``, ``etcd.endpoints``, ``etcd.ssl.*``). Always stopped."""
     import milvus as milvus_pkg  # noqa: PLC0415
     from milvus import MilvusServer, MilvusServerConfig  # noqa: PLC0415
 
@@ -492,15 +501,17 @@ def milvus_against_s3(base_dir: Path, s3: S3Settings, *, ca_env: Optional[Path] 
     cfg = MilvusServerConfig(data_dir=str(data_dir), template=str(template), **port_map)
     cfg.glog_conf_file = str(Path(milvus_pkg.__file__).parent / "data" / "glog.conf")
     cfg.set("etcd_config_path", str(etcd_cfg))
-    settings = s3.settings()
+    settings = {**s3.settings(), **(extra or {})}
     for comp in _COMPONENTS_WITH_IP:
         cfg.set(f"{comp}.ip", HOST)
     for k, v in settings.items():
         cfg.set(k, v)
     server = MilvusServer(cfg, wait_for_started=False)
     server.webservice_port = ports[-1]
+    if hosts is not None and bundle is None:
+        raise ValueError("hosts needs bundle: both are bound in Milvus's own mount namespace")
     if bundle is not None:
-        wrapper = _mount_ns_wrapper(data_dir, bundle)
+        wrapper = _mount_ns_wrapper(data_dir, bundle, hosts)
         server.get_milvus_executable_path = lambda: str(wrapper)   # type: ignore[method-assign]
     env_set = {"SSL_CERT_FILE": str(Path(ca_env).resolve())} if ca_env is not None else {}
     proc = None

@@ -123,6 +123,10 @@ def build_parser(formats: Optional[Collection[str]] = None, command: Optional[st
                            "storage: minio.address, plus OpenSSL with the system bundle for the querynode) with "
                            "Milvus's own settings through real Go crypto/tls of the Milvus line, bounded by "
                            "--timeout; its answer decides the link")
+    live.add_argument("--connect-to", action="append", default=[], metavar="HOST:PORT:ADDR:PORT2",
+                      help="curl's --connect-to (repeatable): a probe of HOST:PORT (as the deployment names it) "
+                           "connects to ADDR:PORT2 instead, still verifying and sending SNI for HOST as Milvus would "
+                           "(behind kubectl port-forward); an empty HOST or PORT matches any; the report says so")
     live.add_argument("--rehearsal", choices=("auto", "go", "grpcio"), default="auto",
                       help="the server that rehearses Milvus: go (Go's crypto/tls, as Milvus; needs a Go toolchain: "
                            "pip install 'milvus-tls-check[go]'), grpcio (BoringSSL plus the static Go model), "
@@ -226,6 +230,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
     for name in repeatable():
         values[name] = tuple(values.get(name) or ())
     values["client"] = tuple(values.get("client") or ())
+    values["connect_to"] = tuple(values.get("connect_to") or ())
     values["client_args"] = tuple((name, getattr(args, _args_dest(name))) for name, s in specs().items()
                                   if s.read_args is not None and getattr(args, _args_dest(name), None))
     return Options(**values)

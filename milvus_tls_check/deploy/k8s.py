@@ -82,6 +82,7 @@ class K8sView:
     cluster: bool = False
     layout: str = ""
     unsafe: list[UnsafeEntry] = field(default_factory=list)
+    s3_servers: list = field(default_factory=list)   # facts.deployment.S3Server an Operator CR describes
 
 
 # --- names Kubernetes accepts: the only ones ever turned into a path -----------------------------------------------
@@ -599,6 +600,139 @@ def _ingresses(docs: list[tuple[str, Any]], helm: list[tuple[str, Mapping[str, A
     return out
 
 
+# --- what the chart and the operator render for Milvus's links (etcd.endpoints, minio.*) --------------------------
+# Each rendered key is its own Layer, labelled with the value that made it ("externalS3.useSSL of values.yaml"), so
+# the TLS map names what the user wrote. Helm (zilliztech/milvus-helm @98324768, chart 5.0.19,
+# charts/milvus/templates/config.tpl) renders them into default.yaml, below extraConfigFiles' user.yaml; the Milvus
+# Operator (zilliztech/milvus-operator @a6dcc638, pkg/controllers/configmaps.go updateConfigMap) forces them over
+# spec.config. docs/links.md part 6.
+
+# Placeholders for what a values file or a CR does not say (Helm's release name and namespace).
+HELM_RELEASE, HELM_NAMESPACE = "RELEASE", "NAMESPACE"
+# the chart's externalS3 keys rendered under minio: (config.tpl), besides host/port/useSSL
+_HELM_S3_KEYS = (("bucketName", "bucketName"), ("rootPath", "rootPath"), ("useIAM", "useIAM"),
+                 ("cloudProvider", "cloudProvider"), ("region", "region"), ("useVirtualHost", "useVirtualHost"))
+
+
+def _nested(key: str, value: Any) -> dict:
+    out: Any = value
+    for part in reversed(key.split(".")):
+        out = {part: out}
+    return out
+
+
+def _part(values: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    got = values.get(name)
+    return got if isinstance(got, Mapping) else {}
+
+
+def _helm_rendered(values: Mapping[str, Any], origin: str, notes: list[str]) -> list[Layer]:
+    """The chart's etcd.endpoints and minio.{address,port,useSSL,...} from the values (config.tpl): externalEtcd /
+    externalS3 when enabled, else the in-cluster etcd and MinIO subcharts' service names."""
+    fname = Path(origin).name
+    layers: list[Layer] = []
+
+    def put(key: str, value: Any, said: str) -> None:
+        layers.append(Layer(said, _nested(key, value)))
+
+    ext_etcd, etcd = _part(values, "externalEtcd"), _part(values, "etcd")
+    if ext_etcd.get("enabled") is True:
+        endpoints = ext_etcd.get("endpoints")
+        if isinstance(endpoints, list) and endpoints:
+            put("etcd.endpoints", [str(e) for e in endpoints], f"externalEtcd.endpoints of {fname}")
+        else:
+            notes.append(f"Helm: externalEtcd.enabled in {fname} without externalEtcd.endpoints: the chart renders no "
+                         "etcd endpoint")
+    elif etcd.get("enabled", True) is not False:
+        port = _part(_part(values, "etcd"), "service").get("port", 2379)
+        replicas = etcd.get("replicaCount", 3)
+        domain = str(values.get("clusterDomain") or "cluster.local")
+        count = replicas if isinstance(replicas, int) and 0 < replicas <= 9 else 3
+        put("etcd.endpoints", [f"{HELM_RELEASE}-etcd-{i}.{HELM_RELEASE}-etcd-headless.{HELM_NAMESPACE}.svc.{domain}:"
+                               f"{port}" for i in range(count)],
+            f"the chart's in-cluster etcd of {fname} ({HELM_RELEASE}: the Helm release, {HELM_NAMESPACE}: its "
+            "namespace)")
+    ext_s3, minio = _part(values, "externalS3"), _part(values, "minio")
+    if ext_s3.get("enabled") is True:
+        put("minio.address", str(ext_s3.get("host") or ""), f"externalS3.host of {fname}")
+        if str(ext_s3.get("port") or "") == "":
+            notes.append(f"Helm: externalS3.port is not set in {fname} (the chart's default is empty): Milvus gets no "
+                         "minio.port; set it (443 for TLS)")
+        else:
+            put("minio.port", str(ext_s3["port"]), f"externalS3.port of {fname}")
+        if "useSSL" in ext_s3:
+            put("minio.useSSL", ext_s3["useSSL"], f"externalS3.useSSL of {fname}")
+        else:
+            put("minio.useSSL", False, f"the chart's default externalS3.useSSL (false), {fname} does not set it")
+        for value_key, milvus_key in _HELM_S3_KEYS:
+            if value_key in ext_s3 and ext_s3[value_key] not in (None, ""):
+                put(f"minio.{milvus_key}", ext_s3[value_key], f"externalS3.{value_key} of {fname}")
+    elif minio.get("enabled", True) is not False:
+        tls = _part(minio, "tls")
+        put("minio.address", f"{HELM_RELEASE}-minio", f"the chart's in-cluster MinIO of {fname} ({HELM_RELEASE}: the "
+            "Helm release)")
+        put("minio.port", str(_part(minio, "service").get("port", 9000)),
+            f"minio.service.port of {fname}" if "port" in _part(minio, "service") else
+            f"the chart's default minio.service.port (9000), {fname} does not set it")
+        put("minio.useSSL", tls.get("enabled") is True,
+            f"minio.tls.enabled of {fname}" if "enabled" in tls else
+            f"the MinIO subchart's default minio.tls.enabled (false), {fname} does not set it")
+    return layers
+
+
+def _operator_host_port(endpoint: str, secure: bool) -> tuple[str, str]:
+    """GetStorageHostPort: net.SplitHostPort, and without a port 443 when spec.config.minio.useSSL is true, else
+    80."""
+    if endpoint.startswith("[") and "]:" in endpoint:
+        host, port = endpoint[1:].split("]:", 1)
+        return host, port
+    if endpoint.count(":") == 1:
+        host, port = endpoint.split(":")
+        return host, port
+    return endpoint.strip("[]"), "443" if secure else "80"
+
+
+def _operator_rendered(cr: Mapping[str, Any], origin: str) -> tuple[list[Layer], list[Any]]:
+    """The keys the operator forces over spec.config (etcd.endpoints, minio.address, minio.port) and, when
+    `dependencies.storage.ssl.enabled` is true, the S3 endpoint it describes (S3Server kind "operator": the operator's
+    own health check dials it with TLS; whether Milvus does is spec.config.minio.useSSL alone)."""
+    from ..facts.deployment import S3Listener, S3Server, parse_bool
+    meta = cr.get("metadata") if isinstance(cr.get("metadata"), Mapping) else {}
+    name, ns = str(meta.get("name") or "(unnamed)"), str(meta.get("namespace") or "default")
+    label = f"Milvus {name} ({Path(origin).name})"
+    spec = cr.get("spec") if isinstance(cr.get("spec"), Mapping) else {}
+    deps = _part(spec, "dependencies")
+    config = _part(spec, "config")
+    layers: list[Layer] = []
+    etcd = _part(deps, "etcd")
+    endpoints = etcd.get("endpoints")
+    if etcd.get("external") is True and isinstance(endpoints, list) and endpoints:
+        layers.append(Layer(f"dependencies.etcd.endpoints of {label}, forced by the operator",
+                            _nested("etcd.endpoints", [str(e) for e in endpoints])))
+    elif etcd.get("external") is not True:
+        replicas = _part(_part(etcd, "inCluster"), "values").get("replicaCount", 3)
+        count = replicas if isinstance(replicas, int) and 0 < replicas <= 9 else 3
+        layers.append(Layer(f"the operator's in-cluster etcd of {label}", _nested(
+            "etcd.endpoints", [f"{name}-etcd-{i}.{name}-etcd-headless.{ns}:2379" for i in range(count)])))
+    storage = _part(deps, "storage")
+    said_endpoint = str(storage.get("endpoint") or "")
+    secure = parse_bool(as_text(_part(config, "minio").get("useSSL", ""))) is True
+    host, port = _operator_host_port(said_endpoint or f"{name}-minio.{ns}:9000", secure)
+    where = (f"dependencies.storage.endpoint of {label}" if said_endpoint else
+             f"the operator's in-cluster MinIO of {label}")
+    layers.append(Layer(f"{where}, forced by the operator", _nested("minio.address", host)))
+    port_said = where if ":" in said_endpoint.rsplit("]", 1)[-1] or not said_endpoint else (
+        f"{where} has no port: the operator writes {port} (spec.config.minio.useSSL is "
+        f"{'true' if secure else 'not true'})")
+    layers.append(Layer(f"{port_said}, forced by the operator", _nested("minio.port", port)))
+    servers: list[Any] = []
+    if _part(storage, "ssl").get("enabled") is True:
+        servers.append(S3Server(host, f"dependencies.storage of {label}",
+                                (S3Listener(port, True, how="dependencies.storage.ssl.enabled is true"),),
+                                kind="operator", owner=f"milvus {name} -n {ns}"))
+    return layers, servers
+
+
 # --- entry point ------------------------------------------------------------------------------------------------
 
 def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
@@ -686,6 +820,8 @@ def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
             view.notes.append(f"Helm: {', '.join(k for k, _ in ignored)} in {Path(origin).name} "
                               "are not rendered into Milvus's configuration by the chart (only extraConfigFiles "
                               "is); Milvus does not see them")
+        # config.tpl's default.yaml lies below extraConfigFiles' user.yaml (user.yaml wins)
+        view.layers += _helm_rendered(values, origin, view.notes)
         extra = (values.get("extraConfigFiles") or {})
         if isinstance(extra, Mapping) and extra.get("user.yaml"):
             label = f"Helm values extraConfigFiles.user.yaml ({Path(origin).name})"
@@ -699,6 +835,10 @@ def read_k8s(paths: list[str], secrets: SecretFolder) -> K8sView:
         if isinstance(config, Mapping) and config:
             name = (cr.get("metadata") or {}).get("name") or "(unnamed)"
             view.layers.append(Layer(f"Milvus {name} spec.config ({Path(origin).name})", config))
+        # the operator writes these after merging spec.config: they win over it
+        forced, servers = _operator_rendered(cr, origin)
+        view.layers += forced
+        view.s3_servers += servers
     if pod.env:
         view.layers.append(Layer(f"env of {pod.label}", dict(pod.env), env=True))
     return view
@@ -726,3 +866,4 @@ def read_into(draft: Draft, given: Mapping[str, Any], run: ReadRun) -> None:
     draft.helm = kv.helm
     draft.ingresses += kv.ingresses
     draft.unsafe_entries += kv.unsafe
+    draft.s3_servers += kv.s3_servers

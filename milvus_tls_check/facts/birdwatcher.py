@@ -2,7 +2,7 @@
 as it parses them, and the TLS it then makes. Pure values; the reader is deploy/birdwatcher_args.py, the link
 linkkinds/birdwatcher_etcd.py, judged by rules/links.py with the etcd link's rules (facts/etcdlink.py).
 
-Read in milvus-io/birdwatcher at 9e8cebedfb21 (main, 2026-07-08, `common/version.go` 1.1.1; docs/links.md part 4):
+Read in milvus-io/birdwatcher at 9e8cebedfb21 (main, 2026-07-08, `common/version.go` 1.1.1; docs/links.md part 5):
 
 - `states/etcd_connect.go` `ConnectParams`: `--etcd` (default 127.0.0.1:2379), `--enableTLS` (false), `--rootCAPem`,
   `--etcdCert`, `--etcdKey` (""), `--min_version` (**1.2**, where Milvus's etcd.ssl.tlsMinVersion defaults to 1.3),

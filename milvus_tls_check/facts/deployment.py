@@ -552,6 +552,9 @@ class S3Server:
     listeners: tuple[S3Listener, ...] = ()
     aliases: tuple[str, ...] = ()
     kind: str = "minio"                         # "minio" | "nginx" (an S3 endpoint only when Milvus dials it)
+                                                # | "operator" (a Milvus CR's dependencies.storage.ssl)
+    owner: str = ""                             # the object that describes it, as kubectl names it
+                                                # ("milvus my-release -n milvus")
 
     @property
     def tls(self) -> Optional[bool]:

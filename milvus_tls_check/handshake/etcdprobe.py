@@ -76,15 +76,17 @@ def binary(milvus_version: Optional[str], go: Optional[tuple[str, str]] = None) 
 
 def dial(endpoint: str, *, ssl: bool, cert: str = "", key: str = "", ca: str = "", min_version: str = "1.3",
          timeout: float = 5.0, milvus_version: Optional[str] = None, client: str = "", rpc: bool = False,
-         range_key: str = "", go: Optional[tuple[str, str]] = None) -> ProbeAnswer:
+         range_key: str = "", go: Optional[tuple[str, str]] = None, connect: str = "") -> ProbeAnswer:
     """One dial of `endpoint` as Milvus's etcd client does it, or (client="birdwatcher") as Birdwatcher's connect
-    does; `rpc`: a real etcd Range request of `range_key` after the handshake."""
+    does; `rpc`: a real etcd Range request of `range_key` after the handshake. `connect`: the TCP destination
+    (--connect-to) when it is not the endpoint; the name checked stays the endpoint's host."""
     try:
         program, _go = binary(milvus_version, go)
     except (gofront.GoFrontError, CacheRefused, OSError, subprocess.SubprocessError) as exc:
         return ProbeAnswer(False, "unavailable", f"the etcd prober could not be built: {exc}", could_not_run=True)
     request = {"endpoint": endpoint, "ssl": ssl, "cert": cert, "key": key, "ca": ca, "min_version": min_version,
-               "timeout_ms": int(timeout * 1000), "client": client, "rpc": rpc, "range_key": range_key}
+               "timeout_ms": int(timeout * 1000), "client": client, "rpc": rpc, "range_key": range_key,
+               "connect": connect}
     try:
         with trusted_cache.verified(program) as kw:
             proc = subprocess.run([str(program)], input=json.dumps(request), capture_output=True, text=True,
@@ -99,6 +101,28 @@ def dial(endpoint: str, *, ssl: bool, cert: str = "", key: str = "", ca: str = "
     r = json.loads(m.group(1))
     return ProbeAnswer(bool(r.get("ok")), r.get("class", ""), r.get("error", ""), r.get("go", ""),
                        r.get("tls_version", ""), bool(r.get("could_not_run")), r.get("answer", ""))
+
+
+def redirect(request, host: str, port: str) -> tuple[str, str, Optional[tuple[str, int]]]:
+    """Where a probe of host:port connects when --connect-to redirects it: ("addr:port", the words that say so,
+    (addr, port)); ("", "", None) when it does not. Shared by every link prober."""
+    from ..model import connect_target
+    hit = connect_target(getattr(request, "connect_to", ()), host, str(port))
+    if hit is None:
+        return "", "", None
+    addr, addr_port, rule = hit
+    connect = f"[{addr}]:{addr_port}" if ":" in addr else f"{addr}:{addr_port}"
+    return (connect, f" at {connect} (--connect-to {rule.given}; the name checked and sent stays {host})",
+            (addr, int(addr_port)))
+
+
+def with_redirect(link, connect: str, redirected: str):
+    """The link with the redirection among its settings, so every format shows that the address was redirected."""
+    if not connect:
+        return link
+    from ..model import LinkSetting
+    return replace(link, settings=link.settings + (LinkSetting("TCP destination (--connect-to)", connect,
+                                                               redirected.split("(", 1)[1].rstrip(")")),))
 
 
 def _file(link, key: str) -> str:
@@ -119,12 +143,16 @@ def probe(request, link, spec):
         return link
     ssl = parse_bool(_setting(link, "etcd.ssl.enabled", "false")) is True
     endpoint = link.address.split("://", 1)[-1]
-    answer = dial(endpoint, ssl=ssl, cert=_file(link, "etcd.ssl.tlsCert") or _setting(link, "etcd.ssl.tlsCert"),
+    from ..facts.etcdlink import endpoint_host, endpoint_port
+    connect, redirected, _ = redirect(request, endpoint_host(endpoint), str(endpoint_port(endpoint)))
+    answer = dial(endpoint, ssl=ssl, connect=connect,
+                  cert=_file(link, "etcd.ssl.tlsCert") or _setting(link, "etcd.ssl.tlsCert"),
                   key=_file(link, "etcd.ssl.tlsKey") or _setting(link, "etcd.ssl.tlsKey"),
                   ca=_file(link, "etcd.ssl.tlsCACert") or _setting(link, "etcd.ssl.tlsCACert"),
                   min_version=_setting(link, "etcd.ssl.tlsMinVersion", "1.3"), timeout=request.timeout,
                   milvus_version=request.milvus_version)
-    said = f"--probe-links: Go {answer.go or '?'} dialled {endpoint} ({'TLS' if ssl else 'plaintext'})"
+    said = f"--probe-links: Go {answer.go or '?'} dialled {endpoint}{redirected} ({'TLS' if ssl else 'plaintext'})"
+    link = with_redirect(link, connect, redirected)
     return _decided(link, spec, answer, ssl, said, f"{'handshake ' + answer.tls_version + ', ' if ssl else ''}"
                                                    "etcd answered HTTP/2")
 
@@ -164,12 +192,15 @@ def probe_birdwatcher(request, link, spec):
     endpoint = bw.etcd
     root = bw.value("rootPath") or "by-dev"
     meta = bw.value("metaPath") or "meta"
-    answer = dial(endpoint, ssl=ssl, cert=bw.files.get("etcdCert", ""), key=bw.files.get("etcdKey", ""),
+    from ..facts.etcdlink import endpoint_host, endpoint_port
+    connect, redirected, _ = redirect(request, endpoint_host(endpoint), str(endpoint_port(endpoint)))
+    answer = dial(endpoint, ssl=ssl, connect=connect, cert=bw.files.get("etcdCert", ""), key=bw.files.get("etcdKey", ""),
                   ca=bw.files.get("rootCAPem", ""), min_version=bw.min_version, timeout=request.timeout,
                   client="birdwatcher", rpc=True, range_key=f"{root}/{meta}/session/id",
                   go=(bwf.GO_TOOLCHAIN, bwf.GO_LINE))
-    said = (f"--probe-links: Go {answer.go or '?'} with Birdwatcher's tls.Config dialled {endpoint} "
+    said = (f"--probe-links: Go {answer.go or '?'} with Birdwatcher's tls.Config dialled {endpoint}{redirected} "
             f"({'TLS' if ssl else 'plaintext'})")
+    link = with_redirect(link, connect, redirected)
     ok_said = (f"handshake {answer.tls_version}, etcd answered Range {root}/{meta}/session/id ({answer.answer})"
                if ssl else "etcd answered HTTP/2 (plaintext; no request made)")
     return _decided(link, spec, answer, ssl, said, ok_said)

@@ -69,12 +69,13 @@ def binary(milvus_version: Optional[str]) -> tuple[Path, str]:
 
 
 def dial_go(endpoint: str, *, ssl: bool, roots: str, bucket: str, timeout: float = 5.0,
-            milvus_version: Optional[str] = None) -> ProbeAnswer:
+            milvus_version: Optional[str] = None, connect: str = "") -> ProbeAnswer:
     try:
         program, _go = binary(milvus_version)
     except (gofront.GoFrontError, CacheRefused, OSError, subprocess.SubprocessError) as exc:
         return ProbeAnswer(False, "unavailable", f"the S3 prober could not be built: {exc}", could_not_run=True)
-    request = {"endpoint": endpoint, "ssl": ssl, "roots": roots, "bucket": bucket, "timeout_ms": int(timeout * 1000)}
+    request = {"endpoint": endpoint, "ssl": ssl, "roots": roots, "bucket": bucket, "timeout_ms": int(timeout * 1000),
+               "connect": connect}
     try:
         with trusted_cache.verified(program) as kw:
             proc = subprocess.run([str(program)], input=json.dumps(request), capture_output=True, text=True,
@@ -91,15 +92,17 @@ def dial_go(endpoint: str, *, ssl: bool, roots: str, bucket: str, timeout: float
                        r.get("tls_version", ""), bool(r.get("could_not_run")))
 
 
-def dial_openssl(host: str, port: int, cafile: str, timeout: float = 5.0) -> ProbeAnswer:
-    """A TLS handshake as libcurl/OpenSSL makes it with CAfile = the system bundle and the host checked."""
+def dial_openssl(host: str, port: int, cafile: str, timeout: float = 5.0,
+                 connect: Optional[tuple[str, int]] = None) -> ProbeAnswer:
+    """A TLS handshake as libcurl/OpenSSL makes it with CAfile = the system bundle and the host checked (`connect`:
+    the TCP destination --connect-to gives, the host still the name checked and sent)."""
     import ssl
     try:
         ctx = ssl.create_default_context(cafile=cafile)
     except (OSError, ssl.SSLError) as exc:
         return ProbeAnswer(False, "roots", f"{cafile}: {exc}", could_not_run=True)
     try:
-        with socket.create_connection((host, port), timeout=timeout) as sock:
+        with socket.create_connection(connect or (host, port), timeout=timeout) as sock:
             with ctx.wrap_socket(sock, server_hostname=host) as tls:
                 return ProbeAnswer(True, "", "", tls_version=tls.version() or "")
     except ssl.SSLCertVerificationError as exc:
@@ -124,10 +127,13 @@ def probe(request, link, spec):
     if link.verdict is LinkVerdict.NOT_APPLICABLE or not link.address:
         return link
     ssl = parse_bool(_setting(link, "minio.useSSL", "false")) is True
+    from .etcdprobe import redirect, with_redirect
     ep = parse_endpoint(link.address, "9000")
-    said = f"--probe-links: Go dialled {link.address} ({'https' if ssl else 'http'})"
+    connect, redirected, destination = redirect(request, ep.host, ep.port)
+    link = with_redirect(link, connect, redirected)
+    said = f"--probe-links: Go dialled {link.address}{redirected} ({'https' if ssl else 'http'})"
     answer = dial_go(link.address, ssl=ssl, roots=_setting(link, GO_ROOTS), bucket=_setting(link, "minio.bucketName",
-                     "a-bucket"), timeout=request.timeout, milvus_version=request.milvus_version)
+                     "a-bucket"), timeout=request.timeout, milvus_version=request.milvus_version, connect=connect)
     if answer.could_not_run:
         return replace(link, detail="; ".join(filter(None, (link.detail, f"{said}: could not judge TLS "
                                                                           f"({answer.cls}: {answer.error}); the "
@@ -139,13 +145,16 @@ def probe(request, link, spec):
         codes.append(CLASS_CODES.get(answer.cls, "handshake.failed"))
     cpp_roots = _setting(link, CPP_ROOTS)
     if ssl and answer.ok and cpp_roots and not cpp_roots.startswith("none"):
-        cpp = dial_openssl(ep.host, int(ep.port), cpp_roots, timeout=request.timeout)
+        cpp = dial_openssl(ep.host, int(ep.port), cpp_roots, timeout=request.timeout,
+                           connect=destination)
         details.append(f"OpenSSL with {cpp_roots} only (the querynode's libcurl): "
                        + ("handshake " + cpp.tls_version if cpp.ok else f"{cpp.cls}: {cpp.error}"))
         if not cpp.ok and not cpp.could_not_run:
             codes.append("objectstore.name_mismatch" if cpp.cls == "hostname" else "objectstore.querynode_untrusted")
     if "objectstore.tls_ca_cert_ignored" in link.codes:   # a setting fact the dial cannot see: kept
         codes.insert(0, "objectstore.tls_ca_cert_ignored")
+    if "objectstore.operator_ssl_not_rendered" in link.codes and codes == ["objectstore.ssl_off_tls_server"]:
+        codes = ["objectstore.operator_ssl_not_rendered"]   # the dial shows the cause the CR explains: named once
     failed = any(c != "objectstore.tls_ca_cert_ignored" for c in codes)
     verdict = LinkVerdict.FAIL if failed else LinkVerdict.PASS if ssl else LinkVerdict.PLAINTEXT
     codes_t = tuple(dict.fromkeys(codes))

@@ -18,6 +18,6 @@ SPEC = LinkSpec(
     judge="milvus_tls_check.rules.links:judge_birdwatcher_etcd",
     prober="milvus_tls_check.handshake.etcdprobe:probe_birdwatcher",
     order=12,
-    source="docs/links.md part 4: Birdwatcher's source read at 9e8cebedfb21; real Go with its tls.Config against "
+    source="docs/links.md part 5: Birdwatcher's source read at 9e8cebedfb21; real Go with its tls.Config against "
            "real etcd 3.4.23",
 )

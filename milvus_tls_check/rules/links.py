@@ -26,7 +26,7 @@ ETCD_CODES = ("etcd.client_pair_unusable", "etcd.ca_unusable", "etcd.server_untr
 BIRDWATCHER_CODES = ("birdwatcher.args_refused", "client.setting_ignored")
 OBJECTSTORE_CODES = ("objectstore.ssl_on_plain_server", "objectstore.ssl_off_tls_server",
                      "objectstore.server_untrusted", "objectstore.querynode_untrusted", "objectstore.name_mismatch",
-                     "objectstore.tls_ca_cert_ignored")
+                     "objectstore.tls_ca_cert_ignored", "objectstore.operator_ssl_not_rendered")
 KAFKA_CODES = ("kafka.protocol_invalid", "kafka.ssl_without_protocol")   # judge_kafka (modelled links, below)
 
 
@@ -396,7 +396,16 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
     honoured = osf.tls_ca_cert_honoured(line, _milvus_patch(ctx))
     ca_info, ca = loaded(osf.CA_KEY)
     if client.use_ssl is not True:
-        if server is not None and lst.tls:
+        if server is not None and lst.tls and server.kind == "operator":
+            # the trap: the operator's own health check dials TLS, Milvus dials plaintext
+            add("objectstore.operator_ssl_not_rendered", f"{server.source} sets ssl.enabled: true, but the Milvus "
+                f"Operator writes minio.useSSL only from spec.config, " + (
+                    f"where it is {ssl_eff.text!r} ({where})" if ssl_eff.setting is not None else "which does not set "
+                    "it (false)") + ": "
+                f"Milvus sends plain HTTP to {ep.address}, which the CR says serves TLS (dependencies.storage.ssl is "
+                "read only by the operator's own health check).", cr=server.source.split(" of ", 1)[-1], owner=server.owner,
+                address=ep.address)
+        elif server is not None and lst.tls:
             add("objectstore.ssl_off_tls_server", f"minio.useSSL is {ssl_eff.text or 'false'} ({where}) but "
                 f"{server.source} serves TLS ({lst.how}): Milvus sends plain HTTP to a TLS port.",
                 address=ep.address, server=server.source, where=where)
@@ -432,7 +441,8 @@ def judge_objectstore(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Opti
         else:
             cert = ctx.material.deployment_files.get(lst.cert[1]) if lst.cert[1] else None
             if cert is None or not cert.certs:
-                missing.append(f"the certificate {lst.cert[0]} of {server.source} (not readable here)")
+                missing.append(f"the certificate {lst.cert[0]} of {server.source} (not readable here)" if lst.cert[0]
+                               else f"the certificate {server.source} serves (not in these files)")
             else:
                 from ..facts.gopath import verify as go_model
                 build = ctx.build

@@ -48,6 +48,7 @@ type request struct {
 	Client     string `json:"client"`    // "" (Milvus's etcd client) | "birdwatcher"
 	RPC        bool   `json:"rpc"`       // a real etcd Range request after the handshake
 	RangeKey   string `json:"range_key"` // the key it reads
+	Connect    string `json:"connect"` // --connect-to: the TCP destination; ServerName stays the endpoint's host
 }
 
 type result struct {
@@ -268,7 +269,11 @@ func main() {
 			ServerName: host, NextProtos: []string{"h2"}}
 	}
 	deadline := time.Now().Add(timeout)
-	raw, err := net.DialTimeout("tcp", req.Endpoint, timeout)
+	dialAddr := req.Endpoint
+	if req.Connect != "" {
+		dialAddr = req.Connect
+	}
+	raw, err := net.DialTimeout("tcp", dialAddr, timeout)
 	if err != nil {
 		emit(result{Class: dialClass(err), Error: err.Error(), CouldNot: true})
 		return

@@ -12,6 +12,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -32,6 +33,7 @@ type request struct {
 	Roots     string `json:"roots"`
 	Bucket    string `json:"bucket"`
 	TimeoutMS int    `json:"timeout_ms"`
+	Connect   string `json:"connect"` // --connect-to: the TCP destination; the URL's host stays the name checked
 }
 
 type result struct {
@@ -102,8 +104,15 @@ func main() {
 		}
 		cfg.RootCAs = pool
 	}
+	dialer := &net.Dialer{Timeout: timeout}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if req.Connect != "" {
+			addr = req.Connect
+		}
+		return dialer.DialContext(ctx, network, addr)
+	}
 	client := &http.Client{Timeout: timeout, Transport: &http.Transport{TLSClientConfig: cfg, Proxy: nil,
-		DisableKeepAlives: true, DialContext: (&net.Dialer{Timeout: timeout}).DialContext}}
+		DisableKeepAlives: true, DialContext: dial}}
 	scheme := "http"
 	if req.SSL {
 		scheme = "https"
