@@ -167,6 +167,10 @@ def test_doctor_link_verdicts_are_what_real_milvus_did(name, servers, tmp_path):
         # the report says the probe's TCP destination was redirected (only the destination changed)
         assert any(s["key"] == "TCP destination (--connect-to)" and s["value"].startswith("127.0.0.1:")
                    for s in got[kind]["settings"]), got[kind]["settings"]
+    # a Milvus that never answered GetVersion served no client: the front door fails, pointing at the link
+    served = bool((outcome.stages.get("getversion") or {}).get("ok"))
+    front = next(l for l in report["links"] if l["kind"] == "client-proxy")
+    assert (front["verdict"] == "fail" and front.get("blocked_by") == ["milvus-objectstore"]) is (not served), front
     assert exit_code == want_exit == (0 if did == "up" else 1)
     assert not _alive(outcome.pid), f"Milvus pid {outcome.pid} still running after {name}"
     print(json.dumps({"file": name, "doctor_exit": exit_code,
