@@ -126,7 +126,7 @@ def test_doctor_link_verdict_is_what_real_milvus_did(case, material, tmp_path):
         probe_exit, probed = _doctor_link(_without_s3_service(compose), tmp_path / "probed.json", "--probe-links",
                                           "--timeout", "5")
         outcome = milvus_against_s3(tmp_path, settings, ca_env=m.ca if case.trust == "env" else None, bundle=bundle,
-                                    timeout=90, settle=60, flush_timeout=45, load=True)
+                                    timeout=90, settle=15, flush_timeout=45, load=True)
         pids = [s3.moto_pid, s3.nginx_pid, outcome.pid]
     did = result(outcome.stages, outcome.up, True)
     verdict, codes = EXPECTED[case.name]
