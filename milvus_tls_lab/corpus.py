@@ -551,3 +551,14 @@ def observe_real(milvus_handle, case: Case, paths: dict[str, Path], timeout: flo
         return Observation(False, True, could_not_run=out.error, seconds=out.seconds)
     return Observation(out.ok, True, pymilvus="" if out.ok else _pymilvus_reason(out),
                        timed_out=out.error.startswith("pymilvus did not return"), seconds=out.seconds)
+
+
+def in_setup_order(cases):
+    """Cases grouped by server setup (one real Milvus per setup, started once) in an order every process agrees on:
+    the setup hashes come from keys made at import, so each pytest-xdist worker has other hashes; the groups are
+    ordered by their first case name instead (which cases share a setup does not depend on the keys)."""
+    cases = list(cases)
+    first: dict[str, str] = {}
+    for c in sorted(cases, key=lambda c: c.name):
+        first.setdefault(c.server_setup, c.name)
+    return sorted(cases, key=lambda c: (first[c.server_setup], c.name))

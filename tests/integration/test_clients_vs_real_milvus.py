@@ -26,12 +26,13 @@ from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
 from milvus_tls_check.handshake import gofront, sdk_process, venvs  # noqa: E402
 from milvus_tls_lab.clients import (CLIENTS, client_corpus, close_workers,  # noqa: E402
                                  doctor_verdicts, observe_client)
+from milvus_tls_lab.corpus import in_setup_order  # noqa: E402
 from milvus_tls_lab.realmilvus import MilvusPerSetup  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
 with quiet_parsing():
-    CASES = sorted(client_corpus(), key=lambda c: (c.server_setup, c.name))
+    CASES = in_setup_order(client_corpus())
 
 NOT_A_CAUSE = {"handshake.ok", "handshake.not_run"}
 

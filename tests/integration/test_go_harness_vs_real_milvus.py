@@ -17,7 +17,7 @@ pytest.importorskip("pymilvus")
 from milvus_tls_check.facts.x509 import quiet_parsing  # noqa: E402
 from milvus_tls_check.handshake import gofront  # noqa: E402
 from milvus_tls_check.handshake.rehearsal import serving  # noqa: E402
-from milvus_tls_lab.corpus import corpus, observe_go, observe_real  # noqa: E402
+from milvus_tls_lab.corpus import corpus, in_setup_order, observe_go, observe_real  # noqa: E402
 from milvus_tls_lab.realmilvus import MilvusPerSetup  # noqa: E402
 
 pytestmark = pytest.mark.integration
@@ -26,7 +26,7 @@ MILVUS = "2.3.5"   # the PyPI embedded server's version
 
 with quiet_parsing():
     # grouped by server setup so consecutive tests share one running Milvus
-    CASES = sorted(corpus(), key=lambda c: (c.server_setup, c.name))
+    CASES = in_setup_order(corpus())
 
 # case name -> (Go front outcome, real Milvus outcome, why): differences observed and explained in
 # docs/observations.md ("The truth corpus"); asserted as they are, so a change on either side is noticed.
