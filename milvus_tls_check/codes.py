@@ -519,6 +519,59 @@ _CODES: tuple[Code, ...] = (
        security.protocol itself: without kafka.securityProtocol SSL or SASL_SSL librdkafka speaks plaintext and the
        files are unused; a TLS listener drops the connection (modelled from the source, not run).""",
        "Add kafka.securityProtocol: SSL (SASL_SSL with SASL) beside kafka.ssl.enabled.", by=DEPLOY),
+    _c("proxy_forward.name_missing", "The proxy certificate lacks DNS:proxy, the name the 2.6 forward checks",
+       """During a rolling upgrade from 2.5, Milvus 2.6.7 to 2.6.12 with tlsMode 1 or 2 forwards DML and DQL from a 2.6
+       proxy to the 2.5 proxies over TLS with `tls.Config{}`: grpc-go takes the ServerName from the target
+       `session:///proxy`, so Go verifies the 2.5 proxy's tls.serverPemPath against the name "proxy" (SANs only)
+       and the system roots; without DNS:proxy every forwarded request fails ("certificate is valid for X, not
+       proxy"; internal/distributed/streaming/forward.go, milvus#48224; 2.6.13 skips the verification; modelled
+       from the source, not run).""",
+       "Reissue tls.serverPemPath with DNS:proxy added to its subjectAltName (and its CA in the image's system roots), "
+       "or upgrade straight to 2.6.13 or later.", by=GO),
+    _c("proxy_forward.no_client_cert", "tlsMode 2: the 2.6 forward sends no client certificate to the 2.5 proxies",
+       """The 2.6 proxy's forward to the 2.5 proxies (2.6.7+) dials with a tls.Config that holds no certificate,
+       while a 2.5 proxy in tlsMode 2 requires and verifies one (RequireAndVerifyClientCert): every forwarded DML and
+       DQL request fails until the streaming service takes over (internal/distributed/streaming/forward.go, every
+       2.6 patch read; modelled from the source, not run).""",
+       "Run the rolling upgrade from 2.5 with tlsMode 1 (or stop the 2.5 proxies before the 2.6 ones serve), then "
+       "return to tlsMode 2.", by=GO),
+    _c("tikv.ssl_files_missing", "tikv.ssl.enabled is true but tlsCACert or the client pair is not set",
+       """Milvus passes tikv.ssl.tlsCACert/tlsCert/tlsKey to tikv/client-go v2.0.4 as they are: client-go dials the
+       TiKV stores with TLS only when the CA is set (config/security.go ToTLSConfig returns no tls.Config without
+       it) and its PD client only when tlsCert and tlsKey are set (pd client tlsutil ToTLSConfig returns nil
+       without them), so part of the cluster is dialled in plaintext and a TLS TiKV cluster drops it (a TLS PD
+       with a CA also requires a client certificate; modelled from the source, not run).""",
+       "Set tikv.ssl.tlsCACert, tikv.ssl.tlsCert and tikv.ssl.tlsKey together (the cluster's CA and a client pair it "
+       "issued), or tikv.ssl.enabled: false for a plaintext cluster.", by=DEPLOY),
+    _c("tikv.client_pair_unusable", "tikv.ssl.tlsCert/tlsKey do not load as a pair",
+       """client-go pre-tests the pair with tls.LoadX509KeyPair ("could not load client key pair") and the PD client
+       loads it too ("KeyFile and CertFile must both be present" when only one is set): the coordinator's TiKV
+       client is not created, its init returns the error and Milvus panics at start (modelled from the source, not
+       run).""",
+       "Set tikv.ssl.tlsCert and tikv.ssl.tlsKey to a client certificate and its key that exist where Milvus runs.",
+       by=GO),
+    _c("tikv.ca_unusable", "tikv.ssl.tlsCACert does not load",
+       """client-go reads tikv.ssl.tlsCACert with os.ReadFile and AppendCertsFromPEM ("could not read ca
+       certificate", "failed to append ca certs"): the TiKV client is not created and Milvus panics at start
+       (modelled from the source, not run).""",
+       "Set tikv.ssl.tlsCACert to the PEM file of the CA that issued the PD and TiKV certificates.", by=GO),
+    _c("pulsar.tls_setting_not_read", "A Pulsar TLS setting Milvus does not read",
+       """Milvus builds its pulsar-client-go ClientOptions from pulsar.address and pulsar.authPlugin/authParams only
+       (mq_factory.go, 2.3-2.6; streaming builder.go, 2.5-2.6): no TLSTrustCertsFilePath, TLSAllowInsecureConnection or
+       TLSValidateHostname. A pulsar.tls* key is ignored and a pulsar+ssl:// broker is verified against Go's system
+       roots and the dialled host (modelled from the source, not run).""",
+       "Delete the key; put the brokers' CA into the Milvus image's system roots (or SSL_CERT_FILE) and use a "
+       "pulsar+ssl:// pulsar.address.", severity=W, by=DEPLOY),
+    _c("pulsar.tls_auth_over_plaintext", "pulsar.authPlugin is tls but pulsar.address is not pulsar+ssl://",
+       """The tls auth plugin only hands its certificate to pulsar-client-go's TLS handshake; with a pulsar:// address
+       there is none, so the broker sees an unauthenticated plaintext client and refuses it (modelled from the
+       source, not run).""",
+       "Write pulsar.address as pulsar+ssl://HOST:6651 (the brokers' TLS port).", by=DEPLOY),
+    _c("pulsar.auth_pair_unusable", "pulsar.authPlugin is tls but authParams names no tlsCertFile/tlsKeyFile",
+       """Milvus reads pulsar.authParams as `key:value` pairs joined by "," (a JSON text or a value with a ":" is
+       lost); the tls plugin loads tlsCertFile/tlsKeyFile with tls.LoadX509KeyPair when the client is created, so
+       a missing name fails every Pulsar client and Milvus does not start (modelled from the source, not run).""",
+       "Write pulsar.authParams as `tlsCertFile:/path/client.pem,tlsKeyFile:/path/client.key`.", by=GO),
     _c("etcd.ca_unusable", "etcd.ssl.tlsCACert is not set or does not load",
        """Milvus reads etcd.ssl.tlsCACert into its etcd client's RootCAs (the system roots are not used): a path
        that is not set or cannot be read stops Milvus at start; a file with no certificate trusts nothing.""",

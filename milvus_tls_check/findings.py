@@ -225,6 +225,33 @@ FIXES: dict[str, Callable[[dict], str]] = {
                                          f"SASL) instead of {f['value']!r}."),
     "kafka.ssl_without_protocol": lambda f: (f"In {f['where']} add `kafka: {{securityProtocol: "
                                              f"{'SASL_SSL' if f['sasl'] else 'SSL'}}}` beside kafka.ssl.enabled."),
+    # the modelled links of docs/links.md part 2: the 2.6 proxy forward, TiKV, Pulsar
+    "proxy_forward.name_missing": lambda f: (f"Reissue {shown(f['cert'], f.get('deployment'))} with DNS:proxy added to "
+                                             f"its subjectAltName (it carries {f['names']}), then check it: `openssl "
+                                             f"x509 -noout -ext subjectAltName -in {sh(f['cert'])}` must list "
+                                             "DNS:proxy; or upgrade the 2.5 proxies straight to 2.6.13 or later."),
+    "proxy_forward.no_client_cert": lambda f: (f"For the rolling upgrade write `common: {{security: {{tlsMode: 1}}}}` in "
+                                               f"{f['where']} (back to 2 once every proxy runs 2.6)."),
+    "tikv.ssl_files_missing": lambda f: (f"In {f['where']} set {f['missing']} beside tikv.ssl.enabled "
+                                         "(`tikv: {ssl: {enabled: true, tlsCACert: /milvus/tls/tikv-ca.pem, "
+                                         "tlsCert: /milvus/tls/tikv-client.pem, tlsKey: /milvus/tls/tikv-client.key}}` "
+                                         "with the cluster's files), or `tikv: {ssl: {enabled: false}}` for a "
+                                         "plaintext cluster."),
+    "tikv.client_pair_unusable": lambda f: (f"Set tikv.ssl.tlsCert and tikv.ssl.tlsKey (now {f['cert']} and "
+                                            f"{f['key']}) to a pair that exists where Milvus runs: `openssl x509 "
+                                            f"-noout -pubkey -in {sh(f['cert_host'])}` and `openssl pkey -pubout -in "
+                                            f"{sh(f['key_host'])}` must print the same key."),
+    "tikv.ca_unusable": lambda f: (f"Set tikv.ssl.tlsCACert (now {f['ca']}) to the CA that issued the PD and TiKV "
+                                   f"certificates: `openssl x509 -noout -subject -in {sh(f['ca_host'])}` must print "
+                                   "it."),
+    "pulsar.tls_setting_not_read": lambda f: (f"Delete {f['key']} from {f['where']} (Milvus never reads it); the "
+                                              "brokers' CA goes into the Milvus image's system roots "
+                                              "(/etc/ssl/certs/ca-certificates.crt) or SSL_CERT_FILE."),
+    "pulsar.tls_auth_over_plaintext": lambda f: (f"In {f['where']} write `pulsar: {{address: "
+                                                 f"pulsar+ssl://{f['host']}:6651}}` (the brokers' TLS port)."),
+    "pulsar.auth_pair_unusable": lambda f: (f"In {f['where']} write `pulsar: {{authParams: "
+                                            "'tlsCertFile:/milvus/tls/pulsar-client.pem,tlsKeyFile:/milvus/tls/"
+                                            "pulsar-client.key'}` (key:value pairs joined by a comma, no JSON)."),
     # the etcd links (rules/links.py judge_etcd_client): in the words of the client that dials (Milvus's etcd.ssl.*,
     # Birdwatcher's connect flags: facts/etcdlink.EtcdClientWords), the files as that client opens them
     "etcd.client_pair_unusable": lambda f: (f"Set {_w(f).cert} and {_w(f).key} (now {f['cert']!s} and "

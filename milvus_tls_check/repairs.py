@@ -256,6 +256,8 @@ _BUILDERS: dict[str, Callable[[_Target], Optional[Repair]]] = {
     "key.mismatch": _key_mismatch,
     "name.mismatch": _on_cert(_name),
     "name.cn_only": _on_cert(_cn),
+    # the 2.6 proxy forward checks the name "proxy" on the front door's certificate (rules/links.judge_proxy_forward)
+    "proxy_forward.name_missing": _on_cert(lambda t: " --add-name proxy" if t.role is Role.SERVER_CERT else None),
     "eku.client_auth_missing": _on_cert(lambda t: " --eku clientAuth"),
     "eku.server_auth_missing": _on_cert(lambda t: " --eku serverAuth"),
     "ku.digital_signature_missing": _on_cert(lambda t: " --key-usage digitalSignature"),

@@ -84,6 +84,10 @@ def facts_of(draft: Draft) -> DeploymentFacts:
     if draft.has_config:   # the etcd link's files (facts/etcdlink.py), only where they are set
         paths.update({key: _path_fact(config, key, draft.mounted, draft.mounts, workdir)
                       for key in ETCD_PATH_KEYS if config.get(key) is not None})
+    if draft.has_config:   # the TiKV link's files (facts/modelledlinks.py), only where they are set
+        from ..facts.modelledlinks import TIKV_PATH_KEYS
+        paths.update({key: _path_fact(config, key, draft.mounted, draft.mounts, workdir)
+                      for key in TIKV_PATH_KEYS if config.get(key) is not None})
     if draft.has_config:   # the object-storage link's trust files (facts/objectstore.py), only when it is in play
         from ..facts import objectstore
         if objectstore.says_tls(config, draft.s3_servers):

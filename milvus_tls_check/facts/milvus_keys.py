@@ -30,9 +30,18 @@ READ_SINCE: dict[str, str] = {
     "kafka.ssl.enabled": "2.3.11", "kafka.ssl.tlsCert": "2.3.11", "kafka.ssl.tlsKey": "2.3.11",
     "kafka.ssl.tlsCaCert": "2.3.11", "kafka.ssl.tlsKeyPassword": "2.3.11",
     "proxy.http.enabled": "2.1.0", "proxy.http.port": "2.3.0",
+    # Milvus -> TiKV (service_param.go TiKVConfig/MetaStoreConfig; tikv.* from 337edc321bfc, "tikv integration
+    # (#26246)", 2023-09-07)
+    "metastore.type": "2.2.0", "tikv.endpoints": "2.3.0",
+    "tikv.ssl.enabled": "2.3.0", "tikv.ssl.tlsCert": "2.3.0", "tikv.ssl.tlsKey": "2.3.0", "tikv.ssl.tlsCACert": "2.3.0",
+    # Milvus -> Pulsar (service_param.go PulsarConfig): no TLS key; the scheme of the address and the auth plugin
+    "mq.type": "2.3.0", "pulsar.address": "2.0.0", "pulsar.port": "2.0.0", "pulsar.authPlugin": "2.2.0",
+    "pulsar.authParams": "2.2.0",
 }
 # where the paramtable item is, for messages
 READ_WHERE = {"etcd": "service_param.go", "minio": "service_param.go", "kafka": "service_param.go",
+              "tikv": "service_param.go", "pulsar": "service_param.go", "metastore": "service_param.go",
+              "mq": "service_param.go",
               "internaltls": "grpc_param.go", "common": "component_param.go / grpc_param.go", "tls": "grpc_param.go",
               "proxy": "http_param.go"}
 # written leaves that mean a key of another name (not a case difference: Milvus ignores case and "_")
@@ -41,7 +50,9 @@ ALIASES = {"minio": {"ssl": "minio.useSSL", "sslenabled": "minio.useSSL", "tls":
                      "tlscacert": "minio.ssl.tlsCACert"},
            "etcd": {"usessl": "etcd.ssl.enabled", "ssl": "etcd.ssl.enabled", "tlsenabled": "etcd.ssl.enabled"},
            "kafka": {"usessl": "kafka.ssl.enabled", "ssl": "kafka.ssl.enabled", "tlsenabled": "kafka.ssl.enabled",
-                     "securityprotocol": "kafka.securityProtocol", "protocol": "kafka.securityProtocol"}}
+                     "securityprotocol": "kafka.securityProtocol", "protocol": "kafka.securityProtocol"},
+           "tikv": {"usessl": "tikv.ssl.enabled", "ssl": "tikv.ssl.enabled", "tlsenabled": "tikv.ssl.enabled",
+                    "cacert": "tikv.ssl.tlsCACert", "tlscacert": "tikv.ssl.tlsCACert"}}
 _TLS_WORDS = ("tls", "ssl", "security", "cert", "pem")
 _NORM = {norm_key(k): k for k in READ_SINCE}
 
@@ -70,7 +81,7 @@ def meant(key: str) -> Optional[str]:
     if not parts:
         return None
     leaf = parts[-1]
-    for section in ("kafka", "minio", "etcd"):
+    for section in ("kafka", "minio", "etcd", "tikv"):
         if section not in parts:
             continue
         proper = [k for k in READ_SINCE if k.startswith(section + ".") and norm_key(k.rsplit(".", 1)[1]) == leaf]

@@ -28,6 +28,9 @@ OBJECTSTORE_CODES = ("objectstore.ssl_on_plain_server", "objectstore.ssl_off_tls
                      "objectstore.server_untrusted", "objectstore.querynode_untrusted", "objectstore.name_mismatch",
                      "objectstore.tls_ca_cert_ignored", "objectstore.operator_ssl_not_rendered")
 KAFKA_CODES = ("kafka.protocol_invalid", "kafka.ssl_without_protocol")   # judge_kafka (modelled links, below)
+FORWARD_CODES = ("proxy_forward.name_missing", "proxy_forward.no_client_cert")   # judge_proxy_forward
+TIKV_CODES = ("tikv.ssl_files_missing", "tikv.client_pair_unusable", "tikv.ca_unusable")   # judge_tikv
+PULSAR_CODES = ("pulsar.tls_setting_not_read", "pulsar.tls_auth_over_plaintext", "pulsar.auth_pair_unusable")
 
 
 def links_in_play(ctx: Context) -> bool:
@@ -38,6 +41,7 @@ def links_in_play(ctx: Context) -> bool:
     from ..facts.etcdlink import in_play
     from ..facts.modelledlinks import in_play as modelled_in_play
     return (in_play(ctx.deployment) or objectstore.in_play(ctx.deployment) or modelled_in_play(ctx.deployment)
+            or forward_in_play(ctx)
             or ctx.deployment.birdwatcher is not None or bool(getattr(ctx.request, "probe_links", False)))
 
 
@@ -59,7 +63,8 @@ def judge_links(ctx: Context) -> tuple[tuple[CheckResult, ...], tuple[Link, ...]
     return tuple(checks), tuple(links)
 
 
-@rule("links", codes=ETCD_CODES + BIRDWATCHER_CODES + OBJECTSTORE_CODES + KAFKA_CODES)
+@rule("links", codes=ETCD_CODES + BIRDWATCHER_CODES + OBJECTSTORE_CODES + KAFKA_CODES + FORWARD_CODES + TIKV_CODES
+      + PULSAR_CODES)
 def check_links(ctx: Context):
     yield from judge_links(ctx)[0]
 
@@ -687,4 +692,268 @@ def judge_kafka(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[L
                                                                     "kafka.ssl.tlsCaCert")
              if ssl_on and effective(dep.config, k).text]
     return (check,), _modelled_link(spec, address, verdict, effs, found, files=files, add=add_what,
+                                    detail="; ".join(notes))
+
+
+# --- the 2.6 proxy's forward to 2.5 proxies (facts/modelledlinks.py; docs/links.md part 2, milvus#48224) -------------
+# In play only for a Milvus 2.6.7+ the user named (--milvus-version or the image tag) with tlsMode 1 or 2: the forward
+# runs only during a rolling upgrade from 2.5, which a report judged as "the newest line" says nothing about.
+
+def forward_in_play(ctx: Context) -> bool:
+    from ..facts.modelledlinks import forward_applies
+    from .config import judged_version
+    dep = ctx.deployment
+    if dep is None or not dep.has_config or dep.mode_value not in (1, 2) or not ctx.request.milvus_version:
+        return False
+    line, patch, _judged = judged_version(ctx)
+    return forward_applies(line, patch)
+
+
+def judge_proxy_forward(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
+    from ..facts import modelledlinks as ml
+    from ..facts.deployment import effective
+    from ..facts.x509 import dns_sans, go_verify_hostname, ip_sans
+    from ..model import Role
+    from ._deployment_certs import certs_at
+    from .config import judged_version
+    if not forward_in_play(ctx):
+        return (), None
+    dep = ctx.deployment
+    link = spec.name
+    _line, patch, judged = judged_version(ctx)
+    port = effective(dep.config, "proxy.port").text or "19530"
+    address = f"every 2.5 proxy's public gRPC port {port} (found in etcd's sessions), ServerName {ml.FORWARD_NAME!r}"
+    effs = ml.settings(dep, ("common.security.tlsMode", "tls.serverPemPath", "proxy.port"))
+    cert_fact = dep.paths.get("tls.serverPemPath")
+    files = [LinkFile("tls.serverPemPath", cert_fact.container, cert_fact.host or "")] if cert_fact else []
+    out: list = []
+    notes: list[str] = []
+    verifies = ml.forward_verifies(patch)
+
+    def add(code: str, subject: str, message: str, **facts) -> None:
+        out.append(replace(finding(code, subject, message, fix=fix_for(code, deployment=dep, **facts)), link=link))
+
+    if dep.mode_value == 2:
+        mode = dep.tls_mode.raw
+        add("proxy_forward.no_client_cert", f"Milvus 2.6 proxy -> 2.5 proxies :{port}",
+            f"tlsMode is 2 ({mode.source}): {judged} forwards DML and DQL to the 2.5 proxies during the rolling upgrade "
+            "with a tls.Config that holds no client certificate, and a 2.5 proxy in tlsMode 2 requires one: every "
+            "forwarded request fails until the streaming service is on.", where=mode.source)
+    missing: list[str] = []
+    if verifies:
+        host = cert_fact.host if cert_fact is not None else ctx.request.path(Role.SERVER_CERT)
+        certs = certs_at(ctx, host) or ctx.material.certs(Role.SERVER_CERT)
+        if not certs:
+            missing.append(f"the 2.5 proxies' certificate (tls.serverPemPath "
+                           f"{cert_fact.container if cert_fact else 'not set'} is not readable here)")
+        else:
+            ok, said = go_verify_hostname(certs[0], ml.FORWARD_NAME)
+            if not ok:
+                names = ", ".join([*dns_sans(certs[0]), *map(str, ip_sans(certs[0]))]) or "no SAN"
+                path = host or (cert_fact.container if cert_fact else "tls.serverPemPath")
+                add("proxy_forward.name_missing", f"{Role.SERVER_CERT.value} ({path})",
+                    f"{judged} forwards to the 2.5 proxies with ServerName {ml.FORWARD_NAME!r} (the authority of "
+                    f"`session:///proxy`) and the proxy certificate {path} carries {names}: {said}. During the "
+                    "rolling upgrade every forwarded insert, delete, upsert, search and query fails.",
+                    cert=path, names=names)
+        missing.append("whether the CA of the 2.5 proxies' certificate is in the 2.6 image's system roots (the "
+                       "forward sets no RootCAs: tls.caPemPath is not used)")
+        notes.append(f"{judged} verifies the 2.5 proxy's certificate: name {ml.FORWARD_NAME!r}, Go's system roots")
+    else:
+        notes.append(f"{judged} dials the 2.5 proxies with InsecureSkipVerify (2.6.13+): their certificate is not "
+                     "checked; 2.6.7-2.6.12 check the name 'proxy' against the system roots")
+    check = result(f"link.{link}", f"{spec.title}: the proxy certificate and tlsMode suit the forward",
+                   f"Milvus 2.6 proxy -> 2.5 proxies :{port}", out)
+    if any(f.severity.value == "error" for f in out):
+        verdict = LinkVerdict.FAIL
+    elif missing:
+        verdict = LinkVerdict.INCOMPLETE
+    else:
+        verdict = LinkVerdict.PASS
+    add_what = ""
+    if verdict is LinkVerdict.INCOMPLETE:
+        shown_cert = (cert_fact.container if cert_fact else "server.pem")
+        add_what = (f"not seen: {'; '.join(missing)}; check in the 2.6 image with `openssl verify -CAfile "
+                    f"/etc/ssl/certs/ca-certificates.crt {shown_cert}`")
+    notes.append("only during a rolling upgrade from 2.5, until the streaming service is on")
+    return (check,), _modelled_link(spec, address, verdict, effs, out, files=files, add=add_what,
+                                    detail="; ".join(notes))
+
+
+# --- Milvus -> TiKV (facts/modelledlinks.py; docs/links.md part 2, tikv.ssl.*) -----------------------------------------
+
+def judge_tikv(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
+    from ..facts import modelledlinks as ml
+    from ..facts.deployment import effective, parse_bool
+    dep = ctx.deployment
+    if not ml.tikv_in_play(dep):
+        return (), None
+    link = spec.name
+    effs = ml.settings(dep, ml.TIKV_KEYS)
+    by = {e.key: e for e in effs}
+    endpoints = by["tikv.endpoints"].text
+    address = f"PD {endpoints}"
+    store = effective(dep.config, "metastore.type")
+    if store.setting is None or str(store.text).strip() != "tikv":
+        return (), _modelled_link(spec, address, LinkVerdict.NOT_APPLICABLE, effs, (), detail=(
+            f"metastore.type is {store.text or 'etcd'!r} ({store.source}): Milvus keeps its metadata in etcd and "
+            "never dials TiKV, so tikv.ssl.* is not used"))
+    enabled = by["tikv.ssl.enabled"]
+    if parse_bool(enabled.text) is not True:   # Milvus's GetAsBool: anything but a true value is off
+        return (), _modelled_link(spec, address, LinkVerdict.PLAINTEXT, effs, (), detail=(
+            f"tikv.ssl.enabled is {enabled.text!r} ({enabled.source}): client-go dials PD and TiKV in plaintext"))
+    subject = f"Milvus -> TiKV {address}"
+    out: list = []
+
+    def add(code: str, message: str, **facts) -> None:
+        out.append(replace(finding(code, subject, message, fix=fix_for(code, deployment=dep, **facts)), link=link))
+
+    facts = {k: dep.paths.get(k) for k in ml.TIKV_PATH_KEYS}
+    cert_f, key_f, ca_f = (facts[k] for k in ml.TIKV_PATH_KEYS)
+    said = lambda k: effective(dep.config, k).text.strip()   # noqa: E731 - a path key as Milvus reads it
+    unset = [k for k in ml.TIKV_PATH_KEYS if not said(k)]
+    files = [LinkFile(k, f.container, f.host or "") for k, f in facts.items() if f is not None and said(k)]
+    missing: list[str] = []
+
+    def loaded(info):
+        return ctx.material.deployment_files.get(info.host) if info is not None and info.host else None
+
+    def unseen(info) -> str:
+        return (info.describe_source() or "a mount") if info is not None and not info.host and info.satisfied else ""
+
+    if bool(said("tikv.ssl.tlsCert")) != bool(said("tikv.ssl.tlsKey")):
+        have, lack = (("tlsCert", "tlsKey") if said("tikv.ssl.tlsCert") else ("tlsKey", "tlsCert"))
+        add("tikv.client_pair_unusable", f"tikv.ssl.{have} is set and tikv.ssl.{lack} is not: the PD client refuses "
+            "the pair (\"KeyFile and CertFile must both be present\") and Milvus does not start.",
+            cert=said("tikv.ssl.tlsCert") or "not set", key=said("tikv.ssl.tlsKey") or "not set",
+            cert_host=(cert_f.host if cert_f and cert_f.host else said("tikv.ssl.tlsCert") or "client.pem"),
+            key_host=(key_f.host if key_f and key_f.host else said("tikv.ssl.tlsKey") or "client.key"))
+    elif said("tikv.ssl.tlsCert"):
+        cert, key = loaded(cert_f), loaded(key_f)
+        why = ""
+        if unseen(cert_f) or unseen(key_f):
+            missing.append(" and ".join(f"{i.key} {i.container} ({unseen(i)})" for i in (cert_f, key_f) if unseen(i)))
+        elif cert is None or not cert.certs:
+            why = f"{cert_f.container} " + ("does not exist or is not a regular readable file" if cert is None
+                                            else "holds no certificate")
+        elif key is None or key.key is None:
+            why = f"{key_f.container} " + ("does not exist or is not a regular readable file" if key is None
+                                           else "holds no usable private key")
+        elif _spki(cert.certs[0].public_key()) != _spki(key.key.public_key()):
+            why = f"{key_f.container} is not the key of {cert_f.container}"
+        if why:
+            add("tikv.client_pair_unusable", f"tikv.ssl.enabled is true and {why}: client-go's pre-test "
+                "(tls.LoadX509KeyPair, \"could not load client key pair\") fails, the coordinator's TiKV client is "
+                "not created and Milvus panics at start.", cert=cert_f.container, key=key_f.container,
+                cert_host=cert_f.host or cert_f.container, key_host=key_f.host or key_f.container)
+    if said("tikv.ssl.tlsCACert"):
+        ca = loaded(ca_f)
+        if unseen(ca_f):
+            missing.append(f"tikv.ssl.tlsCACert {ca_f.container} ({unseen(ca_f)})")
+        elif ca is None or not ca.certs:
+            add("tikv.ca_unusable", f"tikv.ssl.tlsCACert {ca_f.container} " + (
+                "does not exist or is not a regular readable file (\"could not read ca certificate\")" if ca is None
+                else "holds no certificate (\"failed to append ca certs\")") + ": the TiKV client is not created "
+                "and Milvus panics at start.", ca=ca_f.container, ca_host=ca_f.host or ca_f.container)
+    plain = []
+    if not said("tikv.ssl.tlsCACert"):
+        plain.append("the TiKV stores and PD's etcd (client-go makes no tls.Config without tlsCACert)")
+    if not said("tikv.ssl.tlsCert") and not said("tikv.ssl.tlsKey"):
+        plain.append("PD (the PD client makes no tls.Config without tlsCert and tlsKey)")
+    if plain and not any(f.code == "tikv.client_pair_unusable" for f in out):
+        add("tikv.ssl_files_missing", f"tikv.ssl.enabled is true ({enabled.source}) but {', '.join(unset)} "
+            f"{'is' if len(unset) == 1 else 'are'} not set: Milvus dials {' and '.join(plain)} in plaintext, which a "
+            "TLS TiKV cluster drops.", where=enabled.source, missing=" and ".join(unset))
+    check = result(f"link.{link}", f"{spec.title}: tikv.ssl.* load as client-go loads them", subject, out)
+    if any(f.severity.value == "error" for f in out):
+        verdict = LinkVerdict.FAIL
+    else:
+        verdict = LinkVerdict.INCOMPLETE
+    host = endpoints.split(",")[0].split("://")[-1]
+    add_what = ""
+    if verdict is LinkVerdict.INCOMPLETE:
+        seen = f"; {'; '.join(missing)}" if missing else ""
+        add_what = (f"not seen: the PD and TiKV certificates (the doctor does not dial TiKV){seen}; check from a "
+                    f"Milvus pod with `openssl s_client -connect {host} -verify_return_error -CAfile "
+                    f"{said('tikv.ssl.tlsCACert')} -cert {said('tikv.ssl.tlsCert')} -key {said('tikv.ssl.tlsKey')} "
+                    "</dev/null` (Go checks the host dialled against the SANs)")
+    detail = ("PD is dialled at the host of tikv.endpoints, then the TiKV stores at the addresses PD reports, each "
+              "name checked against the SANs; tikv.ssl.tlsCACert is the only root; a PD with a CA requires the client "
+              "certificate (pd server config: ClientCertAuth when its CA is set)")
+    return (check,), _modelled_link(spec, address, verdict, effs, out, files=files, add=add_what, detail=detail)
+
+
+# --- Milvus -> Pulsar (facts/modelledlinks.py; docs/links.md part 2, pulsar.*) ----------------------------------------
+
+def judge_pulsar(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
+    from ..facts import modelledlinks as ml
+    from ..facts.deployment import effective
+    dep = ctx.deployment
+    if not ml.pulsar_in_play(dep):
+        return (), None
+    link = spec.name
+    effs = ml.settings(dep, ml.PULSAR_KEYS)
+    address_eff = effective(dep.config, "pulsar.address")
+    port = effective(dep.config, "pulsar.port").text or "6650"
+    url = ml.pulsar_url(address_eff.text, port)
+    scheme = ml.pulsar_scheme(address_eff.text)
+    address = url or "pulsar.address not set"
+    subject = f"Milvus -> Pulsar {address}"
+    out: list = []
+
+    def add(code: str, message: str, **facts) -> None:
+        out.append(replace(finding(code, subject, message, fix=fix_for(code, deployment=dep, **facts)), link=link))
+
+    for s in ml.pulsar_unread(dep):
+        add("pulsar.tls_setting_not_read", f"{s.key} ({s.source}) is not read by any Milvus line: Milvus gives "
+            "pulsar-client-go only the URL and the auth plugin, so it verifies a pulsar+ssl:// broker against Go's "
+            "system roots and the dialled host whatever this says.", key=s.key, where=s.source)
+    mq = effective(dep.config, "mq.type")
+    if mq.setting is not None and mq.text.strip().lower() in ml.OTHER_MQ:
+        return (result(f"link.{link}", f"{spec.title}: pulsar.* as Milvus reads it", subject, out),), _modelled_link(
+            spec, address, LinkVerdict.NOT_APPLICABLE, effs, out, detail=(
+                f"mq.type is {mq.text!r} ({mq.source}): Milvus does not dial Pulsar"))
+    plugin_eff = effective(dep.config, "pulsar.authPlugin")
+    plugin = plugin_eff.text.strip()
+    tls = scheme in ml.PULSAR_TLS_SCHEMES
+    files = []
+    if plugin in ml.PULSAR_TLS_PLUGINS:
+        params = ml.pulsar_auth_params(effective(dep.config, "pulsar.authParams").text)
+        where = effective(dep.config, "pulsar.authParams").source
+        if not params.get("tlsCertFile") or not params.get("tlsKeyFile"):
+            lack = " and ".join(k for k in ("tlsCertFile", "tlsKeyFile") if not params.get(k))
+            add("pulsar.auth_pair_unusable", f"pulsar.authPlugin is {plugin!r} ({plugin_eff.source}) and "
+                f"pulsar.authParams, read as Milvus reads it (key:value pairs joined by commas), names no {lack}: "
+                "the tls plugin's tls.LoadX509KeyPair fails when the client is created and Milvus does not start.",
+                where=where if where != "Milvus's default" else plugin_eff.source)
+        else:
+            files = [LinkFile(f"pulsar.authParams {k}", params[k]) for k in ("tlsCertFile", "tlsKeyFile")]
+        if not tls:
+            host = url.split("://", 1)[-1].rsplit(":", 1)[0] if url else "BROKER"
+            add("pulsar.tls_auth_over_plaintext", f"pulsar.authPlugin is {plugin!r} ({plugin_eff.source}) but "
+                f"pulsar.address is {url or 'not set'!r} ({address_eff.source}): the plugin's certificate is only "
+                "sent in a TLS handshake, which a pulsar:// URL never makes.", where=address_eff.source, host=host)
+    elif plugin not in ml.PULSAR_PLUGINS:
+        pass   # pulsar-client-go refuses it ("invalid auth provider"), not a TLS matter: said in the detail
+    check = result(f"link.{link}", f"{spec.title}: pulsar.* as Milvus reads it", subject, out)
+    notes = ["Milvus sets no pulsar-client-go TLS option (no TLSTrustCertsFilePath): a pulsar+ssl:// broker is "
+             "verified against Go's system roots (SSL_CERT_FILE, else the image's /etc/ssl/certs bundle) and the "
+             "host dialled (crypto/tls fills ServerName from it)"]
+    if plugin and plugin not in ml.PULSAR_PLUGINS:
+        notes.append(f"pulsar.authPlugin {plugin!r} is not a pulsar-client-go plugin (\"invalid auth provider\")")
+    if any(f.severity.value == "error" for f in out):
+        verdict = LinkVerdict.FAIL
+    elif not tls:
+        verdict = LinkVerdict.PLAINTEXT
+    else:
+        verdict = LinkVerdict.INCOMPLETE
+    add_what = ""
+    if verdict is LinkVerdict.INCOMPLETE:
+        hostport = url.split("://", 1)[-1].split("/", 1)[0]
+        if ":" not in hostport:
+            hostport += ":6651"
+        add_what = (f"not seen: the brokers' certificate (the doctor does not dial Pulsar); check from a Milvus pod "
+                    f"with `openssl s_client -connect {hostport} -verify_return_error -CAfile "
+                    "/etc/ssl/certs/ca-certificates.crt </dev/null` (the roots Milvus's Go client uses)")
+    return (check,), _modelled_link(spec, address, verdict, effs, out, files=files, add=add_what,
                                     detail="; ".join(notes))
