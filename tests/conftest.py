@@ -41,6 +41,7 @@ def docs(tmp_path, shared_good, monkeypatch) -> Path:
 # pymilvus can never go green on the unit tests alone.
 REQUIRE_REAL = "MILVUS_TLS_REQUIRE_REAL"
 _INTEGRATION_DIR = Path(__file__).resolve().parent / "integration"
+_ROOT = Path(__file__).resolve().parent.parent   # the rootdir: collection node ids are relative to it
 _SKIPPED_REAL_MODULES: list[str] = []
 
 
@@ -69,17 +70,19 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(collector):
-    report = yield
-    if _require_real() and report.skipped and isinstance(collector, pytest.Module):
-        try:
-            marked = "pytest.mark.integration" in collector.path.read_text(encoding="utf-8")
-        except OSError:
-            marked = False
-        if marked or _under_integration(collector.path):
-            _SKIPPED_REAL_MODULES.append(f"{report.nodeid}: {_skip_reason(report)}")
-    return report
+def pytest_collectreport(report):
+    """A module skipped at import. Runs where the run is reported: in a plain run, and in pytest-xdist's controller,
+    to which each worker sends its skipped collection reports (the workers' own lists are never shown)."""
+    if not (_require_real() and report.skipped and report.nodeid.endswith(".py")):
+        return
+    path = _ROOT / report.nodeid
+    try:
+        marked = "pytest.mark.integration" in path.read_text(encoding="utf-8")
+    except OSError:
+        marked = False
+    line = f"{report.nodeid}: {_skip_reason(report)}"
+    if (marked or _under_integration(path)) and line not in _SKIPPED_REAL_MODULES:
+        _SKIPPED_REAL_MODULES.append(line)
 
 
 def pytest_sessionfinish(session, exitstatus):
