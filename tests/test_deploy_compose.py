@@ -216,3 +216,14 @@ def test_the_links_deployment_gives_one_link_per_connection(name, capsys):
     front = report["links"][0]
     failing = [link["kind"] for link in report["links"][1:] if link["verdict"] == "fail"]
     assert front.get("blocked_by", []) == failing, front
+
+
+def test_the_summary_says_when_milvus_never_serves(capsys):
+    """The per-mode verdict judges the front door's material; the summary adds that no mode has a server."""
+    status = cli.main(["doctor", "--compose", str(DEPLOY_FIXTURES / "links" / "docker-compose-etcd-wrong-name.yml"),
+                       "--no-handshake"])
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert status == 1
+    assert summary.endswith("Milvus never serves while milvus-etcd fails: clients get no answer in any mode"), summary
+    cli.main(["doctor", "--compose", str(DEPLOY_FIXTURES / "links" / "docker-compose.yml"), "--no-handshake"])
+    assert "never serves" not in capsys.readouterr().out

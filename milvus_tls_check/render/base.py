@@ -44,8 +44,12 @@ def summary_line(report: Report) -> str:
     failed_handshakes = sum(1 for h in report.handshakes if not h.ok and h.counts)
     per_mode = ", ".join(f"mode {m} ({MODE_NAMES.get(m, m)}): {report.mode_verdict(m)}" for m in report.modes)
     handshakes = f", {failed_handshakes} failed handshake{'s' * (failed_handshakes != 1)}" if failed_handshakes else ""
+    # a mode's verdict judges the front door's material; a link that stops Milvus leaves every mode without a server
+    blocking = sorted({kind for link in report.links for kind in link.blocked_by})
+    stopped = (f"; Milvus never serves while {' and '.join(blocking)} fails: clients get no answer in any mode"
+               if blocking else "")
     return (f"{report.verdict.upper()}: {errors} error{'s' * (errors != 1)}, {warnings} "
-            f"warning{'s' * (warnings != 1)}{handshakes}" + (f"; {per_mode}" if per_mode else ""))
+            f"warning{'s' * (warnings != 1)}{handshakes}" + (f"; {per_mode}" if per_mode else "") + stopped)
 
 
 def combined_verdict(verdicts) -> str:
