@@ -68,7 +68,7 @@ SOURCE_TIKV = ("pkg/util/tikv/tikv_util.go lines 26-35 (2.3.5 @9aceff5a6e34, 2.5
 SOURCE_REPLICATION = ("internal/cdc/cluster/milvus_client.go NewMilvusClient/buildCDCTLSConfig lines 45-92, "
                       "client/milvusclient/tls.go BuildTLSConfig lines 29-58, client_config.go lines 98-102 and "
                       "153-166, pkg/util/paramtable/grpc_param.go lines 142-158 (2.6 @5b99e9806de9); grpc-go v1.79.3 "
-                      "clientconn.go lines 1085-1093 and 1929-1949, credentials/tls.go lines 114-123")
+                      "clientconn.go lines 1085-1093 and 1917-1951 (initAuthority), credentials/tls.go lines 114-123")
 SOURCE_PULSAR = ("pkg/mq/msgstream/mq_factory.go lines 92-142 (2.3.5 @9aceff5a6e34), pkg/streaming/walimpls/impls/"
                  "pulsar/builder.go lines 50-70 (2.6 @5b99e9806de9): URL and Authentication only; pulsar-client-go "
                  "v0.19.0 pulsar/internal/connection.go lines 268-280, 1111-1163")
