@@ -572,6 +572,37 @@ _CODES: tuple[Code, ...] = (
        lost); the tls plugin loads tlsCertFile/tlsKeyFile with tls.LoadX509KeyPair when the client is created, so
        a missing name fails every Pulsar client and Milvus does not start (modelled from the source, not run).""",
        "Write pulsar.authParams as `tlsCertFile:/path/client.pem,tlsKeyFile:/path/client.key`.", by=GO),
+    _c("replication.tls_settings_ignored", "tls.clusters.<id>.* is written without both client paths: not used",
+       """Milvus 2.6.12+ builds the TLS config of its replication client to cluster <id> only when
+       tls.clusters.<id>.clientPemPath and clientKeyPath are both set (internal/cdc/cluster/milvus_client.go
+       buildCDCTLSConfig): a caPemPath alone, or half of the pair, is dropped without a word. The target is then
+       dialled as the replicate configuration's URI says: plaintext, or for https:// TLS with Go's system roots and no
+       client certificate, so a private CA or a target in tlsMode 2 fails (modelled from the source, not run).""",
+       "Set tls.clusters.<id>.clientPemPath and clientKeyPath (a client pair the target's tls.caPemPath issued) beside "
+       "caPemPath; there is no one-way TLS with a private CA for this link.", severity=W, by=DEPLOY),
+    _c("replication.client_pair_unusable", "tls.clusters.<id>.clientPemPath/clientKeyPath do not load as a pair",
+       """With both client paths set Milvus loads them with tls.LoadX509KeyPair each time it creates the replication
+       client (client/milvusclient/tls.go BuildTLSConfig, "failed to load client cert"): a missing, unreadable or
+       mismatched pair fails every attempt; the channel replicator logs "initialize replicator failed" and retries
+       forever, so nothing is replicated to that cluster while Milvus itself keeps serving (modelled from the
+       source, not run).""",
+       "Point tls.clusters.<id>.clientPemPath and clientKeyPath at a client certificate and its own key that exist "
+       "where Milvus runs.", by=GO),
+    _c("replication.ca_unusable", "tls.clusters.<id>.caPemPath is not set or does not load",
+       """Once the client pair is set, BuildTLSConfig reads caPemPath first (os.ReadFile, "failed to read CA cert";
+       AppendCertsFromPEM, "failed to parse CA cert"): an unset path, a missing file or one with no certificate
+       fails every attempt to create the replication client and nothing is replicated to that cluster (the
+       replicator retries forever; modelled from the source, not run). It is the only root: the system roots are
+       not used.""",
+       "Set tls.clusters.<id>.caPemPath to the PEM file of the CA that issued the target cluster's proxy "
+       "certificate.", by=GO),
+    _c("replication.ca_not_ca", "tls.clusters.<id>.caPemPath holds a certificate that is not a CA",
+       """caPemPath is the replication client's only root. Go verifies no signature with a certificate that is not
+       a CA (crypto/x509 CheckSignatureFrom: "parent certificate cannot sign this kind of certificate"), so a
+       non-CA certificate there (a client or server certificate given by mistake) trusts only itself: the target
+       verifies only if it presents exactly that certificate (modelled from the source, not run).""",
+       "Set tls.clusters.<id>.caPemPath to the CA certificate (basicConstraints CA:TRUE) that issued the target's "
+       "proxy certificate.", severity=W, by=GO),
     _c("etcd.ca_unusable", "etcd.ssl.tlsCACert is not set or does not load",
        """Milvus reads etcd.ssl.tlsCACert into its etcd client's RootCAs (the system roots are not used): a path
        that is not set or cannot be read stops Milvus at start; a file with no certificate trusts nothing.""",

@@ -244,6 +244,26 @@ FIXES: dict[str, Callable[[dict], str]] = {
     "tikv.ca_unusable": lambda f: (f"Set tikv.ssl.tlsCACert (now {f['ca']}) to the CA that issued the PD and TiKV "
                                    f"certificates: `openssl x509 -noout -subject -in {sh(f['ca_host'])}` must print "
                                    "it."),
+    # Milvus 2.6 -> another cluster (replication): the keys name the cluster id
+    "replication.tls_settings_ignored": lambda f: (f"In {f['where']} set `tls: {{clusters: {{{f['cluster']}: "
+                                                   "{clientPemPath: /milvus/tls/replication-client.pem, "
+                                                   "clientKeyPath: /milvus/tls/replication-client.key}}}}` (a pair "
+                                                   "the target cluster's CA issued) beside the keys written, or "
+                                                   "delete them if the target serves plaintext."),
+    "replication.client_pair_unusable": lambda f: (f"Point tls.clusters.{f['cluster']}.clientPemPath and "
+                                                   f"clientKeyPath (now {f['cert']} and {f['key']}) at a pair that "
+                                                   f"exists where Milvus runs: `openssl x509 -noout -pubkey -in "
+                                                   f"{sh(f['cert_host'])}` and `openssl pkey -pubout -in "
+                                                   f"{sh(f['key_host'])}` must print the same key."),
+    "replication.ca_unusable": lambda f: (f"Set tls.clusters.{f['cluster']}.caPemPath (now {f['ca'] or 'not set'}) "
+                                          "to the CA that issued the target cluster's proxy certificate" + (
+                                              f", and check it: `openssl x509 -noout -subject -in "
+                                              f"{sh(f['ca_host'])}` must print that CA." if f['ca'] else
+                                              " (the PEM file the target's tls.caPemPath names, copied where Milvus "
+                                              "runs).")),
+    "replication.ca_not_ca": lambda f: (f"Set tls.clusters.{f['cluster']}.caPemPath (now {f['ca']}) to the CA that "
+                                        "issued the target's proxy certificate: `openssl x509 -noout -ext "
+                                        f"basicConstraints -in {sh(f['ca_host'])}` must say CA:TRUE."),
     "pulsar.tls_setting_not_read": lambda f: (f"Delete {f['key']} from {f['where']} (Milvus never reads it); the "
                                               "brokers' CA goes into the Milvus image's system roots "
                                               "(/etc/ssl/certs/ca-certificates.crt) or SSL_CERT_FILE."),

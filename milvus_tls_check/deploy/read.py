@@ -88,6 +88,12 @@ def facts_of(draft: Draft) -> DeploymentFacts:
         from ..facts.modelledlinks import TIKV_PATH_KEYS
         paths.update({key: _path_fact(config, key, draft.mounted, draft.mounts, workdir)
                       for key in TIKV_PATH_KEYS if config.get(key) is not None})
+    if draft.has_config:   # the replication link's files (tls.clusters.<id>.*, facts/modelledlinks.py), where set
+        from ..facts.modelledlinks import CLUSTER_PATH_LEAVES, replication_clusters
+        for cluster in replication_clusters(config):
+            paths.update({cluster.key(leaf): _path_fact(config, cluster.key(leaf), draft.mounted, draft.mounts,
+                                                        workdir)
+                          for leaf in CLUSTER_PATH_LEAVES if cluster.text(leaf)})
     if draft.has_config:   # the object-storage link's trust files (facts/objectstore.py), only when it is in play
         from ..facts import objectstore
         if objectstore.says_tls(config, draft.s3_servers):

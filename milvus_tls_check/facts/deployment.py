@@ -54,6 +54,9 @@ MILVUS_WORKDIR = "/milvus"
 # the last segment of a TLS key -> where Milvus reads it
 _LEAVES = {"serverpempath": "serverPemPath", "serverkeypath": "serverKeyPath", "capempath": "caPemPath",
            "tlsmode": "tlsMode", "sni": "sni", "internaltlsenabled": "internaltlsEnabled"}
+# the per-cluster keys of Milvus 2.6's replication client (grpc_param.go GetClusterTLSConfig/GetClusterAuthority):
+# section.clusters.<cluster id>.leaf; their leaves look like tls.* leaves but are not misnested
+CLUSTER_LEAVES = {"tls": ("caPemPath", "clientPemPath", "clientKeyPath"), "grpc": ("authority",)}
 _INT = re.compile(r"^[+-]?\d+$")
 _TRUE = {"1", "t", "true"}
 _FALSE = {"0", "f", "false"}
@@ -67,6 +70,19 @@ def norm_key(key: str) -> str:
 
 
 _KNOWN_NORM = {norm_key(k): k for k in KNOWN_TLS_KEYS}
+
+
+def per_cluster_key(key: str) -> Optional[tuple[str, str, str]]:
+    """(section, cluster id, leaf as Milvus spells it) of a written `tls.clusters.<id>.caPemPath`-style key, else
+    None. Milvus builds the key from the cluster id and looks it up through formatKey, so case and "_" do not matter;
+    the id is what lies between `clusters.` and the leaf."""
+    parts = key.split(".")
+    if len(parts) < 4 or norm_key(parts[1]) != "clusters":
+        return None
+    section = norm_key(parts[0])
+    leaf = next((l for l in CLUSTER_LEAVES.get(section, ()) if norm_key(l) == norm_key(parts[-1])), None)
+    cluster = ".".join(parts[2:-1])
+    return (section, cluster, leaf) if leaf and cluster else None
 
 
 def as_text(value: Any) -> str:
@@ -200,7 +216,7 @@ def misnested(config: MilvusConfig) -> list[tuple[Setting, str]]:
         if s.env:
             continue
         norm = norm_key(s.key)
-        if norm in _KNOWN_NORM or norm == norm_key(LEGACY_KEY):
+        if norm in _KNOWN_NORM or norm == norm_key(LEGACY_KEY) or per_cluster_key(s.key):
             continue
         parts = s.key.split(".")
         leaf = norm_key(parts[-1])

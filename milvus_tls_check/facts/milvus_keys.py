@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .deployment import MilvusConfig, Setting, misnested, norm_key
+from .deployment import MilvusConfig, Setting, misnested, norm_key, per_cluster_key
 
 # key -> the first release that reads it ("Version:" of the paramtable item; 2.3.11/2.3.12 keys are on every 2.4+)
 READ_SINCE: dict[str, str] = {
@@ -37,13 +37,17 @@ READ_SINCE: dict[str, str] = {
     # Milvus -> Pulsar (service_param.go PulsarConfig): no TLS key; the scheme of the address and the auth plugin
     "mq.type": "2.3.0", "pulsar.address": "2.0.0", "pulsar.port": "2.0.0", "pulsar.authPlugin": "2.2.0",
     "pulsar.authParams": "2.2.0",
+    # Milvus 2.6 -> another cluster (replication): per-cluster keys, <id> the target's cluster id (grpc_param.go
+    # GetClusterTLSConfig/GetClusterAuthority, no Version field: the release is that of the commit, docs/links.md)
+    "tls.clusters.<id>.caPemPath": "2.6.12", "tls.clusters.<id>.clientPemPath": "2.6.12",
+    "tls.clusters.<id>.clientKeyPath": "2.6.12", "grpc.clusters.<id>.authority": "2.6.16",
 }
 # where the paramtable item is, for messages
 READ_WHERE = {"etcd": "service_param.go", "minio": "service_param.go", "kafka": "service_param.go",
               "tikv": "service_param.go", "pulsar": "service_param.go", "metastore": "service_param.go",
               "mq": "service_param.go",
               "internaltls": "grpc_param.go", "common": "component_param.go / grpc_param.go", "tls": "grpc_param.go",
-              "proxy": "http_param.go"}
+              "proxy": "http_param.go", "grpc": "grpc_param.go"}
 # written leaves that mean a key of another name (not a case difference: Milvus ignores case and "_")
 ALIASES = {"minio": {"ssl": "minio.useSSL", "sslenabled": "minio.useSSL", "tls": "minio.useSSL",
                      "tlsenabled": "minio.useSSL", "usetls": "minio.useSSL", "cacert": "minio.ssl.tlsCACert",
@@ -55,6 +59,15 @@ ALIASES = {"minio": {"ssl": "minio.useSSL", "sslenabled": "minio.useSSL", "tls":
                     "cacert": "tikv.ssl.tlsCACert", "tlscacert": "tikv.ssl.tlsCACert"}}
 _TLS_WORDS = ("tls", "ssl", "security", "cert", "pem")
 _NORM = {norm_key(k): k for k in READ_SINCE}
+
+
+def read_key(key: str) -> Optional[str]:
+    """The READ_SINCE key a written key is (a per-cluster key as its `<id>` template), or None."""
+    parsed = per_cluster_key(key)
+    if parsed is not None:
+        section, _cluster, leaf = parsed
+        return f"{section}.clusters.<id>.{leaf}"
+    return _NORM.get(norm_key(key))
 
 
 def _vkey(version: str) -> tuple[int, ...]:
@@ -101,7 +114,7 @@ def unread(config: MilvusConfig) -> list[tuple[Setting, str]]:
     said = {(s.key, s.source) for s, _ in misnested(config)}
     out = []
     for s in config.settings():
-        if s.env or (s.key, s.source) in said or not tls_looking(s.key) or norm_key(s.key) in _NORM:
+        if s.env or (s.key, s.source) in said or not tls_looking(s.key) or read_key(s.key) is not None:
             continue
         proper = meant(s.key)
         if proper is not None and norm_key(proper) != norm_key(s.key):
@@ -116,7 +129,7 @@ def not_in_line(config: MilvusConfig, line: str, patch: Optional[int]) -> list[t
     for s in config.settings():
         if s.env:
             continue
-        key = _NORM.get(norm_key(s.key))
+        key = read_key(s.key)
         if key is None or key.startswith(("internaltls.", "common.security.internaltls")):
             continue
         if not reads(key, line, patch):

@@ -1,17 +1,20 @@
 """The links the doctor models from the Milvus source and does not run (docs/links.md part 2): clients -> proxy REST,
 internal TLS between components (2.5+), Milvus -> Kafka (2.3.11+), the 2.6 proxy's forward to 2.5 proxies, Milvus ->
-TiKV (metastore.type tikv), Milvus -> Pulsar. Pure values and functions; the judges are in rules/links.py
-(judge_rest, judge_internal, judge_kafka, judge_proxy_forward, judge_tikv, judge_pulsar), the registry entries in
-linkkinds/{rest,internal,kafka,proxy_forward,tikv,pulsar}.py.
+TiKV (metastore.type tikv), Milvus -> Pulsar, Milvus 2.6 -> another cluster (replication). Pure values and functions; the judges are in rules/links.py
+(judge_rest, judge_internal, judge_kafka, judge_proxy_forward, judge_tikv, judge_pulsar, judge_replication), the
+registry entries in linkkinds/{rest,internal,kafka,proxy_forward,tikv,pulsar,replication}.py.
 
 A link is in play only when the deployment writes one of its keys: a deployment that says nothing of it keeps its
 report as it was.
 """
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping, Optional
 
-from .deployment import DeploymentFacts, Effective, effective
+from .deployment import (DeploymentFacts, Effective, MilvusConfig, Setting, as_text, effective, norm_key,
+                         per_cluster_key)
 
 REST_KEYS = ("proxy.http.enabled", "proxy.http.port", "proxy.port")
 INTERNAL_KEYS = ("common.security.internaltlsEnabled", "internaltls.serverPemPath", "internaltls.serverKeyPath",
@@ -43,6 +46,12 @@ OTHER_MQ = ("kafka", "rocksmq", "natsmq", "woodpecker")   # mq.type values that 
 FORWARD_SINCE_PATCH = 7
 FORWARD_SKIPS_VERIFY_PATCH = 13
 FORWARD_NAME = "proxy"   # the gRPC authority of the target "session:///proxy": grpc-go's ServerName
+# Milvus 2.6 -> another cluster's proxy (replication / CDC built in): per-cluster keys read by grpc_param.go
+# GetClusterTLSConfig (from fd2d8efa33, #48023: between the v2.6.11 and v2.6.12 bumps) and GetClusterAuthority (from
+# 0ca7711011, #49486: between the v2.6.15 and v2.6.16 bumps)
+CLUSTER_TLS_SINCE = "2.6.12"
+CLUSTER_AUTHORITY_SINCE = "2.6.16"
+CLUSTER_PATH_LEAVES = ("caPemPath", "clientPemPath", "clientKeyPath")
 SECRET_KEYS = ("kafka.ssl.tlsKeyPassword", "pulsar.authParams")   # never in a report
 
 SOURCE_REST = ("internal/distributed/proxy/service.go (2.3.5 @9aceff5a6e34 lines 481-538, 2.4 @b6fefee0cf1b); "
@@ -56,6 +65,10 @@ SOURCE_FORWARD = ("internal/distributed/streaming/forward.go getDialOptions line
 SOURCE_TIKV = ("pkg/util/tikv/tikv_util.go lines 26-35 (2.3.5 @9aceff5a6e34, 2.5 @c8e90858d5e3, 2.6 @5b99e9806de9); "
                "tikv/client-go v2.0.4 config/security.go lines 64-106, internal/client/client.go lines 141-149; "
                "tikv/pd client @80f0d8ca4d07 client/tlsutil/tlsconfig.go lines 186-226")
+SOURCE_REPLICATION = ("internal/cdc/cluster/milvus_client.go NewMilvusClient/buildCDCTLSConfig lines 45-92, "
+                      "client/milvusclient/tls.go BuildTLSConfig lines 29-58, client_config.go lines 98-102 and "
+                      "153-166, pkg/util/paramtable/grpc_param.go lines 142-158 (2.6 @5b99e9806de9); grpc-go v1.79.3 "
+                      "clientconn.go lines 1085-1093 and 1917-1951 (initAuthority), credentials/tls.go lines 114-123")
 SOURCE_PULSAR = ("pkg/mq/msgstream/mq_factory.go lines 92-142 (2.3.5 @9aceff5a6e34), pkg/streaming/walimpls/impls/"
                  "pulsar/builder.go lines 50-70 (2.6 @5b99e9806de9): URL and Authentication only; pulsar-client-go "
                  "v0.19.0 pulsar/internal/connection.go lines 268-280, 1111-1163")
@@ -133,6 +146,47 @@ def pulsar_unread(deployment: DeploymentFacts) -> list:
             and norm_key(s.key) not in read and any(w in s.key.lower() for w in ("tls", "ssl", "cert", "trust"))]
 
 
+@dataclass(frozen=True)
+class ClusterTls:
+    """What one milvus.yaml says of the replication client to one target cluster (tls.clusters.<id>.*,
+    grpc.clusters.<id>.authority): the last layer's setting of each leaf, keyed as Milvus spells the leaf."""
+
+    cluster: str
+    settings: Mapping[str, Setting]
+
+    def text(self, leaf: str) -> str:
+        s = self.settings.get(leaf)
+        return as_text(s.value) if s is not None else ""
+
+    def key(self, leaf: str) -> str:
+        """The key Milvus reads for this leaf (and the doctor's paths key)."""
+        section = "grpc" if leaf == "authority" else "tls"
+        return f"{section}.clusters.{self.cluster}.{leaf}"
+
+    @property
+    def pair_set(self) -> bool:
+        """buildCDCTLSConfig builds a tls.Config only when both client paths are non-empty (lines 80-83)."""
+        return bool(self.text("clientPemPath")) and bool(self.text("clientKeyPath"))
+
+
+def replication_clusters(config: Optional[MilvusConfig]) -> tuple[ClusterTls, ...]:
+    """Every target cluster the yaml layers write a tls.clusters.<id>.* or grpc.clusters.<id>.authority key for,
+    in the order first written (environment variables are left out: the cluster id cannot be told from a name)."""
+    if config is None:
+        return ()
+    found: dict[str, tuple[str, dict[str, Setting]]] = {}
+    for s in config.settings():
+        parsed = None if s.env else per_cluster_key(s.key)
+        if parsed is not None:   # Milvus looks the key up through formatKey: ids that differ in case are one
+            _section, cluster, leaf = parsed
+            found.setdefault(norm_key(cluster), (cluster, {}))[1][leaf] = s
+    return tuple(ClusterTls(cluster, MappingProxyType(leaves)) for cluster, leaves in found.values())
+
+
+def replication_in_play(deployment: Optional[DeploymentFacts]) -> bool:
+    return deployment is not None and bool(replication_clusters(deployment.config))
+
+
 def forward_applies(line: str, patch: Optional[int]) -> bool:
     """Has this Milvus the proxy's forward to 2.5 proxies (2.6.7+; a bare 2.6 is its newest)?"""
     return line == "2.6" and (patch is None or patch >= FORWARD_SINCE_PATCH)
@@ -145,7 +199,7 @@ def forward_verifies(patch: Optional[int]) -> bool:
 
 def in_play(deployment: Optional[DeploymentFacts]) -> bool:
     return (rest_in_play(deployment) or internal_in_play(deployment) or kafka_in_play(deployment)
-            or tikv_in_play(deployment) or pulsar_in_play(deployment))
+            or tikv_in_play(deployment) or pulsar_in_play(deployment) or replication_in_play(deployment))
 
 
 def settings(deployment: DeploymentFacts, keys) -> tuple[Effective, ...]:

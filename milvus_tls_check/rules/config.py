@@ -115,6 +115,7 @@ def check_unread_keys(ctx: Context):
     f = ctx.deployment
     if f is None or not f.has_config:
         return
+    from ..facts.deployment import per_cluster_key
     from ..facts.milvus_keys import READ_WHERE, not_in_line, unread
     out = []
     for s, proper in unread(f.config):
@@ -127,10 +128,12 @@ def check_unread_keys(ctx: Context):
     line, patch, judged = judged_version(ctx)
     for s, since in not_in_line(f.config, line, patch):
         section = s.key.split(".", 1)[0].lower()
+        # a per-cluster key has no Version field: its release is that of the commit that added it (docs/links.md)
+        why = (f"the release of the commit that added it to {READ_WHERE['grpc']}" if per_cluster_key(s.key) else
+               f"{READ_WHERE.get(section, 'paramtable')}, `Version: \"{since}\"`")
         out.append(finding("config.key_not_in_line", s.key,
                            f"{judged}: {s.key} (in {s.source}) is read only from Milvus {since} on "
-                           f"({READ_WHERE.get(section, 'paramtable')}, `Version: \"{since}\"`): this Milvus ignores "
-                           "it.",
+                           f"({why}): this Milvus ignores it.",
                            fix=fix_for("config.key_not_in_line", key=s.key, since=since, where=s.source)))
     yield from _report("config.key_paths", "TLS keys of the other links are keys this Milvus reads", out)
 

@@ -31,6 +31,8 @@ KAFKA_CODES = ("kafka.protocol_invalid", "kafka.ssl_without_protocol")   # judge
 FORWARD_CODES = ("proxy_forward.name_missing", "proxy_forward.no_client_cert")   # judge_proxy_forward
 TIKV_CODES = ("tikv.ssl_files_missing", "tikv.client_pair_unusable", "tikv.ca_unusable")   # judge_tikv
 PULSAR_CODES = ("pulsar.tls_setting_not_read", "pulsar.tls_auth_over_plaintext", "pulsar.auth_pair_unusable")
+REPLICATION_CODES = ("replication.tls_settings_ignored", "replication.client_pair_unusable",
+                     "replication.ca_unusable", "replication.ca_not_ca")   # judge_replication
 
 
 def links_in_play(ctx: Context) -> bool:
@@ -64,7 +66,7 @@ def judge_links(ctx: Context) -> tuple[tuple[CheckResult, ...], tuple[Link, ...]
 
 
 @rule("links", codes=ETCD_CODES + BIRDWATCHER_CODES + OBJECTSTORE_CODES + KAFKA_CODES + FORWARD_CODES + TIKV_CODES
-      + PULSAR_CODES)
+      + PULSAR_CODES + REPLICATION_CODES)
 def check_links(ctx: Context):
     yield from judge_links(ctx)[0]
 
@@ -956,4 +958,144 @@ def judge_pulsar(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[
                     f"with `openssl s_client -connect {hostport} -verify_return_error -CAfile "
                     "/etc/ssl/certs/ca-certificates.crt </dev/null` (the roots Milvus's Go client uses)")
     return (check,), _modelled_link(spec, address, verdict, effs, out, files=files, add=add_what,
+                                    detail="; ".join(notes))
+
+
+# --- Milvus 2.6 -> another cluster's proxy (replication; facts/modelledlinks.py; docs/links.md part 2, tls.clusters) ---
+# Milvus reads tls.clusters.<id>.* each time a channel replicator creates its client to cluster <id>; a failure is
+# logged ("initialize replicator failed") and retried forever: replication to that cluster stops, Milvus serves on.
+
+def _anchor_not_ca(cert) -> bool:
+    """Go's CheckSignatureFrom refuses to verify with this certificate: v3 without basicConstraints, or CA:FALSE."""
+    from cryptography import x509 as cx509
+    from ..facts.x509 import basic_ca
+    ca = basic_ca(cert)
+    return ca is False or (ca is None and cert.version == cx509.Version.v3)
+
+
+def _authority_host(authority: str) -> str:
+    """The ServerName grpc-go takes from an authority (credentials/tls.go: net.SplitHostPort, else as it is)."""
+    a = authority.strip()
+    if a.startswith("[") and "]:" in a:
+        return a[1:a.index("]")]
+    return a.rsplit(":", 1)[0] if a.count(":") == 1 else a
+
+
+def judge_replication(ctx: Context, spec) -> tuple[tuple[CheckResult, ...], Optional[Link]]:
+    from ..facts import modelledlinks as ml
+    from ..facts.deployment import Effective
+    from ..facts.milvus_keys import reads
+    from .config import check_unread_keys, judged_version
+    dep = ctx.deployment
+    clusters = ml.replication_clusters(dep.config if dep is not None else None)
+    if not clusters:
+        return (), None
+    link = spec.name
+    line, patch, judged = judged_version(ctx)
+    effs = [Effective(c.key(leaf), c.text(leaf), s) for c in clusters for leaf, s in c.settings.items()]
+    authority_read = reads("grpc.clusters.<id>.authority", line, patch)
+    address = ", ".join(f"cluster {c.cluster}" + (f" (authority {c.text('authority')})"
+                                                  if authority_read and c.text("authority") else "")
+                        for c in clusters)
+    not_in_line = [f for f in _codes_of(check_unread_keys(ctx)) if f.code == "config.key_not_in_line"
+                   and f.subject.lower().startswith(("tls.clusters.", "grpc.clusters."))]
+    if not reads("tls.clusters.<id>.caPemPath", line, patch):
+        return (), _modelled_link(spec, address, LinkVerdict.NOT_APPLICABLE, effs, not_in_line, detail=(
+            f"{judged} reads no tls.clusters.<id>.* (Milvus 2.6.12+): these keys are ignored; before 2.6 replication "
+            "is the separate milvus-cdc server, whose target TLS is the create-task request's dial_config"))
+    out: list = []
+    missing: list[str] = []
+    notes: list[str] = []
+    files: list[LinkFile] = []
+
+    def loaded(info):
+        return ctx.material.deployment_files.get(info.host) if info is not None and info.host else None
+
+    def unseen(info) -> str:
+        return (info.describe_source() or "a mount") if info is not None and not info.host and info.satisfied else ""
+
+    for c in clusters:
+        subject = f"Milvus -> cluster {c.cluster}"
+
+        def add(code: str, message: str, **facts) -> None:
+            out.append(replace(finding(code, subject, message, fix=fix_for(code, deployment=dep, cluster=c.cluster,
+                                                                           **facts)), link=link))
+
+        authority = c.text("authority") if authority_read else ""
+        name = (f"{_authority_host(authority)!r} (grpc.clusters.{c.cluster}.authority)" if authority else
+                "the host of the replicate configuration's URI for this cluster")
+        info = {leaf: dep.paths.get(c.key(leaf)) for leaf in ml.CLUSTER_PATH_LEAVES}
+        files += [LinkFile(c.key(leaf), i.container, i.host or "") for leaf, i in info.items() if i is not None]
+        if not c.pair_set:
+            written = [c.key(leaf) for leaf in ml.CLUSTER_PATH_LEAVES if c.text(leaf)]
+            if written:
+                where = c.settings[next(leaf for leaf in ml.CLUSTER_PATH_LEAVES if c.text(leaf))].source
+                add("replication.tls_settings_ignored", f"{', '.join(written)} {'is' if len(written) == 1 else 'are'} "
+                    f"set but not both of tls.clusters.{c.cluster}.clientPemPath and clientKeyPath: {judged} builds no "
+                    "TLS config from them and dials the cluster as its URI says (https://: Go's system roots and no "
+                    "client certificate; otherwise plaintext).", where=where)
+            notes.append(f"cluster {c.cluster}: no tls.Config from tls.clusters.*; an https:// URI gets TLS with the "
+                         f"system roots, name {name}, no client certificate; any other URI plaintext")
+            missing.append(f"cluster {c.cluster}: the replicate configuration's URI (its scheme decides TLS) and the "
+                           "target's certificate")
+            continue
+        ca_f, cert_f, key_f = (info[leaf] for leaf in ml.CLUSTER_PATH_LEAVES)
+        ca_text = c.text("caPemPath")
+        ca = loaded(ca_f)
+        if not ca_text:
+            add("replication.ca_unusable", f"tls.clusters.{c.cluster}.clientPemPath and clientKeyPath are set and "
+                "caPemPath is not: BuildTLSConfig reads the CA first (\"failed to read CA cert\"), so every attempt "
+                "to create the replication client fails and nothing is replicated to this cluster.", ca="", ca_host="")
+        elif unseen(ca_f):
+            missing.append(f"cluster {c.cluster}: caPemPath {ca_f.container} ({unseen(ca_f)})")
+        elif ca is None or not ca.certs:
+            add("replication.ca_unusable", f"tls.clusters.{c.cluster}.caPemPath {ca_f.container} " + (
+                "does not exist or is not a regular readable file (\"failed to read CA cert\")" if ca is None else
+                "holds no certificate (\"failed to parse CA cert\")") + ": every attempt to create the replication "
+                "client fails and nothing is replicated to this cluster.", ca=ca_f.container,
+                ca_host=ca_f.host or ca_f.container)
+        elif all(_anchor_not_ca(cert) for cert in ca.certs):
+            add("replication.ca_not_ca", f"tls.clusters.{c.cluster}.caPemPath {ca_f.container} holds no CA "
+                "certificate (no basicConstraints CA:TRUE): Go verifies no signature with it, so the target verifies "
+                "only if it presents exactly this certificate.", ca=ca_f.container, ca_host=ca_f.host or ca_f.container)
+        cert, key = loaded(cert_f), loaded(key_f)
+        why = ""
+        if unseen(cert_f) or unseen(key_f):
+            missing.append(f"cluster {c.cluster}: " + " and ".join(
+                f"{i.key} {i.container} ({unseen(i)})" for i in (cert_f, key_f) if unseen(i)))
+        elif cert is None or not cert.certs:
+            why = f"{cert_f.container} " + ("does not exist or is not a regular readable file" if cert is None
+                                            else "holds no certificate")
+        elif key is None or key.key is None:
+            why = f"{key_f.container} " + ("does not exist or is not a regular readable file" if key is None
+                                           else "holds no usable private key")
+        elif _spki(cert.certs[0].public_key()) != _spki(key.key.public_key()):
+            why = f"{key_f.container} is not the key of {cert_f.container}"
+        if why:
+            add("replication.client_pair_unusable", f"tls.clusters.{c.cluster}.* sets the client pair and {why}: "
+                "tls.LoadX509KeyPair fails (\"failed to load client cert\") each time the replication client is "
+                "created, and nothing is replicated to this cluster.", cert=cert_f.container, key=key_f.container,
+                cert_host=cert_f.host or cert_f.container, key_host=key_f.host or key_f.container)
+        notes.append(f"cluster {c.cluster}: TLS 1.3 minimum, RootCAs caPemPath only, the client pair sent; Go checks "
+                     f"{name} against the target's SANs")
+        missing.append(f"cluster {c.cluster}: the target proxy's certificate (its chain to caPemPath, the name "
+                       f"{name}) and whether its tls.caPemPath issued the client pair")
+    if any(c.text("authority") for c in clusters) and not authority_read:
+        notes.append(f"{judged} does not read grpc.clusters.<id>.authority (2.6.16+): the name checked is the URI's host")
+    check = result(f"link.{link}", f"{spec.title}: tls.clusters.<id>.* load as Milvus loads them",
+                   f"Milvus -> {address}", out)
+    found = out + not_in_line
+    verdict = _verdict(found, LinkVerdict.INCOMPLETE)
+    add_what = ""
+    if verdict is LinkVerdict.INCOMPLETE:
+        first = clusters[0]
+        sni = first.text("authority") if authority_read else ""
+        add_what = (f"not seen: {'; '.join(missing)}; check from a Milvus pod with `openssl s_client -connect "
+                    f"TARGET_HOST:PORT -tls1_3 -verify_return_error"
+                    + (f" -servername {_authority_host(sni)} -verify_hostname {_authority_host(sni)}" if sni else "")
+                    + (f" -CAfile {first.text('caPemPath')}" if first.text("caPemPath") else "")
+                    + (f" -cert {first.text('clientPemPath')} -key {first.text('clientKeyPath')}"
+                       if first.pair_set else "") + " </dev/null` (TARGET_HOST:PORT from the replicate configuration)")
+    notes.append("the targets' URIs come from the replicate configuration (an API call), not milvus.yaml")
+    return (check,), _modelled_link(spec, address, verdict, effs, found, files=files, add=add_what,
                                     detail="; ".join(notes))
