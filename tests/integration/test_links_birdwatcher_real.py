@@ -154,3 +154,21 @@ def test_doctor_birdwatcher_link_is_what_real_go_with_birdwatchers_tls_config_di
         assert (milvus_default.ok, milvus_default.cls) == (False, "version"), milvus_default
     for pid in pids:
         assert not _alive(pid), f"pid {pid} still running after case {case.name}"
+
+
+def test_a_refused_client_certificate_is_named_every_time_not_only_when_the_alert_wins_the_race(material, tmp_path):
+    """TLS 1.3: etcd judges the client certificate after the client's handshake is over, so the request's first
+    write can meet "broken pipe" before the alert is read (CI saw it once; 24 of 100 dials before the prober read
+    the alert after a failed write). Forty dials, Birdwatcher's request and Milvus's preface, each names the cause."""
+    m = material
+    pair = {"cert": str(m.ca.parent / "other-client.pem"), "key": str(m.ca.parent / "other-client.key")}
+    with running_etcd(tmp_path, cert=m.server_pem, key=m.server_key, ca=m.ca, client_cert_auth=True,
+                      ready_client=(m.client_pem, m.client_key)) as etcd:
+        answers = [etcdprobe.dial(f"localhost:{etcd.port}", ssl=True, ca=str(m.ca), min_version="1.2", timeout=5,
+                                  client="birdwatcher", rpc=True, range_key="by-dev/meta/session/id",
+                                  go=(bwf.GO_TOOLCHAIN, bwf.GO_LINE), **pair) for _ in range(20)]
+        answers += [etcdprobe.dial(f"localhost:{etcd.port}", ssl=True, ca=str(m.ca), min_version="1.3", timeout=5,
+                                   milvus_version="2.3.5", **pair) for _ in range(20)]
+        pid = etcd.pid
+    assert {(a.cls, a.tls_version) for a in answers} == {("client_cert_rejected", "TLSv1.3")}, answers
+    assert not _alive(pid)

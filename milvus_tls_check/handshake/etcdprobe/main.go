@@ -137,6 +137,25 @@ func tlsClass(err error) string {
 	return "handshake"
 }
 
+// In TLS 1.3 the server judges the client certificate after the client's side of the handshake is over, so its
+// refusal is an alert waiting to be read, and the first write can fail before with "broken pipe" or "connection
+// reset" (seen in CI: Birdwatcher's pair from another CA, 24 of 100 dials). The alert, when the server sent one, is
+// the cause, as a grpc-go client reading the same connection reports it. keepOpen lets it still be read after
+// net/http has closed the TLS connection (main closes the socket itself); a tls.Conn keeps an alert it has read.
+type keepOpen struct{ net.Conn }
+
+func (keepOpen) Close() error { return nil }
+
+// serverAlert is the TLS alert the server sent on conn, if any (bounded; only after the connection failed).
+func serverAlert(conn *tls.Conn) error {
+	conn.SetReadDeadline(time.Now().Add(time.Second))
+	_, err := conn.Read(make([]byte, 1))
+	if err != nil && strings.Contains(err.Error(), "remote error: tls:") {
+		return err
+	}
+	return nil
+}
+
 var preface = append([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 0, 0, 0, 4, 0, 0, 0, 0, 0)
 
 // readFrame writes the HTTP/2 client preface and reads the first frame header back: a SETTINGS frame (type 4)
@@ -294,7 +313,7 @@ func main() {
 		}
 		return
 	}
-	conn := tls.Client(raw, cfg)
+	conn := tls.Client(keepOpen{raw}, cfg)
 	if err := conn.Handshake(); err != nil {
 		emit(result{Class: tlsClass(err), Error: err.Error()})
 		return
@@ -304,6 +323,11 @@ func main() {
 	if req.RPC {
 		answer, err := rangeCall(conn, req.Endpoint, req.RangeKey, deadline)
 		r.Answer = answer
+		if err != nil && !strings.HasPrefix(err.Error(), "etcd answered") {
+			if alert := serverAlert(conn); alert != nil {
+				err = alert
+			}
+		}
 		if err != nil {
 			r.Class, r.Error = tlsClass(err), err.Error()
 			if strings.HasPrefix(r.Error, "etcd answered") {
@@ -316,6 +340,11 @@ func main() {
 		return
 	}
 	kind, _, err := readFrame(conn)
+	if err != nil {
+		if alert := serverAlert(conn); alert != nil {
+			err = alert
+		}
+	}
 	switch {
 	case err != nil:
 		r.Class, r.Error = tlsClass(err), "error reading server preface: "+err.Error()
