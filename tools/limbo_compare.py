@@ -3,9 +3,11 @@
 
     python tools/limbo_compare.py PATH/TO/limbo.json [--go 1.21,1.24,1.25] [--no-real-go] [--diff]
     python tools/limbo_compare.py PATH/TO/limbo.json --doctor [--go ...] [--diff]
+    python tools/limbo_compare.py PATH/TO/limbo.json --vendor fixtures/limbo/limbo-expressible.json --commit SHA
 
-limbo.json is C2SP/x509-limbo's compiled test suite; it is not bundled (build it with limbo's own
-`python -m limbo compile`). Cases the doctor can express are taken: server validation with a peer name, client
+limbo.json is C2SP/x509-limbo's compiled test suite (build it with limbo's own `python -m limbo compile`); the
+cases the doctor can express are bundled in fixtures/limbo/ (--vendor writes them) and tests/test_limbo.py holds
+the model and the doctor to real Go on them in every CI run. Cases the doctor can express are taken: server validation with a peer name, client
 validation (the Milvus server in tlsMode 2), no CRL, no depth limit, no signature-algorithm or key-usage
 restriction. Each runs through real Go (handshake/goverify.py, per toolchain; a toolchain that is not installed is
 reported as such) and the model with the same Go line, with the chain as the peer presents it (leaf, then the
@@ -137,6 +139,24 @@ def doctor_main(args, cases: list[dict]) -> int:
     return status
 
 
+# What a bundled case keeps: what the comparison reads, and limbo's own words about the case. Not the peer's
+# private key (limbo ships one for harnesses that need it; nothing here does).
+VENDORED_FIELDS = ("id", "features", "importance", "description", "validation_kind", "trusted_certs",
+                   "untrusted_intermediates", "peer_certificate", "validation_time", "signature_algorithms",
+                   "key_usage", "extended_key_usage", "expected_result", "expected_peer_name", "max_chain_depth",
+                   "crls")
+
+
+def vendor(limbo: dict, cases: list[dict], out: Path, commit: str) -> None:
+    """Write the expressible cases as fixtures/limbo/ bundles them (limbo's Apache-2.0 test data, see NOTICE)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"source": "https://github.com/C2SP/x509-limbo", "commit": commit,
+                               "compiled_with": "python -m limbo compile (bettertls left out: not in the snapshot)",
+                               "version": limbo.get("version"),
+                               "testcases": [{k: c.get(k) for k in VENDORED_FIELDS} for c in cases]},
+                              indent=1) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("limbo_json", type=Path)
@@ -146,8 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write every case's answers here")
     ap.add_argument("--doctor", action="store_true", help="compare the doctor's Go client verdict (static and with "
                     "handshakes) with real Go, on the server cases")
+    ap.add_argument("--vendor", type=Path, help="write the expressible cases to this file (fixtures/limbo/) and stop")
+    ap.add_argument("--commit", default="", help="with --vendor: the x509-limbo commit the suite was compiled from")
     args = ap.parse_args(argv)
-    cases = [c for c in json.loads(args.limbo_json.read_text())["testcases"] if expressible(c)]
+    limbo = json.loads(args.limbo_json.read_text())
+    cases = [c for c in limbo["testcases"] if expressible(c)]
+    if args.vendor:
+        vendor(limbo, cases, args.vendor, args.commit)
+        print(f"{len(cases)} cases written to {args.vendor}")
+        return 0
     if args.doctor:
         return doctor_main(args, cases)
     status = 0
