@@ -32,7 +32,10 @@ if [ "${BENCH_ONLY:-}" = fleet ]; then   # only the fleet rows; the rest of repo
   cat reports/benchmarks.md
   exit 0
 fi
-DOCTOR="$PY -m milvus_tls_check doctor --dir $SET --output /dev/null"
+# The installed console script, as users run it: `python -m` from the checkout would put the checkout's own
+# milvus_tls_check first on sys.path (source compiled at every start where PYTHONDONTWRITEBYTECODE is set) and
+# measure it, for the baseline too, instead of the installed doctor.
+DOCTOR="$BENCH_VENV/bin/milvus-tls doctor --dir $SET --output /dev/null"
 # The baseline, side by side: the doctor as of BASELINE_REF (default: the last commit before the restructure),
 # installed the same way into its own venv.
 BASELINE_REF=${BASELINE_REF:-06d514e}
@@ -42,7 +45,7 @@ git archive "$BASELINE_REF" | tar -x -C "$base_src"
 [ -x "$BASE_VENV/bin/python" ] || python3 -m venv "$BASE_VENV"
 "$BASE_VENV/bin/pip" install -q "$base_src" 2>/dev/null
 (cd / && compile_installed "$BASE_VENV/bin/python")
-BASE="$BASE_VENV/bin/python -m milvus_tls_check doctor --dir $SET --output /dev/null"
+BASE="$BASE_VENV/bin/milvus-tls doctor --dir $SET --output /dev/null"
 git rev-parse --short "$BASELINE_REF" > "$out/baseline-ref"
 # The Go rehearsal's toolchain and build are cached first; the first build is timed on its own.
 go_cache=$(mktemp -d)

@@ -76,7 +76,9 @@ def _run(cmd: list[str], tty_stderr: bool = False) -> tuple[float, float, str]:
     if tty_stderr:
         master, slave = pty.openpty()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+    # from /: `python -m` puts the working directory first on sys.path, and in the checkout that is its own
+    # milvus_tls_check (source, no bytecode), not the installed doctor this measures
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd="/",
                             stderr=slave if tty_stderr else subprocess.PIPE)
     chunks: list[bytes] = []
     if tty_stderr:

@@ -7,17 +7,19 @@ and reports a check only when it has something to say. Certificate facts come fr
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
-from ..facts.deployment import (DEFAULTS, IMAGE_CERT_DIR, INTERNAL_PATH_KEYS, LEGACY_KEY, SAMPLE_CERT_SHA256,
-                                TLS_PATH_KEYS,
-                                DeploymentFacts, PathFact, as_text, effective, misnested,
-                                parse_bool, role_used)
 from ..facts.x509 import dns_sans, go_name_match, ip_sans
 from ..findings import finding, fix_for
 from ..model import Finding, Role, Severity
 from . import Context, not_run, result, rule
 from ._deployment_certs import certs_at, is_deployment_file as _is_file, loaded_at as _loaded
+
+if TYPE_CHECKING:
+    from ..facts.deployment import DeploymentFacts, PathFact
+
+# facts.deployment (~15 ms of frozen dataclasses) is imported inside the rules, where a deployment is judged: the
+# registry imports this module on every run, and a `--dir` run has no deployment (tests/test_speed_imports.py).
 
 SUBJECT_CONFIG = "milvus configuration"
 
@@ -49,6 +51,7 @@ def check_tls_mode(ctx: Context):
 
 def _tls_intended(f: DeploymentFacts) -> list[str]:
     why = []
+    from ..facts.deployment import DEFAULTS, TLS_PATH_KEYS, as_text, misnested
     for key in TLS_PATH_KEYS:
         info = f.paths.get(key)
         if info is None:
@@ -92,6 +95,7 @@ def check_misnested(ctx: Context):
     if f is None:
         return
     out = []
+    from ..facts.deployment import as_text, effective, misnested
     for s, proper in misnested(f.config):
         eff = effective(f.config, proper)
         value = as_text(s.value)
@@ -115,7 +119,7 @@ def check_unread_keys(ctx: Context):
     f = ctx.deployment
     if f is None or not f.has_config:
         return
-    from ..facts.deployment import per_cluster_key
+    from ..facts.deployment import as_text, effective, per_cluster_key
     from ..facts.milvus_keys import READ_WHERE, not_in_line, unread
     out = []
     for s, proper in unread(f.config):
@@ -146,6 +150,7 @@ def check_legacy(ctx: Context):
     if f is None:
         return
     out = []
+    from ..facts.deployment import LEGACY_KEY, as_text, parse_bool
     for s in f.config.settings():
         if s.env or s.key.lower().replace("_", "") != LEGACY_KEY.lower():
             continue
@@ -215,6 +220,7 @@ def check_http_port(ctx: Context):
     f = ctx.deployment
     if f is None or not f.tls_on:
         return
+    from ..facts.deployment import effective, parse_bool
     enabled = effective(f.config, "proxy.http.enabled")
     if parse_bool(enabled.text) is not True:
         return
@@ -265,6 +271,7 @@ def _loopback_only(ctx: Context, f: DeploymentFacts) -> bool:
 def image_default(info: PathFact) -> bool:
     """Does Milvus load this file from the image's own samples: configs/cert (the default, relative to /milvus)
     with nothing mounted over it (Compose/Kubernetes)?"""
+    from ..facts.deployment import IMAGE_CERT_DIR
     return info.resolved is not None and info.resolved.mount is None and info.container.startswith(IMAGE_CERT_DIR)
 
 
@@ -273,6 +280,7 @@ def sample_cert(ctx: Context, info: PathFact) -> str:
     from cryptography.hazmat.primitives import hashes
     if not info.host or info.key.endswith("KeyPath") or not _is_file(ctx, info.host):
         return ""
+    from ..facts.deployment import SAMPLE_CERT_SHA256
     for cert in certs_at(ctx, info.host, Role.SERVER_CA if info.key.endswith("caPemPath") else Role.SERVER_CERT):
         name = SAMPLE_CERT_SHA256.get(cert.fingerprint(hashes.SHA256()).hex())
         if name:
@@ -284,6 +292,7 @@ def default_cert_keys(f: DeploymentFacts, internal: bool = False, ctx: Optional[
     """The tls.* files the configured tlsMode loads (internal: the internaltls.* files) that are Milvus's samples:
     the image's configs/cert with nothing mounted over it, or (with ctx) a file holding a sample certificate."""
     out = []
+    from ..facts.deployment import INTERNAL_PATH_KEYS, TLS_PATH_KEYS, role_used
     for key in INTERNAL_PATH_KEYS if internal else TLS_PATH_KEYS:
         info = f.paths.get(key)
         if info is None or (not internal and not role_used(key, f.mode_value)):
@@ -295,6 +304,7 @@ def default_cert_keys(f: DeploymentFacts, internal: bool = False, ctx: Optional[
 
 def internal_on(ctx: Context, f: DeploymentFacts) -> bool:
     """Internal TLS switched on, on a Milvus line that has it (2.5+)."""
+    from ..facts.deployment import effective, parse_bool
     return parse_bool(effective(f.config, "common.security.internaltlsEnabled").text) is True \
         and _lkey(judged_version(ctx)[0]) >= _lkey(INTERNAL_SINCE)
 
@@ -335,6 +345,7 @@ def not_mounted(f: DeploymentFacts, info: PathFact, *, severity: Optional[Severi
     r = info.resolved
     targets = [m.target for m in f.mounts]
     set_by = f"{info.eff.written_as} = {info.eff.text!r} ({info.eff.source})"
+    from ..facts.deployment import IMAGE_CERT_DIR
     if r is not None and r.missing:
         msg = f"{set_by} is {info.container} in the container, but {r.missing}: {consequence}."
     else:
@@ -354,6 +365,7 @@ def check_paths(ctx: Context):
     if f is None or not f.mounted:
         return
     out = []
+    from ..facts.deployment import TLS_PATH_KEYS, role_used
     for key in TLS_PATH_KEYS:
         info = f.paths[key]
         if info.resolved is None or not role_used(key, f.mode_value) or info.satisfied:
@@ -378,6 +390,7 @@ def _internal_files(ctx: Context, f: DeploymentFacts) -> list[Finding]:
                    "dial TLS: Milvus starts, and every call between components fails later")
     fix_home = config_home(f)
     local: dict = {}     # a mount only one component's pod has -> the internal files it provides
+    from ..facts.deployment import INTERNAL_PATH_KEYS
     for key in INTERNAL_PATH_KEYS:
         info = f.paths.get(key)
         if info is None or image_default(info):
@@ -437,7 +450,10 @@ def _unusable(ctx: Context, path: str, role: Role) -> str:
 @rule("config.internal_tls", codes=("config.internal_tls_files", "config.internal_sni_mismatch"))
 def check_internal(ctx: Context):
     f = ctx.deployment
-    if f is None or parse_bool(effective(f.config, "common.security.internaltlsEnabled").text) is not True:
+    if f is None:
+        return
+    from ..facts.deployment import effective, parse_bool
+    if parse_bool(effective(f.config, "common.security.internaltlsEnabled").text) is not True:
         return
     line, patch, judged = judged_version(ctx)
     if _lkey(line) < _lkey(INTERNAL_SINCE):
@@ -469,6 +485,7 @@ def check_internal(ctx: Context):
 def _sni_mismatch(f: DeploymentFacts, cert: PathFact, leaf, judged: str = "") -> Optional[Finding]:
     """grpc-go's check of internaltls.sni against the internal certificate: Go's VerifyHostname, SANs only (Go
     1.15+ never uses the Common Name)."""
+    from ..facts.deployment import effective
     sni = effective(f.config, "internaltls.sni")
     dns, ips = dns_sans(leaf), [str(i) for i in ip_sans(leaf)]
     listed = ", ".join([f"DNS:{d}" for d in dns] + [f"IP:{i}" for i in ips]) or "no subjectAltName at all"

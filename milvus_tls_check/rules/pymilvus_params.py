@@ -8,14 +8,16 @@ A code the first rule reports about the application's arguments is not repeated 
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from ..facts.deployment import DeploymentFacts
 from ..facts.pymilvus import MUTUAL_KEYWORDS, TRUST_MUTUAL, TRUST_SYSTEM_ROOTS
 from ..findings import finding
 from ..model import Finding, Role, Severity
 from . import Context, not_run, result, rule
 from ._deployment_certs import certs_at, is_deployment_file
+
+if TYPE_CHECKING:   # imported where a deployment is judged: a `--dir` run has none (tests/test_speed_imports.py)
+    from ..facts.deployment import DeploymentFacts
 
 MUTUAL_ARGS = MUTUAL_KEYWORDS
 SUBJECT_CLIENT = "pymilvus arguments"
