@@ -13,8 +13,6 @@ The model must agree with real Go on every case (the issue's bar is 100% with Go
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import sys
 import time
@@ -22,13 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from milvus_tls_check import cli
 from milvus_tls_check.facts import gopath, milvus_lines
 from milvus_tls_check.handshake import gofront, goverify
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-import limbo_compare  # noqa: E402  (the selection and inputs the comparison tool uses, so both ask the same)
+import limbo_compare  # noqa: E402  (the comparison tool's selection, inputs and doctor run: both ask the same)
 
 SUITE = json.loads((ROOT / "fixtures" / "limbo" / "limbo-expressible.json").read_text())
 CASES = SUITE["testcases"]
@@ -84,26 +81,11 @@ def test_the_model_of_gos_path_validation_is_real_go_on_every_limbo_case(go):
 
 
 def _doctor(case: dict, go: str, folder: Path, *, static: bool) -> tuple[int, dict, float, bool]:
-    kw = limbo_compare.inputs(case)
-    (folder / "chain.pem").write_bytes(kw["chain_pem"])
-    (folder / "roots.pem").write_bytes(kw["roots_pem"])
-    out = folder / "report.json"
-    out.unlink(missing_ok=True)
-    args = ["doctor", "--server-pem", str(folder / "chain.pem"), "--client-ca-pem", str(folder / "roots.pem"),
-            "--server-name", kw["name"], "--client", f"go=={milvus_lines.gobin_for(go)}", "--tls-mode", "1",
-            "--side", "client", "--format", "json", "--output", str(out), "--timeout", "5"]
-    if kw["at"] is not None:
-        args += ["--at", kw["at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")]
-    if static:
-        args.append("--no-handshake")
-    t0 = time.monotonic()
-    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-        status = cli.main(args)
-    seconds = time.monotonic() - t0
-    report = json.loads(out.read_text())
-    [client] = [c for c in report["clients"] if c["kind"] == "go"]
+    """(exit status, the Go client's entry, seconds, whether the doctor said it made no handshake for --at)."""
+    status, report, seconds, err = limbo_compare.doctor_run(case, go, folder, static=static)
+    assert report is not None, (case["id"], status, err[-500:])
     handshake_refused = any(n.startswith("no handshake was made: --at") for n in report["notes"])
-    return status, client, seconds, handshake_refused
+    return status, limbo_compare.go_client(report), seconds, handshake_refused
 
 
 @pytest.mark.parametrize("go", GO_LINES)

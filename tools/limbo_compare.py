@@ -7,8 +7,8 @@
 
 limbo.json is C2SP/x509-limbo's compiled test suite (build it with limbo's own `python -m limbo compile`); the
 cases the doctor can express are bundled in fixtures/limbo/ (--vendor writes them) and tests/test_limbo.py holds
-the model and the doctor to real Go on them in every CI run. Cases the doctor can express are taken: server validation with a peer name, client
-validation (the Milvus server in tlsMode 2), no CRL, no depth limit, no signature-algorithm or key-usage
+the model and the doctor to real Go on them in every CI run. Cases the doctor can express are taken: server
+validation with a peer name, client validation (the Milvus server in tlsMode 2), no CRL, no depth limit, no signature-algorithm or key-usage
 restriction. Each runs through real Go (handshake/goverify.py, per toolchain; a toolchain that is not installed is
 reported as such) and the model with the same Go line, with the chain as the peer presents it (leaf, then the
 untrusted intermediates), the trusted certificates as the CA file and the side's own key usages (ServerAuth,
@@ -29,6 +29,7 @@ import time
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
+from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -69,8 +70,9 @@ def _go_release(line: str) -> str:
     return gobin_for(line)
 
 
-def doctor_verdict(case: dict, go: str, folder: Path, *, static: bool) -> tuple[str, float, str]:
-    """(the doctor's verdict for the selected Go client, seconds, the causes or the error) on one server case."""
+def doctor_run(case: dict, go: str, folder: Path, *, static: bool) -> tuple[int, Optional[dict], float, str]:
+    """Run the doctor as a user does on one server case, with a selected Go client: (exit status, the JSON
+    report or None when it wrote none, seconds, what it printed on stderr)."""
     import contextlib
     import io
 
@@ -80,11 +82,10 @@ def doctor_verdict(case: dict, go: str, folder: Path, *, static: bool) -> tuple[
     (folder / "chain.pem").write_bytes(kw["chain_pem"])
     (folder / "roots.pem").write_bytes(kw["roots_pem"])
     out = folder / "report.json"
-    if out.exists():
-        out.unlink()
+    out.unlink(missing_ok=True)
     args = ["doctor", "--server-pem", str(folder / "chain.pem"), "--client-ca-pem", str(folder / "roots.pem"),
             "--server-name", kw["name"], "--client", f"go=={_go_release(go)}", "--tls-mode", "1",
-            "--side", "client", "--format", "json", "--output", str(out)]
+            "--side", "client", "--format", "json", "--output", str(out), "--timeout", "5"]
     if kw["at"] is not None:
         args += ["--at", kw["at"].strftime("%Y-%m-%dT%H:%M:%S.%fZ")]
     if static:
@@ -94,10 +95,22 @@ def doctor_verdict(case: dict, go: str, folder: Path, *, static: bool) -> tuple[
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         status = cli.main(args)
     seconds = time.monotonic() - t0
-    if not out.exists():
-        return f"exit {status}", seconds, err.getvalue().strip()[-300:]
-    report = json.loads(out.read_text())
+    report = json.loads(out.read_text()) if out.exists() else None
+    return status, report, seconds, err.getvalue()
+
+
+def go_client(report: dict) -> dict:
+    """The selected Go client's entry in a doctor report."""
     [client] = [c for c in report["clients"] if c["kind"] == "go"]
+    return client
+
+
+def doctor_verdict(case: dict, go: str, folder: Path, *, static: bool) -> tuple[str, float, str]:
+    """(the doctor's verdict for the selected Go client, seconds, the causes or the error) on one server case."""
+    status, report, seconds, err = doctor_run(case, go, folder, static=static)
+    if report is None:
+        return f"exit {status}", seconds, err.strip()[-300:]
+    client = go_client(report)
     causes = ",".join(sorted({code for codes in client.get("causes", {}).values() for code in codes}))
     return client["verdict"], seconds, causes
 

@@ -50,8 +50,8 @@ def check_tls_mode(ctx: Context):
 # --- config.tls_disabled -------------------------------------------------------------------------------------------
 
 def _tls_intended(f: DeploymentFacts) -> list[str]:
-    why = []
     from ..facts.deployment import DEFAULTS, TLS_PATH_KEYS, as_text, misnested
+    why = []
     for key in TLS_PATH_KEYS:
         info = f.paths.get(key)
         if info is None:
@@ -94,8 +94,8 @@ def check_misnested(ctx: Context):
     f = ctx.deployment
     if f is None:
         return
-    out = []
     from ..facts.deployment import as_text, effective, misnested
+    out = []
     for s, proper in misnested(f.config):
         eff = effective(f.config, proper)
         value = as_text(s.value)
@@ -149,8 +149,8 @@ def check_legacy(ctx: Context):
     f = ctx.deployment
     if f is None:
         return
-    out = []
     from ..facts.deployment import LEGACY_KEY, as_text, parse_bool
+    out = []
     for s in f.config.settings():
         if s.env or s.key.lower().replace("_", "") != LEGACY_KEY.lower():
             continue
@@ -291,8 +291,8 @@ def sample_cert(ctx: Context, info: PathFact) -> str:
 def default_cert_keys(f: DeploymentFacts, internal: bool = False, ctx: Optional[Context] = None) -> list[PathFact]:
     """The tls.* files the configured tlsMode loads (internal: the internaltls.* files) that are Milvus's samples:
     the image's configs/cert with nothing mounted over it, or (with ctx) a file holding a sample certificate."""
-    out = []
     from ..facts.deployment import INTERNAL_PATH_KEYS, TLS_PATH_KEYS, role_used
+    out = []
     for key in INTERNAL_PATH_KEYS if internal else TLS_PATH_KEYS:
         info = f.paths.get(key)
         if info is None or (not internal and not role_used(key, f.mode_value)):
@@ -342,10 +342,10 @@ def check_default_certs(ctx: Context):
 
 def not_mounted(f: DeploymentFacts, info: PathFact, *, severity: Optional[Severity] = None,
                 modes: tuple[int, ...] = (), consequence: str = "Milvus cannot load it and exits at start") -> Finding:
+    from ..facts.deployment import IMAGE_CERT_DIR
     r = info.resolved
     targets = [m.target for m in f.mounts]
     set_by = f"{info.eff.written_as} = {info.eff.text!r} ({info.eff.source})"
-    from ..facts.deployment import IMAGE_CERT_DIR
     if r is not None and r.missing:
         msg = f"{set_by} is {info.container} in the container, but {r.missing}: {consequence}."
     else:
@@ -364,8 +364,8 @@ def check_paths(ctx: Context):
     f = ctx.deployment
     if f is None or not f.mounted:
         return
-    out = []
     from ..facts.deployment import TLS_PATH_KEYS, role_used
+    out = []
     for key in TLS_PATH_KEYS:
         info = f.paths[key]
         if info.resolved is None or not role_used(key, f.mode_value) or info.satisfied:
@@ -385,12 +385,12 @@ PEERS = "the other Milvus components (mixcoord, querynode, datanode, streamingno
 
 def _internal_files(ctx: Context, f: DeploymentFacts) -> list[Finding]:
     """internaltls.* files that a component cannot load: missing, not mounted, only in the proxy pod, unusable."""
+    from ..facts.deployment import INTERNAL_PATH_KEYS
     out: list[Finding] = []
     consequence = ("the component logs \"can't create creds\" and serves internal gRPC in plaintext while its peers "
                    "dial TLS: Milvus starts, and every call between components fails later")
     fix_home = config_home(f)
     local: dict = {}     # a mount only one component's pod has -> the internal files it provides
-    from ..facts.deployment import INTERNAL_PATH_KEYS
     for key in INTERNAL_PATH_KEYS:
         info = f.paths.get(key)
         if info is None or image_default(info):
