@@ -87,7 +87,8 @@ def test_docs_san_passes_both_modes_when_the_doctor_picks_them(capsys) -> None:
 
 
 def test_committed_layout() -> None:
-    sets = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name != "deploy")
+    # deploy/ (deployment layouts) and limbo/ (x509-limbo's cases) are not openssl-made sets
+    sets = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name not in ("deploy", "limbo"))
     assert sets == sorted(EXPECT)
     for name in EXPECT:
         files = sorted(p.name for p in (FIXTURES / name).iterdir())
